@@ -1,0 +1,38 @@
+//! hush-crypto: the primitives of `spec/crypto-v1.md`, byte for byte, and nothing else.
+//!
+//! Every type here is named after the noun of the spec it implements (`Keyset`,
+//! `ItemBlob`, `Manifest`, `SetupCode`, `AccountKey`) and its doc comment cites the
+//! section. The crate does no I/O and no async; it never logs. Secret types zeroize
+//! on drop and implement neither `Debug` nor `Display`, so they cannot end up in a
+//! log line or a panic message by accident.
+//!
+//! Every decryption failure — wrong key, flipped bit, truncated blob, blob moved to
+//! another id or account, wrong key version — collapses into one opaque
+//! [`DecryptError`]: telling them apart would only help an attacker.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod aead;
+mod auth;
+mod error;
+mod ids;
+mod item;
+mod kdf;
+mod keyset;
+mod manifest;
+mod secret;
+mod setup_code;
+
+pub use crate::aead::{SealedBox, open_local, seal_local};
+pub use crate::auth::{AuthKey, login_message, rekey_message, verify_signature};
+pub use crate::error::{DecryptError, KdfError, SetupCodeError};
+pub use crate::ids::{AccountId, ItemId};
+pub use crate::item::{ItemBlob, padme};
+pub use crate::kdf::{DerivedKeys, FloorPolicy, KdfParams, KdfSalt, derive_keys};
+pub use crate::keyset::{Keyset, KeysetContext};
+pub use crate::manifest::{Manifest, ManifestDigest, ManifestPayload};
+pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
+pub use crate::setup_code::SetupCode;
+
+/// The first byte of every sealed structure of format version 1 (keyset, item, manifest).
+pub const FORMAT_V1: u8 = 0x01;

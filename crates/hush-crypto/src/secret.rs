@@ -1,0 +1,70 @@
+//! Secret key types (spec: "Secrets and where they live").
+//!
+//! They zeroize on drop and have no `Debug`/`Display`; the only way to the bytes is
+//! an explicit `expose()`, which is easy to grep for in review.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Fills an array from the OS CSPRNG.
+///
+/// # Panics
+/// If the operating system cannot provide randomness. Continuing without it would
+/// produce predictable keys and nonces, so there is nothing safe to fall back to.
+pub fn random_array<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).expect("the OS random number generator failed");
+    out
+}
+
+macro_rules! secret_bytes {
+    ($(#[$doc:meta])* $name:ident, $len:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            /// Length in bytes.
+            pub const LEN: usize = $len;
+
+            /// Wraps existing key bytes (from a file, the agent, or a test vector).
+            pub fn from_bytes(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
+            /// Wraps key bytes from a slice of exactly the right length.
+            pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+                Some(Self(bytes.try_into().ok()?))
+            }
+
+            /// A fresh key from the OS CSPRNG.
+            pub fn generate() -> Self {
+                Self(random_array())
+            }
+
+            /// The raw key bytes. Keep the borrow short and never log it.
+            pub fn expose(&self) -> &[u8; $len] {
+                &self.0
+            }
+        }
+    };
+}
+
+secret_bytes!(
+    /// The 128-bit account key (AK): random at `init`, kept on each device and in the
+    /// setup code, never sent. Mixed into the KDF so that nothing the server holds lets
+    /// anyone test a password guess (spec: Goals 1, Key derivation).
+    AccountKey,
+    16
+);
+secret_bytes!(
+    /// The 256-bit vault key (VK) that seals every item and the manifest. It exists
+    /// only wrapped in the keyset, and in memory while unlocked (spec: Keyset).
+    VaultKey,
+    32
+);
+secret_bytes!(
+    /// The key-encryption key derived from the master password and the account key;
+    /// it wraps the vault key (spec: Key derivation).
+    Kek,
+    32
+);

@@ -1,0 +1,2 @@
+//! hush sync engine: pull, verify, merge, push over a Transport
+#![forbid(unsafe_code)]

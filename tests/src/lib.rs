@@ -1,1 +1,164 @@
-//! End-to-end tests live in tests/.
+//! Helpers for hush's end-to-end tests: temporary homes, the real `hush` and
+//! `hush-server` binaries run as processes.
+//!
+//! `cargo test --workspace` builds both binaries before any test runs (their
+//! packages have integration tests of their own), into the same target folder as
+//! this test executable.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The master password every test home uses.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Path of a workspace binary next to the running test executable.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).expect("target folder");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing: run the tests with `cargo test --workspace`", path.display());
+    path
+}
+
+/// A temporary hush profile (`HUSH_HOME`) with a password file.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Home {
+    /// A fresh, empty home.
+    pub fn new() -> Home {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("runtime")).unwrap();
+        std::fs::write(dir.path().join("password"), format!("{PASSWORD}\n")).unwrap();
+        Home { dir }
+    }
+
+    /// The folder that holds this home's files (`HUSH_HOME`).
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The scratch folder around it (password files, runtime dir).
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The password file.
+    pub fn password_file(&self) -> PathBuf {
+        self.dir.path().join("password")
+    }
+
+    /// Writes a file in the scratch folder and returns its path.
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// A `hush` command in this home, with a private runtime folder so that agents
+    /// of parallel tests never meet.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(bin("hush"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HUSH_HOME", self.path())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `hush --password-file <file> ARGS...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().arg("--password-file").arg(self.password_file()).args(args).output().expect("run hush")
+    }
+
+    /// Runs with standard input.
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .cmd()
+            .arg("--password-file")
+            .arg(self.password_file())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn hush");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_ok(&out, args);
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `hush init` with cheap KDF parameters; returns the setup code.
+    pub fn init(&self) -> String {
+        let out = self.ok(&[
+            "init",
+            "--insecure-kdf",
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ]);
+        out.trim().to_owned()
+    }
+
+    /// Every file under the home, recursively.
+    pub fn files(&self) -> Vec<PathBuf> {
+        walk(&self.path())
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Panics with both output streams unless the command succeeded.
+pub fn assert_ok(out: &Output, what: &[&str]) {
+    assert!(
+        out.status.success(),
+        "hush {what:?} failed with {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Whether `needle` occurs anywhere in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}

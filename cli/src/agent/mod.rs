@@ -1,0 +1,3 @@
+//! The agent: keeps the vault key in memory so later commands skip the KDF.
+
+pub mod client;

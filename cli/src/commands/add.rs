@@ -1,0 +1,45 @@
+//! `hush add`.
+
+use anyhow::Result;
+use hush_vault::{Item, ItemKind, now};
+
+use crate::cli::AddArgs;
+use crate::commands::fields;
+use crate::context::{Ctx, parse_kind};
+use crate::{output, prompt};
+
+/// Runs `hush add`.
+pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
+    let t = now();
+    let kind = parse_kind(&args.kind)?;
+    let mut item = Item::new(kind, args.name.trim(), t);
+    if item.name.is_empty() {
+        anyhow::bail!("the item needs a name");
+    }
+    fields::apply(&mut item, &args.fields, &ctx.config, t)?;
+    // With neither --generate nor --password-stdin, a login asks for its password on
+    // the terminal (an empty answer stores none).
+    if kind == ItemKind::Login
+        && !args.fields.generate
+        && !args.fields.password_stdin
+        && prompt::interactive()
+    {
+        let pw = prompt::secret(&format!("Password for {} (empty for none): ", item.name))?;
+        item.set_password(pw.to_string(), t);
+    }
+    let name = item.name.clone();
+    let generated = args.fields.generate;
+    let (id, duplicate) = ctx.update(|vault| {
+        let duplicate = vault.items().any(|(_, i)| i.name.eq_ignore_ascii_case(&name));
+        Ok((vault.add(item), duplicate))
+    })?;
+    if duplicate {
+        eprintln!("note: another item is also named {name:?}; use its id to tell them apart");
+    }
+    eprintln!(
+        "Added {name} ({}){}",
+        &id.to_string()[..8],
+        if generated { " with a generated password" } else { "" }
+    );
+    output::line(id)
+}

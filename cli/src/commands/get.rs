@@ -1,0 +1,121 @@
+//! `hush get`: one item, or one field of it.
+
+use anyhow::{Result, anyhow};
+use hush_crypto::ItemId;
+use hush_vault::Item;
+use hush_vault::totp::Totp;
+
+use crate::cli::GetArgs;
+use crate::context::{Ctx, find_one};
+use crate::output::{self, ItemJson};
+
+/// The value of a named field (built-in or custom).
+pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
+    let value = match field.to_ascii_lowercase().as_str() {
+        "password" | "pw" => item.password.clone(),
+        "username" | "user" | "login" => item.username.clone(),
+        "url" => item.urls.first().cloned().unwrap_or_default(),
+        "notes" => item.notes.clone(),
+        "name" => item.name.clone(),
+        "id" => id.to_string(),
+        "totp" => {
+            let uri = item.totp.as_deref().ok_or_else(|| {
+                anyhow!(
+                    "{} has no TOTP secret; add one with `hush edit {} --totp SECRET`",
+                    item.name,
+                    item.name
+                )
+            })?;
+            let totp = Totp::parse(uri).map_err(|e| anyhow!("stored TOTP secret is invalid: {e}"))?;
+            totp.code_at(unix_now()).to_string()
+        }
+        _ => match item.field(field) {
+            Some(f) => f.value.clone(),
+            None => {
+                let names: Vec<_> = item.fields.iter().map(|f| f.name.as_str()).collect();
+                let custom = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(", or one of its fields: {}", names.join(", "))
+                };
+                return Err(anyhow!(
+                    "{} has no field {field:?}; use password, username, url, notes, totp{custom}",
+                    item.name
+                ));
+            }
+        },
+    };
+    Ok(value)
+}
+
+/// Seconds since the epoch as TOTP wants them.
+pub fn unix_now() -> u64 {
+    u64::try_from(hush_vault::now()).unwrap_or(0)
+}
+
+/// Runs `hush get`.
+pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = find_one(&vault, &args.query)?;
+    let item = vault.get(&id).expect("found items exist");
+    if let Some(field) = &args.field {
+        let value = zeroize::Zeroizing::new(field_value(&id, item, field)?);
+        return output::line(&*value);
+    }
+    if args.json {
+        return output::json(&ItemJson::new(&id, item));
+    }
+    print_item(&id, item, args.show)
+}
+
+fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
+    let hidden = |v: &str| {
+        if v.is_empty() {
+            String::new()
+        } else if show {
+            v.to_owned()
+        } else {
+            "•••••••• (--show to reveal)".to_owned()
+        }
+    };
+    output::line(format!("{}  ({}, {})", item.name, item.kind.as_str(), &id.to_string()[..8]))?;
+    if !item.username.is_empty() {
+        output::line(format!("  username  {}", item.username))?;
+    }
+    if !item.password.is_empty() {
+        output::line(format!("  password  {}", hidden(&item.password)))?;
+    }
+    for url in &item.urls {
+        output::line(format!("  url       {url}"))?;
+    }
+    if item.totp.is_some() {
+        output::line("  totp      yes (`hush totp` for the code)")?;
+    }
+    for f in &item.fields {
+        let v = if f.hidden { hidden(&f.value) } else { f.value.clone() };
+        output::line(format!("  {:<9} {v}", f.name))?;
+    }
+    if !item.tags.is_empty() {
+        output::line(format!("  tags      {}", item.tags.join(", ")))?;
+    }
+    if !item.notes.is_empty() {
+        output::line("  notes")?;
+        for l in item.notes.lines() {
+            output::line(format!("    {l}"))?;
+        }
+    }
+    for c in &item.conflicts {
+        output::line(format!(
+            "  conflict  {} was {:?} before a merge on {}",
+            c.field,
+            c.value,
+            output::date(c.at)
+        ))?;
+    }
+    if item.rotation_pending {
+        output::line(
+            "  rotation  pending: confirm with `hush breach --status` once the site has the new password",
+        )?;
+    }
+    output::line(format!("  updated   {}", output::date(item.updated)))
+}

@@ -1,0 +1,16 @@
+//! `hush kit`: the setup code again, after the master password is proven.
+
+use anyhow::Result;
+use hush_crypto::SetupCode;
+
+use crate::context::Ctx;
+use crate::output;
+
+/// Runs `hush kit`.
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let file = ctx.read_file()?;
+    ctx.derive_vault_key(&file)?;
+    let (id, key) = ctx.account_key()?;
+    eprintln!("Your setup code (keep it offline; with your master password it opens your vault):");
+    output::line(&*SetupCode::encode(&id, &key))
+}

@@ -1,0 +1,29 @@
+//! `hush totp`: the current code, and on a terminal the seconds it stays valid.
+
+use std::io::IsTerminal;
+
+use anyhow::{Result, anyhow};
+
+use crate::cli::TotpArgs;
+use crate::commands::get::unix_now;
+use crate::context::{Ctx, find_one};
+use crate::output;
+
+/// Runs `hush totp`.
+pub fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
+    let vault = ctx.open()?;
+    let id = find_one(&vault, &args.query)?;
+    let item = vault.get(&id).expect("found items exist");
+    let uri = item.totp.as_deref().ok_or_else(|| {
+        anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp SECRET`", item.name, item.name)
+    })?;
+    let totp =
+        hush_vault::totp::Totp::parse(uri).map_err(|e| anyhow!("the stored TOTP secret is invalid: {e}"))?;
+    let now = unix_now();
+    output::line(totp.code_at(now))?;
+    if std::io::stderr().is_terminal() {
+        let left = totp.period() - now % totp.period();
+        eprintln!("valid for {left} more second{}", if left == 1 { "" } else { "s" });
+    }
+    Ok(())
+}

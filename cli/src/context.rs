@@ -1,0 +1,168 @@
+//! What every command needs: where the files are, the settings, and the vault,
+//! unlocked through the agent or the master password.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use hush_crypto::{AccountKey, SetupCode, VaultKey};
+use hush_vault::store::{self, Paths};
+use hush_vault::{Found, ItemKind, Vault, VaultError, VaultFile};
+use zeroize::Zeroizing;
+
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::exit::Exit;
+use crate::prompt;
+
+/// The state shared by the commands of one invocation.
+pub struct Ctx {
+    /// The profile's files.
+    pub paths: Paths,
+    /// The settings.
+    pub config: Config,
+    /// `--password-file`, if given.
+    pub password_file: Option<PathBuf>,
+    /// Whether the agent may be used.
+    pub use_agent: bool,
+}
+
+/// Where hush keeps its files: `$HUSH_HOME`, else the platform's data folder.
+pub fn home_dir() -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os("HUSH_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "hush")
+        .ok_or_else(|| anyhow!("cannot find your home folder; set HUSH_HOME"))?;
+    Ok(dirs.data_dir().to_owned())
+}
+
+impl Ctx {
+    /// Resolves paths and reads the settings.
+    pub fn new(cli: &Cli) -> Result<Ctx> {
+        let paths = Paths::new(home_dir()?);
+        let config = Config::load(&paths.config())?;
+        Ok(Ctx { paths, config, password_file: cli.password_file.clone(), use_agent: !cli.no_agent })
+    }
+
+    /// The master password, from `--password-file` or a prompt.
+    pub fn master_password(&self) -> Result<Zeroizing<String>> {
+        match &self.password_file {
+            Some(path) => prompt::first_line_of(path),
+            None => prompt::secret("Master password: "),
+        }
+    }
+
+    /// A new master password (init, passwd): from a file, or asked twice.
+    pub fn new_master_password(&self, file: Option<&PathBuf>) -> Result<Zeroizing<String>> {
+        let pw = match file {
+            Some(path) => prompt::first_line_of(path)?,
+            None => prompt::new_secret("master password")?,
+        };
+        if pw.is_empty() {
+            bail!("the master password cannot be empty");
+        }
+        Ok(pw)
+    }
+
+    /// The account key from `account.key`.
+    pub fn account_key(&self) -> Result<(hush_crypto::AccountId, AccountKey)> {
+        let path = self.paths.account_key();
+        let text = Zeroizing::new(std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the account key at {}; restore it with your setup code (`hush login`)",
+                path.display()
+            )
+        })?);
+        SetupCode::parse(text.trim())
+            .map_err(|e| anyhow!("the account key file {} is damaged: {e}", path.display()))
+    }
+
+    /// Reads and parses the vault file without unlocking it.
+    pub fn read_file(&self) -> Result<VaultFile> {
+        let path = self.paths.vault();
+        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
+        Ok(VaultFile::from_bytes(&bytes)?)
+    }
+
+    /// The vault key: from the agent when one holds it, else by running the KDF.
+    pub fn vault_key(&self, file: &VaultFile) -> Result<VaultKey> {
+        if self.use_agent
+            && let Some(key) = crate::agent::client::fetch_key(&self.paths, &file.header.account_id())
+        {
+            return Ok(key);
+        }
+        self.derive_vault_key(file)
+    }
+
+    /// Runs the KDF with the master password and unwraps the vault key.
+    pub fn derive_vault_key(&self, file: &VaultFile) -> Result<VaultKey> {
+        let (account_id, account_key) = self.account_key()?;
+        if account_id != file.header.account_id() {
+            bail!(
+                "account.key belongs to another account than vault.hush; they must come from the same setup"
+            );
+        }
+        if file.header.insecure_kdf {
+            eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
+        }
+        let password = self.master_password()?;
+        Ok(Vault::unlock_key(&file.header, &password, &account_key)?)
+    }
+
+    /// Opens the vault for reading. No lock is needed: writers replace the file
+    /// atomically, so a reader always sees a whole version.
+    pub fn open(&self) -> Result<Vault> {
+        let file = self.read_file()?;
+        let key = self.vault_key(&file)?;
+        Ok(Vault::open(&file, key)?)
+    }
+
+    /// Applies `edit` to the vault under the writers' lock and saves it.
+    ///
+    /// The key is obtained before taking the lock, so that a slow KDF in one `hush`
+    /// does not hold up the others; the file is then read again under the lock, so
+    /// that no concurrent edit is lost. A file that does not authenticate is never
+    /// overwritten: opening it fails first.
+    pub fn update<T>(&self, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+        let key = self.vault_key(&self.read_file()?)?;
+        let _lock = self.paths.lock_exclusive()?;
+        store::remove_stale_temps(self.paths.dir());
+        let file = self.read_file()?;
+        let mut vault = Vault::open(&file, key)?;
+        let out = edit(&mut vault)?;
+        self.save(&vault)?;
+        Ok(out)
+    }
+
+    /// Writes the vault (callers hold the lock).
+    pub fn save(&self, vault: &Vault) -> Result<()> {
+        let bytes = vault.to_file().to_bytes();
+        store::write_atomic(&self.paths.vault(), &bytes, Some(&self.paths.backup()))?;
+        Ok(())
+    }
+}
+
+/// Resolves a query to exactly one item, or explains why not.
+pub fn find_one(vault: &Vault, query: &str) -> Result<hush_crypto::ItemId> {
+    match vault.find(query) {
+        Found::One(id) => Ok(id),
+        Found::None => Err(Exit::NotFound(query.to_owned()).into()),
+        Found::Many(ids) => {
+            let list = ids
+                .iter()
+                .filter_map(|id| vault.get(id).map(|i| (id, i)))
+                .map(|(id, i)| {
+                    let who = if i.username.is_empty() { String::new() } else { format!("  {}", i.username) };
+                    format!("  {}  {}{who}", &id.to_string()[..8], i.name)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(Exit::Ambiguous { query: query.to_owned(), list }.into())
+        }
+    }
+}
+
+/// Parses a `--kind` value.
+pub fn parse_kind(kind: &str) -> Result<ItemKind> {
+    kind.parse().map_err(|e: String| anyhow!(e))
+}

@@ -1,0 +1,144 @@
+//! Output: stdout writes that report a closed pipe instead of panicking, and the
+//! JSON shapes of items.
+
+use std::io::Write;
+
+use anyhow::Result;
+use hush_crypto::ItemId;
+use hush_vault::Item;
+use serde::Serialize;
+
+/// Writes a line to stdout; a closed pipe surfaces as an error that `main` treats
+/// as success.
+pub fn line(text: impl std::fmt::Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// Writes a value as pretty JSON to stdout.
+pub fn json<T: Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Whether colours may be used (https://no-color.org).
+pub fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// RFC 3339 form of Unix seconds.
+pub fn time(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
+}
+
+/// A date for humans.
+pub fn date(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+/// The full JSON form of an item (`hush get --json`): includes secrets.
+#[derive(Serialize)]
+pub struct ItemJson<'a> {
+    id: String,
+    kind: &'static str,
+    name: &'a str,
+    username: &'a str,
+    password: &'a str,
+    urls: &'a [String],
+    totp: Option<&'a str>,
+    notes: &'a str,
+    tags: &'a [String],
+    fields: Vec<FieldJson<'a>>,
+    history: Vec<HistoryJson<'a>>,
+    created: String,
+    updated: String,
+    password_changed: String,
+    rotation_pending: bool,
+}
+
+/// A custom field in JSON.
+#[derive(Serialize)]
+pub struct FieldJson<'a> {
+    name: &'a str,
+    value: &'a str,
+    hidden: bool,
+}
+
+/// A history entry in JSON.
+#[derive(Serialize)]
+pub struct HistoryJson<'a> {
+    password: &'a str,
+    replaced_at: String,
+}
+
+impl<'a> ItemJson<'a> {
+    /// Builds the JSON view.
+    pub fn new(id: &ItemId, item: &'a Item) -> Self {
+        ItemJson {
+            id: id.to_string(),
+            kind: item.kind.as_str(),
+            name: &item.name,
+            username: &item.username,
+            password: &item.password,
+            urls: &item.urls,
+            totp: item.totp.as_deref(),
+            notes: &item.notes,
+            tags: &item.tags,
+            fields: item
+                .fields
+                .iter()
+                .map(|f| FieldJson { name: &f.name, value: &f.value, hidden: f.hidden })
+                .collect(),
+            history: history_json(item),
+            created: time(item.created),
+            updated: time(item.updated),
+            password_changed: time(item.password_changed),
+            rotation_pending: item.rotation_pending,
+        }
+    }
+}
+
+/// The history of an item in JSON.
+pub fn history_json(item: &Item) -> Vec<HistoryJson<'_>> {
+    item.history
+        .iter()
+        .map(|h| HistoryJson { password: &h.password, replaced_at: time(h.replaced_at) })
+        .collect()
+}
+
+/// The listing form of an item (`hush ls --json`): no secrets.
+#[derive(Serialize)]
+pub struct ListJson<'a> {
+    id: String,
+    kind: &'static str,
+    name: &'a str,
+    username: &'a str,
+    urls: &'a [String],
+    tags: &'a [String],
+    has_totp: bool,
+    updated: String,
+    rotation_pending: bool,
+}
+
+impl<'a> ListJson<'a> {
+    /// Builds the listing view.
+    pub fn new(id: &ItemId, item: &'a Item) -> Self {
+        ListJson {
+            id: id.to_string(),
+            kind: item.kind.as_str(),
+            name: &item.name,
+            username: &item.username,
+            urls: &item.urls,
+            tags: &item.tags,
+            has_totp: item.totp.is_some(),
+            updated: time(item.updated),
+            rotation_pending: item.rotation_pending,
+        }
+    }
+}

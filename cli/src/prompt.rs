@@ -1,0 +1,78 @@
+//! Where passwords come from: a no-echo prompt on the terminal, or the first line of
+//! a file named on the command line. Never argv, never an environment variable's
+//! value (DESIGN.md, "Unlocking and the agent").
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use zeroize::Zeroizing;
+
+/// Whether a person is at the keyboard: stdin and stderr are both terminals.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// The first line of `path`, without its line ending.
+pub fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+    let mut line = Zeroizing::new(String::new());
+    std::io::BufReader::new(file)
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+    strip_newline(&mut line);
+    Ok(line)
+}
+
+/// The first line of standard input.
+pub fn stdin_line() -> Result<Zeroizing<String>> {
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut line).context("cannot read standard input")?;
+    strip_newline(&mut line);
+    Ok(line)
+}
+
+fn strip_newline(line: &mut String) {
+    while line.ends_with('\n') || line.ends_with('\r') {
+        line.pop();
+    }
+}
+
+/// Asks for a secret on the terminal without echo.
+pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
+    if !interactive() {
+        bail!(
+            "no terminal to ask for the {}; pass --password-file PATH, or run `hush unlock` first",
+            prompt.trim_end_matches(": ").to_lowercase()
+        );
+    }
+    Ok(Zeroizing::new(rpassword::prompt_password(prompt).context("cannot read from the terminal")?))
+}
+
+/// Asks twice for a new secret and checks both match and are not empty.
+pub fn new_secret(what: &str) -> Result<Zeroizing<String>> {
+    loop {
+        let first = secret(&format!("New {what}: "))?;
+        if first.is_empty() {
+            eprintln!("The {what} cannot be empty.");
+            continue;
+        }
+        let second = secret(&format!("Repeat the {what}: "))?;
+        if *first == *second {
+            return Ok(first);
+        }
+        eprintln!("The two entries differ; try again.");
+    }
+}
+
+/// Asks a yes/no question on the terminal; `false` when nobody can answer.
+pub fn confirm(question: &str) -> Result<bool> {
+    if !interactive() {
+        return Ok(false);
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

@@ -1,0 +1,224 @@
+//! The on-disk layout of `vault.hush` (docs/vault-format.md).
+//!
+//! ```text
+//! magic "hushvlt\0" (8) || u16le format (1)
+//! u32le header_len || header          bincode FileHeader, at most 64 KiB
+//! u32le item_count || item_count × ( id (16) || u32le blob_len || blob )
+//! u32le state_len  || state           LocalState sealed under the vault key
+//! ```
+//! The item blobs are byte for byte what the server holds. The parser is written by
+//! hand with a bound on every length, so a damaged or hostile file is refused before
+//! anything large is allocated; nothing in it is trusted until it authenticates.
+
+use serde::{Deserialize, Serialize};
+
+use hush_crypto::{AccountId, ItemId, KdfParams, KdfSalt, Keyset, KeysetContext};
+
+use crate::{VaultError, codec};
+
+/// The file's magic bytes.
+pub const MAGIC: &[u8; 8] = b"hushvlt\0";
+/// The layout version written by this code.
+pub const FORMAT_VERSION: u16 = 1;
+const MAX_HEADER: usize = 64 * 1024;
+/// The largest item blob accepted (the server's limit is 256 KiB).
+pub const MAX_BLOB: usize = 1024 * 1024;
+const MAX_STATE: usize = 1 << 30;
+
+/// The cleartext header: what is needed to unlock, and nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHeader {
+    /// The account's random id.
+    pub account_id: [u8; 16],
+    /// Argon2id memory in KiB.
+    pub m_kib: u32,
+    /// Argon2id passes.
+    pub t: u32,
+    /// Argon2id lanes.
+    pub p: u32,
+    /// Argon2id salt.
+    pub salt: [u8; 16],
+    /// The vault key's version.
+    pub key_version: u32,
+    /// The vault key sealed under the kek (spec: Keyset).
+    pub keyset: Vec<u8>,
+    /// Set when the vault was created below the KDF floor with `--insecure-kdf`.
+    pub insecure_kdf: bool,
+}
+
+impl FileHeader {
+    /// The account id.
+    pub fn account_id(&self) -> AccountId {
+        AccountId(self.account_id)
+    }
+
+    /// The KDF parameters.
+    pub fn params(&self) -> KdfParams {
+        KdfParams { m_kib: self.m_kib, t: self.t, p: self.p }
+    }
+
+    /// Everything the keyset's AAD binds.
+    pub fn keyset_context(&self) -> KeysetContext {
+        KeysetContext {
+            account_id: self.account_id(),
+            params: self.params(),
+            salt: KdfSalt(self.salt),
+            key_version: self.key_version,
+        }
+    }
+
+    /// The keyset.
+    pub fn keyset(&self) -> Keyset {
+        Keyset(self.keyset.clone())
+    }
+}
+
+/// A parsed but still encrypted vault file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultFile {
+    /// The cleartext header.
+    pub header: FileHeader,
+    /// Every item blob (tombstones included), as the server holds them.
+    pub items: Vec<(ItemId, Vec<u8>)>,
+    /// The sealed local state (`LocalState`).
+    pub state: Vec<u8>,
+}
+
+impl VaultFile {
+    /// Serialises the file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = codec::encode_raw(&self.header);
+        let items_len: usize = self.items.iter().map(|(_, b)| 20 + b.len()).sum();
+        let mut out = Vec::with_capacity(8 + 2 + 4 + header.len() + 4 + items_len + 4 + self.state.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        put_len(&mut out, header.len());
+        out.extend_from_slice(&header);
+        put_len(&mut out, self.items.len());
+        for (id, blob) in &self.items {
+            out.extend_from_slice(id.as_bytes());
+            put_len(&mut out, blob.len());
+            out.extend_from_slice(blob);
+        }
+        put_len(&mut out, self.state.len());
+        out.extend_from_slice(&self.state);
+        out
+    }
+
+    /// Parses a file, checking every length against its bound and against what is
+    /// left of the input.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VaultError> {
+        let mut r = Reader(bytes);
+        if r.take(8)? != MAGIC {
+            return Err(VaultError::Corrupt("not a hush vault file".into()));
+        }
+        let version = u16::from_le_bytes(r.array()?);
+        if version != FORMAT_VERSION {
+            return Err(VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)));
+        }
+        let header_len = r.len(MAX_HEADER)?;
+        let header: FileHeader = codec::decode_raw(r.take(header_len)?, MAX_HEADER as u64)
+            .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))?;
+        // Each item takes at least 20 bytes, which bounds the count by the input size.
+        let count = r.len(r.0.len() / 20)?;
+        let mut items = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = ItemId(r.array()?);
+            let len = r.len(MAX_BLOB)?;
+            items.push((id, r.take(len)?.to_vec()));
+        }
+        let state_len = r.len(MAX_STATE)?;
+        let state = r.take(state_len)?.to_vec();
+        if !r.0.is_empty() {
+            return Err(VaultError::Corrupt("trailing bytes after the vault".into()));
+        }
+        Ok(VaultFile { header, items, state })
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, len: usize) {
+    out.extend_from_slice(&u32::try_from(len).expect("length fits in u32").to_le_bytes());
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
+        if self.0.len() < n {
+            return Err(VaultError::Corrupt("the file is truncated".into()));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], VaultError> {
+        Ok(self.take(N)?.try_into().expect("took exactly N bytes"))
+    }
+
+    fn len(&mut self, max: usize) -> Result<usize, VaultError> {
+        let n = u32::from_le_bytes(self.array()?) as usize;
+        if n > max {
+            return Err(VaultError::Corrupt(format!("a length of {n} exceeds its bound of {max}")));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> VaultFile {
+        VaultFile {
+            header: FileHeader {
+                account_id: [1; 16],
+                m_kib: 65536,
+                t: 3,
+                p: 1,
+                salt: [2; 16],
+                key_version: 1,
+                keyset: vec![3; 77],
+                insecure_kdf: false,
+            },
+            items: vec![(ItemId([4; 16]), vec![5; 300]), (ItemId([6; 16]), vec![7; 301])],
+            state: vec![8; 99],
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let f = sample();
+        assert_eq!(VaultFile::from_bytes(&f.to_bytes()).unwrap(), f);
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let bytes = sample().to_bytes();
+        for len in 0..bytes.len() {
+            assert!(VaultFile::from_bytes(&bytes[..len]).is_err(), "truncated to {len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(VaultFile::from_bytes(&longer).is_err());
+    }
+
+    #[test]
+    fn huge_lengths_are_refused_without_allocating() {
+        let mut bytes = sample().to_bytes();
+        // The item count sits right after the header.
+        let header_len = u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize;
+        bytes[14 + header_len..18 + header_len].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::Corrupt(_))));
+    }
+
+    #[test]
+    fn wrong_magic_and_version() {
+        let mut bytes = sample().to_bytes();
+        bytes[0] = b'X';
+        assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::Corrupt(_))));
+        let mut bytes = sample().to_bytes();
+        bytes[8] = 2;
+        assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::UnsupportedVersion(2))));
+    }
+}

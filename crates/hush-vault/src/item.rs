@@ -1,0 +1,243 @@
+//! The item model: everything a user stores about one account or secret.
+//!
+//! All of it — kind, name, URLs, TOTP secret, history, timestamps, even whether it is
+//! deleted — lives inside the encrypted item plaintext (spec: Items). Nothing here is
+//! visible to the server or in the vault file.
+
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::generator::PasswordPolicy;
+
+/// What an item is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Zeroize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    /// A site or service login: user name, password, URLs, maybe TOTP.
+    #[default]
+    Login,
+    /// A secure note.
+    Note,
+    /// A payment card.
+    Card,
+    /// A TOTP seed alone.
+    TotpOnly,
+}
+
+impl ItemKind {
+    /// The name users type and see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Login => "login",
+            ItemKind::Note => "note",
+            ItemKind::Card => "card",
+            ItemKind::TotpOnly => "totp-only",
+        }
+    }
+}
+
+impl std::str::FromStr for ItemKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "login" => Ok(ItemKind::Login),
+            "note" => Ok(ItemKind::Note),
+            "card" => Ok(ItemKind::Card),
+            "totp-only" | "totp" => Ok(ItemKind::TotpOnly),
+            _ => Err(format!("unknown kind {s:?}; use login, note, card or totp-only")),
+        }
+    }
+}
+
+/// A user-defined field, e.g. a PIN or a security question.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct CustomField {
+    /// The field's name (unique within an item).
+    pub name: String,
+    /// Its value.
+    pub value: String,
+    /// Whether the value is secret: hidden in views like the password.
+    pub hidden: bool,
+}
+
+/// A previous password and when it stopped being current.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct PasswordChange {
+    /// The password that was replaced.
+    pub password: String,
+    /// Unix seconds when it was replaced.
+    pub replaced_at: i64,
+}
+
+/// A value that lost a concurrent edit during a merge, kept so no edit is ever lost
+/// (DESIGN.md, "Sync").
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Conflict {
+    /// Which field the value belonged to.
+    pub field: String,
+    /// The value that is no longer current.
+    pub value: String,
+    /// Unix seconds of the merge.
+    pub at: i64,
+}
+
+/// One item's plaintext.
+///
+/// `Debug` is implemented by hand and shows no secret value.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Item {
+    /// What the item is for.
+    pub kind: ItemKind,
+    /// Display name, e.g. "github".
+    pub name: String,
+    /// User name or e-mail address for the site.
+    pub username: String,
+    /// The current password (empty if none).
+    pub password: String,
+    /// URLs of the site; their host names are searchable.
+    pub urls: Vec<String>,
+    /// The TOTP seed as a normalised `otpauth://totp/...` URI, if any.
+    pub totp: Option<String>,
+    /// Free-form notes.
+    pub notes: String,
+    /// Tags for grouping and search.
+    pub tags: Vec<String>,
+    /// User-defined fields.
+    pub fields: Vec<CustomField>,
+    /// Every previous password, oldest first.
+    pub history: Vec<PasswordChange>,
+    /// Unix seconds of creation.
+    pub created: i64,
+    /// Unix seconds of the last change.
+    pub updated: i64,
+    /// Unix seconds when the current password was set (for "old password" audits).
+    pub password_changed: i64,
+    /// Grows by one with every local edit.
+    pub revision: u64,
+    /// A tombstone: deleted items stay, so that deletions sync (spec: Items).
+    pub deleted: bool,
+    /// Set by `hush breach` until the user confirms the site accepted the new password.
+    pub rotation_pending: bool,
+    /// Per-item generator settings (e.g. a site that forbids symbols).
+    #[zeroize(skip)]
+    pub policy: Option<PasswordPolicy>,
+    /// Values that lost concurrent edits during merges.
+    pub conflicts: Vec<Conflict>,
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Item")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("revision", &self.revision)
+            .field("deleted", &self.deleted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Item {
+    /// A new, empty item of `kind` created at `now` (Unix seconds).
+    pub fn new(kind: ItemKind, name: impl Into<String>, now: i64) -> Self {
+        Item {
+            kind,
+            name: name.into(),
+            username: String::new(),
+            password: String::new(),
+            urls: Vec::new(),
+            totp: None,
+            notes: String::new(),
+            tags: Vec::new(),
+            fields: Vec::new(),
+            history: Vec::new(),
+            created: now,
+            updated: now,
+            password_changed: now,
+            revision: 0,
+            deleted: false,
+            rotation_pending: false,
+            policy: None,
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// Replaces the password, keeping the old one in history. A no-op when unchanged.
+    pub fn set_password(&mut self, new: String, now: i64) {
+        if new == self.password {
+            return;
+        }
+        let old = std::mem::replace(&mut self.password, new);
+        if !old.is_empty() {
+            self.history.push(PasswordChange { password: old, replaced_at: now });
+        }
+        self.password_changed = now;
+    }
+
+    /// The host names of the item's URLs (lower case, without `www.`).
+    pub fn hosts(&self) -> impl Iterator<Item = String> + '_ {
+        self.urls.iter().filter_map(|u| host_of(u))
+    }
+
+    /// A custom field by name (case-insensitive).
+    pub fn field(&self, name: &str) -> Option<&CustomField> {
+        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Sets a custom field, replacing one of the same name.
+    pub fn set_field(&mut self, name: &str, value: String, hidden: bool) {
+        match self.fields.iter_mut().find(|f| f.name.eq_ignore_ascii_case(name)) {
+            Some(f) => {
+                f.value = value;
+                f.hidden = hidden;
+            }
+            None => self.fields.push(CustomField { name: name.to_owned(), value, hidden }),
+        }
+    }
+}
+
+/// The host of a URL, or of a bare domain such as `github.com/login`; lower case,
+/// without a leading `www.`.
+pub fn host_of(url: &str) -> Option<String> {
+    let trimmed = url.trim();
+    let parsed = url::Url::parse(trimmed)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+        .or_else(|| url::Url::parse(&format!("https://{trimmed}")).ok())?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    Some(host.strip_prefix("www.").map(str::to_owned).unwrap_or(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_password_keeps_history() {
+        let mut item = Item::new(ItemKind::Login, "x", 10);
+        item.set_password("one".into(), 11);
+        assert!(item.history.is_empty(), "an empty password is not history");
+        item.set_password("two".into(), 12);
+        item.set_password("two".into(), 13);
+        assert_eq!(item.history.len(), 1);
+        assert_eq!(item.history[0].password, "one");
+        assert_eq!(item.history[0].replaced_at, 12);
+        assert_eq!(item.password_changed, 12);
+    }
+
+    #[test]
+    fn hosts_are_normalised() {
+        assert_eq!(host_of("https://www.GitHub.com/login").as_deref(), Some("github.com"));
+        assert_eq!(host_of("github.com/login").as_deref(), Some("github.com"));
+        assert_eq!(host_of("android://com.example.app").as_deref(), Some("com.example.app"));
+        assert_eq!(host_of("").as_deref(), None);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut item = Item::new(ItemKind::Login, "bank", 0);
+        item.password = "hunter2".into();
+        item.notes = "pin 1234".into();
+        let shown = format!("{item:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("1234"), "{shown}");
+    }
+}

@@ -1,0 +1,23 @@
+//! hush-vault: the domain of hush — items, the unlocked vault, the encrypted vault
+//! file with its crash-safe writes and lock, the generator, TOTP, import/export and
+//! audit. Synchronous and without networking.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codec;
+mod error;
+pub mod file;
+pub mod generator;
+mod item;
+mod query;
+pub mod state;
+pub mod store;
+pub mod totp;
+mod vault;
+
+pub use crate::error::VaultError;
+pub use crate::file::{FileHeader, VaultFile};
+pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
+pub use crate::query::{Found, matches};
+pub use crate::store::Paths;
+pub use crate::vault::{Entry, ITEM_VERSION, Vault, decrypt_item, now};

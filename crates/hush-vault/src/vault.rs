@@ -1,0 +1,285 @@
+//! The unlocked vault: every item decrypted in memory, edits re-sealing one item at a
+//! time (spec: Goals 3 — "every item is a separate AEAD blob").
+
+use std::collections::BTreeMap;
+
+use hush_crypto::{
+    AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Keyset,
+    KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local, seal_local,
+};
+
+use crate::codec::{self, MAX_PLAINTEXT};
+use crate::file::{FileHeader, VaultFile};
+use crate::state::{LocalState, STATE_LABEL, STATE_VERSION};
+use crate::{Item, VaultError};
+
+/// Format version of the item plaintext (its first byte, spec: Items).
+pub const ITEM_VERSION: u8 = 1;
+/// The key version of a new vault.
+pub const FIRST_KEY_VERSION: u32 = 1;
+
+/// One item: its blob exactly as the server holds it, and its plaintext.
+pub struct Entry {
+    /// The sealed item.
+    pub blob: Vec<u8>,
+    /// The decrypted item.
+    pub item: Item,
+}
+
+/// An unlocked vault.
+pub struct Vault {
+    header: FileHeader,
+    vk: VaultKey,
+    entries: BTreeMap<ItemId, Entry>,
+    state: LocalState,
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Vault {
+    /// Creates a new, empty vault with a fresh account id, account key and vault key.
+    /// Runs the KDF once.
+    pub fn create(
+        password: &str,
+        params: KdfParams,
+        policy: FloorPolicy,
+    ) -> Result<(Vault, AccountKey), VaultError> {
+        params.check(policy)?;
+        let account_id = AccountId::random();
+        let account_key = AccountKey::generate();
+        let salt = KdfSalt::random();
+        let keys = derive_keys(password, &salt, &params, &account_id, &account_key, policy)?;
+        let vk = VaultKey::generate();
+        let ctx = KeysetContext { account_id, params, salt, key_version: FIRST_KEY_VERSION };
+        let keyset = Keyset::seal(&keys.kek, &vk, &ctx);
+        let header = FileHeader {
+            account_id: account_id.0,
+            m_kib: params.m_kib,
+            t: params.t,
+            p: params.p,
+            salt: salt.0,
+            key_version: FIRST_KEY_VERSION,
+            keyset: keyset.0,
+            insecure_kdf: !params.meets_floor(),
+        };
+        Ok((Vault { header, vk, entries: BTreeMap::new(), state: LocalState::default() }, account_key))
+    }
+
+    /// Derives the keys for `header` from the master password (the slow step).
+    pub fn derive(
+        header: &FileHeader,
+        password: &str,
+        account_key: &AccountKey,
+    ) -> Result<DerivedKeys, VaultError> {
+        // A vault created with --insecure-kdf keeps unlocking (with a warning from the
+        // CLI); every other vault refuses parameters below the floor, whatever a
+        // damaged or hostile header says.
+        let policy = if header.insecure_kdf { FloorPolicy::AllowInsecure } else { FloorPolicy::Enforce };
+        Ok(derive_keys(
+            password,
+            &KdfSalt(header.salt),
+            &header.params(),
+            &header.account_id(),
+            account_key,
+            policy,
+        )?)
+    }
+
+    /// Runs the KDF and unwraps the vault key: what `hush unlock` hands to the agent.
+    pub fn unlock_key(
+        header: &FileHeader,
+        password: &str,
+        account_key: &AccountKey,
+    ) -> Result<VaultKey, VaultError> {
+        let keys = Self::derive(header, password, account_key)?;
+        header.keyset().open(&keys.kek, &header.keyset_context()).map_err(|_| VaultError::WrongPassword)
+    }
+
+    /// Opens a parsed file with the vault key: decrypts every item and checks that the
+    /// set of items is the one the vault last wrote.
+    pub fn open(file: &VaultFile, vk: VaultKey) -> Result<Vault, VaultError> {
+        let account_id = AccountId(file.header.account_id);
+        let plain =
+            open_local(&vk, STATE_LABEL, &account_id, &file.state).map_err(|_| VaultError::Tampered)?;
+        let state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
+        let digest = ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, b.as_slice())));
+        if digest.0 != state.items_digest {
+            return Err(VaultError::Tampered);
+        }
+        let kv = file.header.key_version;
+        let mut entries = BTreeMap::new();
+        for (id, blob) in &file.items {
+            let item = decrypt_item(&vk, &account_id, id, kv, blob)?;
+            entries.insert(*id, Entry { blob: blob.clone(), item });
+        }
+        Ok(Vault { header: file.header.clone(), vk, entries, state })
+    }
+
+    /// Seals the vault back into its file form.
+    pub fn to_file(&self) -> VaultFile {
+        let items: Vec<_> = self.entries.iter().map(|(id, e)| (*id, e.blob.clone())).collect();
+        let mut state = self.state.clone();
+        state.items_digest = ManifestDigest::from_blobs(items.iter().map(|(id, b)| (*id, b.as_slice()))).0;
+        let plain = codec::encode(STATE_VERSION, &state);
+        let sealed = seal_local(&self.vk, STATE_LABEL, &self.account_id(), &plain);
+        VaultFile { header: self.header.clone(), items, state: sealed }
+    }
+
+    /// The cleartext header.
+    pub fn header(&self) -> &FileHeader {
+        &self.header
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> AccountId {
+        self.header.account_id()
+    }
+
+    /// The vault key (for the agent and for sync).
+    pub fn vault_key(&self) -> &VaultKey {
+        &self.vk
+    }
+
+    /// The sealed local state.
+    pub fn state(&self) -> &LocalState {
+        &self.state
+    }
+
+    /// The sealed local state, for sync to update.
+    pub fn state_mut(&mut self) -> &mut LocalState {
+        &mut self.state
+    }
+
+    /// Every live (not deleted) item, by id.
+    pub fn items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
+        self.entries.iter().filter(|(_, e)| !e.item.deleted).map(|(id, e)| (*id, &e.item))
+    }
+
+    /// Every entry, tombstones included (for sync).
+    pub fn entries(&self) -> &BTreeMap<ItemId, Entry> {
+        &self.entries
+    }
+
+    /// A live item by id.
+    pub fn get(&self, id: &ItemId) -> Option<&Item> {
+        self.entries.get(id).map(|e| &e.item).filter(|i| !i.deleted)
+    }
+
+    /// Number of live items.
+    pub fn len(&self) -> usize {
+        self.items().count()
+    }
+
+    /// Whether the vault has no live item.
+    pub fn is_empty(&self) -> bool {
+        self.items().next().is_none()
+    }
+
+    /// Adds a new item under a fresh id.
+    pub fn add(&mut self, item: Item) -> ItemId {
+        let id = ItemId::random();
+        self.put(id, item);
+        id
+    }
+
+    /// Stores `item` under `id` as a local edit: bumps its revision and update time
+    /// is the caller's business; this seals it and queues it for the next sync.
+    pub fn put(&mut self, id: ItemId, item: Item) {
+        let plain = codec::encode(ITEM_VERSION, &item);
+        let blob = ItemBlob::seal(&self.vk, &self.account_id(), &id, self.header.key_version, &plain);
+        if self.state.pending.insert(id.0)
+            && let Some(old) = self.entries.get(&id)
+        {
+            // Remember what the server last had, as the base of a later merge.
+            self.state.base.insert(id.0, old.blob.clone());
+        }
+        self.entries.insert(id, Entry { blob, item });
+    }
+
+    /// Applies `edit` to a live item, bumping its revision and update time.
+    pub fn update(&mut self, id: &ItemId, now: i64, edit: impl FnOnce(&mut Item)) -> bool {
+        let Some(mut item) = self.get(id).cloned() else { return false };
+        edit(&mut item);
+        item.revision += 1;
+        item.updated = now;
+        self.put(*id, item);
+        true
+    }
+
+    /// Replaces an item by a tombstone. The tombstone keeps only what a merge needs;
+    /// its blob is indistinguishable from an edit on the server (spec: Items).
+    pub fn delete(&mut self, id: &ItemId, now: i64) -> bool {
+        let Some(old) = self.get(id) else { return false };
+        let mut tomb = Item::new(old.kind, String::new(), old.created);
+        tomb.deleted = true;
+        tomb.revision = old.revision + 1;
+        tomb.updated = now;
+        self.put(*id, tomb);
+        true
+    }
+
+    /// Stores a blob received from the server (sync), decrypting it first so that
+    /// nothing unauthentic enters the vault.
+    pub fn put_synced(&mut self, id: ItemId, blob: Vec<u8>) -> Result<(), VaultError> {
+        let item = decrypt_item(&self.vk, &self.account_id(), &id, self.header.key_version, &blob)?;
+        self.state.pending.remove(&id.0);
+        self.state.base.remove(&id.0);
+        self.entries.insert(id, Entry { blob, item });
+        Ok(())
+    }
+
+    /// Decrypts a blob of this vault (e.g. a merge base or a pulled blob).
+    pub fn decrypt(&self, id: &ItemId, blob: &[u8]) -> Result<Item, VaultError> {
+        decrypt_item(&self.vk, &self.account_id(), id, self.header.key_version, blob)
+    }
+
+    /// Changes the master password: a fresh salt, a new kek, the same vault key
+    /// re-sealed; items are not re-encrypted (spec: Keyset). Returns the new keys,
+    /// whose auth key the server must learn.
+    pub fn change_password(
+        &mut self,
+        new_password: &str,
+        account_key: &AccountKey,
+        params: KdfParams,
+        policy: FloorPolicy,
+    ) -> Result<DerivedKeys, VaultError> {
+        let salt = KdfSalt::random();
+        let keys = derive_keys(new_password, &salt, &params, &self.account_id(), account_key, policy)?;
+        let ctx = KeysetContext {
+            account_id: self.account_id(),
+            params,
+            salt,
+            key_version: self.header.key_version,
+        };
+        self.header.keyset = Keyset::seal(&keys.kek, &self.vk, &ctx).0;
+        self.header.salt = salt.0;
+        self.header.m_kib = params.m_kib;
+        self.header.t = params.t;
+        self.header.p = params.p;
+        self.header.insecure_kdf = !params.meets_floor();
+        Ok(keys)
+    }
+
+    /// Replaces the header (a keyset change learned from the server).
+    pub fn set_header(&mut self, header: FileHeader) {
+        self.header = header;
+    }
+}
+
+/// Opens and decodes one item blob.
+pub fn decrypt_item(
+    vk: &VaultKey,
+    account_id: &AccountId,
+    id: &ItemId,
+    key_version: u32,
+    blob: &[u8],
+) -> Result<Item, VaultError> {
+    let plain = ItemBlob::open(vk, account_id, id, key_version, blob).map_err(|_| VaultError::Tampered)?;
+    codec::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
+}

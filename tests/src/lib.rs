@@ -162,3 +162,80 @@ pub fn stderr(out: &Output) -> String {
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A real `hush-server` process on a loopback port, with its own data folder.
+pub struct Server {
+    child: Option<std::process::Child>,
+    data: tempfile::TempDir,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    port: u16,
+}
+
+impl Server {
+    /// Starts a server on a free port.
+    pub fn start() -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        let (child, port) = Self::spawn(data.path(), 0);
+        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
+    }
+
+    fn spawn(data: &Path, port: u16) -> (std::process::Child, u16) {
+        use std::io::BufRead;
+        let mut child = Command::new(bin("hush-server"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data.join("db"))
+            .env("HUSH_SERVER_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start hush-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let port = addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        (child, port)
+    }
+
+    /// A fresh single-use invite code.
+    pub fn invite(&self) -> String {
+        let out = Command::new(bin("hush-server")).args(["invite", "--data-dir"]).arg(self.data.path().join("db")).output().unwrap();
+        assert_ok(&out, &["hush-server invite"]);
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Stops the server (SIGKILL: nothing may depend on a clean shutdown).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        self.stop();
+        for _ in 0..50 {
+            let (mut child, port) = Self::spawn(self.data.path(), self.port);
+            if port == self.port && child.try_wait().ok().flatten().is_none() {
+                self.child = Some(child);
+                return;
+            }
+            let _ = child.kill();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("could not restart the server on port {}", self.port);
+    }
+
+    /// Every file of the server's data folder.
+    pub fn files(&self) -> Vec<PathBuf> {
+        walk(self.data.path())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -19,8 +19,17 @@ pub fn random_array<const N: usize>() -> [u8; N] {
 macro_rules! secret_bytes {
     ($(#[$doc:meta])* $name:ident, $len:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+        #[derive(Clone, Zeroize, ZeroizeOnDrop)]
         pub struct $name([u8; $len]);
+
+        /// Constant-time comparison: key bytes must not leak through timing.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+            }
+        }
+
+        impl Eq for $name {}
 
         impl $name {
             /// Length in bytes.

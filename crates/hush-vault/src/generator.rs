@@ -5,8 +5,9 @@
 //! [`Uniform`], which is rand's implementation of Lemire's widening-multiply
 //! method *with rejection*: every index is exactly equally likely, with no
 //! modulo bias. (`RngExt::random_range` is deliberately not used: in rand 0.10
-//! it uses Canon's method, which without the `unbiased` cargo feature keeps a
-//! bias of up to 2⁻⁹⁶ — harmless, but "exactly uniform" is easier to argue.)
+//! it uses Canon's method, which without rand's `unbiased` cargo feature keeps
+//! a documented residual bias affecting about 1 draw in 2⁶⁴ for 64-bit ranges —
+//! harmless, but "exactly uniform" is easier to argue.)
 //!
 //! # Why "at least one of each class" does not bias the password
 //!
@@ -271,6 +272,7 @@ pub fn generate_passphrase(policy: &PassphrasePolicy) -> Result<Zeroizing<String
 /// `length · log2(alphabet size)` because passwords missing a selected class
 /// are excluded: by ≈ 0.1 bits for the default policy, by at most
 /// log2(1/acceptance) ≈ 6.6 bits for the tightest 4-character policies.
+#[must_use]
 pub fn entropy_bits(policy: &PasswordPolicy) -> f64 {
     let Ok(alphabet) = Alphabet::new(policy) else {
         return 0.0;
@@ -289,6 +291,7 @@ pub fn entropy_bits(policy: &PasswordPolicy) -> f64 {
 /// choices give distinct strings; an empty separator, or one that occurs inside
 /// words (the four hyphenated EFF words with `-`), makes a negligible number of
 /// passphrases coincide.
+#[must_use]
 pub fn passphrase_entropy_bits(policy: &PassphrasePolicy) -> f64 {
     if validate_passphrase(policy).is_err() {
         return 0.0;
@@ -310,7 +313,7 @@ fn os_rng() -> Result<UnwrapErr<SysRng>, GeneratorError> {
 struct Alphabet {
     /// Every allowed character, once.
     chars: Vec<char>,
-    /// `class[i]` is the index (0..sizes.len()) of the class of `chars[i]`.
+    /// `class[i]` is the index (`0..sizes.len()`) of the class of `chars[i]`.
     class: Vec<u8>,
     /// Number of characters in each selected class, in class order.
     sizes: Vec<usize>,

@@ -44,4 +44,6 @@ pub struct SyncState {
     pub manifest_digest: [u8; 32],
     /// Whether to sync after every change.
     pub auto_sync: bool,
+    /// The user allowed plain http:// to a non-loopback server (`--insecure-http`).
+    pub insecure_http: bool,
 }

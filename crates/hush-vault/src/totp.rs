@@ -65,6 +65,7 @@ pub enum Algorithm {
 impl Algorithm {
     /// The name used by the Key Uri Format's `algorithm` parameter: `SHA1`,
     /// `SHA256` or `SHA512`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Algorithm::Sha1 => "SHA1",
@@ -291,6 +292,7 @@ impl Totp {
     /// `Totp`.
     ///
     /// The result contains the secret: treat it as such.
+    #[must_use]
     pub fn to_uri(&self) -> String {
         let secret = Zeroizing::new(BASE32_NOPAD.encode(&self.secret));
         let names =
@@ -331,11 +333,13 @@ impl Totp {
 
     /// The code for the Unix time `unix_secs`: HOTP (RFC 4226 §5) of the
     /// counter `⌊unix_secs / period⌋` (RFC 6238 §4.2), zero-padded to `digits`.
+    #[must_use]
     pub fn code_at(&self, unix_secs: u64) -> String {
         hotp(&self.secret, self.algorithm, unix_secs / self.period, self.digits)
     }
 
     /// The code for the Unix time `unix_secs` and the seconds it remains valid.
+    #[must_use]
     pub fn at(&self, unix_secs: u64) -> TotpCode {
         TotpCode { code: self.code_at(unix_secs), remaining_secs: self.period - unix_secs % self.period }
     }
@@ -344,6 +348,7 @@ impl Totp {
     ///
     /// The code is only as right as the clock: sites accept about ±30 s. A
     /// clock set before 1970 is read as 1970.
+    #[must_use]
     pub fn now(&self) -> TotpCode {
         let unix_secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
         self.at(unix_secs)
@@ -392,31 +397,37 @@ impl Totp {
     }
 
     /// The shared secret. Keep the borrow short and never log it.
+    #[must_use]
     pub fn secret(&self) -> &[u8] {
         &self.secret
     }
 
     /// The HMAC hash function.
+    #[must_use]
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
 
     /// The number of digits of each code: 6, 7 or 8.
+    #[must_use]
     pub fn digits(&self) -> u32 {
         self.digits
     }
 
     /// The time step in seconds, 1 to [`MAX_PERIOD`].
+    #[must_use]
     pub fn period(&self) -> u64 {
         self.period
     }
 
     /// The issuer (site or service) name, if known.
+    #[must_use]
     pub fn issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
     }
 
     /// The account name, if known.
+    #[must_use]
     pub fn account(&self) -> Option<&str> {
         self.account.as_deref()
     }
@@ -638,17 +649,6 @@ fn uri_parts(url: &Url) -> Result<UriParts, TotpError> {
         digits: None,
         period: None,
     };
-    /// Fills a parameter's slot, refusing a second value: which one an app
-    /// would use is anyone's guess.
-    fn set<T>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), TotpError> {
-        match slot {
-            Some(_) => Err(TotpError::DuplicateParameter { name }),
-            None => {
-                *slot = Some(value);
-                Ok(())
-            }
-        }
-    }
     for (name, value) in url.query_pairs() {
         // Parameter names are lowercase in the Key Uri Format; accept any case.
         match name.to_ascii_lowercase().as_str() {
@@ -661,6 +661,16 @@ fn uri_parts(url: &Url) -> Result<UriParts, TotpError> {
         }
     }
     Ok(parts)
+}
+
+/// Fills a parameter's slot, refusing a second value: which of two values an
+/// app would use is anyone's guess.
+fn set<T>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), TotpError> {
+    if slot.is_some() {
+        return Err(TotpError::DuplicateParameter { name });
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 /// Decodes `%XX` escapes (RFC 3986 §2.1); a `%` not followed by two hex digits
@@ -749,8 +759,8 @@ fn dynamic_truncation(hmac: &[u8]) -> u32 {
     u32::from_be_bytes(bytes) & 0x7fff_ffff
 }
 
-/// HOTP(K, C) (RFC 4226 §5.3): the counter as 8 big-endian bytes is MACed,
-/// truncated, and reduced modulo 10^digits, then zero-padded.
+/// HOTP(K, C) (RFC 4226 §5.3): HMAC of the counter as 8 big-endian bytes,
+/// truncated, and reduced modulo 10<sup>digits</sup>, then zero-padded.
 fn hotp(secret: &[u8], algorithm: Algorithm, counter: u64, digits: u32) -> String {
     let mac = Zeroizing::new(hmac(algorithm, secret, &counter.to_be_bytes()));
     let value = dynamic_truncation(&mac) % 10u32.pow(digits);

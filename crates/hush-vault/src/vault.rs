@@ -71,6 +71,12 @@ impl Vault {
         Ok((Vault { header, vk, entries: BTreeMap::new(), state: LocalState::default() }, account_key))
     }
 
+    /// An empty vault around an existing header and key (a new device's vault, built
+    /// from what the server holds).
+    pub fn from_parts(header: FileHeader, vk: VaultKey) -> Vault {
+        Vault { header, vk, entries: BTreeMap::new(), state: LocalState::default() }
+    }
+
     /// Derives the keys for `header` from the master password (the slow step).
     pub fn derive(
         header: &FileHeader,
@@ -212,11 +218,18 @@ impl Vault {
         true
     }
 
-    /// Replaces an item by a tombstone. The tombstone keeps only what a merge needs;
-    /// its blob is indistinguishable from an edit on the server (spec: Items).
+    /// Replaces an item by a tombstone; its blob is indistinguishable from an edit on
+    /// the server (spec: Items). The tombstone keeps, encrypted, only the password
+    /// history (with the current password in it): if another device edited the item
+    /// concurrently, the edit wins and the merge folds this history in, so no
+    /// password is ever lost (found by the convergence property test).
     pub fn delete(&mut self, id: &ItemId, now: i64) -> bool {
         let Some(old) = self.get(id) else { return false };
         let mut tomb = Item::new(old.kind, String::new(), old.created);
+        tomb.history = old.history.clone();
+        if !old.password.is_empty() {
+            tomb.history.push(crate::PasswordChange { password: old.password.clone(), replaced_at: now });
+        }
         tomb.deleted = true;
         tomb.revision = old.revision + 1;
         tomb.updated = now;

@@ -1,0 +1,119 @@
+//! The error body: "Every error answer is `{"error": "<code>", "message": "<human text>"}` with a
+//! fitting status" (`sync-api-v1.md`).
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error code, the `error` field of [`ErrorBody`]. Serialised in snake_case.
+///
+/// The HTTP status each code travels with is noted on the variant. Clients should branch on the
+/// code, not on the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 400: the request is malformed (bad JSON, wrong types, missing fields, invalid values).
+    BadRequest,
+    /// 401: no session token, or an unknown, revoked or expired one.
+    Unauthorized,
+    /// 401: the login or rekey signature does not verify.
+    BadSignature,
+    /// 401: the login challenge is unknown, already used, expired or for another account.
+    BadChallenge,
+    /// 403: the server is invite-only and the registration code is missing or wrong.
+    RegistrationClosed,
+    /// 404: no such account, session or route.
+    NotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 409: an account with this id already exists.
+    AccountExists,
+    /// 409: `base_seq` is not the account's current seq; [`ErrorBody::seq`] holds the current one.
+    Conflict,
+    /// 413: the request body or one blob exceeds the server's limit.
+    TooLarge,
+    /// 415: the request body is not `application/json`.
+    UnsupportedMediaType,
+    /// 429: too many failed logins; retry after the `Retry-After` header's seconds.
+    RateLimited,
+    /// 500: the server failed; details are in its log, never in the answer.
+    Internal,
+    /// 503: the server cannot serve the request now (for example its store is unreachable).
+    Unavailable,
+    /// 507: the account would exceed its item-count or storage quota.
+    Quota,
+    /// A code this version of the crate does not know (a newer server). Never sent.
+    #[serde(other)]
+    Unknown,
+}
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, for programs.
+    pub error: ErrorCode,
+    /// What went wrong, for people. Never contains secrets or server internals.
+    pub message: String,
+    /// With [`ErrorCode::Conflict`]: the account's current seq, so the client knows how far to
+    /// pull before it merges and pushes again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_without_seq_when_absent() {
+        let body =
+            ErrorBody { error: ErrorCode::RegistrationClosed, message: "invite only".into(), seq: None };
+        assert_eq!(
+            serde_json::to_string(&body).expect("serialises"),
+            r#"{"error":"registration_closed","message":"invite only"}"#
+        );
+    }
+
+    #[test]
+    fn conflict_carries_seq() {
+        let body = ErrorBody { error: ErrorCode::Conflict, message: "stale".into(), seq: Some(58) };
+        let json = serde_json::to_string(&body).expect("serialises");
+        assert_eq!(json, r#"{"error":"conflict","message":"stale","seq":58}"#);
+        assert_eq!(serde_json::from_str::<ErrorBody>(&json).expect("parses"), body);
+    }
+
+    #[test]
+    fn every_code_is_snake_case() {
+        for (code, text) in [
+            (ErrorCode::AccountExists, "account_exists"),
+            (ErrorCode::RegistrationClosed, "registration_closed"),
+            (ErrorCode::BadSignature, "bad_signature"),
+            (ErrorCode::BadChallenge, "bad_challenge"),
+            (ErrorCode::RateLimited, "rate_limited"),
+            (ErrorCode::Conflict, "conflict"),
+            (ErrorCode::TooLarge, "too_large"),
+            (ErrorCode::Quota, "quota"),
+            (ErrorCode::Unauthorized, "unauthorized"),
+            (ErrorCode::NotFound, "not_found"),
+            (ErrorCode::BadRequest, "bad_request"),
+            (ErrorCode::Internal, "internal"),
+            (ErrorCode::MethodNotAllowed, "method_not_allowed"),
+            (ErrorCode::UnsupportedMediaType, "unsupported_media_type"),
+            (ErrorCode::Unavailable, "unavailable"),
+        ] {
+            let json = serde_json::to_string(&code).expect("serialises");
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).expect("parses"), code);
+        }
+    }
+
+    #[test]
+    fn unknown_codes_from_a_newer_server_still_parse() {
+        let body: ErrorBody = serde_json::from_str(r#"{"error":"brand_new","message":"m"}"#).expect("parses");
+        assert_eq!(body.error, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn rejects_a_body_without_error_code() {
+        assert!(serde_json::from_str::<ErrorBody>(r#"{"message":"m"}"#).is_err());
+    }
+}

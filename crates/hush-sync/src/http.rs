@@ -1,0 +1,198 @@
+//! The HTTP transport: reqwest (blocking) over rustls with the `ring` provider and
+//! the system's trust roots, plus an optional CA file from config.toml.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use hush_proto as proto;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::{PushOutcome, SyncError, Transport, TransportError};
+
+/// Checks a server URL: `https://` anywhere; plain `http://` only to a loopback
+/// address, or with `allow_insecure_http` (which the user must type on purpose).
+pub fn check_server_url(url: &str, allow_insecure_http: bool) -> Result<Url, SyncError> {
+    let parsed = Url::parse(url.trim()).map_err(|e| SyncError::Url(format!("{url:?} is not a URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if !loopback && !allow_insecure_http {
+                return Err(SyncError::Url(format!(
+                    "{url} is plain http: anyone on the network could watch and alter the traffic. \
+                     Use https://, or pass --insecure-http if you really mean it"
+                )));
+            }
+        }
+        other => return Err(SyncError::Url(format!("unsupported URL scheme {other:?}; use https://"))),
+    }
+    if parsed.cannot_be_a_base() || parsed.host().is_none() {
+        return Err(SyncError::Url(format!("{url} has no host")));
+    }
+    Ok(parsed)
+}
+
+/// Talks to a hush server over HTTP(S).
+pub struct HttpTransport {
+    base: Url,
+    client: Client,
+}
+
+impl HttpTransport {
+    /// A transport for `server_url` (already checked with [`check_server_url`]).
+    pub fn new(server_url: &Url, ca_file: Option<&Path>, timeout: Duration) -> Result<Self, SyncError> {
+        static PROVIDER: Once = Once::new();
+        PROVIDER.call_once(|| {
+            // Another part of the process may have installed one already; either is fine.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut builder = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("hush/", env!("CARGO_PKG_VERSION")))
+            .https_only(server_url.scheme() == "https");
+        if let Some(ca) = ca_file {
+            let pem = std::fs::read(ca).map_err(|e| SyncError::Url(format!("cannot read the CA file {}: {e}", ca.display())))?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| SyncError::Url(format!("the CA file {} is not PEM: {e}", ca.display())))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder.build().map_err(|e| SyncError::Url(format!("cannot set up HTTPS: {e}")))?;
+        let mut base = server_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        Ok(HttpTransport { base, client })
+    }
+
+    fn url(&self, path: &str) -> Url {
+        // Paths are constants of this module or built from typed ids; joining cannot fail.
+        self.base.join(path.trim_start_matches('/')).expect("valid API path")
+    }
+
+    fn send(&self, req: RequestBuilder) -> Result<Response, TransportError> {
+        req.send().map_err(|e| TransportError::Network(without_url(&e)))
+    }
+}
+
+/// The error and its causes in one line (reqwest's top-level message alone is vague).
+/// URLs in it carry no secret: tokens travel in headers.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    msg
+}
+
+fn api_error(resp: Response) -> TransportError {
+    let status = resp.status().as_u16();
+    match resp.json::<proto::ErrorBody>() {
+        Ok(body) => TransportError::Api { status, code: body.error, message: body.message },
+        Err(_) => TransportError::Protocol(format!("HTTP {status} without an API error body")),
+    }
+}
+
+fn json<T: DeserializeOwned>(resp: Response) -> Result<T, TransportError> {
+    if !resp.status().is_success() {
+        return Err(api_error(resp));
+    }
+    resp.json::<T>().map_err(|e| TransportError::Protocol(without_url(&e)))
+}
+
+fn empty(resp: Response) -> Result<(), TransportError> {
+    if resp.status().is_success() { Ok(()) } else { Err(api_error(resp)) }
+}
+
+impl Transport for HttpTransport {
+    fn register(&self, req: &proto::RegisterRequest) -> Result<(), TransportError> {
+        empty(self.send(self.client.post(self.url("v1/accounts")).json(req))?)
+    }
+
+    fn prelogin(&self, account: &proto::AccountId) -> Result<proto::PreloginResponse, TransportError> {
+        json(self.send(self.client.get(self.url(&format!("v1/accounts/{account}/prelogin"))))?)
+    }
+
+    fn challenge(&self, account: &proto::AccountId) -> Result<proto::ChallengeResponse, TransportError> {
+        let req = proto::ChallengeRequest { account_id: *account };
+        json(self.send(self.client.post(self.url("v1/sessions/challenge")).json(&req))?)
+    }
+
+    fn login(&self, req: &proto::LoginRequest) -> Result<proto::LoginResponse, TransportError> {
+        json(self.send(self.client.post(self.url("v1/sessions")).json(req))?)
+    }
+
+    fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
+        let mut url = self.url("v1/vault");
+        url.query_pairs_mut().append_pair("since", &since.to_string());
+        json(self.send(self.client.get(url).bearer_auth(token.expose()))?)
+    }
+
+    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+        let resp = self.send(self.client.post(self.url("v1/vault")).bearer_auth(token.expose()).json(req))?;
+        if resp.status() == StatusCode::CONFLICT {
+            let status = resp.status().as_u16();
+            let body: proto::ErrorBody = resp.json().map_err(|e| TransportError::Protocol(without_url(&e)))?;
+            return match (body.error, body.seq) {
+                (proto::ErrorCode::Conflict, Some(seq)) => Ok(PushOutcome::Conflict(seq)),
+                (code, _) => Err(TransportError::Api { status, code, message: body.message }),
+            };
+        }
+        json::<proto::PushResponse>(resp).map(|r| PushOutcome::Accepted(r.seq))
+    }
+
+    fn rekey(&self, token: &proto::SessionToken, req: &proto::RekeyRequest) -> Result<u64, TransportError> {
+        json::<proto::RekeyResponse>(self.send(self.client.put(self.url("v1/keyset")).bearer_auth(token.expose()).json(req))?)
+            .map(|r| r.seq)
+    }
+
+    fn sessions(&self, token: &proto::SessionToken) -> Result<proto::SessionList, TransportError> {
+        json(self.send(self.client.get(self.url("v1/sessions")).bearer_auth(token.expose()))?)
+    }
+
+    fn logout(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
+        empty(self.send(self.client.delete(self.url("v1/sessions/current")).bearer_auth(token.expose()))?)
+    }
+
+    fn revoke(&self, token: &proto::SessionToken, session: &proto::SessionId) -> Result<(), TransportError> {
+        empty(self.send(self.client.delete(self.url(&format!("v1/sessions/{session}"))).bearer_auth(token.expose()))?)
+    }
+
+    fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
+        empty(self.send(self.client.delete(self.url("v1/accounts/current")).bearer_auth(token.expose()))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_or_with_the_flag() {
+        for ok in ["https://hush.example.org", "http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:9/", "http://127.5.6.7"] {
+            assert!(check_server_url(ok, false).is_ok(), "{ok}");
+        }
+        for bad in ["http://hush.example.org", "http://10.0.0.1", "http://192.168.1.1:80"] {
+            let err = check_server_url(bad, false).unwrap_err().to_string();
+            assert!(err.contains("--insecure-http"), "{bad}: {err}");
+            assert!(check_server_url(bad, true).is_ok());
+        }
+        for bad in ["ftp://x", "not a url", "file:///etc/passwd", "https://"] {
+            assert!(check_server_url(bad, true).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! An honest, in-memory implementation of sync API v1 for tests: the reference the
+//! engine is tested against, and the base that malicious test servers wrap.
+//!
+//! It keeps what the real server keeps (ids, KDF parameters, public key, keyset,
+//! blobs, manifest, seq) and checks signatures the same way; it has no limits, rate
+//! limiting or persistence.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use hush_crypto::verify_signature;
+use hush_proto as proto;
+
+use crate::{PushOutcome, Transport, TransportError};
+
+#[derive(Clone)]
+struct Account {
+    kdf: proto::KdfParams,
+    public_key: [u8; 32],
+    keyset: Vec<u8>,
+    seq: u64,
+    manifest: Option<Vec<u8>>,
+    items: BTreeMap<proto::ItemId, (u64, Vec<u8>)>,
+}
+
+#[derive(Default, Clone)]
+struct State {
+    accounts: HashMap<proto::AccountId, Account>,
+    challenges: HashMap<[u8; 32], proto::AccountId>,
+    sessions: HashMap<String, (proto::AccountId, proto::SessionId, String)>,
+}
+
+/// A saved copy of a [`MemoryServer`]'s state.
+pub struct Snapshot(State);
+
+/// The in-memory server.
+#[derive(Default)]
+pub struct MemoryServer {
+    state: Mutex<State>,
+}
+
+fn err(status: u16, code: proto::ErrorCode, message: &str) -> TransportError {
+    TransportError::Api { status, code, message: message.to_owned() }
+}
+
+fn unauthorized() -> TransportError {
+    err(401, proto::ErrorCode::Unauthorized, "invalid session")
+}
+
+impl MemoryServer {
+    /// An empty server.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().expect("memory server lock"))
+    }
+
+    /// A copy of everything the server holds, to stage rollbacks and forks in tests.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot(self.with(|s| s.clone()))
+    }
+
+    /// Puts back a snapshot: the server "forgets" everything since (a rollback).
+    /// Sessions opened since the snapshot are kept so that clients can still call.
+    pub fn restore(&self, snapshot: &Snapshot) {
+        self.with(|s| {
+            let sessions = std::mem::take(&mut s.sessions);
+            *s = snapshot.0.clone();
+            s.sessions.extend(sessions);
+        });
+    }
+
+    /// Replaces the blob of one item (a malicious server at work).
+    pub fn set_blob(&self, id: proto::ItemId, blob: Vec<u8>) {
+        self.with(|s| {
+            for a in s.accounts.values_mut() {
+                if let Some(entry) = a.items.get_mut(&id) {
+                    entry.1 = blob.clone();
+                }
+            }
+        });
+    }
+
+    /// Changes the KDF parameters the server hands out (a malicious server at work).
+    pub fn set_kdf(&self, m_kib: u32, t: u32, p: u32) {
+        self.with(|s| {
+            for a in s.accounts.values_mut() {
+                a.kdf.m_kib = m_kib;
+                a.kdf.t = t;
+                a.kdf.p = p;
+            }
+        });
+    }
+
+    /// Every blob the server holds for every account (for assertions).
+    pub fn all_blobs(&self) -> Vec<Vec<u8>> {
+        self.with(|s| s.accounts.values().flat_map(|a| a.items.values().map(|(_, b)| b.clone())).collect())
+    }
+}
+
+impl Transport for MemoryServer {
+    fn register(&self, req: &proto::RegisterRequest) -> Result<(), TransportError> {
+        self.with(|s| {
+            if s.accounts.contains_key(&req.account_id) {
+                return Err(err(409, proto::ErrorCode::AccountExists, "account exists"));
+            }
+            s.accounts.insert(
+                req.account_id,
+                Account {
+                    kdf: req.kdf.clone(),
+                    public_key: *req.auth_public_key.as_bytes(),
+                    keyset: req.keyset.as_bytes().to_vec(),
+                    seq: 0,
+                    manifest: None,
+                    items: BTreeMap::new(),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    fn prelogin(&self, account: &proto::AccountId) -> Result<proto::PreloginResponse, TransportError> {
+        self.with(|s| {
+            let a = s.accounts.get(account).ok_or_else(|| err(404, proto::ErrorCode::NotFound, "no such account"))?;
+            Ok(proto::PreloginResponse { kdf: a.kdf.clone() })
+        })
+    }
+
+    fn challenge(&self, account: &proto::AccountId) -> Result<proto::ChallengeResponse, TransportError> {
+        let challenge: [u8; 32] = hush_crypto::random_array();
+        self.with(|s| s.challenges.insert(challenge, *account));
+        Ok(proto::ChallengeResponse { challenge: proto::B64Array(challenge), expires_in: 300 })
+    }
+
+    fn login(&self, req: &proto::LoginRequest) -> Result<proto::LoginResponse, TransportError> {
+        self.with(|s| {
+            let owner = s.challenges.remove(req.challenge.as_bytes());
+            if owner != Some(req.account_id) {
+                return Err(err(401, proto::ErrorCode::BadChallenge, "unknown challenge"));
+            }
+            let a = s.accounts.get(&req.account_id).ok_or_else(unauthorized)?;
+            let msg = hush_crypto::login_message(&hush_crypto::AccountId(*req.account_id.as_bytes()), req.challenge.as_bytes());
+            if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
+                return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
+            }
+            let token = proto::B64Array::<32>(hush_crypto::random_array()).encode();
+            let session_id = proto::SessionId::random();
+            s.sessions.insert(token.clone(), (req.account_id, session_id, req.device_name.clone()));
+            Ok(proto::LoginResponse {
+                token: proto::SessionToken::new(token),
+                session_id,
+                expires_at: jiff::Timestamp::now(),
+            })
+        })
+    }
+
+    fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let a = &s.accounts[&account];
+            Ok(proto::PullResponse {
+                seq: a.seq,
+                keyset: proto::B64::new(a.keyset.clone()),
+                key_version: 1,
+                manifest: a.manifest.clone().map(proto::B64::new),
+                items: a
+                    .items
+                    .iter()
+                    .filter(|(_, (seq, _))| *seq > since)
+                    .map(|(id, (seq, blob))| proto::PulledItem { id: *id, seq: *seq, blob: proto::B64::new(blob.clone()) })
+                    .collect(),
+            })
+        })
+    }
+
+    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
+            if req.base_seq != a.seq {
+                return Ok(PushOutcome::Conflict(a.seq));
+            }
+            a.seq += 1;
+            for item in &req.items {
+                a.items.insert(item.id, (a.seq, item.blob.as_bytes().to_vec()));
+            }
+            a.manifest = Some(req.manifest.as_bytes().to_vec());
+            Ok(PushOutcome::Accepted(a.seq))
+        })
+    }
+
+    fn rekey(&self, token: &proto::SessionToken, req: &proto::RekeyRequest) -> Result<u64, TransportError> {
+        self.with(|s| {
+            let (account, session, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
+            if req.base_seq != a.seq {
+                return Err(TransportError::Api { status: 409, code: proto::ErrorCode::Conflict, message: "stale".into() });
+            }
+            let msg = hush_crypto::rekey_message(
+                &hush_crypto::AccountId(*account.as_bytes()),
+                req.auth_public_key.as_bytes(),
+                req.keyset.as_bytes(),
+            );
+            if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
+                return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
+            }
+            a.kdf = req.kdf.clone();
+            a.public_key = *req.auth_public_key.as_bytes();
+            a.keyset = req.keyset.as_bytes().to_vec();
+            a.seq += 1;
+            let seq = a.seq;
+            s.sessions.retain(|_, (acc, id, _)| *acc != account || *id == session);
+            Ok(seq)
+        })
+    }
+
+    fn sessions(&self, token: &proto::SessionToken) -> Result<proto::SessionList, TransportError> {
+        self.with(|s| {
+            let (account, current, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let now = jiff::Timestamp::now();
+            let sessions = s
+                .sessions
+                .values()
+                .filter(|(acc, _, _)| *acc == account)
+                .map(|(_, id, name)| proto::SessionInfo {
+                    id: *id,
+                    device_name: name.clone(),
+                    created: now,
+                    last_seen: now,
+                    current: *id == current,
+                })
+                .collect();
+            Ok(proto::SessionList { sessions })
+        })
+    }
+
+    fn logout(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
+        self.with(|s| s.sessions.remove(token.expose()).map(|_| ()).ok_or_else(unauthorized))
+    }
+
+    fn revoke(&self, token: &proto::SessionToken, session: &proto::SessionId) -> Result<(), TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let before = s.sessions.len();
+            s.sessions.retain(|_, (acc, id, _)| !(*acc == account && id == session));
+            if s.sessions.len() == before { Err(err(404, proto::ErrorCode::NotFound, "no such session")) } else { Ok(()) }
+        })
+    }
+
+    fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            s.accounts.remove(&account);
+            s.sessions.retain(|_, (acc, _, _)| *acc != account);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! Three-way merge of one item (DESIGN.md, "Sync"): base = the last-synced version,
+//! local and remote = the two edits.
+//!
+//! Rules, per field:
+//! - changed on one side only: that side's value;
+//! - changed on both sides to the same value: that value;
+//! - changed on both sides to different values: the newer side's value stays current,
+//!   and the other is kept — a password in the password history, anything else as a
+//!   conflict note on the item — so **no edit is ever lost**;
+//! - deletion versus edit keeps the edit.
+//!
+//! The result does not depend on which side is called local: ties are broken by the
+//! values themselves, so every device that merges the same three versions gets the
+//! same item.
+
+use std::collections::BTreeSet;
+
+use hush_vault::{Conflict, CustomField, Item, PasswordChange};
+
+/// Which side a both-sides conflict keeps as current.
+fn newer_is_local(local_time: i64, remote_time: i64, local_value: &str, remote_value: &str) -> bool {
+    (local_time, local_value) >= (remote_time, remote_value)
+}
+
+/// Merges a scalar text field; returns the value and, on a real conflict, the loser.
+fn merge_text(base: Option<&str>, local: &str, remote: &str, lt: i64, rt: i64) -> (String, Option<String>) {
+    if local == remote {
+        return (local.to_owned(), None);
+    }
+    match base {
+        Some(b) if b == local => (remote.to_owned(), None),
+        Some(b) if b == remote => (local.to_owned(), None),
+        _ => {
+            if newer_is_local(lt, rt, local, remote) {
+                (local.to_owned(), Some(remote.to_owned()))
+            } else {
+                (remote.to_owned(), Some(local.to_owned()))
+            }
+        }
+    }
+}
+
+/// Three-way set merge: additions on either side are kept, removals on either side
+/// are applied. Order follows local, then remote's additions.
+fn merge_list(base: Option<&[String]>, local: &[String], remote: &[String]) -> Vec<String> {
+    let base: BTreeSet<&String> = base.map(|b| b.iter().collect()).unwrap_or_default();
+    let in_local: BTreeSet<&String> = local.iter().collect();
+    let in_remote: BTreeSet<&String> = remote.iter().collect();
+    let keep = |v: &String| {
+        let removed_locally = base.contains(v) && !in_local.contains(v);
+        let removed_remotely = base.contains(v) && !in_remote.contains(v);
+        !(removed_locally || removed_remotely)
+    };
+    let mut out: Vec<String> = Vec::new();
+    for v in local.iter().chain(remote.iter()) {
+        if keep(v) && !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out
+}
+
+fn changed(base: Option<&Item>, side: &Item) -> bool {
+    base.is_none_or(|b| !same_content(b, side))
+}
+
+/// Whether two items say the same thing (ignoring bookkeeping such as revision).
+fn same_content(a: &Item, b: &Item) -> bool {
+    let mut a = a.clone();
+    a.revision = b.revision;
+    a.updated = b.updated;
+    a == *b
+}
+
+/// Merges `local` and `remote`, which both descend from `base` (None when the base
+/// is unknown: then every difference counts as a conflict). `now` dates conflict notes.
+pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> Item {
+    // Deletion versus edit keeps the edit; deletion versus no change deletes.
+    match (local.deleted, remote.deleted) {
+        (true, true) => return newer(local, remote).clone(),
+        (true, false) => {
+            return if changed(base, remote) { resurrect(remote, local) } else { local.clone() };
+        }
+        (false, true) => {
+            return if changed(base, local) { resurrect(local, remote) } else { remote.clone() };
+        }
+        (false, false) => {}
+    }
+    let (lt, rt) = (local.updated, remote.updated);
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    let mut text = |field: &str, b: Option<&str>, l: &str, r: &str| {
+        let (v, lost) = merge_text(b, l, r, lt, rt);
+        if let Some(lost) = lost.filter(|s| !s.is_empty()) {
+            conflicts.push(Conflict { field: field.to_owned(), value: lost, at: now });
+        }
+        v
+    };
+    let name = text("name", base.map(|b| b.name.as_str()), &local.name, &remote.name);
+    let username = text("username", base.map(|b| b.username.as_str()), &local.username, &remote.username);
+    let notes = text("notes", base.map(|b| b.notes.as_str()), &local.notes, &remote.notes);
+    let totp = text(
+        "totp",
+        base.map(|b| b.totp.as_deref().unwrap_or("")),
+        local.totp.as_deref().unwrap_or(""),
+        remote.totp.as_deref().unwrap_or(""),
+    );
+    let kind = text("kind", base.map(|b| b.kind.as_str()), local.kind.as_str(), remote.kind.as_str());
+
+    // Custom fields merge by name, each like a text field.
+    let mut names: Vec<String> = Vec::new();
+    for f in local.fields.iter().chain(remote.fields.iter()) {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&f.name)) {
+            names.push(f.name.clone());
+        }
+    }
+    let mut fields = Vec::new();
+    for n in names {
+        let get = |i: &Item| i.field(&n).map(|f| (f.value.clone(), f.hidden));
+        let (b, l, r) = (base.and_then(get), get(local), get(remote));
+        let bl = b.as_ref().map(|x| x.0.as_str());
+        let lv = l.as_ref().map(|x| x.0.as_str());
+        let rv = r.as_ref().map(|x| x.0.as_str());
+        // A field absent on one side was either never there (keep the other's) or
+        // removed there (drop it unless the other side changed it).
+        let value = match (lv, rv) {
+            (Some(l), Some(r)) => Some(text(&format!("field {n}"), bl, l, r)),
+            (Some(v), None) | (None, Some(v)) => {
+                if bl.is_some_and(|b| b == v) { None } else { Some(v.to_owned()) }
+            }
+            (None, None) => None,
+        };
+        if let Some(value) = value {
+            let hidden = l.map(|x| x.1).or(r.map(|x| x.1)).unwrap_or(false);
+            fields.push(CustomField { name: n.clone(), value, hidden });
+        }
+    }
+
+    let mut merged = if newer_is_local(lt, rt, &local.name, &remote.name) { local.clone() } else { remote.clone() };
+    merged.kind = kind.parse().unwrap_or(merged.kind);
+    merged.name = name;
+    merged.username = username;
+    merged.notes = notes;
+    merged.totp = Some(totp).filter(|t| !t.is_empty());
+    merged.fields = fields;
+    merged.urls = merge_list(base.map(|b| b.urls.as_slice()), &local.urls, &remote.urls);
+    merged.tags = merge_list(base.map(|b| b.tags.as_slice()), &local.tags, &remote.tags);
+
+    // Passwords: both histories are kept; a concurrent change keeps the newer
+    // password (by when it was set) and puts the other into history.
+    let mut history: Vec<PasswordChange> = Vec::new();
+    for h in local.history.iter().chain(remote.history.iter()) {
+        if !history.iter().any(|x| x.password == h.password && x.replaced_at == h.replaced_at) {
+            history.push(h.clone());
+        }
+    }
+    let (password, password_changed, lost) = {
+        let b = base.map(|b| b.password.as_str());
+        if local.password == remote.password {
+            (local.password.clone(), local.password_changed.max(remote.password_changed), None)
+        } else if b == Some(local.password.as_str()) {
+            (remote.password.clone(), remote.password_changed, None)
+        } else if b == Some(remote.password.as_str()) {
+            (local.password.clone(), local.password_changed, None)
+        } else if newer_is_local(local.password_changed, remote.password_changed, &local.password, &remote.password) {
+            (local.password.clone(), local.password_changed, Some(remote.password.clone()))
+        } else {
+            (remote.password.clone(), remote.password_changed, Some(local.password.clone()))
+        }
+    };
+    if let Some(lost) = lost.filter(|p| !p.is_empty())
+        && !history.iter().any(|h| h.password == lost)
+    {
+        history.push(PasswordChange { password: lost, replaced_at: now });
+    }
+    history.sort_by(|a, b| (a.replaced_at, &a.password).cmp(&(b.replaced_at, &b.password)));
+    merged.password = password;
+    merged.password_changed = password_changed;
+    merged.history = history;
+
+    // Conflict notes of both sides survive, plus the new ones.
+    let mut all_conflicts: Vec<Conflict> = Vec::new();
+    for c in local.conflicts.iter().chain(remote.conflicts.iter()).chain(conflicts.iter()) {
+        if !all_conflicts.iter().any(|x| x.field == c.field && x.value == c.value) {
+            all_conflicts.push(c.clone());
+        }
+    }
+    merged.conflicts = all_conflicts;
+    merged.rotation_pending = merge_flag(base.map(|b| b.rotation_pending), local.rotation_pending, remote.rotation_pending);
+    merged.created = local.created.min(remote.created);
+    merged.updated = lt.max(rt);
+    merged.revision = local.revision.max(remote.revision) + 1;
+    merged
+}
+
+fn merge_flag(base: Option<bool>, local: bool, remote: bool) -> bool {
+    match base {
+        Some(b) if b == local => remote,
+        Some(b) if b == remote => local,
+        _ => local || remote,
+    }
+}
+
+fn newer<'a>(a: &'a Item, b: &'a Item) -> &'a Item {
+    if (a.updated, a.revision) >= (b.updated, b.revision) { a } else { b }
+}
+
+/// The edited side wins over a deletion; its revision moves past the tombstone's,
+/// and the passwords the deleting side had set join its history.
+fn resurrect(edited: &Item, tombstone: &Item) -> Item {
+    let mut item = edited.clone();
+    item.revision = edited.revision.max(tombstone.revision) + 1;
+    for h in &tombstone.history {
+        if h.password != item.password && !item.history.iter().any(|x| x.password == h.password) {
+            item.history.push(h.clone());
+        }
+    }
+    item.history.sort_by(|a, b| (a.replaced_at, &a.password).cmp(&(b.replaced_at, &b.password)));
+    item
+}
+
+#[cfg(test)]
+mod tests {
+    use hush_vault::ItemKind;
+
+    use super::*;
+
+    fn item(pw: &str, t: i64) -> Item {
+        let mut i = Item::new(ItemKind::Login, "site", 0);
+        i.password = pw.into();
+        i.password_changed = t;
+        i.updated = t;
+        i
+    }
+
+    #[test]
+    fn one_sided_changes_win() {
+        let base = item("a", 1);
+        let mut local = base.clone();
+        local.username = "me".into();
+        local.updated = 2;
+        let mut remote = base.clone();
+        remote.password = "b".into();
+        remote.password_changed = 3;
+        remote.history.push(PasswordChange { password: "a".into(), replaced_at: 3 });
+        remote.updated = 3;
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(m.username, "me");
+        assert_eq!(m.password, "b");
+        assert!(m.conflicts.is_empty());
+        assert_eq!(m.history.len(), 1);
+    }
+
+    #[test]
+    fn concurrent_password_changes_keep_both() {
+        let base = item("a", 1);
+        let mut local = base.clone();
+        local.set_password("l".into(), 5);
+        local.updated = 5;
+        let mut remote = base.clone();
+        remote.set_password("r".into(), 6);
+        remote.updated = 6;
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(m.password, "r", "the newer password stays current");
+        let hist: Vec<_> = m.history.iter().map(|h| h.password.as_str()).collect();
+        assert!(hist.contains(&"l") && hist.contains(&"a"), "{hist:?}");
+        // Symmetric.
+        let m2 = merge_items(Some(&base), &remote, &local, 9);
+        assert_eq!(m2.password, m.password);
+        assert!(m2.history == m.history);
+    }
+
+    #[test]
+    fn concurrent_other_edits_leave_a_conflict_note() {
+        let base = item("a", 1);
+        let mut local = base.clone();
+        local.notes = "local note".into();
+        local.updated = 5;
+        let mut remote = base.clone();
+        remote.notes = "remote note".into();
+        remote.updated = 6;
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(m.notes, "remote note");
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].value, "local note");
+    }
+
+    #[test]
+    fn edit_wins_over_delete() {
+        let base = item("a", 1);
+        let mut tomb = Item::new(ItemKind::Login, "", 0);
+        tomb.deleted = true;
+        tomb.updated = 10;
+        tomb.revision = 1;
+        let mut edit = base.clone();
+        edit.notes = "still here".into();
+        edit.updated = 5;
+        for m in [merge_items(Some(&base), &tomb, &edit, 11), merge_items(Some(&base), &edit, &tomb, 11)] {
+            assert!(!m.deleted);
+            assert_eq!(m.notes, "still here");
+        }
+        // Deleting an unchanged item deletes it.
+        assert!(merge_items(Some(&base), &tomb, &base, 11).deleted);
+    }
+
+    #[test]
+    fn tags_and_urls_merge_as_sets() {
+        let mut base = item("a", 1);
+        base.tags = vec!["x".into(), "y".into()];
+        let mut local = base.clone();
+        local.tags = vec!["x".into(), "y".into(), "l".into()];
+        let mut remote = base.clone();
+        remote.tags = vec!["y".into(), "r".into()];
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(m.tags, vec!["y".to_string(), "l".into(), "r".into()]);
+    }
+}

@@ -1,0 +1,75 @@
+//! The sync API v1 as a trait, so that the engine runs unchanged over HTTP, over an
+//! in-process server in tests, and against a deliberately malicious server.
+
+use hush_proto::{
+    AccountId, ChallengeResponse, ErrorCode, LoginRequest, LoginResponse, PreloginResponse, PullResponse,
+    PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList, SessionToken,
+};
+use thiserror::Error;
+
+/// What a push can come back with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Stored; the account's new `seq`.
+    Accepted(u64),
+    /// Something landed since `base_seq`: pull, merge and push again.
+    Conflict(u64),
+}
+
+/// A failed call.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The server could not be reached or did not answer.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    /// The server answered with an error of the API.
+    #[error("the server refused: {message} ({code:?}, HTTP {status})")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The API's error code.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The server's answer was not what the API says.
+    #[error("the server's answer is malformed: {0}")]
+    Protocol(String),
+}
+
+impl TransportError {
+    /// The API error code, if the server answered with one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            TransportError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Every call of sync API v1 (spec: sync-api-v1.md).
+pub trait Transport {
+    /// `POST /v1/accounts`.
+    fn register(&self, req: &RegisterRequest) -> Result<(), TransportError>;
+    /// `GET /v1/accounts/{id}/prelogin`.
+    fn prelogin(&self, account: &AccountId) -> Result<PreloginResponse, TransportError>;
+    /// `POST /v1/sessions/challenge`.
+    fn challenge(&self, account: &AccountId) -> Result<ChallengeResponse, TransportError>;
+    /// `POST /v1/sessions`.
+    fn login(&self, req: &LoginRequest) -> Result<LoginResponse, TransportError>;
+    /// `GET /v1/vault?since=`.
+    fn pull(&self, token: &SessionToken, since: u64) -> Result<PullResponse, TransportError>;
+    /// `POST /v1/vault`.
+    fn push(&self, token: &SessionToken, req: &PushRequest) -> Result<PushOutcome, TransportError>;
+    /// `PUT /v1/keyset`; returns the new `seq`.
+    fn rekey(&self, token: &SessionToken, req: &RekeyRequest) -> Result<u64, TransportError>;
+    /// `GET /v1/sessions`.
+    fn sessions(&self, token: &SessionToken) -> Result<SessionList, TransportError>;
+    /// `DELETE /v1/sessions/current`.
+    fn logout(&self, token: &SessionToken) -> Result<(), TransportError>;
+    /// `DELETE /v1/sessions/{id}`.
+    fn revoke(&self, token: &SessionToken, session: &SessionId) -> Result<(), TransportError>;
+    /// `DELETE /v1/accounts/current`.
+    fn delete_account(&self, token: &SessionToken) -> Result<(), TransportError>;
+}

@@ -1,0 +1,311 @@
+//! The sync engine against the honest in-memory server, and against the same server
+//! turned malicious: every tampering of issue #3 must be detected, reported as
+//! tampering, and leave the device's vault as it was.
+
+use hush_crypto::{AccountKey, DerivedKeys, FloorPolicy, ItemId, KdfParams};
+use hush_proto as proto;
+use hush_sync::memory::MemoryServer;
+use hush_sync::{PushOutcome, SyncError, Transport, TransportError};
+use hush_vault::{Item, ItemKind, Vault};
+
+const PW: &str = "correct horse";
+const URL: &str = "http://127.0.0.1:1";
+/// Cheap parameters for tests; every call opts in with AllowInsecure.
+const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
+
+struct Device {
+    vault: Vault,
+    account_key: AccountKey,
+}
+
+fn keys(vault: &Vault, ak: &AccountKey) -> DerivedKeys {
+    Vault::derive(vault.header(), PW, ak).unwrap()
+}
+
+/// A registered first device and a second one logged in with the setup code.
+fn two_devices(server: &MemoryServer) -> (Device, Device) {
+    let (mut a, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
+    a.add(login("github", "pw-a"));
+    let k = keys(&a, &ak);
+    hush_sync::register(&mut a, server, &k, None, URL, "a", 1).unwrap();
+    let (b, _) = hush_sync::login_new_device(server, &a.account_id(), &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 1)
+        .unwrap();
+    assert_eq!(b.len(), 1);
+    (Device { vault: a, account_key: ak.clone() }, Device { vault: b, account_key: ak })
+}
+
+fn login(name: &str, pw: &str) -> Item {
+    let mut i = Item::new(ItemKind::Login, name, 1);
+    i.password = pw.into();
+    i
+}
+
+fn only_id(v: &Vault) -> ItemId {
+    v.items().next().unwrap().0
+}
+
+
+#[test]
+fn two_devices_converge_and_concurrent_passwords_are_kept() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
+    b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
+    let extra = b.vault.add(login("gitlab", "x"));
+    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    assert_eq!(report.merged, vec![id]);
+    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    for d in [&a, &b] {
+        let item = d.vault.get(&id).unwrap();
+        assert_eq!(item.password, "from-b", "the newer password wins");
+        let hist: Vec<_> = item.history.iter().map(|h| h.password.as_str()).collect();
+        assert!(hist.contains(&"from-a") && hist.contains(&"pw-a"), "{hist:?}");
+        assert!(d.vault.get(&extra).is_some());
+    }
+    assert_eq!(file_items(&a.vault), file_items(&b.vault));
+}
+
+fn file_items(v: &Vault) -> Vec<(ItemId, Vec<u8>)> {
+    v.to_file().items
+}
+
+#[test]
+fn edit_wins_over_delete_across_devices() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.delete(&id, 10);
+    b.vault.update(&id, 11, |i| i.notes = "keep me".into());
+    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
+    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    assert_eq!(a.vault.get(&id).unwrap().notes, "keep me");
+    // A deletion of an untouched item propagates.
+    b.vault.delete(&id, 15);
+    hush_sync::sync(&mut b.vault, &server, 16).unwrap();
+    hush_sync::sync(&mut a.vault, &server, 17).unwrap();
+    assert!(a.vault.get(&id).is_none());
+}
+
+/// Runs a sync that must fail as tampering and checks the vault did not change.
+fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) {
+    let before = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
+    let items_before = file_items(&d.vault);
+    let err = hush_sync::sync(&mut d.vault, server, 99).expect_err(what);
+    assert!(matches!(err, SyncError::Tampered(_)), "{what}: {err}");
+    assert!(err.to_string().contains("TAMPERING"), "{what}: {err}");
+    // The caller saves nothing on error; the engine must also not have applied the
+    // tampered data before it noticed: check the in-memory vault too.
+    let after = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
+    assert_eq!(before, after, "{what}: sync state changed");
+    assert_eq!(items_before, file_items(&d.vault), "{what}: items changed");
+}
+
+#[test]
+fn altered_blob_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.update(&id, 10, |i| i.notes = "v2".into());
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    let mut blob = a.vault.entries()[&id].blob.clone();
+    let n = blob.len();
+    blob[n - 20] ^= 1;
+    server.set_blob(proto::ItemId::from_bytes(id.0), blob);
+    assert_tampered(&mut b, &server, "altered blob");
+}
+
+#[test]
+fn blob_moved_to_another_id_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let first = only_id(&a.vault);
+    let second = a.vault.add(login("other", "y"));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    // The server serves the first item's (valid) blob under the second item's id.
+    server.set_blob(proto::ItemId::from_bytes(second.0), a.vault.entries()[&first].blob.clone());
+    assert_tampered(&mut b, &server, "moved blob");
+}
+
+/// A server that hides one item from pulls.
+struct Dropper<'a> {
+    inner: &'a MemoryServer,
+    hide: ItemId,
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> Result<$ret, TransportError> { self.inner.$name($($arg),*) })*
+    };
+}
+
+impl Transport for Dropper<'_> {
+    delegate! {
+        register(r: &proto::RegisterRequest) -> ();
+        prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
+        challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
+        login(r: &proto::LoginRequest) -> proto::LoginResponse;
+        push(t: &proto::SessionToken, r: &proto::PushRequest) -> PushOutcome;
+        rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
+        sessions(t: &proto::SessionToken) -> proto::SessionList;
+        logout(t: &proto::SessionToken) -> ();
+        revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
+        delete_account(t: &proto::SessionToken) -> ();
+    }
+
+    fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
+        let mut pull = self.inner.pull(token, since)?;
+        pull.items.retain(|i| i.id.as_bytes() != &self.hide.0);
+        Ok(pull)
+    }
+}
+
+#[test]
+fn dropped_item_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.update(&id, 10, |i| i.notes = "changed".into());
+    a.vault.add(login("new", "z"));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    assert_tampered(&mut b, &Dropper { inner: &server, hide: id }, "dropped item");
+    // A brand-new item hidden from a fresh device is caught the same way.
+    let (_, ak) = (0, a.account_key.clone());
+    let err = hush_sync::login_new_device(
+        &Dropper { inner: &server, hide: id },
+        &a.vault.account_id(),
+        &ak,
+        PW,
+        FloorPolicy::AllowInsecure,
+        URL,
+        "c",
+        1,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, SyncError::Tampered(_)), "{err}");
+}
+
+#[test]
+fn item_rolled_back_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let old_blob = a.vault.entries()[&id].blob.clone();
+    a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    // The server serves the old (authentic) blob with the new manifest.
+    server.set_blob(proto::ItemId::from_bytes(id.0), old_blob);
+    assert_tampered(&mut b, &server, "item rollback");
+}
+
+#[test]
+fn whole_vault_rolled_back_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let old = server.snapshot();
+    a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    // The server forgets the last push and serves its older, consistent state.
+    server.restore(&old);
+    assert_tampered(&mut b, &server, "vault rollback");
+    assert_tampered(&mut a, &server, "vault rollback");
+}
+
+#[test]
+fn forked_history_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let fork_point = server.snapshot();
+    // Branch 1: A's push.
+    a.vault.update(&id, 10, |i| i.notes = "branch a".into());
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    let branch_a = server.snapshot();
+    // Branch 2: the server secretly rewinds and accepts B's push with the same number.
+    server.restore(&fork_point);
+    b.vault.update(&id, 12, |i| i.notes = "branch b".into());
+    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    // Then shows B branch 1: same push counter, another digest.
+    server.restore(&branch_a);
+    let err = hush_sync::sync(&mut b.vault, &server, 14).unwrap_err();
+    assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("fork")), "{err}");
+}
+
+#[test]
+fn kdf_parameters_below_floor_or_weaker_are_refused() {
+    let server = MemoryServer::new();
+    let (a, mut b) = two_devices(&server);
+    // With the floor enforced (every normal login), the weak test parameters are refused
+    // before any KDF runs.
+    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, PW, FloorPolicy::Enforce, URL, "c", 1)
+        .err()
+        .unwrap();
+    assert!(matches!(err, SyncError::UnsafeParameters(_)), "{err}");
+    // A server handing out other parameters than the keyset was sealed with: the keyset
+    // does not open, nothing is created.
+    server.set_kdf(128, 1, 1);
+    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, PW, FloorPolicy::AllowInsecure, URL, "c", 1)
+        .err()
+        .unwrap();
+    assert!(matches!(err, SyncError::WrongCredentials | SyncError::Transport(_)), "{err}");
+    // A device that holds strong parameters refuses weaker ones from the server.
+    let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
+    let k = keys(&strong, &ak);
+    hush_sync::register(&mut strong, &server, &k, None, URL, "s", 1).unwrap();
+    server.set_kdf(65_536, 2, 1);
+    let err = hush_sync::login_existing(&strong.to_file(), &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "s", 2)
+        .err()
+        .unwrap();
+    assert!(matches!(err, SyncError::UnsafeParameters(ref m) if m.contains("weaker")), "{err}");
+    let _ = &mut b;
+}
+
+#[test]
+fn wrong_password_on_a_new_device_creates_nothing() {
+    let server = MemoryServer::new();
+    let (a, _) = two_devices(&server);
+    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, "wrong", FloorPolicy::AllowInsecure, URL, "c", 1)
+        .err()
+        .unwrap();
+    assert!(matches!(err, SyncError::WrongCredentials), "{err}");
+}
+
+#[test]
+fn password_change_revokes_other_devices_until_they_log_in_again() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let old = keys(&a.vault, &a.account_key);
+    let new = a.vault.change_password("new password", &a.account_key, WEAK, FloorPolicy::AllowInsecure).unwrap();
+    hush_sync::rekey(&mut a.vault, &server, &old.auth, new.auth.public_key(), 10).unwrap();
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    let err = hush_sync::sync(&mut b.vault, &server, 12).unwrap_err();
+    assert!(matches!(err, SyncError::SessionExpired), "{err}");
+    // The old password no longer logs in; the new one does and updates B's keyset.
+    let ak = b.account_key.clone();
+    let file = b.vault.to_file();
+    assert!(hush_sync::login_existing(&file, &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 13).is_err());
+    let (b2, _) =
+        hush_sync::login_existing(&file, &server, &ak, "new password", FloorPolicy::AllowInsecure, URL, "b", 13).unwrap();
+    assert!(Vault::unlock_key(b2.header(), "new password", &ak).is_ok());
+    assert!(Vault::unlock_key(b2.header(), PW, &ak).is_err());
+}
+
+#[test]
+fn the_server_never_sees_plaintext() {
+    let server = MemoryServer::new();
+    let (mut a, _) = two_devices(&server);
+    let mut item = login("PlainNameQuux", "PlainPasswordQuux");
+    item.notes = "PlainNotesQuux".into();
+    a.vault.add(item);
+    hush_sync::sync(&mut a.vault, &server, 10).unwrap();
+    for blob in server.all_blobs() {
+        for s in ["PlainNameQuux", "PlainPasswordQuux", "PlainNotesQuux", "github", "pw-a"] {
+            assert!(!blob.windows(s.len()).any(|w| w == s.as_bytes()), "{s} in a blob");
+        }
+    }
+}

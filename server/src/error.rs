@@ -1,0 +1,202 @@
+//! `ApiError`: every way a request can fail, as HTTP meanings.
+//!
+//! Each variant maps to one status and one [`ErrorCode`], answered as the spec's
+//! `{"error": "<code>", "message": "<human text>"}` (`sync-api-v1.md`, first paragraph).
+//! Internal failures are logged here, once, with their source chain, and answered with a generic
+//! 500: a client never sees a database message or a file path.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hush_proto::{ErrorBody, ErrorCode};
+
+use crate::store::{QuotaKind, StoreError};
+
+/// A boxed internal error, logged but never shown to the client.
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// A failed request.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: malformed request; the message says what is wrong with it.
+    BadRequest(Cow<'static, str>),
+    /// 401: missing, unknown, revoked or expired session token.
+    Unauthorized,
+    /// 401: a login or rekey signature does not verify.
+    BadSignature,
+    /// 401: the login challenge is unknown, used, expired or for another account.
+    BadChallenge,
+    /// 403: invite-only server and no valid registration code.
+    RegistrationClosed,
+    /// 404: the named thing does not exist.
+    NotFound(&'static str),
+    /// 405: the route exists, not with this method.
+    MethodNotAllowed,
+    /// 409: the account id is taken.
+    AccountExists,
+    /// 409: `base_seq` is stale; `seq` is the account's current one.
+    Conflict {
+        /// The account's current seq.
+        seq: u64,
+    },
+    /// 413: the body or one blob is over the limit.
+    TooLarge(Cow<'static, str>),
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 429: too many failed logins; retry after this many seconds.
+    RateLimited {
+        /// Seconds until the next attempt is allowed; sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
+    /// 503: the store does not answer.
+    Unavailable,
+    /// 507: the account would exceed a quota.
+    Quota(QuotaKind),
+    /// 500: a bug or a failing dependency; logged, answered generically.
+    Internal(BoxError),
+}
+
+impl ApiError {
+    /// Wraps an internal failure.
+    pub fn internal(err: impl Into<BoxError>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized | Self::BadSignature | Self::BadChallenge => StatusCode::UNAUTHORIZED,
+            Self::RegistrationClosed => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::AccountExists | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Quota(_) => StatusCode::INSUFFICIENT_STORAGE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::BadSignature => ErrorCode::BadSignature,
+            Self::BadChallenge => ErrorCode::BadChallenge,
+            Self::RegistrationClosed => ErrorCode::RegistrationClosed,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::AccountExists => ErrorCode::AccountExists,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::TooLarge(_) => ErrorCode::TooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable => ErrorCode::Unavailable,
+            Self::Quota(_) => ErrorCode::Quota,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        match self {
+            Self::BadRequest(message) | Self::TooLarge(message) => message.clone(),
+            Self::Unauthorized => "missing, unknown or expired session token".into(),
+            Self::BadSignature => "signature does not verify".into(),
+            Self::BadChallenge => "challenge unknown, already used or expired".into(),
+            Self::RegistrationClosed => "registration needs a valid single-use registration code".into(),
+            Self::NotFound(what) => format!("{what} not found").into(),
+            Self::MethodNotAllowed => "method not allowed on this path".into(),
+            Self::AccountExists => "an account with this id already exists".into(),
+            Self::Conflict { seq } => {
+                format!("base_seq is stale; the account is at seq {seq}: pull, merge, push again").into()
+            }
+            Self::UnsupportedMediaType => "expected Content-Type: application/json".into(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many failed attempts; retry in {retry_after_secs} s").into()
+            }
+            Self::Unavailable => "the store is unavailable".into(),
+            Self::Quota(QuotaKind::Items) => "the account's item quota is exhausted".into(),
+            Self::Quota(QuotaKind::Bytes) => "the account's storage quota is exhausted".into(),
+            Self::Internal(_) => "internal server error".into(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status(), self.message())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::AccountExists => Self::AccountExists,
+            StoreError::InvalidInvite => Self::RegistrationClosed,
+            StoreError::NotFound => Self::NotFound("account"),
+            StoreError::Conflict { current } => Self::Conflict { seq: current },
+            StoreError::Quota(kind) => Self::Quota(kind),
+            StoreError::Backend(source) => Self::Internal(source),
+        }
+    }
+}
+
+impl From<getrandom::Error> for ApiError {
+    fn from(err: getrandom::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// Displays an error with its whole `source()` chain, for the log.
+struct Chain<'a>(&'a (dyn StdError + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(err) = source {
+            write!(f, ": {err}")?;
+            source = err.source();
+        }
+        Ok(())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(err) = &self {
+            // The only place internal errors are logged. Store and I/O errors carry no request
+            // data (sqlx does not print bound parameters), so this cannot leak a token or blob.
+            tracing::error!(error = %Chain(err.as_ref()), "internal error");
+        }
+        let status = self.status();
+        let body = ErrorBody {
+            error: self.code(),
+            message: self.message().into_owned(),
+            seq: match self {
+                Self::Conflict { seq } => Some(seq),
+                _ => None,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

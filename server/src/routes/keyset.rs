@@ -1,0 +1,52 @@
+//! `PUT /v1/keyset`: master password change (`sync-api-v1.md`, "Vault").
+
+use axum::extract::State;
+use axum::routing::put;
+use axum::{Json, Router};
+use hush_proto::{RekeyRequest, RekeyResponse, paths, rekey_message};
+
+use crate::auth::{AuthSession, signature_is_valid};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::store::AccountKeys;
+use crate::validate;
+
+/// The keyset route.
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::KEYSET, put(put_keyset))
+}
+
+/// Replaces the KDF parameters, auth key and keyset, bumps the seq and revokes every other
+/// session of the account.
+///
+/// A session token alone is not enough: the request must be signed by the *current* auth key,
+/// which only someone who knows the current master password (and holds the account key) can
+/// derive. The signature is checked against the key read here; the store then applies the change
+/// only if the seq is still `base_seq`, and since every rekey bumps the seq, the key cannot have
+/// changed in between.
+async fn put_keyset(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    ApiJson(request): ApiJson<RekeyRequest>,
+) -> Result<Json<RekeyResponse>, ApiError> {
+    validate::kdf(&request.kdf)?;
+    let key_version = validate::keyset(&request.keyset)?;
+    validate::auth_public_key(request.auth_public_key.as_bytes())?;
+    let account = state.store.account(auth.account_id).await?.ok_or(ApiError::NotFound("account"))?;
+    let message =
+        rekey_message(&auth.account_id, request.auth_public_key.as_bytes(), request.keyset.as_bytes());
+    if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
+        tracing::warn!("rekey refused: bad signature");
+        return Err(ApiError::BadSignature);
+    }
+    let keys = AccountKeys {
+        kdf: request.kdf,
+        auth_public_key: request.auth_public_key.0,
+        keyset: request.keyset.into_bytes(),
+        key_version,
+    };
+    let seq = state.store.rekey(auth.account_id, request.base_seq, keys, auth.session_id).await?;
+    tracing::info!("account rekeyed; other sessions revoked");
+    Ok(Json(RekeyResponse { seq }))
+}

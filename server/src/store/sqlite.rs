@@ -1,0 +1,606 @@
+//! The default [`Store`]: an embedded SQLite database (sqlx) in the data folder.
+//!
+//! - WAL mode, so pulls read a snapshot while a push writes.
+//! - `synchronous = FULL`: an acknowledged push must survive a power cut. If it did not, the
+//!   server would come back one seq behind a manifest counter the client has already seen, and
+//!   the client would rightly report a rollback (`crypto-v1.md`, "Manifest").
+//! - Every write transaction starts with `BEGIN IMMEDIATE`: it takes SQLite's single write lock
+//!   up front, so the read-check-write of a push is serialised against every other writer and a
+//!   reader never has to upgrade its lock (which SQLite can only refuse, not wait for).
+//! - Queries are runtime-checked (`sqlx::query`), since there is no database at build time.
+
+use std::fs::{self, DirBuilder, OpenOptions, Permissions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hush_proto::{AccountId, B64, ItemId, KdfParams, SessionId};
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use super::{
+    AccountKeys, AccountRecord, Admission, NewSession, PushBatch, QuotaKind, Quotas, SessionRecord, Store,
+    StoreError, StoreFuture, StoredItem, VaultSnapshot,
+};
+
+/// The database's file name inside the data folder.
+pub const DB_FILE_NAME: &str = "hush-server.db";
+
+/// How long a writer waits for SQLite's write lock before giving up with an error.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The database file could not be created or restricted to mode 0600.
+    #[error("cannot create the database file {path}")]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// SQLite refused to open the database.
+    #[error("cannot open the database {path}")]
+    Connect {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema migrations failed.
+    #[error("cannot migrate the database {path}")]
+    Migrate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir`, and brings its schema up to date.
+    ///
+    /// The folder is created with mode 0700 and the database file with 0600; SQLite gives its
+    /// `-wal` and `-shm` files the database file's mode.
+    pub async fn open(data_dir: &Path) -> Result<Self, OpenError> {
+        let path = prepare_files(data_dir)?;
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| OpenError::Connect { path: path.clone(), source })?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|source| OpenError::Migrate { path, source })?;
+        Ok(Self { pool })
+    }
+
+    /// Starts a write transaction holding SQLite's write lock (see the module comment).
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Creates the folder (0700) and the database file (0600) before SQLite touches them, so they
+/// are never readable by others, not even for an instant.
+fn prepare_files(data_dir: &Path) -> Result<PathBuf, OpenError> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .map_err(|source| OpenError::CreateDir { path: data_dir.to_owned(), source })?;
+    let path = data_dir.join(DB_FILE_NAME);
+    let create_file_error = |source| OpenError::CreateFile { path: path.clone(), source };
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(create_file_error)?;
+    // `mode` applies only when the file is created; tighten a file that was made otherwise.
+    fs::set_permissions(&path, Permissions::from_mode(0o600)).map_err(create_file_error)?;
+    Ok(path)
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        StoreError::Backend(Box::new(err))
+    }
+}
+
+/// A row that cannot have been written by this code.
+fn corrupt(what: &'static str) -> StoreError {
+    StoreError::Backend(format!("corrupt row in the database: {what}").into())
+}
+
+fn to_i64(value: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| corrupt(what))
+}
+
+fn to_u64(value: i64, what: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| corrupt(what))
+}
+
+fn to_u32(value: i64, what: &'static str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| corrupt(what))
+}
+
+fn to_array<const N: usize>(bytes: Vec<u8>, what: &'static str) -> Result<[u8; N], StoreError> {
+    <[u8; N]>::try_from(bytes).map_err(|_| corrupt(what))
+}
+
+fn to_timestamp(seconds: i64, what: &'static str) -> Result<Timestamp, StoreError> {
+    Timestamp::from_second(seconds).map_err(|_| corrupt(what))
+}
+
+/// The row of `accounts` that [`AccountRecord`] is made from.
+type AccountRow = (i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, i64, i64);
+
+fn account_from_row(id: AccountId, row: AccountRow) -> Result<AccountRecord, StoreError> {
+    let (m_kib, t, p, salt, public_key, keyset, key_version, seq) = row;
+    Ok(AccountRecord {
+        id,
+        keys: AccountKeys {
+            kdf: KdfParams {
+                m_kib: to_u32(m_kib, "kdf_m_kib")?,
+                t: to_u32(t, "kdf_t")?,
+                p: to_u32(p, "kdf_p")?,
+                salt: B64(salt),
+            },
+            auth_public_key: to_array(public_key, "auth_public_key")?,
+            keyset,
+            key_version: to_u32(key_version, "key_version")?,
+        },
+        seq: to_u64(seq, "seq")?,
+    })
+}
+
+/// The row of `accounts` a pull starts from: keyset, key version, manifest, seq.
+type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);
+
+/// The row of `sessions` that [`SessionRecord`] is made from.
+type SessionRow = (Vec<u8>, Vec<u8>, Vec<u8>, String, i64, i64);
+
+fn session_from_row(row: SessionRow) -> Result<SessionRecord, StoreError> {
+    let (id, account_id, token_hash, device_name, created, last_seen) = row;
+    Ok(SessionRecord {
+        id: SessionId::from_bytes(to_array(id, "session_id")?),
+        account_id: AccountId::from_bytes(to_array(account_id, "account_id")?),
+        token_hash: to_array(token_hash, "token_hash")?,
+        device_name,
+        created: to_timestamp(created, "created_at")?,
+        last_seen: to_timestamp(last_seen, "last_seen")?,
+    })
+}
+
+/// The columns of [`SessionRow`], as a macro so queries stay `&'static str` (sqlx's `SqlSafeStr`).
+macro_rules! session_columns {
+    () => {
+        "session_id, account_id, token_hash, device_name, created_at, last_seen"
+    };
+}
+
+impl Store for SqliteStore {
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+    }
+
+    fn create_invite(&self, code_hash: [u8; 32], now: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO invites (code_hash, created_at) VALUES (?, ?)")
+                .bind(&code_hash[..])
+                .bind(now.as_second())
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn create_account(&self, id: AccountId, keys: AccountKeys, admission: Admission) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let mut tx = self.begin_write().await?;
+            if let Admission::Invite(code_hash) = admission {
+                let used = sqlx::query("DELETE FROM invites WHERE code_hash = ?")
+                    .bind(&code_hash[..])
+                    .execute(&mut *tx)
+                    .await?;
+                if used.rows_affected() == 0 {
+                    return Err(StoreError::InvalidInvite);
+                }
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO accounts (account_id, kdf_m_kib, kdf_t, kdf_p, kdf_salt,
+                     auth_public_key, keyset, key_version)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(&id.as_bytes()[..])
+            .bind(i64::from(keys.kdf.m_kib))
+            .bind(i64::from(keys.kdf.t))
+            .bind(i64::from(keys.kdf.p))
+            .bind(keys.kdf.salt.as_bytes())
+            .bind(&keys.auth_public_key[..])
+            .bind(&keys.keyset[..])
+            .bind(i64::from(keys.key_version))
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                // Dropping `tx` rolls back, which restores the invite code.
+                return Err(StoreError::AccountExists);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn account(&self, id: AccountId) -> StoreFuture<'_, Option<AccountRecord>> {
+        Box::pin(async move {
+            let row: Option<AccountRow> = sqlx::query_as(
+                "SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version, seq
+                 FROM accounts WHERE account_id = ?",
+            )
+            .bind(&id.as_bytes()[..])
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|row| account_from_row(id, row)).transpose()
+        })
+    }
+
+    fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            // Items, sessions and challenges go with it (ON DELETE CASCADE), atomically.
+            let deleted = sqlx::query("DELETE FROM accounts WHERE account_id = ?")
+                .bind(&id.as_bytes()[..])
+                .execute(&self.pool)
+                .await?;
+            if deleted.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    fn add_challenge(
+        &self,
+        account_id: AccountId,
+        challenge: [u8; 32],
+        expires_at: Timestamp,
+        now: Timestamp,
+        max_outstanding: u32,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let account = &account_id.as_bytes()[..];
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "DELETE FROM challenges WHERE account_id = ?1 AND (expires_at <= ?2
+                     OR challenge NOT IN (SELECT challenge FROM challenges WHERE account_id = ?1
+                                          ORDER BY expires_at DESC LIMIT ?3))",
+            )
+            .bind(account)
+            .bind(now.as_second())
+            .bind(i64::from(max_outstanding.saturating_sub(1)))
+            .execute(&mut *tx)
+            .await?;
+            let inserted = sqlx::query(
+                "INSERT INTO challenges (challenge, account_id, expires_at)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM accounts WHERE account_id = ?2)",
+            )
+            .bind(&challenge[..])
+            .bind(account)
+            .bind(expires_at.as_second())
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn take_challenge(&self, challenge: [u8; 32]) -> StoreFuture<'_, Option<(AccountId, Timestamp)>> {
+        Box::pin(async move {
+            // One statement: two concurrent attempts with the same challenge cannot both get it.
+            let row: Option<(Vec<u8>, i64)> =
+                sqlx::query_as("DELETE FROM challenges WHERE challenge = ? RETURNING account_id, expires_at")
+                    .bind(&challenge[..])
+                    .fetch_optional(&self.pool)
+                    .await?;
+            row.map(|(account_id, expires_at)| {
+                Ok((
+                    AccountId::from_bytes(to_array(account_id, "challenge account_id")?),
+                    to_timestamp(expires_at, "expires_at")?,
+                ))
+            })
+            .transpose()
+        })
+    }
+
+    fn create_session(&self, session: NewSession) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO sessions
+                     (session_id, account_id, token_hash, device_name, created_at, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            )
+            .bind(&session.id.as_bytes()[..])
+            .bind(&session.account_id.as_bytes()[..])
+            .bind(&session.token_hash[..])
+            .bind(&session.device_name)
+            .bind(session.created.as_second())
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn session_by_token_hash(&self, token_hash: [u8; 32]) -> StoreFuture<'_, Option<SessionRecord>> {
+        Box::pin(async move {
+            let row: Option<SessionRow> =
+                sqlx::query_as(concat!("SELECT ", session_columns!(), " FROM sessions WHERE token_hash = ?"))
+                    .bind(&token_hash[..])
+                    .fetch_optional(&self.pool)
+                    .await?;
+            row.map(session_from_row).transpose()
+        })
+    }
+
+    fn touch_session(&self, id: SessionId, now: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("UPDATE sessions SET last_seen = ? WHERE session_id = ? AND last_seen < ?")
+                .bind(now.as_second())
+                .bind(&id.as_bytes()[..])
+                .bind(now.as_second())
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn list_sessions(&self, account_id: AccountId) -> StoreFuture<'_, Vec<SessionRecord>> {
+        Box::pin(async move {
+            let rows: Vec<SessionRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM sessions WHERE account_id = ? ORDER BY created_at, session_id"
+            ))
+            .bind(&account_id.as_bytes()[..])
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter().map(session_from_row).collect()
+        })
+    }
+
+    fn delete_session(&self, account_id: AccountId, id: SessionId) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let deleted = sqlx::query("DELETE FROM sessions WHERE session_id = ? AND account_id = ?")
+                .bind(&id.as_bytes()[..])
+                .bind(&account_id.as_bytes()[..])
+                .execute(&self.pool)
+                .await?;
+            if deleted.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    fn pull(&self, account_id: AccountId, since: u64) -> StoreFuture<'_, VaultSnapshot> {
+        Box::pin(async move {
+            let account = &account_id.as_bytes()[..];
+            // A read transaction: in WAL mode both SELECTs see the same snapshot, so a push
+            // landing in between cannot pair an old manifest with new items.
+            let mut tx = self.pool.begin().await?;
+            let head: Option<PullHeadRow> = sqlx::query_as(
+                "SELECT keyset, key_version, manifest, seq FROM accounts WHERE account_id = ?",
+            )
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((keyset, key_version, manifest, seq)) = head else {
+                return Err(StoreError::NotFound);
+            };
+            // A `since` beyond i64 is beyond every seq: nothing changed after it.
+            let since = i64::try_from(since).unwrap_or(i64::MAX);
+            let rows: Vec<(Vec<u8>, i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT item_id, seq, blob FROM items WHERE account_id = ? AND seq > ?
+                 ORDER BY seq, item_id",
+            )
+            .bind(account)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let items = rows
+                .into_iter()
+                .map(|(id, seq, blob)| {
+                    Ok(StoredItem {
+                        id: ItemId::from_bytes(to_array(id, "item_id")?),
+                        seq: to_u64(seq, "item seq")?,
+                        blob,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(VaultSnapshot {
+                seq: to_u64(seq, "seq")?,
+                keyset,
+                key_version: to_u32(key_version, "key_version")?,
+                manifest,
+                items,
+            })
+        })
+    }
+
+    fn push(&self, account_id: AccountId, batch: PushBatch, quotas: Quotas) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let account = &account_id.as_bytes()[..];
+            let mut tx = self.begin_write().await?;
+            let head: Option<(i64, i64, i64)> =
+                sqlx::query_as("SELECT seq, item_count, blob_bytes FROM accounts WHERE account_id = ?")
+                    .bind(account)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((seq, item_count, blob_bytes)) = head else {
+                return Err(StoreError::NotFound);
+            };
+            let current = to_u64(seq, "seq")?;
+            if batch.base_seq != current {
+                return Err(StoreError::Conflict { current });
+            }
+
+            // Quotas first, from the running totals and the sizes of the blobs being replaced,
+            // so a refused push writes nothing at all.
+            let mut new_count = item_count;
+            let mut new_bytes = blob_bytes;
+            for (item_id, blob) in &batch.items {
+                let old_len: Option<i64> =
+                    sqlx::query_scalar("SELECT length(blob) FROM items WHERE account_id = ? AND item_id = ?")
+                        .bind(account)
+                        .bind(&item_id.as_bytes()[..])
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match old_len {
+                    Some(len) => new_bytes -= len,
+                    None => new_count += 1,
+                }
+                new_bytes += to_i64(blob.len() as u64, "blob length")?;
+            }
+            let over =
+                |new: i64, old: i64, max: u64| new > old && u64::try_from(new).map_or(true, |new| new > max);
+            if over(new_count, item_count, quotas.max_items) {
+                return Err(StoreError::Quota(QuotaKind::Items));
+            }
+            if over(new_bytes, blob_bytes, quotas.max_bytes) {
+                return Err(StoreError::Quota(QuotaKind::Bytes));
+            }
+
+            let new_seq = seq + 1;
+            for (item_id, blob) in &batch.items {
+                sqlx::query(
+                    "INSERT INTO items (account_id, item_id, seq, blob) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (account_id, item_id)
+                     DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
+                )
+                .bind(account)
+                .bind(&item_id.as_bytes()[..])
+                .bind(new_seq)
+                .bind(&blob[..])
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE accounts SET seq = ?, manifest = ?, item_count = ?, blob_bytes = ?
+                 WHERE account_id = ?",
+            )
+            .bind(new_seq)
+            .bind(&batch.manifest[..])
+            .bind(new_count)
+            .bind(new_bytes)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            to_u64(new_seq, "seq")
+        })
+    }
+
+    fn rekey(
+        &self,
+        account_id: AccountId,
+        base_seq: u64,
+        keys: AccountKeys,
+        keep_session: SessionId,
+    ) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let account = &account_id.as_bytes()[..];
+            let mut tx = self.begin_write().await?;
+            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM accounts WHERE account_id = ?")
+                .bind(account)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(seq) = seq else {
+                return Err(StoreError::NotFound);
+            };
+            let current = to_u64(seq, "seq")?;
+            if base_seq != current {
+                return Err(StoreError::Conflict { current });
+            }
+            let new_seq = seq + 1;
+            sqlx::query(
+                "UPDATE accounts SET kdf_m_kib = ?, kdf_t = ?, kdf_p = ?, kdf_salt = ?,
+                     auth_public_key = ?, keyset = ?, key_version = ?, seq = ?
+                 WHERE account_id = ?",
+            )
+            .bind(i64::from(keys.kdf.m_kib))
+            .bind(i64::from(keys.kdf.t))
+            .bind(i64::from(keys.kdf.p))
+            .bind(keys.kdf.salt.as_bytes())
+            .bind(&keys.auth_public_key[..])
+            .bind(&keys.keyset[..])
+            .bind(i64::from(keys.key_version))
+            .bind(new_seq)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = ? AND session_id != ?")
+                .bind(account)
+                .bind(&keep_session.as_bytes()[..])
+                .execute(&mut *tx)
+                .await?;
+            // Challenges handed out before the change would be signed with the old key.
+            sqlx::query("DELETE FROM challenges WHERE account_id = ?")
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            to_u64(new_seq, "seq")
+        })
+    }
+
+    fn purge_expired(&self, now: Timestamp, session_idle: Duration) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let idle = i64::try_from(session_idle.as_secs()).unwrap_or(i64::MAX);
+            let cutoff = now.as_second().saturating_sub(idle);
+            sqlx::query("DELETE FROM challenges WHERE expires_at <= ?")
+                .bind(now.as_second())
+                .execute(&self.pool)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE last_seen < ?").bind(cutoff).execute(&self.pool).await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Checks on request values that serde's types cannot express.
+//!
+//! The server cannot decrypt anything, so it checks only shapes: sizes, the few header bytes the
+//! crypto spec puts in the clear, and that keys are usable. Everything here runs before the
+//! store is touched, so bad input changes nothing.
+
+use std::collections::HashSet;
+
+use ed25519_dalek::VerifyingKey;
+use hush_proto::{B64, KdfParams, PushedItem, SALT_LEN};
+
+use crate::error::ApiError;
+
+/// Largest keyset or manifest accepted. Both are under 100 bytes in crypto v1
+/// (`0x01 || u32le(key_version) || nonce(24) || ciphertext || tag(16)`); the slack leaves room
+/// for a later format without letting anyone park megabytes in the accounts table.
+pub const MAX_KEY_MATERIAL_BYTES: usize = 4096;
+
+/// The version byte that opens a crypto-v1 keyset (`crypto-v1.md`, "Keyset").
+const KEYSET_FORMAT_V1: u8 = 0x01;
+
+/// Longest device name, in characters.
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+
+fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
+    ApiError::BadRequest(message.into())
+}
+
+/// KDF parameters must be ones Argon2id accepts. The crypto spec's floor (m ≥ 64 MiB, t ≥ 3) is
+/// *not* enforced here: clients enforce it, and a client may deliberately go below it for tests
+/// (`crypto-v1.md`, "Key derivation"). The server only refuses values no client could use.
+pub fn kdf(params: &KdfParams) -> Result<(), ApiError> {
+    if params.t == 0 {
+        return Err(bad("kdf.t must be at least 1"));
+    }
+    // Argon2's own bounds: 1 ≤ p ≤ 2^24 - 1, m ≥ 8·p KiB.
+    if params.p == 0 || params.p > 0x00FF_FFFF {
+        return Err(bad("kdf.p must be between 1 and 16777215"));
+    }
+    if u64::from(params.m_kib) < 8 * u64::from(params.p) {
+        return Err(bad("kdf.m_kib must be at least 8 × kdf.p"));
+    }
+    if params.salt.len() != SALT_LEN {
+        return Err(bad("kdf.salt must be 16 bytes"));
+    }
+    Ok(())
+}
+
+/// Checks a keyset's size and clear header and returns the key version it declares
+/// (`keyset = 0x01 || u32le(key_version) || nonce || XSeal(...)`, `crypto-v1.md`, "Keyset").
+pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
+    let bytes = keyset.as_bytes();
+    if bytes.len() > MAX_KEY_MATERIAL_BYTES {
+        return Err(ApiError::TooLarge("keyset exceeds 4096 bytes".into()));
+    }
+    match bytes {
+        [KEYSET_FORMAT_V1, a, b, c, d, ..] => Ok(u32::from_le_bytes([*a, *b, *c, *d])),
+        [_, _, _, _, _, ..] => Err(bad("keyset: unsupported format version")),
+        _ => Err(bad("keyset is too short")),
+    }
+}
+
+/// Checks a manifest's size. Its content is sealed; only the client can verify it.
+pub fn manifest(manifest: &B64) -> Result<(), ApiError> {
+    if manifest.len() > MAX_KEY_MATERIAL_BYTES {
+        return Err(ApiError::TooLarge("manifest exceeds 4096 bytes".into()));
+    }
+    if manifest.is_empty() {
+        return Err(bad("manifest is empty"));
+    }
+    Ok(())
+}
+
+/// An auth public key must be a valid, not small-order Ed25519 point: `verify_strict` refuses
+/// every signature under a weak key, so accepting one would create an account nobody can log
+/// in to.
+pub fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
+    match VerifyingKey::from_bytes(key) {
+        Ok(key) if !key.is_weak() => Ok(()),
+        _ => Err(bad("auth_public_key is not a usable Ed25519 public key")),
+    }
+}
+
+/// A device name is shown in session lists, so it must be short, printable text.
+pub fn device_name(name: &str) -> Result<(), ApiError> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() || chars > MAX_DEVICE_NAME_CHARS {
+        return Err(bad("device_name must be 1 to 64 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(bad("device_name must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// Items of a push: each blob non-empty and at most `max_blob_bytes`, each id at most once (two
+/// blobs for one id in one push have no meaningful order).
+pub fn pushed_items(items: &[PushedItem], max_blob_bytes: usize) -> Result<(), ApiError> {
+    let mut seen = HashSet::with_capacity(items.len());
+    for item in items {
+        if item.blob.len() > max_blob_bytes {
+            return Err(ApiError::TooLarge(
+                format!("item {} exceeds the blob limit of {max_blob_bytes} bytes", item.id).into(),
+            ));
+        }
+        if item.blob.is_empty() {
+            return Err(bad(format!("item {} has an empty blob", item.id)));
+        }
+        if !seen.insert(item.id) {
+            return Err(bad(format!("item {} appears twice", item.id)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use hush_proto::ItemId;
+
+    use super::*;
+
+    fn params(m_kib: u32, t: u32, p: u32, salt_len: usize) -> KdfParams {
+        KdfParams { m_kib, t, p, salt: B64(vec![0; salt_len]) }
+    }
+
+    #[test]
+    fn kdf_bounds() {
+        assert!(kdf(&params(262_144, 3, 4, 16)).is_ok());
+        assert!(kdf(&params(8, 1, 1, 16)).is_ok(), "below the floor is the client's call");
+        assert!(kdf(&params(65_536, 0, 1, 16)).is_err());
+        assert!(kdf(&params(65_536, 3, 0, 16)).is_err());
+        assert!(kdf(&params(7, 3, 1, 16)).is_err());
+        assert!(kdf(&params(65_536, 3, 1, 15)).is_err());
+        assert!(kdf(&params(u32::MAX, 3, 0x0100_0000, 16)).is_err());
+    }
+
+    #[test]
+    fn keyset_header() {
+        assert_eq!(keyset(&B64(vec![1, 7, 0, 0, 0, 9, 9])).ok(), Some(7));
+        assert!(keyset(&B64(vec![2, 7, 0, 0, 0, 9])).is_err());
+        assert!(keyset(&B64(vec![1, 7, 0, 0])).is_err());
+        let mut big = vec![1; MAX_KEY_MATERIAL_BYTES + 1];
+        big[0] = 1;
+        assert!(matches!(keyset(&B64(big)), Err(ApiError::TooLarge(_))));
+    }
+
+    #[test]
+    fn device_names() {
+        assert!(device_name("laptop").is_ok());
+        assert!(device_name("ноутбук").is_ok());
+        assert!(device_name("").is_err());
+        assert!(device_name("   ").is_err());
+        assert!(device_name("a\nb").is_err());
+        assert!(device_name(&"x".repeat(65)).is_err());
+        assert!(device_name(&"é".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn weak_public_keys_are_refused() {
+        // The identity point (small order).
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(auth_public_key(&identity).is_err());
+        let good = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key().to_bytes();
+        assert!(auth_public_key(&good).is_ok());
+    }
+
+    #[test]
+    fn pushed_item_checks() {
+        let item =
+            |id: u8, len: usize| PushedItem { id: ItemId::from_bytes([id; 16]), blob: B64(vec![0; len]) };
+        assert!(pushed_items(&[item(1, 10), item(2, 10)], 10).is_ok());
+        assert!(matches!(pushed_items(&[item(1, 11)], 10), Err(ApiError::TooLarge(_))));
+        assert!(matches!(pushed_items(&[item(1, 0)], 10), Err(ApiError::BadRequest(_))));
+        assert!(matches!(pushed_items(&[item(1, 1), item(1, 2)], 10), Err(ApiError::BadRequest(_))));
+    }
+}

@@ -1,0 +1,155 @@
+//! `PUT /v1/keyset`: master password change.
+
+use axum::http::{Method, StatusCode};
+use ed25519_dalek::{Signer, SigningKey};
+use hush_proto::{
+    B64, B64Array, ErrorCode, KdfParams, PreloginResponse, RekeyRequest, RekeyResponse, paths, rekey_message,
+};
+
+use crate::support::{CLIENT, TestAccount, TestServer, item, keyset, push_request};
+
+struct Rekey {
+    request: RekeyRequest,
+    new_key: SigningKey,
+}
+
+/// A rekey of `account` to a new key and salt, signed by `signer`.
+fn rekey(account: &TestAccount, base_seq: u64, signer: &SigningKey) -> Rekey {
+    let new_key = SigningKey::from_bytes(&[200; 32]);
+    let new_public = new_key.verifying_key().to_bytes();
+    let new_keyset = keyset(1, 200);
+    let signature = signer.sign(&rekey_message(&account.id, &new_public, &new_keyset)).to_bytes();
+    Rekey {
+        request: RekeyRequest {
+            base_seq,
+            kdf: KdfParams { m_kib: 131_072, t: 4, p: 2, salt: B64(vec![200; 16]) },
+            auth_public_key: B64Array(new_public),
+            keyset: B64(new_keyset),
+            signature: B64Array(signature),
+        },
+        new_key,
+    }
+}
+
+async fn prelogin(server: &TestServer, account: &TestAccount) -> KdfParams {
+    server.get(&paths::prelogin(&account.id), None).await.json::<PreloginResponse>().kdf
+}
+
+#[tokio::test]
+async fn rekey_replaces_the_keys_bumps_the_seq_and_revokes_other_sessions() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let this_device = server.login(&account).await;
+    let other_device = server.login(&account).await;
+    server.push(&this_device, &push_request(0, vec![item(1, 300, 1)])).await.assert_status(StatusCode::OK);
+
+    let Rekey { request, new_key } = rekey(&account, 1, &account.key);
+    let response = server.send_json(Method::PUT, paths::KEYSET, Some(&this_device), &request).await;
+    response.assert_status(StatusCode::OK);
+    assert_eq!(response.json::<RekeyResponse>().seq, 2);
+
+    assert_eq!(prelogin(&server, &account).await, request.kdf);
+    let pull = server.pull(&this_device, 1).await;
+    assert_eq!((pull.seq, pull.keyset.clone(), pull.items.len()), (2, request.keyset.clone(), 0));
+    assert_eq!(server.pull(&this_device, 0).await.items.len(), 1, "items are untouched");
+    server
+        .get(paths::VAULT, Some(&other_device))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+
+    // Logins now need the new key.
+    let challenge = server.challenge(account.id).await;
+    server
+        .try_login_from(CLIENT, &account, challenge, &account.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    let challenge = server.challenge(account.id).await;
+    server.try_login_from(CLIENT, &account, challenge, &new_key).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rekey_signed_by_anything_but_the_current_key_is_refused_and_changes_nothing() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let token = server.login(&account).await;
+    let other_device = server.login(&account).await;
+
+    // A session token alone (a thief's) cannot sign with the current key.
+    let thief = SigningKey::from_bytes(&[66; 32]);
+    let Rekey { request, new_key } = rekey(&account, 0, &thief);
+    server
+        .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    // Signed by the new key instead of the current one.
+    let Rekey { request, .. } = rekey(&account, 0, &new_key);
+    server
+        .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    // Signed correctly, but the keyset sent is not the one signed.
+    let Rekey { mut request, .. } = rekey(&account, 0, &account.key);
+    request.keyset = B64(keyset(1, 201));
+    server
+        .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+
+    assert_eq!(prelogin(&server, &account).await, account.kdf);
+    assert_eq!(server.pull(&token, 0).await.seq, 0);
+    server.get(paths::SESSIONS, Some(&other_device)).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rekey_on_a_stale_seq_is_409_and_changes_nothing() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let token = server.login(&account).await;
+    let other_device = server.login(&account).await;
+    server.push(&other_device, &push_request(0, vec![])).await.assert_status(StatusCode::OK);
+
+    let Rekey { request, .. } = rekey(&account, 0, &account.key);
+    let body = server
+        .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+        .await
+        .assert_error(StatusCode::CONFLICT, ErrorCode::Conflict);
+    assert_eq!(body.seq, Some(1));
+    assert_eq!(prelogin(&server, &account).await, account.kdf);
+    server.get(paths::SESSIONS, Some(&other_device)).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn malformed_rekeys_are_4xx_and_change_nothing() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let token = server.login(&account).await;
+    let good = serde_json::to_value(rekey(&account, 0, &account.key).request).expect("json");
+    let cases: Vec<(&str, serde_json::Value, StatusCode)> = vec![
+        ("base_seq", "0".into(), StatusCode::BAD_REQUEST),
+        ("signature", B64(vec![1; 10]).encode().into(), StatusCode::BAD_REQUEST),
+        ("keyset", B64(vec![9; 10]).encode().into(), StatusCode::BAD_REQUEST),
+        ("keyset", B64(vec![1; 5000]).encode().into(), StatusCode::PAYLOAD_TOO_LARGE),
+        ("kdf", serde_json::json!({"m_kib": 1, "t": 1, "p": 1, "salt": "AA"}), StatusCode::BAD_REQUEST),
+        ("auth_public_key", serde_json::Value::Null, StatusCode::BAD_REQUEST),
+        ("extra", 1.into(), StatusCode::BAD_REQUEST),
+    ];
+    for (field, value, status) in cases {
+        let mut body = good.clone();
+        body[field] = value;
+        let response = server.send_json(Method::PUT, paths::KEYSET, Some(&token), &body).await;
+        assert_eq!(response.status, status, "{field}");
+    }
+    server
+        .send_raw_json(Method::PUT, paths::KEYSET, Some(&token), "{")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    server
+        .send_json(Method::PUT, paths::KEYSET, None, &good)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    assert_eq!(prelogin(&server, &account).await, account.kdf);
+}

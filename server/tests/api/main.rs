@@ -1,0 +1,9 @@
+//! The HTTP API driven in-process (`app(state)` + `oneshot`) over a temporary SQLite file:
+//! every endpoint's happy path and its errors (`spec/sync-api-v1.md`).
+
+mod accounts;
+mod basics;
+mod keyset;
+mod sessions;
+mod support;
+mod vault;

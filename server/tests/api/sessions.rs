@@ -1,0 +1,335 @@
+//! Challenges, login, session list, logout, revocation, idle expiry, rate limits.
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode, header};
+use ed25519_dalek::SigningKey;
+use hush_proto::{
+    AccountId, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList, paths,
+};
+use hush_server::{Config, LoginRateLimits, RateLimit};
+
+use crate::support::{CLIENT, TestAccount, TestServer, open_config};
+
+#[tokio::test]
+async fn challenge_is_32_bytes_for_300_seconds_and_fresh_each_time() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let response = server
+        .send_json(Method::POST, paths::SESSION_CHALLENGE, None, &ChallengeRequest { account_id: account.id })
+        .await;
+    response.assert_status(StatusCode::OK);
+    let body: ChallengeResponse = response.json();
+    assert_eq!(body.expires_in, 300);
+    assert_ne!(body.challenge.0, server.challenge(account.id).await);
+}
+
+#[tokio::test]
+async fn challenge_for_an_unknown_account_is_404() {
+    let server = TestServer::new().await;
+    server
+        .send_json(
+            Method::POST,
+            paths::SESSION_CHALLENGE,
+            None,
+            &ChallengeRequest { account_id: AccountId::from_bytes([7; 16]) },
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn malformed_challenge_requests_are_400() {
+    let server = TestServer::new().await;
+    for body in ["{", "{}", r#"{"account_id": 1}"#, r#"{"account_id": "x"}"#] {
+        server
+            .send_raw_json(Method::POST, paths::SESSION_CHALLENGE, None, body)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    }
+}
+
+#[tokio::test]
+async fn login_lists_the_session_as_current() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    let response = server.try_login_from(CLIENT, &account, challenge, &account.key).await;
+    response.assert_status(StatusCode::OK);
+    let login: LoginResponse = response.json();
+    assert_eq!(login.token.expose().len(), 43);
+    let now = server.clock_now();
+    assert_eq!(login.expires_at.as_second() - now.as_second(), 30 * 24 * 3600);
+
+    let list: SessionList = server.get(paths::SESSIONS, Some(login.token.expose())).await.json();
+    assert_eq!(list.sessions.len(), 1);
+    let session = &list.sessions[0];
+    assert_eq!(session.id, login.session_id);
+    assert_eq!(session.device_name, "laptop");
+    assert!(session.current);
+    assert_eq!(session.created, now);
+}
+
+#[tokio::test]
+async fn bad_signature_is_401_and_consumes_the_challenge() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    let wrong_key = SigningKey::from_bytes(&[99; 32]);
+    server
+        .try_login_from(CLIENT, &account, challenge, &wrong_key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    server
+        .try_login_from(CLIENT, &account, challenge, &account.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+}
+
+#[tokio::test]
+async fn a_challenge_works_once() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    server.try_login_from(CLIENT, &account, challenge, &account.key).await.assert_status(StatusCode::OK);
+    server
+        .try_login_from(CLIENT, &account, challenge, &account.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+}
+
+#[tokio::test]
+async fn an_expired_challenge_is_refused() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    server.advance(Duration::from_secs(301));
+    server
+        .try_login_from(CLIENT, &account, challenge, &account.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+}
+
+#[tokio::test]
+async fn a_challenge_just_before_expiry_still_works() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    server.advance(Duration::from_secs(299));
+    server.try_login_from(CLIENT, &account, challenge, &account.key).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_challenge_is_bound_to_its_account() {
+    let server = TestServer::new().await;
+    let alice = TestAccount::new(1);
+    let mallory = TestAccount::new(2);
+    server.register(&alice).await;
+    server.register(&mallory).await;
+    let alices = server.challenge(alice.id).await;
+    server
+        .try_login_from(CLIENT, &mallory, alices, &mallory.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    // Consumed by that attempt, so Alice must ask again.
+    server
+        .try_login_from(CLIENT, &alice, alices, &alice.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+}
+
+#[tokio::test]
+async fn a_challenge_never_issued_is_refused() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    server
+        .try_login_from(CLIENT, &account, [42; 32], &account.key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+}
+
+#[tokio::test]
+async fn malformed_login_is_400_and_keeps_the_challenge() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let challenge = server.challenge(account.id).await;
+    let good = serde_json::to_value(account.login_request(challenge, &account.key)).expect("json");
+    let mutations: Vec<(&str, serde_json::Value)> = vec![
+        ("device_name", "".into()),
+        ("device_name", "a\u{7}b".into()),
+        ("device_name", "x".repeat(65).into()),
+        ("device_name", 5.into()),
+        ("signature", "AAAA".into()),
+        ("challenge", serde_json::Value::Null),
+        ("extra", true.into()),
+    ];
+    for (field, value) in mutations {
+        let mut body = good.clone();
+        body[field] = value;
+        server
+            .send_json(Method::POST, paths::SESSIONS, None, &body)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    }
+    server.try_login_from(CLIENT, &account, challenge, &account.key).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logout_ends_only_this_session() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let laptop = server.login(&account).await;
+    let phone = server.login(&account).await;
+    server.delete(paths::SESSION_CURRENT, Some(&laptop)).await.assert_status(StatusCode::NO_CONTENT);
+    server
+        .get(paths::SESSIONS, Some(&laptop))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    let list: SessionList = server.get(paths::SESSIONS, Some(&phone)).await.json();
+    assert_eq!(list.sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn revoke_another_device() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let laptop = server.login(&account).await;
+    let phone = server.login(&account).await;
+    let list: SessionList = server.get(paths::SESSIONS, Some(&laptop)).await.json();
+    let phone_id = list.sessions.iter().find(|s| !s.current).map(|s| s.id).expect("two sessions");
+
+    server.delete(&paths::session(&phone_id), Some(&laptop)).await.assert_status(StatusCode::NO_CONTENT);
+    server
+        .get(paths::SESSIONS, Some(&phone))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    server
+        .delete(&paths::session(&phone_id), Some(&laptop))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    server
+        .delete("/v1/sessions/not-an-id", Some(&laptop))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+}
+
+#[tokio::test]
+async fn cannot_revoke_another_accounts_session() {
+    let server = TestServer::new().await;
+    let alice = TestAccount::new(1);
+    let mallory = TestAccount::new(2);
+    server.register(&alice).await;
+    server.register(&mallory).await;
+    let alice_token = server.login(&alice).await;
+    let mallory_token = server.login(&mallory).await;
+    let list: SessionList = server.get(paths::SESSIONS, Some(&alice_token)).await.json();
+    let alice_session = list.sessions[0].id;
+    server
+        .delete(&paths::session(&alice_session), Some(&mallory_token))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    server.get(paths::SESSIONS, Some(&alice_token)).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_unknown_or_malformed_tokens_are_401() {
+    let server = TestServer::new().await;
+    let unknown = "A".repeat(43);
+    for token in [None, Some(unknown.as_str()), Some("not base64!"), Some("")] {
+        let response = server.get(paths::SESSIONS, token).await;
+        response.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+        assert_eq!(
+            response.headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()),
+            Some("Bearer")
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_after_30_idle_days_and_use_keeps_them_alive() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let busy = server.login(&account).await;
+    let idle = server.login(&account).await;
+    let day = Duration::from_secs(24 * 3600);
+    server.advance(day * 20);
+    server.get(paths::SESSIONS, Some(&busy)).await.assert_status(StatusCode::OK);
+    server.advance(day * 10 + Duration::from_secs(1));
+    server
+        .get(paths::SESSIONS, Some(&idle))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    let list: SessionList = server.get(paths::SESSIONS, Some(&busy)).await.json();
+    assert_eq!(list.sessions.len(), 1, "the expired session is gone");
+    assert_eq!(list.sessions[0].last_seen, server.clock_now());
+}
+
+fn tight_limits() -> Config {
+    Config {
+        login_rate: LoginRateLimits {
+            per_account: RateLimit { burst: 3, period: Duration::from_secs(60) },
+            per_address: RateLimit { burst: 5, period: Duration::from_secs(30) },
+        },
+        ..open_config()
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_rate_limited_per_account() {
+    let server = TestServer::with_config(tight_limits()).await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let wrong_key = SigningKey::from_bytes(&[99; 32]);
+    // Failures from different addresses, so only the per-account budget is spent.
+    for i in 0..3 {
+        let challenge = server.challenge(account.id).await;
+        server
+            .try_login_from(&format!("198.51.100.{i}:1"), &account, challenge, &wrong_key)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    }
+    let challenge = server.challenge(account.id).await;
+    let response = server.try_login_from("198.51.100.9:1", &account, challenge, &account.key).await;
+    response.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+    assert_eq!(response.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("60"));
+
+    // The refused attempt did not consume the challenge; after the wait it succeeds.
+    server.advance(Duration::from_secs(60));
+    server
+        .try_login_from("198.51.100.9:1", &account, challenge, &account.key)
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn failed_logins_are_rate_limited_per_address() {
+    let server = TestServer::with_config(tight_limits()).await;
+    let attacker = "203.0.113.5:5555";
+    for seed in 1..=5 {
+        let account = TestAccount::new(seed);
+        server.register(&account).await;
+        server
+            .try_login_from(attacker, &account, [seed; 32], &account.key)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    }
+    let victim = TestAccount::new(6);
+    server.register(&victim).await;
+    let challenge = server.challenge(victim.id).await;
+    let response = server.try_login_from(attacker, &victim, challenge, &victim.key).await;
+    response.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+    assert!(response.headers.contains_key(header::RETRY_AFTER));
+    // Another address is not affected.
+    server.try_login_from(CLIENT, &victim, challenge, &victim.key).await.assert_status(StatusCode::OK);
+}

@@ -1,0 +1,265 @@
+//! An in-process server over a temporary SQLite file, and a client for it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use ed25519_dalek::{Signer, SigningKey};
+use hush_proto::{
+    AccountId, B64, B64Array, ChallengeRequest, ChallengeResponse, ErrorBody, ErrorCode, ItemId, KdfParams,
+    LoginRequest, LoginResponse, PullResponse, PushRequest, PushedItem, RegisterRequest, RegistrationCode,
+    login_message, paths,
+};
+use hush_server::{AppState, Config, ManualClock, SqliteStore, Store, app};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tempfile::TempDir;
+
+/// The address requests come from unless a test says otherwise.
+pub const CLIENT: &str = "192.0.2.10:40000";
+
+/// A server with open registration and default limits.
+pub fn open_config() -> Config {
+    Config { open_registration: true, ..Config::default() }
+}
+
+pub struct TestServer {
+    app: Router,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<SqliteStore>,
+    _dir: TempDir,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|err| panic!("{err}: {} {}", self.status, String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Asserts the spec's error format with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: StatusCode, code: ErrorCode) -> ErrorBody {
+        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+        );
+        let body: ErrorBody = self.json();
+        assert_eq!(body.error, code, "message: {}", body.message);
+        assert!(!body.message.is_empty());
+        body
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        self
+    }
+}
+
+impl TestServer {
+    pub async fn new() -> Self {
+        Self::with_config(open_config()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(SqliteStore::open(dir.path()).await.expect("store opens"));
+        let clock = Arc::new(ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range")));
+        let state = AppState::new(Arc::clone(&store) as Arc<dyn Store>, config)
+            .with_clock(Arc::clone(&clock) as Arc<dyn hush_server::Clock>);
+        Self { app: app(state), clock, store, _dir: dir }
+    }
+
+    pub fn clock_now(&self) -> Timestamp {
+        hush_server::Clock::now(self.clock.as_ref())
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Sends a request from `client` with an optional bearer token and raw body.
+    pub async fn send_from(
+        &self,
+        client: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some((content_type, bytes)) => {
+                request = request.header(header::CONTENT_TYPE, content_type);
+                Body::from(bytes)
+            }
+            None => Body::empty(),
+        };
+        let mut request = request.body(body).expect("valid request");
+        let address: SocketAddr = client.parse().expect("valid address");
+        request.extensions_mut().insert(ConnectInfo(address));
+        let response =
+            tower::ServiceExt::oneshot(self.app.clone(), request).await.expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> TestResponse {
+        self.send_from(CLIENT, method, path, token, body).await
+    }
+
+    /// Sends `body` as raw JSON text.
+    pub async fn send_raw_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> TestResponse {
+        self.send(method, path, token, Some(("application/json", body.as_bytes().to_vec()))).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> TestResponse {
+        let bytes = serde_json::to_vec(body).expect("serialises");
+        self.send(method, path, token, Some(("application/json", bytes))).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    pub async fn register(&self, account: &TestAccount) {
+        self.send_json(Method::POST, paths::ACCOUNTS, None, &account.register_request(None))
+            .await
+            .assert_status(StatusCode::CREATED);
+    }
+
+    pub async fn challenge(&self, account_id: AccountId) -> [u8; 32] {
+        let response = self
+            .send_json(Method::POST, paths::SESSION_CHALLENGE, None, &ChallengeRequest { account_id })
+            .await;
+        response.assert_status(StatusCode::OK);
+        let body: ChallengeResponse = response.json();
+        body.challenge.0
+    }
+
+    /// Logs in from `client`; returns the raw answer.
+    pub async fn try_login_from(
+        &self,
+        client: &str,
+        account: &TestAccount,
+        challenge: [u8; 32],
+        key: &SigningKey,
+    ) -> TestResponse {
+        let request = account.login_request(challenge, key);
+        let bytes = serde_json::to_vec(&request).expect("serialises");
+        self.send_from(client, Method::POST, paths::SESSIONS, None, Some(("application/json", bytes))).await
+    }
+
+    /// Registers nothing; logs `account` in with its current key and returns the token.
+    pub async fn login(&self, account: &TestAccount) -> String {
+        let challenge = self.challenge(account.id).await;
+        let response = self.try_login_from(CLIENT, account, challenge, &account.key).await;
+        response.assert_status(StatusCode::OK);
+        let body: LoginResponse = response.json();
+        body.token.expose().to_owned()
+    }
+
+    pub async fn pull(&self, token: &str, since: u64) -> PullResponse {
+        let response = self.get(&format!("{}?since={since}", paths::VAULT), Some(token)).await;
+        response.assert_status(StatusCode::OK);
+        response.json()
+    }
+
+    pub async fn push(&self, token: &str, request: &PushRequest) -> TestResponse {
+        self.send_json(Method::POST, paths::VAULT, Some(token), request).await
+    }
+}
+
+/// An account's client-side secrets, made deterministic from a seed.
+pub struct TestAccount {
+    pub id: AccountId,
+    pub key: SigningKey,
+    pub kdf: KdfParams,
+    pub keyset: Vec<u8>,
+}
+
+impl TestAccount {
+    pub fn new(seed: u8) -> Self {
+        Self {
+            id: AccountId::from_bytes([seed; 16]),
+            key: SigningKey::from_bytes(&[seed; 32]),
+            kdf: KdfParams { m_kib: 65_536, t: 3, p: 1, salt: B64(vec![seed; 16]) },
+            keyset: keyset(1, seed),
+        }
+    }
+
+    pub fn register_request(&self, code: Option<&str>) -> RegisterRequest {
+        RegisterRequest {
+            account_id: self.id,
+            kdf: self.kdf.clone(),
+            auth_public_key: B64Array(self.key.verifying_key().to_bytes()),
+            keyset: B64(self.keyset.clone()),
+            registration_code: code.map(RegistrationCode::new),
+        }
+    }
+
+    pub fn login_request(&self, challenge: [u8; 32], key: &SigningKey) -> LoginRequest {
+        let signature = key.sign(&login_message(&self.id, &challenge)).to_bytes();
+        LoginRequest {
+            account_id: self.id,
+            challenge: B64Array(challenge),
+            signature: B64Array(signature),
+            device_name: "laptop".into(),
+        }
+    }
+}
+
+/// A keyset-shaped byte string: version byte 0x01, `u32le(key_version)`, then filler.
+pub fn keyset(key_version: u32, fill: u8) -> Vec<u8> {
+    let mut bytes = vec![0x01];
+    bytes.extend_from_slice(&key_version.to_le_bytes());
+    bytes.extend_from_slice(&[fill; 72]);
+    bytes
+}
+
+pub fn item(id: u8, blob_len: usize, fill: u8) -> PushedItem {
+    PushedItem { id: ItemId::from_bytes([id; 16]), blob: B64(vec![fill; blob_len]) }
+}
+
+pub fn push_request(base_seq: u64, items: Vec<PushedItem>) -> PushRequest {
+    PushRequest { base_seq, manifest: B64(vec![0xAA; 85]), items }
+}

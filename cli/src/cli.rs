@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -72,6 +72,86 @@ pub enum Command {
     Passwd(PasswdArgs),
     /// Print the setup code again (after checking the master password).
     Kit,
+    /// Import items from another password manager's export, a hush export, or an
+    /// encrypted hush backup. Duplicates of existing items are skipped.
+    #[command(
+        after_help = "Examples:\n  hush import --from bitwarden-json bitwarden_export.json --dry-run\n  \
+        hush import --from keepassxc-csv passwords.csv\n  \
+        hush import --from pass                 ($PASSWORD_STORE_DIR or ~/.password-store)\n  \
+        hush import --from hush backup.hush --setup-code-file code.txt\n\n\
+        An item is a duplicate (skipped) when its user name and password equal an existing \
+        item's and it has the same name or shares a URL host with it. See docs/import-export.md."
+    )]
+    Import(ImportArgs),
+    /// Export every item: plaintext JSON or CSV (needs --plaintext), or an encrypted
+    /// backup (`--format hush`).
+    #[command(
+        after_help = "Examples:\n  hush export --format hush --output backup.hush   encrypted backup\n  \
+        hush export --format json --plaintext --output all.json\n  \
+        hush export --format csv --plaintext > all.csv   Bitwarden's CSV layout"
+    )]
+    Export(ExportArgs),
+    /// Unlock the vault for a while: later commands get the key from the agent and
+    /// skip the master password.
+    #[command(
+        after_help = "Examples:\n  hush unlock                        ask once; locks after 15 min without use\n  \
+        hush unlock --timeout 3600         stay unlocked for an hour of inactivity"
+    )]
+    Unlock(UnlockArgs),
+    /// Make the agent forget the key at once.
+    Lock,
+    /// Say whether the vault is unlocked, and for how long.
+    Status(StatusArgs),
+    /// Copy a field of an item to the clipboard; it is cleared after a while.
+    #[command(
+        after_help = "Examples:\n  hush copy github                   the password, cleared after 20 s\n  \
+        hush copy github --field totp      the current TOTP code\n  \
+        hush copy github --osc52           over SSH: through the terminal (OSC 52)"
+    )]
+    Copy(CopyArgs),
+    /// Print a completion script for your shell.
+    #[command(
+        after_help = "Examples:\n  hush completions bash > ~/.local/share/bash-completion/completions/hush\n  \
+        hush completions zsh > \"${fpath[1]}/_hush\"\n  \
+        hush completions fish > ~/.config/fish/completions/hush.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `hush man | man -l -`.
+    Man(ManArgs),
+    /// The agent process started by `unlock` (internal).
+    #[command(name = "__agent", hide = true)]
+    AgentServe(AgentServeArgs),
+    /// The clipboard helper started by `copy` (internal).
+    #[command(name = "__clipboard", hide = true)]
+    ClipboardServe(ClipboardServeArgs),
+    /// Report reused, weak, old and (optionally) breached passwords, and logins
+    /// without 2FA. Exits 1 when something is found.
+    #[command(after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
+        hush audit --hibp                  also ask Have I Been Pwned (5-digit hash prefixes only)\n  \
+        hush audit --pwned-file pwned-passwords-sha1-ordered-by-hash.txt\n  \
+        hush audit --json --older-than 180")]
+    Audit(AuditArgs),
+    /// Respond to a breach notice: new passwords for a site and every item that
+    /// shares its password, then a walk through changing them on the sites.
+    #[command(after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
+        hush breach plex --yes --print     scripts: rotate, print, mark all done\n  \
+        hush breach --status               what is still waiting for confirmation (exit 1 if any)\n  \
+        hush breach --confirm plex         the site accepted the new password")]
+    Breach(BreachArgs),
+    /// Create the account on a sync server from this vault and push everything.
+    #[command(after_help = "Example:\n  hush register --server https://hush.example.org --invite $(cat invite.txt)")]
+    Register(RegisterArgs),
+    /// Connect this device to your account: a new device fetches the vault with the
+    /// setup code; a device that has it starts a new session.
+    #[command(after_help = "Example (new device):\n  hush login --server https://hush.example.org\n\n\
+        For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments.")]
+    Login(LoginArgs),
+    /// Pull, verify, merge and push; print what changed.
+    Sync(SyncArgs),
+    /// End this device's session on the server (the local vault stays).
+    Logout,
+    /// List the devices (sessions) of the account, or revoke one.
+    Devices(DevicesArgs),
 }
 
 /// KDF parameter choices for `init` and `passwd`.
@@ -264,6 +344,71 @@ pub struct GenArgs {
     pub options: GenOptions,
 }
 
+/// `hush unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Lock after this many seconds without use (default: agent_timeout in
+    /// config.toml, 900).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+}
+
+/// `hush status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON output: {"unlocked", "remaining_secs", "timeout_secs", "agent", "agent_pid", "socket"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hush copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Name, URL host, user name, tag, or id prefix.
+    pub query: String,
+    /// The field to copy: password, username, totp, url, notes, or a custom field.
+    #[arg(long, short = 'f', value_name = "FIELD", default_value = "password")]
+    pub field: String,
+    /// Clear the clipboard after this many seconds (default: clipboard_clear_after
+    /// in config.toml, 20).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub clear_after: Option<u64>,
+    /// Copy through the terminal with an OSC 52 escape sequence (automatic over SSH
+    /// without a display). hush cannot clear the terminal's clipboard afterwards.
+    #[arg(long)]
+    pub osc52: bool,
+}
+
+/// `hush completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// `hush man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The page of one command (e.g. `add`) instead of the overview.
+    pub command: Option<String>,
+}
+
+/// `hush __agent` (internal).
+#[derive(Debug, Args)]
+pub struct AgentServeArgs {
+    /// The socket to listen on.
+    #[arg(long)]
+    pub socket: PathBuf,
+}
+
+/// `hush __clipboard` (internal). The secret arrives on stdin, never here.
+#[derive(Debug, Args)]
+pub struct ClipboardServeArgs {
+    /// Seconds before the clipboard is cleared.
+    #[arg(long)]
+    pub clear_after: u64,
+}
+
 /// `hush passwd`.
 #[derive(Debug, Args)]
 pub struct PasswdArgs {
@@ -274,11 +419,185 @@ pub struct PasswdArgs {
     pub kdf: KdfArgs,
 }
 
-/// Output formats shared by listing commands.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    /// Human-readable text.
-    Text,
-    /// JSON.
+/// `hush audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// JSON output: {"reused", "weak", "breached", "old", "no_totp"}; names and
+    /// reasons only, never a password.
+    #[arg(long)]
+    pub json: bool,
+    /// Check passwords against Have I Been Pwned's range API. Only the first five
+    /// hex digits of each password's SHA-1 are sent.
+    #[arg(long)]
+    pub hibp: bool,
+    /// Base URL of the range API [default: https://api.pwnedpasswords.com].
+    #[arg(long, value_name = "URL", requires = "hibp")]
+    pub hibp_url: Option<String>,
+    /// Check passwords against a local copy of the Pwned Passwords list (the SHA-1
+    /// file ordered by hash, HASH:COUNT lines); no network access.
+    #[arg(long, value_name = "PATH", conflicts_with = "hibp")]
+    pub pwned_file: Option<PathBuf>,
+    /// Report passwords not changed for more than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub older_than: u64,
+}
+
+/// `hush breach`.
+#[derive(Debug, Args)]
+pub struct BreachArgs {
+    /// The breached site: an item name or a domain such as plex.tv.
+    #[arg(required_unless_present_any = ["status", "confirm"])]
+    pub site: Option<String>,
+    /// List the items still waiting for confirmation; exit 1 if there are any.
+    #[arg(long, conflicts_with_all = ["site", "confirm", "yes", "print"])]
+    pub status: bool,
+    /// Mark one item's rotation as done: the site accepted the new password.
+    #[arg(long, value_name = "QUERY", conflicts_with_all = ["site", "yes", "print"])]
+    pub confirm: Option<String>,
+    /// Do not ask: mark every rotation done once the new passwords are saved (for
+    /// scripts that change the passwords themselves).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Show the new passwords instead of copying them (without a terminal: print
+    /// them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
+    #[arg(long)]
+    pub print: bool,
+}
+
+/// `hush register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// The server's URL, e.g. https://hush.example.org.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// The one-time registration code from `hush-server invite`.
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
+    pub invite: Option<String>,
+    /// Allow a plain http:// URL to a non-loopback host (traffic can be watched).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// The name this device shows in `hush devices` (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+}
+
+/// `hush login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The server's URL, e.g. https://hush.example.org.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Read the setup code from the first line of this file instead of prompting.
+    #[arg(long, value_name = "PATH")]
+    pub setup_code_file: Option<PathBuf>,
+    /// Allow a plain http:// URL to a non-loopback host (traffic can be watched).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Accept KDF parameters below the minimum from the server (tests only).
+    #[arg(long)]
+    pub insecure_kdf: bool,
+    /// The name this device shows in `hush devices` (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+}
+
+/// `hush sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hush devices`.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<DevicesCommand>,
+}
+
+/// `hush devices revoke`.
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Revoke another device's session; it must log in again.
+    Revoke {
+        /// The session id from `hush devices`.
+        id: String,
+    },
+}
+
+/// `hush import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The format of the export.
+    #[arg(long = "from", value_enum, value_name = "FORMAT")]
+    pub from: ImportFormat,
+    /// The export file; for `pass`, the password store folder (default:
+    /// $PASSWORD_STORE_DIR, else ~/.password-store).
+    #[arg(value_name = "FILE|DIR")]
+    pub path: Option<PathBuf>,
+    /// List what would be imported and skipped; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// For `--from hush`: read the backup's setup code from the first line of this
+    /// file instead of prompting.
+    #[arg(long, value_name = "PATH")]
+    pub setup_code_file: Option<PathBuf>,
+    /// For `--from hush`: read the backup's master password from the first line of
+    /// this file (the global --password-file is the current vault's).
+    #[arg(long, value_name = "PATH")]
+    pub backup_password_file: Option<PathBuf>,
+}
+
+/// What `hush import --from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// Bitwarden's unencrypted JSON export.
+    BitwardenJson,
+    /// Bitwarden's CSV export.
+    BitwardenCsv,
+    /// KeePassXC's CSV export (`keepassxc-cli export --format csv`).
+    KeepassxcCsv,
+    /// 1Password's CSV export.
+    #[value(name = "1password-csv")]
+    OnePasswordCsv,
+    /// Chrome/Chromium/Edge/Brave's passwords CSV.
+    ChromeCsv,
+    /// Firefox's logins CSV.
+    FirefoxCsv,
+    /// A pass (password-store) folder, decrypted with your gpg.
+    Pass,
+    /// An encrypted backup from `hush export --format hush`.
+    Hush,
+    /// hush's plaintext JSON export (`hush export --format json`).
+    HushJson,
+}
+
+/// `hush export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to this file (created with mode 0600) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Confirm that every password may be written unencrypted (json, csv).
+    #[arg(long)]
+    pub plaintext: bool,
+}
+
+/// What `hush export --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Plaintext JSON with everything (`hush import --from hush-json` reads it).
     Json,
+    /// Plaintext CSV in Bitwarden's layout (most managers import it; lossy).
+    Csv,
+    /// An encrypted backup: a copy of the vault file (needs the setup code and the
+    /// master password to restore).
+    Hush,
 }

@@ -131,6 +131,9 @@ impl Ctx {
         let mut vault = Vault::open(&file, key)?;
         let out = edit(&mut vault)?;
         self.save(&vault)?;
+        if crate::remote::auto_sync(self, &mut vault) {
+            self.save(&vault)?;
+        }
         Ok(out)
     }
 

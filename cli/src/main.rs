@@ -1,15 +1,20 @@
 //! `hush`: the command-line client. It only wires the crates together: parsing in
 //! `cli`, one module per command in `commands`, the agent, clipboard and prompts.
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: the agent's key buffer is mlocked in agent/memlock.rs, the
+// one module that allows `unsafe` (DESIGN.md, Conventions).
+#![deny(unsafe_code)]
 
 mod agent;
 mod cli;
+mod clipboard;
 mod commands;
 mod config;
 mod context;
 mod exit;
+mod hibp;
 mod output;
 mod prompt;
+mod remote;
 
 use std::process::ExitCode;
 

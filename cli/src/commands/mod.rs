@@ -1,17 +1,32 @@
 //! One module per command. `run` dispatches; each module's `run` does the work.
 
 mod add;
+mod audit;
+mod breach;
+mod completions;
+mod copy;
+mod devices;
 mod edit;
+mod export;
 mod fields;
 mod gen_cmd;
 mod get;
 mod history;
+mod import;
 mod init;
 mod kit;
+mod lock;
+mod login;
+mod logout;
 mod ls;
+mod man;
 mod passwd;
+mod register;
 mod rm;
+mod status;
+mod sync_cmd;
 mod totp;
+mod unlock;
 
 use anyhow::Result;
 
@@ -20,10 +35,14 @@ use crate::context::Ctx;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    // `gen` needs no vault and no settings beyond the defaults.
-    if let Command::Gen(args) = &cli.command {
-        let ctx = Ctx::new(&cli)?;
-        return gen_cmd::run(&ctx, args);
+    // These need neither the vault nor the settings (a broken config.toml must not
+    // break completions, nor the helpers that `unlock` and `copy` started).
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return man::run(args),
+        Command::AgentServe(args) => return crate::agent::server::run(&args.socket),
+        Command::ClipboardServe(args) => return crate::clipboard::serve(args.clear_after),
+        _ => {}
     }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
@@ -35,8 +54,24 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rm(args) => rm::run(&ctx, &args),
         Command::History(args) => history::run(&ctx, &args),
         Command::Totp(args) => totp::run(&ctx, &args),
-        Command::Gen(_) => unreachable!("handled above"),
+        Command::Gen(args) => gen_cmd::run(&ctx, &args),
         Command::Passwd(args) => passwd::run(&ctx, &args),
         Command::Kit => kit::run(&ctx),
+        Command::Import(args) => import::run(&ctx, &args),
+        Command::Export(args) => export::run(&ctx, &args),
+        Command::Unlock(args) => unlock::run(&ctx, &args),
+        Command::Lock => lock::run(&ctx),
+        Command::Status(args) => status::run(&ctx, &args),
+        Command::Copy(args) => copy::run(&ctx, &args),
+        Command::Completions(_) | Command::Man(_) | Command::AgentServe(_) | Command::ClipboardServe(_) => {
+            unreachable!("handled before the settings are read")
+        }
+        Command::Audit(args) => audit::run(&ctx, &args),
+        Command::Breach(args) => breach::run(&ctx, &args),
+        Command::Register(args) => register::run(&ctx, &args),
+        Command::Login(args) => login::run(&ctx, &args),
+        Command::Sync(args) => sync_cmd::run(&ctx, &args),
+        Command::Logout => logout::run(&ctx),
+        Command::Devices(args) => devices::run(&ctx, &args),
     }
 }

@@ -1,24 +1,39 @@
 //! `hush passwd`: a new master password re-seals the keyset under a new salt; items
 //! are not re-encrypted (spec: Keyset).
 
-use anyhow::Result;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use hush_vault::VaultError;
 
 use crate::cli::PasswdArgs;
 use crate::commands::init::kdf_params;
 use crate::context::Ctx;
+use crate::remote;
 
 /// Runs `hush passwd`.
 pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     let file = ctx.read_file()?;
     // Always prove the current password (the agent's key alone is not enough to
-    // change it).
-    let key = ctx.derive_vault_key(&file)?;
+    // change it), and keep the old auth key: the server only accepts a new keyset
+    // signed with it (sync-api-v1, PUT /v1/keyset).
     let (_, account_key) = ctx.account_key()?;
+    let old_password = ctx.master_password()?;
+    let old = hush_vault::Vault::derive(&file.header, &old_password, &account_key)?;
+    let key = file.header.keyset().open(&old.kek, &file.header.keyset_context()).map_err(|_| VaultError::WrongPassword)?;
     let (params, policy) = kdf_params(&args.kdf, file.header.params())?;
     let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
     let _lock = ctx.paths.lock_exclusive()?;
     let mut vault = hush_vault::Vault::open(&ctx.read_file()?, key)?;
-    vault.change_password(&new_password, &account_key, params, policy)?;
+    let new = vault.change_password(&new_password, &account_key, params, policy)?;
+    if vault.state().sync.is_some() {
+        // The server must learn the new keyset before this device saves it, or the
+        // two would disagree; if the server is unreachable, nothing changes.
+        let transport = remote::connected_transport(ctx, &vault, Duration::from_secs(60))?;
+        hush_sync::rekey(&mut vault, &transport, &old.auth, new.auth.public_key(), hush_vault::now())
+            .context("the server did not accept the new master password; nothing was changed")?;
+        eprintln!("The server has the new keyset; your other devices must run `hush login` with the new password.");
+    }
     ctx.save(&vault)?;
     eprintln!("Master password changed. The old one no longer opens this vault.");
     Ok(())

@@ -4,10 +4,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod codec;
 mod error;
 pub mod file;
 pub mod generator;
+pub mod import;
 mod item;
 mod query;
 pub mod state;

@@ -1,0 +1,311 @@
+//! The agent protocol, version 1: one JSON line from the client, one JSON line back,
+//! then the connection closes (rbw's `Action`/`Response` pattern, STYLE.md).
+//!
+//! ```text
+//! → {"v":1,"op":"get_key"}
+//! ← {"v":1,"key":{"account_id":"…","key_version":1,"key":"<base64 vault key>"}}
+//! → {"v":1,"op":"put_key","account_id":"…","key_version":1,"key":"<base64>","timeout_secs":900}
+//! ← {"v":1,"ok":{"warnings":[]}}
+//! → {"v":1,"op":"status"}
+//! ← {"v":1,"status":{"unlocked":true,"account_id":"…","timeout_secs":900,"remaining_secs":873,"pid":4242}}
+//! → {"v":1,"op":"lock"}
+//! ← {"v":1,"ok":{"warnings":[]}}
+//! ← {"v":1,"error":{"code":"locked","message":"…"}}
+//! ```
+//!
+//! Every message starts with `v`. Each side first reads only `v` ([`Envelope`]) and
+//! then the rest, so that a future version may change every other field and still be
+//! recognised as "another version" rather than as garbage. One rule binds every
+//! version: an agent that receives `"op":"lock"` locks and exits, whatever `v` says,
+//! so `hush lock` can always stop an agent left running by an older or newer hush.
+//!
+//! The messages are flat structs, not internally tagged enums: serde buffers the
+//! fields of a tagged enum into an internal map before it can pick the variant, and
+//! that buffer would hold a copy of the key that nobody zeroizes.
+
+use std::io::{self, Read, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
+
+/// The protocol version this hush speaks.
+pub const VERSION: u32 = 1;
+
+/// The longest line either side reads. A request or response is well under 1 KiB;
+/// the bound keeps a misbehaving peer from making the other side allocate without
+/// end, and lets the buffer be allocated once (no reallocation leaves key copies).
+pub const MAX_LINE: usize = 4096;
+
+/// Just the version, read before anything else.
+#[derive(Debug, Deserialize)]
+pub struct Envelope {
+    /// The protocol version of the sender.
+    pub v: u32,
+    /// The operation, for the version-independent `lock` rule.
+    #[serde(default)]
+    pub op: Option<String>,
+}
+
+/// What the client asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// The vault key (resets the idle timer).
+    GetKey,
+    /// Whether a key is held and for how long.
+    Status,
+    /// Forget the key at once and exit.
+    Lock,
+    /// Hold this key (sent once by `hush unlock`).
+    PutKey,
+}
+
+/// A request. Only `put_key` carries the optional fields.
+#[derive(Serialize, Deserialize)]
+pub struct Request {
+    /// Always [`VERSION`].
+    pub v: u32,
+    /// The operation.
+    pub op: Op,
+    /// `put_key`: the account the key belongs to (hyphenated UUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// `put_key`: the key version of the keyset the key came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_version: Option<u32>,
+    /// `put_key`: the vault key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<SecretB64>,
+    /// `put_key`: the idle timeout in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+impl Request {
+    /// A request without arguments.
+    pub fn simple(op: Op) -> Request {
+        Request { v: VERSION, op, account_id: None, key_version: None, key: None, timeout_secs: None }
+    }
+}
+
+/// A response: exactly one of the optional members is set.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Response {
+    /// The agent's protocol version.
+    pub v: u32,
+    /// `get_key` succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyReply>,
+    /// The answer to `status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusReply>,
+    /// `put_key` or `lock` succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<OkReply>,
+    /// The request failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReply>,
+}
+
+/// The vault key and what it belongs to; the client checks both against its vault.
+#[derive(Serialize, Deserialize)]
+pub struct KeyReply {
+    /// The account the key belongs to.
+    pub account_id: String,
+    /// The keyset version it came from.
+    pub key_version: u32,
+    /// The key.
+    pub key: SecretB64,
+}
+
+/// The agent's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusReply {
+    /// Whether a key is held.
+    pub unlocked: bool,
+    /// Whose key.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The idle timeout.
+    pub timeout_secs: u64,
+    /// Seconds left before the agent forgets the key, unless it is used.
+    pub remaining_secs: u64,
+    /// The agent's process id.
+    pub pid: u32,
+}
+
+/// Success, with anything the user should know (such as a failed `mlock`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct OkReply {
+    /// Non-fatal problems.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Why a request failed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorReply {
+    /// Machine-readable reason.
+    pub code: ErrorCode,
+    /// For people.
+    pub message: String,
+}
+
+/// Failure reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No key is held (not yet handed over, or forgotten).
+    Locked,
+    /// The request could not be parsed or lacks a field.
+    BadRequest,
+    /// The request speaks another protocol version.
+    UnsupportedVersion,
+    /// The peer is another user.
+    Forbidden,
+}
+
+impl Response {
+    /// A response carrying only an error.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Response {
+        Response {
+            v: VERSION,
+            error: Some(ErrorReply { code, message: message.into() }),
+            ..Response::default()
+        }
+    }
+
+    /// A plain success.
+    pub fn ok(warnings: Vec<String>) -> Response {
+        Response { v: VERSION, ok: Some(OkReply { warnings }), ..Response::default() }
+    }
+}
+
+/// Base64 of secret bytes, zeroized on drop; serialised as a JSON string.
+pub struct SecretB64(pub Zeroizing<String>);
+
+impl SecretB64 {
+    /// Encodes key bytes.
+    pub fn encode(bytes: &[u8]) -> SecretB64 {
+        // `encode` allocates the exact length once, so no stray copy is left behind.
+        SecretB64(Zeroizing::new(BASE64.encode(bytes)))
+    }
+
+    /// Decodes into exactly `N` bytes, or `None`.
+    pub fn decode<const N: usize>(&self) -> Option<Zeroizing<[u8; N]>> {
+        let mut out = Zeroizing::new([0u8; N]);
+        // A buffer with room to spare: decode_slice wants space for its estimate.
+        let mut buf = Zeroizing::new([0u8; 64]);
+        let n = BASE64.decode_slice(self.0.as_bytes(), &mut buf[..]).ok()?;
+        if n != N {
+            return None;
+        }
+        out.copy_from_slice(&buf[..N]);
+        Some(out)
+    }
+}
+
+impl Serialize for SecretB64 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretB64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(SecretB64(Zeroizing::new(String::deserialize(d)?)))
+    }
+}
+
+/// Serialises `msg` as one line and writes it in a single `write_all`.
+pub fn write_message<T: Serialize>(out: &mut impl Write, msg: &T) -> io::Result<()> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_LINE));
+    serde_json::to_writer(&mut *buf, msg).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    out.write_all(&buf)?;
+    out.flush()
+}
+
+/// Reads one line (without its newline) of at most [`MAX_LINE`] bytes into a
+/// zeroizing buffer. Reads straight from the stream: a `BufReader` would keep its
+/// own copy of the key in a buffer that is never zeroized.
+pub fn read_line(input: &mut impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(vec![0u8; MAX_LINE]);
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "agent message too long"));
+        }
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if filled == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the agent closed the connection"));
+            }
+            break;
+        }
+        let newline = buf[filled..filled + n].iter().position(|&b| b == b'\n');
+        filled += n;
+        if let Some(pos) = newline {
+            filled = filled - n + pos;
+            break;
+        }
+    }
+    // Truncation keeps the capacity, and Zeroizing clears the whole capacity on drop.
+    buf.truncate(filled);
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_is_flat_json() {
+        let json = serde_json::to_string(&Request::simple(Op::GetKey)).unwrap();
+        assert_eq!(json, r#"{"v":1,"op":"get_key"}"#);
+    }
+
+    #[test]
+    fn key_round_trips_through_base64() {
+        let key = [7u8; 32];
+        let b64 = SecretB64::encode(&key);
+        assert_eq!(*b64.decode::<32>().unwrap(), key);
+        assert!(b64.decode::<16>().is_none());
+        assert!(SecretB64(Zeroizing::new("not base64!".into())).decode::<32>().is_none());
+        assert!(SecretB64(Zeroizing::new("A".repeat(200))).decode::<32>().is_none());
+    }
+
+    #[test]
+    fn envelope_reads_any_version() {
+        let e: Envelope = serde_json::from_str(r#"{"v":999,"something":{"new":true}}"#).unwrap();
+        assert_eq!(e.v, 999);
+        assert!(serde_json::from_str::<Envelope>(r#"{"op":"lock"}"#).is_err());
+    }
+
+    #[test]
+    fn read_line_stops_at_newline_and_bounds_length() {
+        let mut input: &[u8] = b"{\"v\":1}\nrest";
+        assert_eq!(&read_line(&mut input).unwrap()[..], b"{\"v\":1}");
+        let long = vec![b'a'; MAX_LINE + 10];
+        assert!(read_line(&mut &long[..]).is_err());
+        assert!(read_line(&mut &b""[..]).is_err());
+        // A final line without newline is accepted.
+        assert_eq!(&read_line(&mut &b"abc"[..]).unwrap()[..], b"abc");
+    }
+
+    #[test]
+    fn unknown_fields_and_ops_are_rejected_or_ignored_as_designed() {
+        // Unknown fields are ignored (a newer client may add optional ones)...
+        let r: Request = serde_json::from_str(r#"{"v":1,"op":"status","extra":1}"#).unwrap();
+        assert_eq!(r.op, Op::Status);
+        // ...unknown operations are an error.
+        assert!(serde_json::from_str::<Request>(r#"{"v":1,"op":"dump_memory"}"#).is_err());
+        assert!(serde_json::from_str::<Request>(r#"{"v":1}"#).is_err());
+    }
+}

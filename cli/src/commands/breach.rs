@@ -1,0 +1,520 @@
+//! `hush breach SITE`: the breach-notice flow (DESIGN.md, "Breach response";
+//! issue #5).
+//!
+//! 1. Find the login(s) for SITE and every other login whose password is the same
+//!    or nearly the same (`hush_vault::audit::sharing_password`).
+//! 2. Give each a new unique password from its own generator settings, keep the old
+//!    one in history, mark it "rotation pending" — and save, in one update, *before*
+//!    anything is shown or copied. An interruption from then on loses nothing: the
+//!    new passwords are in the vault, the old ones in history, and `hush breach
+//!    --status` lists what is left.
+//! 3. Walk the user through the items one by one (copy, show, open the site), and
+//!    clear "pending" for each the user confirms — a save per confirmation.
+//! 4. Offer to add a TOTP secret to every item that has none.
+//!
+//! Without a terminal, step 3 is left to `hush breach --confirm QUERY`, unless
+//! `--yes` says the caller changes the passwords itself.
+
+use std::io::BufRead as _;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context as _, Result, bail};
+use hush_crypto::{ItemId, VaultKey};
+use hush_vault::audit::sharing_password;
+use hush_vault::store;
+use hush_vault::{Found, Item, ItemKind, Vault, host_of, now};
+use zeroize::Zeroizing;
+
+use super::fields;
+use crate::cli::{BreachArgs, GenOptions};
+use crate::context::{Ctx, find_one};
+use crate::exit::Exit;
+use crate::{output, prompt};
+
+/// How many fresh passwords may collide with one already in the vault before we
+/// conclude the item's generator settings allow too few passwords.
+const MAX_GENERATE_ATTEMPTS: usize = 100;
+
+/// Runs `hush breach`.
+pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<()> {
+    if args.status {
+        return status(ctx);
+    }
+    if let Some(query) = &args.confirm {
+        return confirm(ctx, query);
+    }
+    let site = args.site.as_deref().context("name the breached site")?;
+    rotate(ctx, site, args)
+}
+
+/// One item of a breach session, as saved.
+struct Rotation {
+    id: ItemId,
+    name: String,
+    username: String,
+    url: Option<String>,
+    password: Zeroizing<String>,
+    has_totp: bool,
+    /// Already pending from an earlier, unfinished session: it kept the password
+    /// generated then (which the user may already have set on the site).
+    resumed: bool,
+}
+
+fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
+    let interactive = prompt::interactive();
+    // The key once: the session saves several times and must not ask for the
+    // master password again each time.
+    let key = ctx.vault_key(&ctx.read_file()?)?;
+
+    if interactive && !args.yes {
+        let vault = Vault::open(&ctx.read_file()?, key.clone())?;
+        let plan = plan(&vault, site)?;
+        eprintln!("New passwords will be generated for:");
+        for id in &plan.targets {
+            let item = vault.get(id).expect("planned items exist");
+            let why = if plan.seeds.contains(id) { "the breached site" } else { "shares its password" };
+            let pending =
+                if item.rotation_pending { ", already pending: keeps its new password" } else { "" };
+            eprintln!("  {}  ({why}{pending})", item.name);
+        }
+        if !prompt::confirm("Go ahead?")? {
+            eprintln!("Nothing changed.");
+            return Ok(());
+        }
+    }
+
+    let t = now();
+    let (rotations, others) = update_with_key(ctx, &key, |vault| {
+        let plan = plan(vault, site)?;
+        let mut rotations = Vec::with_capacity(plan.targets.len());
+        let mut fresh: Vec<Zeroizing<String>> = Vec::new();
+        for id in &plan.targets {
+            let item = vault.get(id).expect("planned items exist");
+            let resumed = item.rotation_pending;
+            let password = if resumed {
+                Zeroizing::new(item.password.clone())
+            } else {
+                let pw = unique_password(vault, item, &fresh, &ctx.config)?;
+                fresh.push(pw.clone());
+                vault.update(id, t, |it| {
+                    it.set_password(pw.to_string(), t);
+                    it.rotation_pending = true;
+                });
+                pw
+            };
+            let item = vault.get(id).expect("planned items exist");
+            rotations.push(Rotation {
+                id: *id,
+                name: item.name.clone(),
+                username: item.username.clone(),
+                url: item.urls.first().cloned(),
+                password,
+                has_totp: item.totp.as_deref().is_some_and(|t| !t.is_empty()),
+                resumed,
+            });
+        }
+        Ok((rotations, plan.others))
+    })?;
+
+    let names: Vec<&str> = rotations.iter().map(|r| r.name.as_str()).collect();
+    eprintln!(
+        "Saved new passwords for {} item{} (the old ones are in history): {}",
+        rotations.len(),
+        plural(rotations.len()),
+        names.join(", ")
+    );
+    if rotations.iter().any(|r| r.resumed) {
+        let resumed: Vec<&str> = rotations.iter().filter(|r| r.resumed).map(|r| r.name.as_str()).collect();
+        eprintln!("Already pending from an earlier run, kept as they were: {}", resumed.join(", "));
+    }
+    if !others.is_empty() {
+        eprintln!(
+            "Not a login, so not changed — update the password in these yourself: {}",
+            others.join(", ")
+        );
+    }
+
+    if args.print && !interactive {
+        for r in &rotations {
+            output::line(format_args!("{}\t{}\t{}", r.id, r.name, &*r.password))?;
+        }
+    }
+
+    if args.yes {
+        let ids: Vec<ItemId> = rotations.iter().map(|r| r.id).collect();
+        let t = now();
+        update_with_key(ctx, &key, |vault| {
+            for id in &ids {
+                vault.update(id, t, |it| it.rotation_pending = false);
+            }
+            Ok(())
+        })?;
+        eprintln!("Marked {} as changed on the site{} (--yes).", names.join(", "), plural(names.len()));
+        remind_totp(rotations.iter().filter(|r| !r.has_totp).map(|r| r.name.as_str()));
+        return Ok(());
+    }
+
+    if !interactive {
+        eprintln!(
+            "No terminal: the items are pending rotation. Change each password on its site \
+             (`hush get NAME --field password`), then run `hush breach --confirm NAME`; \
+             `hush breach --status` lists what is left."
+        );
+        return Err(Exit::Findings.into());
+    }
+
+    walk_through(ctx, &key, &rotations, args.print)
+}
+
+/// What a breach of `site` affects.
+struct Plan {
+    /// The logins for the site itself.
+    seeds: Vec<ItemId>,
+    /// The seeds, then every other login that shares (or nearly shares) their
+    /// password, each sorted by name.
+    targets: Vec<ItemId>,
+    /// Names of non-login items with the same password (not rotated).
+    others: Vec<String>,
+}
+
+fn plan(vault: &Vault, site: &str) -> Result<Plan> {
+    let seeds = find_site(vault, site)?;
+    // The password that leaked. For an item still pending from an earlier run it
+    // is the one before the generated password, i.e. the newest in history.
+    let leaked: Vec<&str> = seeds
+        .iter()
+        .filter_map(|id| vault.get(id))
+        .filter_map(|item| {
+            if item.rotation_pending {
+                item.history.last().map(|h| h.password.as_str())
+            } else {
+                Some(item.password.as_str())
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut targets = seeds.clone();
+    let mut others = Vec::new();
+    for id in sharing_password(vault.items(), &leaked) {
+        if seeds.contains(&id) {
+            continue;
+        }
+        let item = vault.get(&id).expect("found items exist");
+        if item.kind == ItemKind::Login {
+            targets.push(id);
+        } else {
+            others.push(item.name.clone());
+        }
+    }
+    Ok(Plan { seeds, targets, others })
+}
+
+/// The logins for a site name or domain. Strict first: the exact item name, a URL
+/// host equal to the domain or a subdomain of it (or the other way round), or —
+/// for a bare word such as `plex` — a host with that label (`plex.tv`). If nothing
+/// matches strictly, the usual query rules apply and must find exactly one item.
+fn find_site(vault: &Vault, site: &str) -> Result<Vec<ItemId>> {
+    let query = site.trim();
+    if query.is_empty() {
+        bail!("name the breached site");
+    }
+    let host = host_of(query).unwrap_or_else(|| query.to_lowercase());
+    let bare_word = !host.contains('.');
+    let matches = |item: &Item| {
+        item.name.eq_ignore_ascii_case(query)
+            || item.name.eq_ignore_ascii_case(&host)
+            || item.hosts().any(|h| {
+                h == host
+                    || h.ends_with(&format!(".{host}"))
+                    || (h.contains('.') && host.ends_with(&format!(".{h}")))
+                    || (bare_word && {
+                        // Not the last label: `com` must not match every .com site.
+                        let labels: Vec<&str> = h.split('.').collect();
+                        labels[..labels.len().saturating_sub(1)].contains(&host.as_str())
+                    })
+            })
+    };
+    let mut strict: Vec<(ItemId, &Item)> = vault.items().filter(|(_, item)| matches(item)).collect();
+    if strict.is_empty() {
+        let id = match vault.find(query) {
+            Found::One(id) => id,
+            // find_one turns these into the usual "no item" / "several items" errors.
+            Found::None | Found::Many(_) => find_one(vault, query)?,
+        };
+        strict.push((id, vault.get(&id).expect("found items exist")));
+    }
+    let non_logins: Vec<&str> =
+        strict.iter().filter(|(_, i)| i.kind != ItemKind::Login).map(|(_, i)| i.name.as_str()).collect();
+    strict.retain(|(_, i)| i.kind == ItemKind::Login);
+    if strict.is_empty() {
+        bail!(
+            "{site:?} matches no login, only: {}; `hush breach` changes login passwords",
+            non_logins.join(", ")
+        );
+    }
+    strict.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()).then(a.0.cmp(&b.0)));
+    Ok(strict.into_iter().map(|(id, _)| id).collect())
+}
+
+/// A new password from the item's own generator settings (or the configured
+/// defaults) that is no item's current password and none of this session's.
+fn unique_password(
+    vault: &Vault,
+    item: &Item,
+    fresh: &[Zeroizing<String>],
+    config: &crate::config::Config,
+) -> Result<Zeroizing<String>> {
+    for _ in 0..MAX_GENERATE_ATTEMPTS {
+        let pw = fields::generate(&GenOptions::default(), item.policy.as_ref(), config)
+            .with_context(|| format!("cannot generate a password for {} from its settings", item.name))?;
+        let taken = fresh.iter().any(|f| **f == *pw) || vault.items().any(|(_, other)| other.password == *pw);
+        if !taken {
+            return Ok(pw);
+        }
+    }
+    bail!(
+        "cannot generate a password for {} that no other item uses: its generator settings allow too \
+         few passwords; widen them, e.g. `hush edit {} --generate --length 20`",
+        item.name,
+        item.name
+    )
+}
+
+/// Step 3 and 4: one item at a time, until every item is confirmed or the user
+/// stops. Exit code 1 while anything is left pending.
+fn walk_through(ctx: &Ctx, key: &VaultKey, rotations: &[Rotation], print: bool) -> Result<()> {
+    let clear_after = ctx.config.clipboard_clear_after;
+    let total = rotations.len();
+    let mut left: Vec<&str> = Vec::new();
+    let mut no_totp: Vec<&str> = Vec::new();
+    let mut quit = false;
+    for (n, r) in rotations.iter().enumerate() {
+        if quit {
+            left.push(&r.name);
+            continue;
+        }
+        let user = if r.username.is_empty() { String::new() } else { format!("  ({})", r.username) };
+        eprintln!("\n[{}/{total}] {}{user}", n + 1, r.name);
+        match &r.url {
+            Some(url) => eprintln!("  Change the password at {url}"),
+            None => eprintln!("  Change the password on the site (no URL stored)."),
+        }
+        if print {
+            show(r);
+        } else {
+            deliver(r, clear_after);
+        }
+        let confirmed = loop {
+            eprint!("  Did the site accept it? [y]es, [n]ot yet, [c]opy, [p]rint, [o]pen URL, [q]uit: ");
+            let mut answer = String::new();
+            if std::io::stdin().lock().read_line(&mut answer)? == 0 {
+                eprintln!();
+                quit = true;
+                break false;
+            }
+            match answer.trim().to_lowercase().as_str() {
+                "y" | "yes" => break true,
+                "n" | "no" | "" => break false,
+                "c" => deliver(r, clear_after),
+                "p" => show(r),
+                "o" => match &r.url {
+                    Some(url) => {
+                        if let Err(e) = open_url(url) {
+                            eprintln!("  {e:#}");
+                        }
+                    }
+                    None => eprintln!("  No URL is stored for {}.", r.name),
+                },
+                "q" => {
+                    quit = true;
+                    break false;
+                }
+                other => eprintln!("  {other:?}? Answer y, n, c, p, o or q."),
+            }
+        };
+        if !confirmed {
+            left.push(&r.name);
+            continue;
+        }
+        let id = r.id;
+        update_with_key(ctx, key, |vault| {
+            vault.update(&id, now(), |it| it.rotation_pending = false);
+            Ok(())
+        })?;
+        eprintln!("  Done.");
+        if !r.has_totp && !offer_totp(ctx, key, r)? {
+            no_totp.push(&r.name);
+        }
+    }
+
+    remind_totp(no_totp.iter().copied());
+    if left.is_empty() {
+        eprintln!("\nAll {total} passwords changed.");
+        return Ok(());
+    }
+    eprintln!(
+        "\nStill pending: {}. Run `hush breach --confirm NAME` once a site has its new password \
+         (`hush breach --status` lists them).",
+        left.join(", ")
+    );
+    Err(Exit::Findings.into())
+}
+
+/// Copies the new password, or says how to see it when there is no clipboard.
+fn deliver(r: &Rotation, clear_after: u64) {
+    match copy_to_clipboard(&r.password, clear_after) {
+        Ok(()) => eprintln!("  The new password is on the clipboard (cleared after {clear_after} s)."),
+        Err(e) => eprintln!("  Not copied ({e:#}); press p to print it."),
+    }
+}
+
+/// Shows the new password on the terminal (only ever on request).
+fn show(r: &Rotation) {
+    eprintln!("  New password: {}", &*r.password);
+}
+
+/// The one place this command touches the clipboard (`crate::clipboard`, issue #4).
+fn copy_to_clipboard(value: &str, clear_after_secs: u64) -> Result<()> {
+    crate::clipboard::copy(value, clear_after_secs, false)
+}
+
+/// Opens an http(s) URL in the desktop's browser. Other schemes are refused: a
+/// stored URL must not launch an arbitrary handler.
+fn open_url(url: &str) -> Result<()> {
+    let full = if url.contains("://") { url.to_owned() } else { format!("https://{url}") };
+    let parsed = url::Url::parse(&full).with_context(|| format!("{url:?} is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        bail!("not opening {url:?}: only http and https URLs are opened");
+    }
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    Command::new(opener)
+        .arg(parsed.as_str())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {opener}; open {url} yourself"))?;
+    Ok(())
+}
+
+/// Step 4 for one item: asks for a TOTP secret (no echo) and saves it. Returns
+/// whether the item now has one.
+fn offer_totp(ctx: &Ctx, key: &VaultKey, r: &Rotation) -> Result<bool> {
+    eprintln!(
+        "  {} has no 2FA secret in hush. If the site offers two-factor authentication, turn it on now.",
+        r.name
+    );
+    loop {
+        let input = prompt::secret("  Paste the otpauth:// URI or Base32 secret (Enter to skip): ")?;
+        if input.trim().is_empty() {
+            return Ok(false);
+        }
+        let uri = match fields::normalise_totp(input.trim(), &r.name) {
+            Ok(uri) => Zeroizing::new(uri),
+            Err(e) => {
+                eprintln!("  {e:#}. Try again, or press Enter to skip.");
+                continue;
+            }
+        };
+        let id = r.id;
+        update_with_key(ctx, key, |vault| {
+            vault.update(&id, now(), |it| it.totp = Some(uri.to_string()));
+            Ok(())
+        })?;
+        // Sites ask for a current code to finish enrolment.
+        if let Ok(totp) = hush_vault::totp::Totp::parse(&uri) {
+            let code = totp.now();
+            eprintln!(
+                "  Saved. The current code is {} for {} s more (`hush totp {}` shows it later).",
+                code.code, code.remaining_secs, r.name
+            );
+        }
+        return Ok(true);
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Step 4 when it cannot be done on the spot.
+fn remind_totp<'a>(names: impl Iterator<Item = &'a str>) {
+    let names: Vec<&str> = names.collect();
+    if let Some(first) = names.first() {
+        eprintln!(
+            "Reminder: no 2FA secret in hush for {}. Turn on two-factor authentication on the site{} \
+             and add the secret, e.g. `hush edit {first} --totp SECRET`.",
+            names.join(", "),
+            plural(names.len())
+        );
+    }
+}
+
+/// `hush breach --status`: the items still waiting; exit 1 if any.
+fn status(ctx: &Ctx) -> Result<()> {
+    let vault = ctx.open()?;
+    let mut pending: Vec<(ItemId, &Item)> = vault.items().filter(|(_, i)| i.rotation_pending).collect();
+    if pending.is_empty() {
+        eprintln!("No rotations pending.");
+        return Ok(());
+    }
+    pending.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()).then(a.0.cmp(&b.0)));
+    let width = pending.iter().map(|(_, i)| i.name.chars().count()).max().unwrap_or(0).min(40);
+    for (id, item) in &pending {
+        let totp = if item.totp.as_deref().is_some_and(|t| !t.is_empty()) { "" } else { "  [no 2FA]" };
+        output::line(format_args!(
+            "{}  {:<width$}  new password since {}{totp}",
+            &id.to_string()[..8],
+            item.name,
+            output::date(item.password_changed)
+        ))?;
+    }
+    eprintln!(
+        "{} waiting: change each password on its site, then `hush breach --confirm NAME`.",
+        pending.len()
+    );
+    Err(Exit::Findings.into())
+}
+
+/// `hush breach --confirm QUERY`: the site accepted the new password.
+fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
+    let (name, was_pending, has_totp, left) = ctx.update(|vault| {
+        let id = find_one(vault, query)?;
+        let item = vault.get(&id).expect("found items exist");
+        let (name, was_pending) = (item.name.clone(), item.rotation_pending);
+        let has_totp = item.totp.as_deref().is_some_and(|t| !t.is_empty());
+        if was_pending {
+            vault.update(&id, now(), |it| it.rotation_pending = false);
+        }
+        let left = vault.items().filter(|(_, i)| i.rotation_pending).count();
+        Ok((name, was_pending, has_totp, left))
+    })?;
+    if was_pending {
+        eprintln!("{name}: rotation confirmed.");
+    } else {
+        eprintln!("{name} was not waiting for a rotation; nothing to confirm.");
+    }
+    if !has_totp {
+        remind_totp(std::iter::once(name.as_str()));
+    }
+    if left > 0 {
+        eprintln!("{left} still pending (`hush breach --status`).");
+    }
+    Ok(())
+}
+
+/// [`Ctx::update`] with a key the caller already holds, so that the several saves
+/// of one breach session cost one KDF run (or one agent request), not one each.
+/// Mirrors `Ctx::update` step for step, including the optional auto-sync.
+fn update_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+    let _lock = ctx.paths.lock_exclusive()?;
+    store::remove_stale_temps(ctx.paths.dir());
+    let file = ctx.read_file()?;
+    let mut vault = Vault::open(&file, key.clone())?;
+    let out = edit(&mut vault)?;
+    ctx.save(&vault)?;
+    if crate::remote::auto_sync(ctx, &mut vault) {
+        ctx.save(&vault)?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,269 @@
+//! `hush import`: items from another manager's export, a hush JSON export, or an
+//! encrypted hush backup, added to the vault as new items (docs/import-export.md).
+//!
+//! The whole input is parsed before the vault is touched, and the new items are
+//! written in one locked update: a malformed file imports nothing. Items that
+//! duplicate existing ones (`hush_vault::import::is_duplicate`) are reported and
+//! skipped, so importing the same export twice changes nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use hush_crypto::{SetupCode, VaultKey};
+use hush_vault::import::{self, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
+use hush_vault::{Item, Vault, VaultFile, now, store};
+use zeroize::Zeroizing;
+
+use crate::cli::{ImportArgs, ImportFormat};
+use crate::context::Ctx;
+use crate::{output, prompt};
+
+/// The largest export read (exports of even very large vaults are a few MiB).
+const MAX_INPUT: u64 = 256 * 1024 * 1024;
+
+/// Runs `hush import`.
+pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+    if args.from != ImportFormat::Hush
+        && (args.setup_code_file.is_some() || args.backup_password_file.is_some())
+    {
+        bail!("--setup-code-file and --backup-password-file are for --from hush");
+    }
+    // Refuse early, before reading the export or asking anything, when there is no
+    // vault to import into: the error says to run `hush init` first.
+    let current = ctx.read_file()?;
+    let t = now();
+    let (import, key) = match args.from {
+        ImportFormat::Hush => {
+            let path = input_path(args)?;
+            let backup = read_backup(path)?;
+            let key = ctx.vault_key(&current)?;
+            let items = backup_items(args, &backup, &current, &key)
+                .with_context(|| format!("cannot import the backup {}", path.display()))?;
+            (Import { items, warnings: Vec::new() }, Some(key))
+        }
+        // Parsed before the vault is unlocked: a malformed file costs no password.
+        format => (parse(format, args, t)?, None),
+    };
+    for warning in &import.warnings {
+        eprintln!("warning: {}", shown(&warning.to_string()));
+    }
+    let warnings = import.warnings.len();
+    if import.items.is_empty() {
+        eprintln!("Nothing to import: no items found.");
+        return Ok(());
+    }
+    let key = match key {
+        Some(key) => key,
+        None => ctx.vault_key(&current)?,
+    };
+
+    if args.dry_run {
+        let vault = Vault::open(&current, key)?;
+        let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
+        for item in &plan.new {
+            output::line(format!("add   {}", describe(item)))?;
+        }
+        for dup in &plan.duplicates {
+            output::line(format!("skip  {}  (duplicate of {})", describe(&dup.item), origin(dup)))?;
+        }
+        eprintln!(
+            "Dry run: would import {}, skip {}; {}. Nothing was changed.",
+            count(plan.new.len(), "item"),
+            count(plan.duplicates.len(), "duplicate"),
+            count(warnings, "warning"),
+        );
+        return Ok(());
+    }
+
+    let (added, duplicates) = update_with_key(ctx, key, |vault| {
+        let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
+        let added = plan.new.len();
+        for item in plan.new {
+            vault.add(item);
+        }
+        Ok(((added, plan.duplicates), added > 0))
+    })?;
+    report(added, &duplicates, warnings);
+    Ok(())
+}
+
+/// Parses an export of a third-party or plaintext format.
+fn parse(format: ImportFormat, args: &ImportArgs, t: i64) -> Result<Import> {
+    if format == ImportFormat::Pass {
+        let dir = match &args.path {
+            Some(dir) => dir.clone(),
+            None => default_password_store()?,
+        };
+        return pass::parse_store(&dir, &pass::Gpg::default(), t)
+            .with_context(|| format!("cannot import the password store {}", dir.display()));
+    }
+    let path = input_path(args)?;
+    let bytes = read_input(path)?;
+    let parser = match format {
+        ImportFormat::BitwardenJson => bitwarden::parse_json,
+        ImportFormat::BitwardenCsv => bitwarden::parse_csv,
+        ImportFormat::KeepassxcCsv => keepassxc::parse_csv,
+        ImportFormat::OnePasswordCsv => onepassword::parse_csv,
+        ImportFormat::ChromeCsv => browser::parse_chrome_csv,
+        ImportFormat::FirefoxCsv => browser::parse_firefox_csv,
+        ImportFormat::HushJson => hush_json::parse_json,
+        ImportFormat::Pass | ImportFormat::Hush => unreachable!("handled by the caller"),
+    };
+    parser(&bytes, t).with_context(|| format!("cannot import {}; nothing was imported", path.display()))
+}
+
+fn input_path(args: &ImportArgs) -> Result<&Path> {
+    args.path.as_deref().ok_or_else(|| anyhow!("name the export file: hush import --from FORMAT FILE"))
+}
+
+/// pass's own default: `$PASSWORD_STORE_DIR`, else `~/.password-store`.
+fn default_password_store() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("PASSWORD_STORE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = directories::BaseDirs::new()
+        .ok_or_else(|| anyhow!("cannot find your home folder; name the password store folder"))?;
+    Ok(home.home_dir().join(".password-store"))
+}
+
+/// Reads a whole export into memory that is wiped afterwards.
+fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
+        bail!("{} is a folder; only --from pass reads a folder", path.display());
+    }
+    if meta.len() > MAX_INPUT {
+        bail!(
+            "{} is larger than {} MiB; that is no password manager export",
+            path.display(),
+            MAX_INPUT >> 20
+        );
+    }
+    Ok(Zeroizing::new(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?))
+}
+
+fn read_backup(path: &Path) -> Result<VaultFile> {
+    let bytes = read_input(path)?;
+    VaultFile::from_bytes(&bytes).with_context(|| {
+        format!("{} is not a hush backup (one written by `hush export --format hush`)", path.display())
+    })
+}
+
+/// Decrypts a backup's live items.
+///
+/// A backup of this very account (same account id and key version) is sealed under
+/// the vault key already in hand, so it opens without its setup code or password.
+/// Any other backup needs both: its setup code (the account key) and the master
+/// password it had when it was written.
+fn backup_items(
+    args: &ImportArgs,
+    backup: &VaultFile,
+    current: &VaultFile,
+    key: &VaultKey,
+) -> Result<Vec<Item>> {
+    let same_account = backup.header.account_id == current.header.account_id
+        && backup.header.key_version == current.header.key_version;
+    let vault = if same_account {
+        Vault::open(backup, key.clone())?
+    } else {
+        let code = match &args.setup_code_file {
+            Some(path) => prompt::first_line_of(path)?,
+            None if prompt::interactive() => prompt::secret("Setup code of the backup (HUSH1-...): ")?,
+            None => bail!(
+                "the backup belongs to another account: pass its setup code with --setup-code-file PATH"
+            ),
+        };
+        let (account_id, account_key) =
+            SetupCode::parse(&code).map_err(|e| anyhow!("the setup code: {e}"))?;
+        if account_id != backup.header.account_id() {
+            bail!(
+                "this setup code is for another account than the backup's; use the code `hush kit` shows \
+                 on the device the backup came from"
+            );
+        }
+        let password = match &args.backup_password_file {
+            Some(path) => prompt::first_line_of(path)?,
+            None if prompt::interactive() => prompt::secret("Master password of the backup: ")?,
+            None => bail!("pass the backup's master password with --backup-password-file PATH"),
+        };
+        if backup.header.insecure_kdf {
+            eprintln!(
+                "warning: the backup's vault uses KDF parameters below the safe minimum (--insecure-kdf)"
+            );
+        }
+        let vk = Vault::unlock_key(&backup.header, &password, &account_key)?;
+        Vault::open(backup, vk)?
+    };
+    let mut items: Vec<Item> = vault
+        .items()
+        .map(|(_, item)| {
+            let mut item = item.clone();
+            // A new item in this vault: its edit counter starts again.
+            item.revision = 0;
+            item.conflicts.clear();
+            item
+        })
+        .collect();
+    // Ids are random; list and add in name order instead.
+    items.sort_by_cached_key(|item| (item.name.to_lowercase(), item.created));
+    Ok(items)
+}
+
+/// Like `Ctx::update`, with a key obtained beforehand (imports need it earlier, for
+/// the dry run and to open a backup of the same account), and without rewriting the
+/// file when nothing changed.
+fn update_with_key<T>(
+    ctx: &Ctx,
+    key: VaultKey,
+    edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
+) -> Result<T> {
+    let _lock = ctx.paths.lock_exclusive()?;
+    store::remove_stale_temps(ctx.paths.dir());
+    // Read again under the lock: an edit made since the key was fetched is kept.
+    let file = ctx.read_file()?;
+    let mut vault = Vault::open(&file, key)?;
+    let (out, changed) = edit(&mut vault)?;
+    if changed {
+        ctx.save(&vault)?;
+    }
+    Ok(out)
+}
+
+fn report(added: usize, duplicates: &[import::Duplicate], warnings: usize) {
+    for dup in duplicates {
+        eprintln!("skipped {}: duplicate of {}", describe(&dup.item), origin(dup));
+    }
+    eprintln!(
+        "Imported {}, skipped {}, {}.",
+        count(added, "item"),
+        count(duplicates.len(), "duplicate"),
+        count(warnings, "warning"),
+    );
+}
+
+fn origin(dup: &import::Duplicate) -> String {
+    if dup.within_import {
+        format!("{:?} earlier in the same import", shown(&dup.of))
+    } else {
+        format!("{:?} already in the vault", shown(&dup.of))
+    }
+}
+
+/// `name  (user name)` for listings.
+fn describe(item: &Item) -> String {
+    if item.username.is_empty() {
+        shown(&item.name)
+    } else {
+        format!("{}  ({})", shown(&item.name), shown(&item.username))
+    }
+}
+
+/// Text from an export made safe for a terminal: control characters (escape
+/// sequences in a hostile file) are replaced.
+fn shown(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,53 @@
+//! `hush login`: on a new device, fetch and verify the vault with the setup code and
+//! master password; on a device that has it, start a new session.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use hush_crypto::{FloorPolicy, SetupCode};
+use hush_vault::store::write_atomic;
+use zeroize::Zeroizing;
+
+use crate::cli::LoginArgs;
+use crate::context::Ctx;
+use crate::{prompt, remote};
+
+/// Runs `hush login`.
+pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
+    let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(120))?;
+    let policy = if args.insecure_kdf { FloorPolicy::AllowInsecure } else { FloorPolicy::Enforce };
+    let device = args.device_name.clone().unwrap_or_else(remote::device_name);
+    let now = hush_vault::now();
+    if ctx.paths.vault().exists() {
+        let (_, account_key) = ctx.account_key()?;
+        // The current master password: after a change on another device, the new one.
+        let password = ctx.master_password()?;
+        let _lock = ctx.paths.lock_exclusive()?;
+        let file = ctx.read_file()?;
+        let (mut vault, report) =
+            hush_sync::login_existing(&file, &transport, &account_key, &password, policy, &args.server, &device, now)?;
+        if let Some(s) = vault.state_mut().sync.as_mut() {
+            s.insecure_http = args.insecure_http;
+        }
+        ctx.save(&vault)?;
+        eprintln!("Logged in again; {} change(s) received, {} pushed.", report.received.len() + report.merged.len(), report.pushed.len());
+        return Ok(());
+    }
+    let code: Zeroizing<String> = match &args.setup_code_file {
+        Some(path) => prompt::first_line_of(path)?,
+        None => prompt::secret("Setup code (HUSH1-...): ")?,
+    };
+    let (account_id, account_key) = SetupCode::parse(&code).map_err(|e| anyhow!("{e}"))?;
+    let password = ctx.master_password()?;
+    let (mut vault, report) =
+        hush_sync::login_new_device(&transport, &account_id, &account_key, &password, policy, &args.server, &device, now)?;
+    if let Some(s) = vault.state_mut().sync.as_mut() {
+        s.insecure_http = args.insecure_http;
+    }
+    ctx.paths.ensure_dir()?;
+    let _lock = ctx.paths.lock_exclusive()?;
+    write_atomic(&ctx.paths.account_key(), format!("{}\n", *SetupCode::encode(&account_id, &account_key)).as_bytes(), None)?;
+    ctx.save(&vault)?;
+    eprintln!("Logged in: {} item(s) fetched and verified into {}.", report.received.len(), ctx.paths.dir().display());
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! `hush register`: create the account on a server from this vault and push it.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use crate::cli::RegisterArgs;
+use crate::context::Ctx;
+use crate::remote;
+
+/// Runs `hush register`.
+pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
+    let file = ctx.read_file()?;
+    let (account_id, account_key) = ctx.account_key()?;
+    if account_id != file.header.account_id() {
+        bail!("account.key belongs to another account than vault.hush");
+    }
+    let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(60))?;
+    // Registration needs the auth key, which only the master password yields.
+    let password = ctx.master_password()?;
+    let keys = hush_vault::Vault::derive(&file.header, &password, &account_key)?;
+    let vk = file.header.keyset().open(&keys.kek, &file.header.keyset_context()).map_err(|_| hush_vault::VaultError::WrongPassword)?;
+    let _lock = ctx.paths.lock_exclusive()?;
+    let mut vault = hush_vault::Vault::open(&ctx.read_file()?, vk)?;
+    if vault.state().sync.is_some() {
+        bail!("this vault is already connected to a server; use `hush sync`, or `hush logout` first");
+    }
+    let device = args.device_name.clone().unwrap_or_else(remote::device_name);
+    let invite = args.invite.as_deref();
+    let report =
+        hush_sync::register(&mut vault, &transport, &keys, invite, &args.server, &device, hush_vault::now())?;
+    if let Some(s) = vault.state_mut().sync.as_mut() {
+        s.insecure_http = args.insecure_http;
+    }
+    ctx.save(&vault)?;
+    eprintln!(
+        "Registered with {} and pushed {} item(s). On another device: `hush login --server {}` with your setup code.",
+        args.server,
+        report.pushed.len(),
+        args.server
+    );
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! `hush status`: whether the vault is unlocked, and for how long.
+
+use anyhow::Result;
+use hush_crypto::AccountId;
+use serde::Serialize;
+
+use crate::agent::{self, client};
+use crate::cli::StatusArgs;
+use crate::commands::unlock::output_duration;
+use crate::context::Ctx;
+use crate::output;
+
+/// The JSON form (`hush status --json`).
+#[derive(Serialize)]
+struct StatusJson {
+    /// Whether commands currently run without the master password.
+    unlocked: bool,
+    /// Seconds until the agent forgets the key unless it is used (0 when locked).
+    remaining_secs: u64,
+    /// The agent's idle timeout (0 when locked).
+    timeout_secs: u64,
+    /// `running`, `none`, `other_version`, `other_vault` or `unavailable`.
+    agent: &'static str,
+    /// The agent's process id.
+    agent_pid: Option<u32>,
+    /// The agent's socket.
+    socket: Option<String>,
+}
+
+/// Runs `hush status`.
+pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
+    // The vault's account, to tell "unlocked" from "an agent for another vault".
+    let account = ctx.read_file().ok().map(|f| f.header.account_id());
+    let mut out = StatusJson {
+        unlocked: false,
+        remaining_secs: 0,
+        timeout_secs: 0,
+        agent: "none",
+        agent_pid: None,
+        socket: None,
+    };
+    let mut note = None;
+    match agent::socket_path(&ctx.paths, false) {
+        Err(e) => {
+            out.agent = "unavailable";
+            note = Some(format!("the agent cannot be used: {e:#}"));
+        }
+        Ok(None) => {}
+        Ok(Some(socket)) => {
+            out.socket = Some(socket.display().to_string());
+            match client::status(&socket) {
+                Ok(None) => {}
+                Ok(Some(s)) => {
+                    out.agent = "running";
+                    out.agent_pid = Some(s.pid);
+                    let agent_account = s.account_id.as_deref().and_then(AccountId::parse);
+                    if s.unlocked && account.is_some() && agent_account != account {
+                        out.agent = "other_vault";
+                        note = Some("the agent holds the key of another vault; `hush lock`".into());
+                    } else if s.unlocked {
+                        out.unlocked = true;
+                        out.remaining_secs = s.remaining_secs;
+                        out.timeout_secs = s.timeout_secs;
+                    }
+                }
+                Err(client::AgentError::OtherVersion { pid, .. }) => {
+                    out.agent = "other_version";
+                    out.agent_pid = pid.and_then(|p| u32::try_from(p).ok());
+                    note = Some(client::OTHER_VERSION.into());
+                }
+                Err(e) => {
+                    out.agent = "unavailable";
+                    note = Some(e.to_string());
+                }
+            }
+        }
+    }
+    if let Some(note) = &note {
+        eprintln!("hush: {note}");
+    }
+    if args.json {
+        return output::json(&out);
+    }
+    // The state word in colour on a terminal (green: commands run without the
+    // password), plain under NO_COLOR or in a pipe.
+    let paint = |word: &str, code: &str| {
+        if output::color() { format!("\x1b[{code}m{word}\x1b[0m") } else { word.to_owned() }
+    };
+    if out.unlocked {
+        output::line(format!(
+            "{}: locks after {} without use (timeout {}, agent pid {})",
+            paint("unlocked", "32"),
+            output_duration(out.remaining_secs),
+            output_duration(out.timeout_secs),
+            out.agent_pid.unwrap_or_default()
+        ))
+    } else {
+        output::line(paint("locked", "1"))
+    }
+}

@@ -1,0 +1,80 @@
+//! `hush unlock`: derive the vault key once and leave it with the agent, so that later
+//! commands skip the KDF for the idle timeout (DESIGN.md, "Unlocking and the agent").
+
+use anyhow::{Result, bail};
+
+use crate::agent::{self, client};
+use crate::cli::UnlockArgs;
+use crate::context::Ctx;
+
+/// Runs `hush unlock`.
+pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
+    if !ctx.use_agent {
+        bail!("`hush unlock` starts the agent, so it cannot run with --no-agent");
+    }
+    let timeout = args.timeout.unwrap_or(ctx.config.agent_timeout);
+    if timeout == 0 {
+        bail!("the agent timeout must be at least 1 second (--timeout, or agent_timeout in config.toml)");
+    }
+    let file = ctx.read_file()?;
+    let account_id = file.header.account_id();
+    let Some(socket) = agent::socket_path(&ctx.paths, true)? else {
+        bail!("cannot create the agent's runtime folder");
+    };
+    // Unlocking twice costs nothing: an agent that already holds this vault's key is
+    // left as it is (`hush lock` first to change its timeout).
+    match client::status(&socket) {
+        Ok(Some(status))
+            if status.unlocked
+                && status.account_id.as_deref().and_then(hush_crypto::AccountId::parse)
+                    == Some(account_id) =>
+        {
+            eprintln!(
+                "Already unlocked; locks after {} without use (`hush lock` to lock now).",
+                output_duration(status.remaining_secs)
+            );
+            return Ok(());
+        }
+        Err(client::AgentError::OtherVersion { .. }) => {
+            eprintln!("note: replacing the running agent, which is from another hush version");
+        }
+        _ => {}
+    }
+    let key = ctx.derive_vault_key(&file)?;
+    let warnings = client::start_and_hand_over(&socket, &account_id, file.header.key_version, &key, timeout)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("Unlocked; locks after {} without use (`hush lock` to lock now).", output_duration(timeout));
+    Ok(())
+}
+
+/// "15 min", "1 min 30 s", "45 s", "2 h 5 min".
+pub fn output_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s} s"));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::output_duration;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(output_duration(0), "0 s");
+        assert_eq!(output_duration(45), "45 s");
+        assert_eq!(output_duration(900), "15 min");
+        assert_eq!(output_duration(90), "1 min 30 s");
+        assert_eq!(output_duration(7500), "2 h 5 min");
+    }
+}

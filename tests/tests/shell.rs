@@ -1,0 +1,81 @@
+//! Issue #4 end to end: shell integration — completions, the man page, and the
+//! conventions scripts rely on.
+
+use std::process::Stdio;
+
+use hush_e2e::Home;
+
+#[test]
+fn completions_for_every_shell_mention_the_commands() {
+    let home = Home::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = home.ok(&["completions", shell]);
+        assert!(script.len() > 500, "{shell}: {} bytes", script.len());
+        for cmd in ["unlock", "lock", "status", "copy", "get", "ls", "completions"] {
+            assert!(script.contains(cmd), "{shell} completions lack {cmd}");
+        }
+        // Internal helpers stay hidden.
+        assert!(!script.contains("__agent") && !script.contains("__clipboard"), "{shell}");
+    }
+    let out = home.run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn man_pages_render() {
+    let home = Home::new();
+    let page = home.ok(&["man"]);
+    assert!(page.contains(".TH hush"), "{}", &page[..page.len().min(300)]);
+    assert!(page.contains("unlock") && page.contains("copy"));
+    let add = home.ok(&["man", "copy"]);
+    assert!(add.contains(".TH hush-copy"), "{}", &add[..add.len().min(300)]);
+    assert!(add.contains("osc52"));
+    assert_eq!(home.run(&["man", "__agent"]).status.code(), Some(2));
+    assert_eq!(home.run(&["man", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn help_hides_the_internal_helpers() {
+    let home = Home::new();
+    let help = home.ok(&["--help"]);
+    for cmd in ["unlock", "lock", "status", "copy", "completions", "man"] {
+        assert!(help.contains(cmd), "{cmd} missing from --help");
+    }
+    assert!(!help.contains("__agent") && !help.contains("__clipboard"));
+}
+
+#[test]
+fn status_json_works_without_a_vault() {
+    let home = Home::new();
+    let out = home.ok(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["unlocked"], false);
+    assert_eq!(home.ok(&["status"]), "locked\n");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // `hush completions zsh | head -1`: the reader goes away early.
+    let home = Home::new();
+    let mut child = home
+        .cmd()
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn listing_and_showing_commands_offer_json() {
+    // Every command that lists or shows something has --json, for scripts.
+    let home = Home::new();
+    for cmd in ["ls", "get", "history", "status"] {
+        let help = home.ok(&[cmd, "--help"]);
+        assert!(help.contains("--json"), "{cmd} --help lacks --json");
+    }
+}

@@ -120,19 +120,27 @@ impl Ctx {
     /// Applies `edit` to the vault under the writers' lock and saves it.
     ///
     /// The key is obtained before taking the lock, so that a slow KDF in one `hush`
-    /// does not hold up the others; the file is then read again under the lock, so
-    /// that no concurrent edit is lost. A file that does not authenticate is never
-    /// overwritten: opening it fails first.
+    /// does not hold up the others.
     pub fn update<T>(&self, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
         let key = self.vault_key(&self.read_file()?)?;
+        self.update_with_key(key, |vault| Ok((edit(vault)?, true)))
+    }
+
+    /// The one write path (docs/vault-format.md, "Writing safely"): under the lock,
+    /// re-read the file so that no concurrent edit is lost, open it with `key` (a file
+    /// that does not authenticate fails here and is never overwritten), apply `edit`,
+    /// and save when it reports a change — then sync if `[sync] auto` is on.
+    pub fn update_with_key<T>(&self, key: VaultKey, edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>) -> Result<T> {
         let _lock = self.paths.lock_exclusive()?;
         store::remove_stale_temps(self.paths.dir());
         let file = self.read_file()?;
         let mut vault = Vault::open(&file, key)?;
-        let out = edit(&mut vault)?;
-        self.save(&vault)?;
-        if crate::remote::auto_sync(self, &mut vault) {
+        let (out, changed) = edit(&mut vault)?;
+        if changed {
             self.save(&vault)?;
+            if crate::remote::auto_sync(self, &mut vault) {
+                self.save(&vault)?;
+            }
         }
         Ok(out)
     }

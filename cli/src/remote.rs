@@ -27,7 +27,8 @@ pub fn transport(ctx: &Ctx, url: &str, insecure_http: bool, timeout: Duration) -
 /// The transport for the server this vault is connected to.
 pub fn connected_transport(ctx: &Ctx, vault: &Vault, timeout: Duration) -> Result<HttpTransport> {
     let sync = vault.state().sync.as_ref().ok_or(hush_sync::SyncError::NotConnected)?;
-    transport(ctx, &sync.server_url, sync.insecure_http, timeout).context("cannot reach the configured server")
+    transport(ctx, &sync.server_url, sync.insecure_http, timeout)
+        .context("cannot reach the configured server")
 }
 
 /// After a change: if `sync.auto` is set in config.toml and the vault is connected,

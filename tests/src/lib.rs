@@ -193,14 +193,21 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         std::io::BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
-        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
         let port = addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
         (child, port)
     }
 
     /// A fresh single-use invite code.
     pub fn invite(&self) -> String {
-        let out = Command::new(bin("hush-server")).args(["invite", "--data-dir"]).arg(self.data.path().join("db")).output().unwrap();
+        let out = Command::new(bin("hush-server"))
+            .args(["invite", "--data-dir"])
+            .arg(self.data.path().join("db"))
+            .output()
+            .unwrap();
         assert_ok(&out, &["hush-server invite"]);
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }

@@ -14,7 +14,16 @@ fn registered(server: &Server) -> (Home, String) {
 fn login(server: &Server, code: &str, name: &str) -> Home {
     let b = Home::new();
     let code_file = b.write("code", &format!("{code}\n"));
-    b.ok(&["login", "--server", &server.url, "--setup-code-file", code_file.to_str().unwrap(), "--insecure-kdf", "--device-name", name]);
+    b.ok(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+        "--device-name",
+        name,
+    ]);
     b
 }
 
@@ -108,7 +117,14 @@ fn devices_revoke_and_logout() {
     assert!(stderr(&out).contains("hush login"), "{}", stderr(&out));
     // B logs in again (its vault stays) and syncs.
     let code_file = b.write("code2", &code);
-    b.ok(&["login", "--server", &server.url, "--setup-code-file", code_file.to_str().unwrap(), "--insecure-kdf"]);
+    b.ok(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+    ]);
     b.ok(&["sync"]);
     a.ok(&["logout"]);
     assert_eq!(a.run(&["sync"]).status.code(), Some(2));
@@ -129,7 +145,14 @@ fn password_change_forces_other_devices_to_log_in_with_the_new_password() {
     assert!(stderr(&out).contains("hush login"), "{}", stderr(&out));
     // The old password does not log in; the new one does.
     let code_file = b.write("code", &code);
-    let old_login = b.run(&["login", "--server", &server.url, "--setup-code-file", code_file.to_str().unwrap(), "--insecure-kdf"]);
+    let old_login = b.run(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+    ]);
     assert!(!old_login.status.success());
     let newpw = b.write("newpw", "the new master password\n");
     let out = b
@@ -140,7 +163,13 @@ fn password_change_forces_other_devices_to_log_in_with_the_new_password() {
         .output()
         .unwrap();
     assert_ok(&out, &["login with the new password"]);
-    let out = b.cmd().arg("--password-file").arg(&newpw).args(["get", "x", "--field", "password"]).output().unwrap();
+    let out = b
+        .cmd()
+        .arg("--password-file")
+        .arg(&newpw)
+        .args(["get", "x", "--field", "password"])
+        .output()
+        .unwrap();
     assert_ok(&out, &["get with the new password"]);
 }
 
@@ -167,9 +196,28 @@ fn registration_is_invite_only_and_plain_http_is_refused() {
 fn the_server_database_holds_no_plaintext() {
     let server = Server::start();
     let (a, code) = registered(&server);
-    let secrets = ["ServerSideNameWibble", "wibble-user@example.net", "Wibble-Password-91", "wibble notes here", "wibble.example.com", "WIBBLETAG"];
+    let secrets = [
+        "ServerSideNameWibble",
+        "wibble-user@example.net",
+        "Wibble-Password-91",
+        "wibble notes here",
+        "wibble.example.com",
+        "WIBBLETAG",
+    ];
     let out = a.run_stdin(
-        &["add", secrets[0], "--username", secrets[1], "--password-stdin", "--notes", secrets[3], "--url", &format!("https://{}/", secrets[4]), "--tag", secrets[5]],
+        &[
+            "add",
+            secrets[0],
+            "--username",
+            secrets[1],
+            "--password-stdin",
+            "--notes",
+            secrets[3],
+            "--url",
+            &format!("https://{}/", secrets[4]),
+            "--tag",
+            secrets[5],
+        ],
         &format!("{}\n", secrets[2]),
     );
     assert_ok(&out, &["add"]);

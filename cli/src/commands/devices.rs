@@ -27,7 +27,8 @@ pub fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
     let token = SessionToken::new(hush_sync::session_token(&vault)?.to_string());
     match &args.command {
         Some(DevicesCommand::Revoke { id }) => {
-            let session: SessionId = id.parse().map_err(|_| anyhow!("{id:?} is not a session id; see `hush devices`"))?;
+            let session: SessionId =
+                id.parse().map_err(|_| anyhow!("{id:?} is not a session id; see `hush devices`"))?;
             transport.revoke(&token, &session).map_err(hush_sync::SyncError::from_call)?;
             eprintln!("Revoked {id}. That device must log in again to sync.");
             Ok(())

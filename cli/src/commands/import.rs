@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{SetupCode, VaultKey};
 use hush_vault::import::{self, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
-use hush_vault::{Item, Vault, VaultFile, now, store};
+use hush_vault::{Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
 
 use crate::cli::{ImportArgs, ImportFormat};
@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         return Ok(());
     }
 
-    let (added, duplicates) = update_with_key(ctx, key, |vault| {
+    let (added, duplicates) = ctx.update_with_key(key, |vault| {
         let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
         let added = plan.new.len();
         for item in plan.new {
@@ -207,26 +207,6 @@ fn backup_items(
     // Ids are random; list and add in name order instead.
     items.sort_by_cached_key(|item| (item.name.to_lowercase(), item.created));
     Ok(items)
-}
-
-/// Like `Ctx::update`, with a key obtained beforehand (imports need it earlier, for
-/// the dry run and to open a backup of the same account), and without rewriting the
-/// file when nothing changed.
-fn update_with_key<T>(
-    ctx: &Ctx,
-    key: VaultKey,
-    edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
-) -> Result<T> {
-    let _lock = ctx.paths.lock_exclusive()?;
-    store::remove_stale_temps(ctx.paths.dir());
-    // Read again under the lock: an edit made since the key was fetched is kept.
-    let file = ctx.read_file()?;
-    let mut vault = Vault::open(&file, key)?;
-    let (out, changed) = edit(&mut vault)?;
-    if changed {
-        ctx.save(&vault)?;
-    }
-    Ok(out)
 }
 
 fn report(added: usize, duplicates: &[import::Duplicate], warnings: usize) {

@@ -24,13 +24,25 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
         let password = ctx.master_password()?;
         let _lock = ctx.paths.lock_exclusive()?;
         let file = ctx.read_file()?;
-        let (mut vault, report) =
-            hush_sync::login_existing(&file, &transport, &account_key, &password, policy, &args.server, &device, now)?;
+        let (mut vault, report) = hush_sync::login_existing(
+            &file,
+            &transport,
+            &account_key,
+            &password,
+            policy,
+            &args.server,
+            &device,
+            now,
+        )?;
         if let Some(s) = vault.state_mut().sync.as_mut() {
             s.insecure_http = args.insecure_http;
         }
         ctx.save(&vault)?;
-        eprintln!("Logged in again; {} change(s) received, {} pushed.", report.received.len() + report.merged.len(), report.pushed.len());
+        eprintln!(
+            "Logged in again; {} change(s) received, {} pushed.",
+            report.received.len() + report.merged.len(),
+            report.pushed.len()
+        );
         return Ok(());
     }
     let code: Zeroizing<String> = match &args.setup_code_file {
@@ -39,15 +51,31 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     };
     let (account_id, account_key) = SetupCode::parse(&code).map_err(|e| anyhow!("{e}"))?;
     let password = ctx.master_password()?;
-    let (mut vault, report) =
-        hush_sync::login_new_device(&transport, &account_id, &account_key, &password, policy, &args.server, &device, now)?;
+    let (mut vault, report) = hush_sync::login_new_device(
+        &transport,
+        &account_id,
+        &account_key,
+        &password,
+        policy,
+        &args.server,
+        &device,
+        now,
+    )?;
     if let Some(s) = vault.state_mut().sync.as_mut() {
         s.insecure_http = args.insecure_http;
     }
     ctx.paths.ensure_dir()?;
     let _lock = ctx.paths.lock_exclusive()?;
-    write_atomic(&ctx.paths.account_key(), format!("{}\n", *SetupCode::encode(&account_id, &account_key)).as_bytes(), None)?;
+    write_atomic(
+        &ctx.paths.account_key(),
+        format!("{}\n", *SetupCode::encode(&account_id, &account_key)).as_bytes(),
+        None,
+    )?;
     ctx.save(&vault)?;
-    eprintln!("Logged in: {} item(s) fetched and verified into {}.", report.received.len(), ctx.paths.dir().display());
+    eprintln!(
+        "Logged in: {} item(s) fetched and verified into {}.",
+        report.received.len(),
+        ctx.paths.dir().display()
+    );
     Ok(())
 }

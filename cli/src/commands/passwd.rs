@@ -20,21 +20,25 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     let (_, account_key) = ctx.account_key()?;
     let old_password = ctx.master_password()?;
     let old = hush_vault::Vault::derive(&file.header, &old_password, &account_key)?;
-    let key = file.header.keyset().open(&old.kek, &file.header.keyset_context()).map_err(|_| VaultError::WrongPassword)?;
+    let key = file
+        .header
+        .keyset()
+        .open(&old.kek, &file.header.keyset_context())
+        .map_err(|_| VaultError::WrongPassword)?;
     let (params, policy) = kdf_params(&args.kdf, file.header.params())?;
     let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
-    let _lock = ctx.paths.lock_exclusive()?;
-    let mut vault = hush_vault::Vault::open(&ctx.read_file()?, key)?;
-    let new = vault.change_password(&new_password, &account_key, params, policy)?;
-    if vault.state().sync.is_some() {
-        // The server must learn the new keyset before this device saves it, or the
-        // two would disagree; if the server is unreachable, nothing changes.
-        let transport = remote::connected_transport(ctx, &vault, Duration::from_secs(60))?;
-        hush_sync::rekey(&mut vault, &transport, &old.auth, new.auth.public_key(), hush_vault::now())
-            .context("the server did not accept the new master password; nothing was changed")?;
-        eprintln!("The server has the new keyset; your other devices must run `hush login` with the new password.");
-    }
-    ctx.save(&vault)?;
+    ctx.update_with_key(key, |vault| {
+        let new = vault.change_password(&new_password, &account_key, params, policy)?;
+        if vault.state().sync.is_some() {
+            // The server must learn the new keyset before this device saves it, or the
+            // two would disagree; if the server is unreachable, nothing changes.
+            let transport = remote::connected_transport(ctx, vault, Duration::from_secs(60))?;
+            hush_sync::rekey(vault, &transport, &old.auth, new.auth.public_key(), hush_vault::now())
+                .context("the server did not accept the new master password; nothing was changed")?;
+            eprintln!("The server has the new keyset; your other devices must run `hush login` with the new password.");
+        }
+        Ok(((), true))
+    })?;
     eprintln!("Master password changed. The old one no longer opens this vault.");
     Ok(())
 }

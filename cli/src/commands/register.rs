@@ -19,20 +19,30 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     // Registration needs the auth key, which only the master password yields.
     let password = ctx.master_password()?;
     let keys = hush_vault::Vault::derive(&file.header, &password, &account_key)?;
-    let vk = file.header.keyset().open(&keys.kek, &file.header.keyset_context()).map_err(|_| hush_vault::VaultError::WrongPassword)?;
-    let _lock = ctx.paths.lock_exclusive()?;
-    let mut vault = hush_vault::Vault::open(&ctx.read_file()?, vk)?;
-    if vault.state().sync.is_some() {
-        bail!("this vault is already connected to a server; use `hush sync`, or `hush logout` first");
-    }
+    let vk = file
+        .header
+        .keyset()
+        .open(&keys.kek, &file.header.keyset_context())
+        .map_err(|_| hush_vault::VaultError::WrongPassword)?;
     let device = args.device_name.clone().unwrap_or_else(remote::device_name);
-    let invite = args.invite.as_deref();
-    let report =
-        hush_sync::register(&mut vault, &transport, &keys, invite, &args.server, &device, hush_vault::now())?;
-    if let Some(s) = vault.state_mut().sync.as_mut() {
-        s.insecure_http = args.insecure_http;
-    }
-    ctx.save(&vault)?;
+    let report = ctx.update_with_key(vk, |vault| {
+        if vault.state().sync.is_some() {
+            bail!("this vault is already connected to a server; use `hush sync`, or `hush logout` first");
+        }
+        let report = hush_sync::register(
+            vault,
+            &transport,
+            &keys,
+            args.invite.as_deref(),
+            &args.server,
+            &device,
+            hush_vault::now(),
+        )?;
+        if let Some(s) = vault.state_mut().sync.as_mut() {
+            s.insecure_http = args.insecure_http;
+        }
+        Ok((report, true))
+    })?;
     eprintln!(
         "Registered with {} and pushed {} item(s). On another device: `hush login --server {}` with your setup code.",
         args.server,

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use hush_crypto::ItemId;
+use hush_vault::Vault;
 use serde::Serialize;
 
 use crate::cli::SyncArgs;
@@ -17,31 +19,39 @@ struct SyncJson {
     seq: u64,
 }
 
+/// Names the items of a report (deleted ones by id).
+fn names(vault: &Vault, ids: &[ItemId]) -> Vec<String> {
+    ids.iter()
+        .map(|id| match vault.entries().get(id) {
+            Some(e) if !e.item.deleted => e.item.name.clone(),
+            _ => format!("{id} (deleted)"),
+        })
+        .collect()
+}
+
 /// Runs `hush sync`.
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     let key = ctx.vault_key(&ctx.read_file()?)?;
-    let _lock = ctx.paths.lock_exclusive()?;
-    let mut vault = hush_vault::Vault::open(&ctx.read_file()?, key)?;
-    let transport = remote::connected_transport(ctx, &vault, Duration::from_secs(120))?;
-    let report = hush_sync::sync(&mut vault, &transport, hush_vault::now())?;
-    ctx.save(&vault)?;
-    let name = |id: &hush_crypto::ItemId| {
-        vault.entries().get(id).map(|e| if e.item.deleted { format!("{id} (deleted)") } else { e.item.name.clone() }).unwrap_or_default()
-    };
-    if args.json {
-        return output::json(&SyncJson {
-            received: report.received.iter().map(name).collect(),
-            merged: report.merged.iter().map(name).collect(),
-            pushed: report.pushed.iter().map(name).collect(),
+    let summary = ctx.update_with_key(key, |vault| {
+        let transport = remote::connected_transport(ctx, vault, Duration::from_secs(120))?;
+        let report = hush_sync::sync(vault, &transport, hush_vault::now())?;
+        let summary = SyncJson {
+            received: names(vault, &report.received),
+            merged: names(vault, &report.merged),
+            pushed: names(vault, &report.pushed),
             seq: report.seq,
-        });
+        };
+        Ok((summary, true))
+    })?;
+    if args.json {
+        return output::json(&summary);
     }
-    if report.received.is_empty() && report.merged.is_empty() && report.pushed.is_empty() {
+    if summary.received.is_empty() && summary.merged.is_empty() && summary.pushed.is_empty() {
         eprintln!("Up to date.");
     }
-    for (what, ids) in [("received", &report.received), ("merged", &report.merged), ("pushed", &report.pushed)] {
-        for id in ids {
-            output::line(format!("{what:<9} {}", name(id)))?;
+    for (what, list) in [("received", &summary.received), ("merged", &summary.merged), ("pushed", &summary.pushed)] {
+        for name in list {
+            output::line(format!("{what:<9} {name}"))?;
         }
     }
     Ok(())

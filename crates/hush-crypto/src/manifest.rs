@@ -16,7 +16,7 @@ impl ManifestDigest {
         I: IntoIterator<Item = (ItemId, [u8; 32])>,
     {
         let mut entries: Vec<_> = entries.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_unstable_by_key(|e| e.0);
         let mut h = Sha256::new();
         for (id, blob_hash) in &entries {
             h.update(id.as_bytes());

@@ -104,7 +104,9 @@ fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<VerifiedPull,
         let id = ItemId(*pulled.id.as_bytes());
         let blob = pulled.blob.into_bytes();
         let item = vault.decrypt(&id, &blob).map_err(|_| {
-            SyncError::Tampered(format!("item {id} failed to authenticate (altered, or moved from another id)"))
+            SyncError::Tampered(format!(
+                "item {id} failed to authenticate (altered, or moved from another id)"
+            ))
         })?;
         view.insert(id, sha256(&blob));
         items.push((id, blob, item));
@@ -112,14 +114,20 @@ fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<VerifiedPull,
     let manifest = match pull.manifest {
         None => {
             if !view.is_empty() || sync.manifest_counter > 0 {
-                return Err(SyncError::Tampered("the server has no manifest for a vault that has one".into()));
+                return Err(SyncError::Tampered(
+                    "the server has no manifest for a vault that has one".into(),
+                ));
             }
             None
         }
         Some(blob) => {
-            let payload =
-                Manifest::open(vault.vault_key(), &vault.account_id(), vault.header().key_version, blob.as_bytes())
-                    .map_err(|DecryptError| SyncError::Tampered("the manifest failed to authenticate".into()))?;
+            let payload = Manifest::open(
+                vault.vault_key(),
+                &vault.account_id(),
+                vault.header().key_version,
+                blob.as_bytes(),
+            )
+            .map_err(|DecryptError| SyncError::Tampered("the manifest failed to authenticate".into()))?;
             if payload.counter < sync.manifest_counter {
                 return Err(SyncError::Tampered(format!(
                     "the manifest went back from push {} to {} (rollback)",
@@ -145,7 +153,12 @@ fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<VerifiedPull,
 
 /// Applies a verified pull: items with no local edits are taken; items edited on
 /// both sides are merged and stay pending, with the remote version as their new base.
-fn apply_pull(vault: &mut Vault, pull: VerifiedPull, now: i64, report: &mut SyncReport) -> Result<(), SyncError> {
+fn apply_pull(
+    vault: &mut Vault,
+    pull: VerifiedPull,
+    now: i64,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
     for (id, blob, remote) in pull.items {
         let local_pending = vault.state().pending.contains(&id.0);
         let local = vault.entries().get(&id).map(|e| e.item.clone());
@@ -177,7 +190,11 @@ fn apply_pull(vault: &mut Vault, pull: VerifiedPull, now: i64, report: &mut Sync
 }
 
 /// Pushes every pending item with a new manifest. Returns the outcome.
-fn push_pending(vault: &mut Vault, transport: &dyn Transport, report: &mut SyncReport) -> Result<PushOutcome, SyncError> {
+fn push_pending(
+    vault: &mut Vault,
+    transport: &dyn Transport,
+    report: &mut SyncReport,
+) -> Result<PushOutcome, SyncError> {
     let pending: Vec<ItemId> = vault.state().pending.iter().map(|b| ItemId(*b)).collect();
     let sync = vault.state().sync.as_ref().ok_or(SyncError::NotConnected)?;
     let (base_seq, counter) = (sync.seq, sync.manifest_counter + 1);
@@ -186,11 +203,15 @@ fn push_pending(vault: &mut Vault, transport: &dyn Transport, report: &mut SyncR
     for id in &pending {
         let blob = &vault.entries()[id].blob;
         view.insert(*id, sha256(blob));
-        items.push(proto::PushedItem { id: proto::ItemId::from_bytes(id.0), blob: proto::B64::new(blob.clone()) });
+        items.push(proto::PushedItem {
+            id: proto::ItemId::from_bytes(id.0),
+            blob: proto::B64::new(blob.clone()),
+        });
     }
     let digest = ManifestDigest::from_blob_hashes(view.into_iter());
     let payload = ManifestPayload { counter, digest };
-    let manifest = Manifest::seal(vault.vault_key(), &vault.account_id(), vault.header().key_version, &payload);
+    let manifest =
+        Manifest::seal(vault.vault_key(), &vault.account_id(), vault.header().key_version, &payload);
     let req = proto::PushRequest { base_seq, manifest: proto::B64::new(manifest), items };
     let outcome = transport.push(&token_of(vault)?, &req).map_err(SyncError::from_call)?;
     if let PushOutcome::Accepted(seq) = outcome {
@@ -264,7 +285,12 @@ fn connect(vault: &mut Vault, server_url: &str, login: &proto::LoginResponse, au
 }
 
 fn proto_kdf(header: &FileHeader) -> proto::KdfParams {
-    proto::KdfParams { m_kib: header.m_kib, t: header.t, p: header.p, salt: proto::B64::new(header.salt.to_vec()) }
+    proto::KdfParams {
+        m_kib: header.m_kib,
+        t: header.t,
+        p: header.p,
+        salt: proto::B64::new(header.salt.to_vec()),
+    }
 }
 
 /// Creates the account on the server from this vault and pushes everything.
@@ -317,7 +343,11 @@ fn prelogin(
         )));
     }
     let salt = KdfSalt(
-        pre.kdf.salt.as_bytes().try_into().map_err(|_| SyncError::Tampered("the KDF salt is not 16 bytes".into()))?,
+        pre.kdf
+            .salt
+            .as_bytes()
+            .try_into()
+            .map_err(|_| SyncError::Tampered("the KDF salt is not 16 bytes".into()))?,
     );
     Ok((params, salt))
 }
@@ -337,7 +367,9 @@ pub fn login_new_device(
     let (params, salt) = prelogin(transport, account_id, policy, None)?;
     let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, policy)?;
     let login = open_session(transport, account_id, &keys.auth, device_name).map_err(|e| match e {
-        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => SyncError::WrongCredentials,
+        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
+            SyncError::WrongCredentials
+        }
         e => e,
     })?;
     let token = proto::SessionToken::new(login.token.expose().to_owned());
@@ -384,7 +416,9 @@ pub fn login_existing(
     let (params, salt) = prelogin(transport, &account_id, policy, held)?;
     let keys = hush_crypto::derive_keys(password, &salt, &params, &account_id, account_key, policy)?;
     let login = open_session(transport, &account_id, &keys.auth, device_name).map_err(|e| match e {
-        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => SyncError::WrongCredentials,
+        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
+            SyncError::WrongCredentials
+        }
         e => e,
     })?;
     let token = proto::SessionToken::new(login.token.expose().to_owned());
@@ -450,7 +484,12 @@ pub fn rekey(
 }
 
 /// A sync during a rekey, while the server still holds the old keyset.
-fn sync_with_keyset(vault: &mut Vault, transport: &dyn Transport, now: i64, new: &FileHeader) -> Result<(), SyncError> {
+fn sync_with_keyset(
+    vault: &mut Vault,
+    transport: &dyn Transport,
+    now: i64,
+    new: &FileHeader,
+) -> Result<(), SyncError> {
     let pull = transport.pull(&token_of(vault)?, vault.state().sync.as_ref().map_or(0, |s| s.seq))?;
     let mut old = new.clone();
     old.keyset = pull.keyset.as_bytes().to_vec();

@@ -16,10 +16,14 @@ pub enum SyncError {
     #[error("the server offered unsafe KDF parameters: {0}. Nothing was changed locally")]
     UnsafeParameters(String),
     /// Master password or setup code wrong (or the server lied about the parameters).
-    #[error("wrong master password or setup code (or the server sent other KDF parameters than your vault's)")]
+    #[error(
+        "wrong master password or setup code (or the server sent other KDF parameters than your vault's)"
+    )]
     WrongCredentials,
     /// The session is gone (logged out, revoked, or the password changed elsewhere).
-    #[error("this device's session is no longer valid (revoked, expired, or the master password changed on another device); run `hush login` again")]
+    #[error(
+        "this device's session is no longer valid (revoked, expired, or the master password changed on another device); run `hush login` again"
+    )]
     SessionExpired,
     /// The vault is not connected to a server.
     #[error("this vault is not connected to a server; run `hush register` or `hush login` first")]

@@ -62,7 +62,8 @@ impl HttpTransport {
             .user_agent(concat!("hush/", env!("CARGO_PKG_VERSION")))
             .https_only(server_url.scheme() == "https");
         if let Some(ca) = ca_file {
-            let pem = std::fs::read(ca).map_err(|e| SyncError::Url(format!("cannot read the CA file {}: {e}", ca.display())))?;
+            let pem = std::fs::read(ca)
+                .map_err(|e| SyncError::Url(format!("cannot read the CA file {}: {e}", ca.display())))?;
             for cert in reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| SyncError::Url(format!("the CA file {} is not PEM: {e}", ca.display())))?
             {
@@ -142,11 +143,16 @@ impl Transport for HttpTransport {
         json(self.send(self.client.get(url).bearer_auth(token.expose()))?)
     }
 
-    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
         let resp = self.send(self.client.post(self.url("v1/vault")).bearer_auth(token.expose()).json(req))?;
         if resp.status() == StatusCode::CONFLICT {
             let status = resp.status().as_u16();
-            let body: proto::ErrorBody = resp.json().map_err(|e| TransportError::Protocol(without_url(&e)))?;
+            let body: proto::ErrorBody =
+                resp.json().map_err(|e| TransportError::Protocol(without_url(&e)))?;
             return match (body.error, body.seq) {
                 (proto::ErrorCode::Conflict, Some(seq)) => Ok(PushOutcome::Conflict(seq)),
                 (code, _) => Err(TransportError::Api { status, code, message: body.message }),
@@ -156,8 +162,10 @@ impl Transport for HttpTransport {
     }
 
     fn rekey(&self, token: &proto::SessionToken, req: &proto::RekeyRequest) -> Result<u64, TransportError> {
-        json::<proto::RekeyResponse>(self.send(self.client.put(self.url("v1/keyset")).bearer_auth(token.expose()).json(req))?)
-            .map(|r| r.seq)
+        json::<proto::RekeyResponse>(
+            self.send(self.client.put(self.url("v1/keyset")).bearer_auth(token.expose()).json(req))?,
+        )
+        .map(|r| r.seq)
     }
 
     fn sessions(&self, token: &proto::SessionToken) -> Result<proto::SessionList, TransportError> {
@@ -169,7 +177,9 @@ impl Transport for HttpTransport {
     }
 
     fn revoke(&self, token: &proto::SessionToken, session: &proto::SessionId) -> Result<(), TransportError> {
-        empty(self.send(self.client.delete(self.url(&format!("v1/sessions/{session}"))).bearer_auth(token.expose()))?)
+        empty(self.send(
+            self.client.delete(self.url(&format!("v1/sessions/{session}"))).bearer_auth(token.expose()),
+        )?)
     }
 
     fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
@@ -183,7 +193,13 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback_or_with_the_flag() {
-        for ok in ["https://hush.example.org", "http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:9/", "http://127.5.6.7"] {
+        for ok in [
+            "https://hush.example.org",
+            "http://127.0.0.1:8787",
+            "http://localhost:1",
+            "http://[::1]:9/",
+            "http://127.5.6.7",
+        ] {
             assert!(check_server_url(ok, false).is_ok(), "{ok}");
         }
         for bad in ["http://hush.example.org", "http://10.0.0.1", "http://192.168.1.1:80"] {

@@ -123,7 +123,10 @@ impl Transport for MemoryServer {
 
     fn prelogin(&self, account: &proto::AccountId) -> Result<proto::PreloginResponse, TransportError> {
         self.with(|s| {
-            let a = s.accounts.get(account).ok_or_else(|| err(404, proto::ErrorCode::NotFound, "no such account"))?;
+            let a = s
+                .accounts
+                .get(account)
+                .ok_or_else(|| err(404, proto::ErrorCode::NotFound, "no such account"))?;
             Ok(proto::PreloginResponse { kdf: a.kdf.clone() })
         })
     }
@@ -141,7 +144,10 @@ impl Transport for MemoryServer {
                 return Err(err(401, proto::ErrorCode::BadChallenge, "unknown challenge"));
             }
             let a = s.accounts.get(&req.account_id).ok_or_else(unauthorized)?;
-            let msg = hush_crypto::login_message(&hush_crypto::AccountId(*req.account_id.as_bytes()), req.challenge.as_bytes());
+            let msg = hush_crypto::login_message(
+                &hush_crypto::AccountId(*req.account_id.as_bytes()),
+                req.challenge.as_bytes(),
+            );
             if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
                 return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
             }
@@ -169,13 +175,21 @@ impl Transport for MemoryServer {
                     .items
                     .iter()
                     .filter(|(_, (seq, _))| *seq > since)
-                    .map(|(id, (seq, blob))| proto::PulledItem { id: *id, seq: *seq, blob: proto::B64::new(blob.clone()) })
+                    .map(|(id, (seq, blob))| proto::PulledItem {
+                        id: *id,
+                        seq: *seq,
+                        blob: proto::B64::new(blob.clone()),
+                    })
                     .collect(),
             })
         })
     }
 
-    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
         self.with(|s| {
             let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
             let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
@@ -196,7 +210,11 @@ impl Transport for MemoryServer {
             let (account, session, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
             let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
             if req.base_seq != a.seq {
-                return Err(TransportError::Api { status: 409, code: proto::ErrorCode::Conflict, message: "stale".into() });
+                return Err(TransportError::Api {
+                    status: 409,
+                    code: proto::ErrorCode::Conflict,
+                    message: "stale".into(),
+                });
             }
             let msg = hush_crypto::rekey_message(
                 &hush_crypto::AccountId(*account.as_bytes()),
@@ -245,7 +263,11 @@ impl Transport for MemoryServer {
             let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
             let before = s.sessions.len();
             s.sessions.retain(|_, (acc, id, _)| !(*acc == account && id == session));
-            if s.sessions.len() == before { Err(err(404, proto::ErrorCode::NotFound, "no such session")) } else { Ok(()) }
+            if s.sessions.len() == before {
+                Err(err(404, proto::ErrorCode::NotFound, "no such session"))
+            } else {
+                Ok(())
+            }
         })
     }
 

@@ -125,7 +125,11 @@ pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -
         let value = match (lv, rv) {
             (Some(l), Some(r)) => Some(text(&format!("field {n}"), bl, l, r)),
             (Some(v), None) | (None, Some(v)) => {
-                if bl.is_some_and(|b| b == v) { None } else { Some(v.to_owned()) }
+                if bl.is_some_and(|b| b == v) {
+                    None
+                } else {
+                    Some(v.to_owned())
+                }
             }
             (None, None) => None,
         };
@@ -135,7 +139,8 @@ pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -
         }
     }
 
-    let mut merged = if newer_is_local(lt, rt, &local.name, &remote.name) { local.clone() } else { remote.clone() };
+    let mut merged =
+        if newer_is_local(lt, rt, &local.name, &remote.name) { local.clone() } else { remote.clone() };
     merged.kind = kind.parse().unwrap_or(merged.kind);
     merged.name = name;
     merged.username = username;
@@ -161,7 +166,12 @@ pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -
             (remote.password.clone(), remote.password_changed, None)
         } else if b == Some(remote.password.as_str()) {
             (local.password.clone(), local.password_changed, None)
-        } else if newer_is_local(local.password_changed, remote.password_changed, &local.password, &remote.password) {
+        } else if newer_is_local(
+            local.password_changed,
+            remote.password_changed,
+            &local.password,
+            &remote.password,
+        ) {
             (local.password.clone(), local.password_changed, Some(remote.password.clone()))
         } else {
             (remote.password.clone(), remote.password_changed, Some(local.password.clone()))
@@ -185,7 +195,8 @@ pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -
         }
     }
     merged.conflicts = all_conflicts;
-    merged.rotation_pending = merge_flag(base.map(|b| b.rotation_pending), local.rotation_pending, remote.rotation_pending);
+    merged.rotation_pending =
+        merge_flag(base.map(|b| b.rotation_pending), local.rotation_pending, remote.rotation_pending);
     merged.created = local.created.min(remote.created);
     merged.updated = lt.max(rt);
     merged.revision = local.revision.max(remote.revision) + 1;

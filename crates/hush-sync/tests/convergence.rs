@@ -54,8 +54,17 @@ fn run(ops: Vec<Op>, devices: usize) {
     hush_sync::register(&mut first, &server, &keys, None, URL, "d0", 1).unwrap();
     let mut vaults = vec![first];
     for d in 1..devices {
-        let (v, _) = hush_sync::login_new_device(&server, &vaults[0].account_id(), &ak, PW, FloorPolicy::AllowInsecure, URL, &format!("d{d}"), 1)
-            .unwrap();
+        let (v, _) = hush_sync::login_new_device(
+            &server,
+            &vaults[0].account_id(),
+            &ak,
+            PW,
+            FloorPolicy::AllowInsecure,
+            URL,
+            &format!("d{d}"),
+            1,
+        )
+        .unwrap();
         vaults.push(v);
     }
     let mut written: BTreeMap<ItemId, Vec<String>> = BTreeMap::new();
@@ -132,5 +141,20 @@ proptest! {
 #[test]
 fn two_devices_with_every_kind_of_conflict() {
     use Op::*;
-    run(vec![Add(0), Sync(0), Sync(1), Password(0, 0), Password(1, 0), Notes(0, 0), Notes(1, 0), Delete(0, 0), Tag(1, 0), Sync(1), Sync(0)], 2);
+    run(
+        vec![
+            Add(0),
+            Sync(0),
+            Sync(1),
+            Password(0, 0),
+            Password(1, 0),
+            Notes(0, 0),
+            Notes(1, 0),
+            Delete(0, 0),
+            Tag(1, 0),
+            Sync(1),
+            Sync(0),
+        ],
+        2,
+    );
 }

@@ -28,8 +28,17 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     a.add(login("github", "pw-a"));
     let k = keys(&a, &ak);
     hush_sync::register(&mut a, server, &k, None, URL, "a", 1).unwrap();
-    let (b, _) = hush_sync::login_new_device(server, &a.account_id(), &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 1)
-        .unwrap();
+    let (b, _) = hush_sync::login_new_device(
+        server,
+        &a.account_id(),
+        &ak,
+        PW,
+        FloorPolicy::AllowInsecure,
+        URL,
+        "b",
+        1,
+    )
+    .unwrap();
     assert_eq!(b.len(), 1);
     (Device { vault: a, account_key: ak.clone() }, Device { vault: b, account_key: ak })
 }
@@ -43,7 +52,6 @@ fn login(name: &str, pw: &str) -> Item {
 fn only_id(v: &Vault) -> ItemId {
     v.items().next().unwrap().0
 }
-
 
 #[test]
 fn two_devices_converge_and_concurrent_passwords_are_kept() {
@@ -242,25 +250,52 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     let (a, mut b) = two_devices(&server);
     // With the floor enforced (every normal login), the weak test parameters are refused
     // before any KDF runs.
-    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, PW, FloorPolicy::Enforce, URL, "c", 1)
-        .err()
-        .unwrap();
+    let err = hush_sync::login_new_device(
+        &server,
+        &a.vault.account_id(),
+        &a.account_key,
+        PW,
+        FloorPolicy::Enforce,
+        URL,
+        "c",
+        1,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(err, SyncError::UnsafeParameters(_)), "{err}");
     // A server handing out other parameters than the keyset was sealed with: the keyset
     // does not open, nothing is created.
     server.set_kdf(128, 1, 1);
-    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, PW, FloorPolicy::AllowInsecure, URL, "c", 1)
-        .err()
-        .unwrap();
+    let err = hush_sync::login_new_device(
+        &server,
+        &a.vault.account_id(),
+        &a.account_key,
+        PW,
+        FloorPolicy::AllowInsecure,
+        URL,
+        "c",
+        1,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(err, SyncError::WrongCredentials | SyncError::Transport(_)), "{err}");
     // A device that holds strong parameters refuses weaker ones from the server.
     let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
     let k = keys(&strong, &ak);
     hush_sync::register(&mut strong, &server, &k, None, URL, "s", 1).unwrap();
     server.set_kdf(65_536, 2, 1);
-    let err = hush_sync::login_existing(&strong.to_file(), &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "s", 2)
-        .err()
-        .unwrap();
+    let err = hush_sync::login_existing(
+        &strong.to_file(),
+        &server,
+        &ak,
+        PW,
+        FloorPolicy::AllowInsecure,
+        URL,
+        "s",
+        2,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(err, SyncError::UnsafeParameters(ref m) if m.contains("weaker")), "{err}");
     let _ = &mut b;
 }
@@ -269,9 +304,18 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
 fn wrong_password_on_a_new_device_creates_nothing() {
     let server = MemoryServer::new();
     let (a, _) = two_devices(&server);
-    let err = hush_sync::login_new_device(&server, &a.vault.account_id(), &a.account_key, "wrong", FloorPolicy::AllowInsecure, URL, "c", 1)
-        .err()
-        .unwrap();
+    let err = hush_sync::login_new_device(
+        &server,
+        &a.vault.account_id(),
+        &a.account_key,
+        "wrong",
+        FloorPolicy::AllowInsecure,
+        URL,
+        "c",
+        1,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
 }
 
@@ -280,7 +324,8 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     let server = MemoryServer::new();
     let (mut a, mut b) = two_devices(&server);
     let old = keys(&a.vault, &a.account_key);
-    let new = a.vault.change_password("new password", &a.account_key, WEAK, FloorPolicy::AllowInsecure).unwrap();
+    let new =
+        a.vault.change_password("new password", &a.account_key, WEAK, FloorPolicy::AllowInsecure).unwrap();
     hush_sync::rekey(&mut a.vault, &server, &old.auth, new.auth.public_key(), 10).unwrap();
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
     let err = hush_sync::sync(&mut b.vault, &server, 12).unwrap_err();
@@ -288,9 +333,20 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     // The old password no longer logs in; the new one does and updates B's keyset.
     let ak = b.account_key.clone();
     let file = b.vault.to_file();
-    assert!(hush_sync::login_existing(&file, &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 13).is_err());
-    let (b2, _) =
-        hush_sync::login_existing(&file, &server, &ak, "new password", FloorPolicy::AllowInsecure, URL, "b", 13).unwrap();
+    assert!(
+        hush_sync::login_existing(&file, &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 13).is_err()
+    );
+    let (b2, _) = hush_sync::login_existing(
+        &file,
+        &server,
+        &ak,
+        "new password",
+        FloorPolicy::AllowInsecure,
+        URL,
+        "b",
+        13,
+    )
+    .unwrap();
     assert!(Vault::unlock_key(b2.header(), "new password", &ak).is_ok());
     assert!(Vault::unlock_key(b2.header(), PW, &ak).is_err());
 }

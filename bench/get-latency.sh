@@ -44,6 +44,7 @@ export QT_QPA_PLATFORM=offscreen # keepassxc-cli needs no display
 mkdir -p "$XDG_RUNTIME_DIR" "$GNUPGHOME" && chmod 700 "$XDG_RUNTIME_DIR" "$GNUPGHOME"
 cleanup() {
     "$HUSH" lock >/dev/null 2>&1 || true
+    HUSH_HOME="$WORK/hush-small" "$HUSH" lock >/dev/null 2>&1 || true
     gpgconf --kill gpg-agent >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
@@ -99,6 +100,13 @@ else
 fi
 test "$("$HUSH" get "$QUERY" --field password)" = "$EXPECTED"
 
+# Reference points that separate the agent's cost from the vault's size: a one-item
+# vault through its own agent, and bare process start (`--version`).
+SMALL="$WORK/hush-small"
+HUSH_HOME="$SMALL" "$HUSH" --password-file "$WORK/master" init >/dev/null 2>&1
+HUSH_HOME="$SMALL" "$HUSH" --password-file "$WORK/master" unlock 2>/dev/null
+printf '%s\n' "$EXPECTED" | HUSH_HOME="$SMALL" "$HUSH" add "$QUERY" --password-stdin >/dev/null 2>&1
+
 # pass: a passphrase-less key, so the comparison measures pass and gpg, not a prompt.
 echo "== pass: key, store of $ITEMS entries" >&2
 gpg --batch --quiet --passphrase '' --quick-gen-key 'hush bench <bench@hush.invalid>' default default never 2>/dev/null
@@ -122,18 +130,24 @@ cd "$WORK"
 hyperfine -N --warmup 10 --runs "$RUNS" --export-json agent.json \
     -n "hush get (agent)" "$HUSH get $QUERY --field password" \
     -n "pass show" "pass show $QUERY" >&2
+(
+    export HUSH_HOME="$SMALL"
+    hyperfine -N --warmup 10 --runs "$RUNS" --export-json small.json \
+        -n "hush get, 1-item vault (agent)" "$HUSH get $QUERY --field password" \
+        -n "hush --version (process start)" "$HUSH --version" >&2
+)
 hyperfine -N --warmup 2 --runs 20 --export-json kpx.json \
     -n "keepassxc-cli show" "${KPX[*]}" >&2
 hyperfine -N --warmup 1 --runs 10 --export-json noagent.json \
     -n "hush get (no agent: KDF)" "$HUSH --no-agent --password-file $WORK/master get $QUERY --field password" >&2
 
-python3 - "$ITEMS" agent.json kpx.json noagent.json <<'EOF'
+python3 - "$ITEMS" agent.json kpx.json noagent.json small.json <<'EOF'
 import json, sys
 print(f"\nMedian latency of reading one password from {sys.argv[1]} entries:\n")
-print(f"| {'command':<26} | {'median':>10} | {'mean ± σ':>20} |")
-print(f"|{'-'*28}|{'-'*12}|{'-'*22}|")
+print(f"| {'command':<32} | {'median':>10} | {'mean ± σ':>20} |")
+print(f"|{'-'*34}|{'-'*12}|{'-'*22}|")
 for path in sys.argv[2:]:
     for r in json.load(open(path))["results"]:
         med, mean, sd = r["median"] * 1e3, r["mean"] * 1e3, r["stddev"] * 1e3
-        print(f"| {r['command']:<26} | {med:>7.1f} ms | {mean:>8.1f} ± {sd:>5.1f} ms |")
+        print(f"| {r['command']:<32} | {med:>7.1f} ms | {mean:>8.1f} ± {sd:>5.1f} ms |")
 EOF

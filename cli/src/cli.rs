@@ -458,8 +458,8 @@ pub struct BreachArgs {
     /// scripts that change the passwords themselves).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Show the new passwords instead of copying them (without a terminal: print
-    /// them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
+    /// Show the new passwords instead of copying them (with --yes or without a
+    /// terminal: print them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
     #[arg(long)]
     pub print: bool,
 }

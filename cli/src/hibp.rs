@@ -149,7 +149,8 @@ impl Hibp {
                 .get(url.clone())
                 .header("Add-Padding", "true")
                 .send()
-                .map_err(|source| HibpError::Request { host: self.host.clone(), source })?;
+                // The error's URL holds the prefix: keep it out of messages and logs.
+                .map_err(|e| HibpError::Request { host: self.host.clone(), source: e.without_url() })?;
             let status = response.status();
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = retry_after(response.headers()).unwrap_or(DEFAULT_RETRY_AFTER);

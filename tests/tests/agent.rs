@@ -417,3 +417,15 @@ fn agent_rejects_malformed_requests_and_keeps_working() {
     drop(idle);
     assert_eq!(status(&home)["unlocked"], true);
 }
+
+#[test]
+fn agent_exits_when_its_socket_is_removed() {
+    // As when the session's runtime folder is wiped at logout: nobody can reach the
+    // agent any more, so it must not keep the key until its timeout.
+    let home = home_with_item();
+    let _guard = unlock(&home, &[]);
+    let pid = agent_pid(&home);
+    let socket = PathBuf::from(status(&home)["socket"].as_str().unwrap().to_owned());
+    std::fs::remove_file(&socket).unwrap();
+    assert!(wait_gone(pid, Duration::from_secs(8)), "agent {pid} kept running without its socket");
+}

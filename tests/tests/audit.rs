@@ -351,6 +351,7 @@ fn audit_hibp_errors_exit_2_with_a_clear_message() {
     let out = home.run(&["audit", "--hibp", "--hibp-url", &format!("http://127.0.0.1:{port}")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot reach"), "{}", stderr(&out));
+    assert_no_secret(&out, &[LEAKY, &sha1_hex(LEAKY)[..5]]); // reqwest's message names the URL
 
     // A body that is not a range answer.
     let server = FakeHibp::start(|_, _| (200, vec![], "<html>maintenance</html>".to_owned()));

@@ -25,6 +25,9 @@ use super::protocol::{
 /// How long a fresh agent waits for `hush unlock` to hand it the key before giving up.
 const STARTUP_GRACE: Duration = Duration::from_secs(10);
 
+/// How often an idle agent checks that its socket is still there.
+const SOCKET_CHECK: Duration = Duration::from_secs(5);
+
 /// How long one client may take to send its request or read the answer. Our client
 /// writes its request right after connecting; a client that stalls must not hold up
 /// every other `hush`, whose own timeout (2 s, client.rs) is well above this.
@@ -99,9 +102,20 @@ impl Agent {
     fn serve(&mut self, listener: &UnixListener) {
         loop {
             let Some(left) = self.time_left() else { return };
-            // Wake no later than the deadline. An error here would only delay the
-            // timeout until the next request, which checks it again anyway.
-            let _ = sockopt::set_socket_timeout(listener, Timeout::Recv, Some(left));
+            // An agent whose socket was removed or replaced (the runtime folder wiped at
+            // logout, a newer agent started over it) can never be reached again: it
+            // forgets the key now rather than at the end of its timeout, as gpg-agent
+            // does.
+            if !self.socket_is_ours() {
+                return;
+            }
+            // Wake at the deadline, or sooner to look at the socket again. Without a
+            // timeout the key could outlive its deadline, so failing to set one ends
+            // the agent.
+            let wake = left.min(SOCKET_CHECK);
+            if sockopt::set_socket_timeout(listener, Timeout::Recv, Some(wake)).is_err() {
+                return;
+            }
             match listener.accept() {
                 Ok((stream, _)) => {
                     if let Flow::Exit = self.handle(stream) {
@@ -265,10 +279,15 @@ impl Agent {
         self.held = None;
     }
 
+    /// Whether the socket file is still the one this agent bound.
+    fn socket_is_ours(&self) -> bool {
+        let current = fs::symlink_metadata(&self.socket).ok().map(|m| (m.dev(), m.ino()));
+        current.is_some() && current == self.socket_id
+    }
+
     /// Removes the socket file if it is still ours.
     fn remove_socket(&mut self) {
-        let current = fs::symlink_metadata(&self.socket).ok().map(|m| (m.dev(), m.ino()));
-        if current.is_some() && current == self.socket_id {
+        if self.socket_is_ours() {
             let _ = fs::remove_file(&self.socket);
         }
         self.socket_id = None;

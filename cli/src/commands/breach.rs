@@ -21,7 +21,6 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 use hush_crypto::{ItemId, VaultKey};
 use hush_vault::audit::sharing_password;
-use hush_vault::store;
 use hush_vault::{Found, Item, ItemKind, Vault, host_of, now};
 use zeroize::Zeroizing;
 
@@ -84,7 +83,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     }
 
     let t = now();
-    let (rotations, others) = update_with_key(ctx, &key, |vault| {
+    let (rotations, others) = save_with_key(ctx, &key, |vault| {
         let plan = plan(vault, site)?;
         let mut rotations = Vec::with_capacity(plan.targets.len());
         let mut fresh: Vec<Zeroizing<String>> = Vec::new();
@@ -134,7 +133,8 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
         );
     }
 
-    if args.print && !interactive {
+    // Printed as a list unless the walk-through below shows them one at a time.
+    if args.print && (args.yes || !interactive) {
         for r in &rotations {
             output::line(format_args!("{}\t{}\t{}", r.id, r.name, &*r.password))?;
         }
@@ -143,7 +143,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     if args.yes {
         let ids: Vec<ItemId> = rotations.iter().map(|r| r.id).collect();
         let t = now();
-        update_with_key(ctx, &key, |vault| {
+        save_with_key(ctx, &key, |vault| {
             for id in &ids {
                 vault.update(id, t, |it| it.rotation_pending = false);
             }
@@ -337,7 +337,7 @@ fn walk_through(ctx: &Ctx, key: &VaultKey, rotations: &[Rotation], print: bool) 
             continue;
         }
         let id = r.id;
-        update_with_key(ctx, key, |vault| {
+        save_with_key(ctx, key, |vault| {
             vault.update(&id, now(), |it| it.rotation_pending = false);
             Ok(())
         })?;
@@ -417,7 +417,7 @@ fn offer_totp(ctx: &Ctx, key: &VaultKey, r: &Rotation) -> Result<bool> {
             }
         };
         let id = r.id;
-        update_with_key(ctx, key, |vault| {
+        save_with_key(ctx, key, |vault| {
             vault.update(&id, now(), |it| it.totp = Some(uri.to_string()));
             Ok(())
         })?;
@@ -478,7 +478,8 @@ fn status(ctx: &Ctx) -> Result<()> {
 
 /// `hush breach --confirm QUERY`: the site accepted the new password.
 fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
-    let (name, was_pending, has_totp, left) = ctx.update(|vault| {
+    let key = ctx.vault_key(&ctx.read_file()?)?;
+    let (name, was_pending, has_totp, left) = ctx.update_with_key(key, |vault| {
         let id = find_one(vault, query)?;
         let item = vault.get(&id).expect("found items exist");
         let (name, was_pending) = (item.name.clone(), item.rotation_pending);
@@ -487,7 +488,8 @@ fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
             vault.update(&id, now(), |it| it.rotation_pending = false);
         }
         let left = vault.items().filter(|(_, i)| i.rotation_pending).count();
-        Ok((name, was_pending, has_totp, left))
+        // Nothing to save when the item was not pending.
+        Ok(((name, was_pending, has_totp, left), was_pending))
     })?;
     if was_pending {
         eprintln!("{name}: rotation confirmed.");
@@ -503,18 +505,8 @@ fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
     Ok(())
 }
 
-/// [`Ctx::update`] with a key the caller already holds, so that the several saves
-/// of one breach session cost one KDF run (or one agent request), not one each.
-/// Mirrors `Ctx::update` step for step, including the optional auto-sync.
-fn update_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
-    let _lock = ctx.paths.lock_exclusive()?;
-    store::remove_stale_temps(ctx.paths.dir());
-    let file = ctx.read_file()?;
-    let mut vault = Vault::open(&file, key.clone())?;
-    let out = edit(&mut vault)?;
-    ctx.save(&vault)?;
-    if crate::remote::auto_sync(ctx, &mut vault) {
-        ctx.save(&vault)?;
-    }
-    Ok(out)
+/// Saves an edit with the key fetched once for the whole session, so that the
+/// several saves of one breach cost one KDF run (or agent request), not one each.
+fn save_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+    ctx.update_with_key(key.clone(), |vault| Ok((edit(vault)?, true)))
 }

@@ -114,7 +114,7 @@ fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
     }
     if item.rotation_pending {
         output::line(
-            "  rotation  pending: confirm with `hush breach --status` once the site has the new password",
+            "  rotation  pending: once the site has the new password, run `hush breach --confirm NAME`",
         )?;
     }
     output::line(format!("  updated   {}", output::date(item.updated)))

@@ -17,23 +17,20 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(120))?;
     let policy = if args.insecure_kdf { FloorPolicy::AllowInsecure } else { FloorPolicy::Enforce };
     let device = args.device_name.clone().unwrap_or_else(remote::device_name);
-    let now = hush_vault::now();
+    let opts = hush_sync::LoginOptions {
+        server_url: &args.server,
+        device_name: &device,
+        policy,
+        now: hush_vault::now(),
+    };
     if ctx.paths.vault().exists() {
         let (_, account_key) = ctx.account_key()?;
         // The current master password: after a change on another device, the new one.
         let password = ctx.master_password()?;
         let _lock = ctx.paths.lock_exclusive()?;
         let file = ctx.read_file()?;
-        let (mut vault, report) = hush_sync::login_existing(
-            &file,
-            &transport,
-            &account_key,
-            &password,
-            policy,
-            &args.server,
-            &device,
-            now,
-        )?;
+        let (mut vault, report) =
+            hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
         if let Some(s) = vault.state_mut().sync.as_mut() {
             s.insecure_http = args.insecure_http;
         }
@@ -51,16 +48,8 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     };
     let (account_id, account_key) = SetupCode::parse(&code).map_err(|e| anyhow!("{e}"))?;
     let password = ctx.master_password()?;
-    let (mut vault, report) = hush_sync::login_new_device(
-        &transport,
-        &account_id,
-        &account_key,
-        &password,
-        policy,
-        &args.server,
-        &device,
-        now,
-    )?;
+    let (mut vault, report) =
+        hush_sync::login_new_device(&transport, &account_id, &account_key, &password, opts)?;
     if let Some(s) = vault.state_mut().sync.as_mut() {
         s.insecure_http = args.insecure_http;
     }

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use hush_crypto::{FloorPolicy, KdfParams, KdfSalt};
 use hush_proto as proto;
 use hush_sync::http::{HttpTransport, check_server_url};
-use hush_sync::{PushOutcome, Transport, TransportError};
+use hush_sync::{LoginOptions, PushOutcome, Transport, TransportError};
 use hush_vault::Vault;
 use serde::Serialize;
 
@@ -101,7 +101,8 @@ fn register(
     t: &dyn Transport,
     n: usize,
 ) -> Result<(Vault, hush_crypto::AccountKey, Duration), String> {
-    let (mut vault, account_key) = Vault::create(PW, CHEAP, FloorPolicy::AllowInsecure).map_err(|e| e.to_string())?;
+    let (mut vault, account_key) =
+        Vault::create(PW, CHEAP, FloorPolicy::AllowInsecure).map_err(|e| e.to_string())?;
     let now = hush_vault::now();
     let start = Instant::now();
     let first = n.min(BATCH);
@@ -143,7 +144,13 @@ fn populate(a: &Args, t: &dyn Transport) -> Result<(), String> {
 fn stats(mut d: Vec<Duration>) -> String {
     d.sort();
     let ms = |x: Duration| x.as_secs_f64() * 1e3;
-    format!("median {:9.2} ms  (min {:.2}, max {:.2}, n={})", ms(d[d.len() / 2]), ms(d[0]), ms(d[d.len() - 1]), d.len())
+    format!(
+        "median {:9.2} ms  (min {:.2}, max {:.2}, n={})",
+        ms(d[d.len() / 2]),
+        ms(d[0]),
+        ms(d[d.len() - 1]),
+        d.len()
+    )
 }
 
 fn time<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(T, Duration), String> {
@@ -166,8 +173,15 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     for _ in 0..a.runs {
         kdf.push(
             time(|| {
-                hush_crypto::derive_keys(PW, &salt, &CHEAP, &account, &account_key, FloorPolicy::AllowInsecure)
-                    .map_err(|e| e.to_string())
+                hush_crypto::derive_keys(
+                    PW,
+                    &salt,
+                    &CHEAP,
+                    &account,
+                    &account_key,
+                    FloorPolicy::AllowInsecure,
+                )
+                .map_err(|e| e.to_string())
             })?
             .1,
         );
@@ -184,10 +198,12 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
                 &account,
                 &account_key,
                 PW,
-                FloorPolicy::AllowInsecure,
-                &a.server,
-                "bench-b",
-                hush_vault::now(),
+                LoginOptions {
+                    server_url: &a.server,
+                    device_name: "bench-b",
+                    policy: FloorPolicy::AllowInsecure,
+                    now: hush_vault::now(),
+                },
             )
             .map_err(|e| e.to_string())
         })?;
@@ -199,7 +215,8 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
         dev_b = Some(vault);
     }
     let mut dev_b = dev_b.expect("runs > 0");
-    let token = proto::SessionToken::new(hush_sync::session_token(&dev_b).map_err(|e| e.to_string())?.to_string());
+    let token =
+        proto::SessionToken::new(hush_sync::session_token(&dev_b).map_err(|e| e.to_string())?.to_string());
 
     // The bare full pull: HTTP round trip, server, JSON parsing; no verification.
     let mut pull_full = Vec::new();
@@ -213,7 +230,8 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     // (b) empty incremental sync.
     let mut empty = Vec::new();
     for _ in 0..a.runs {
-        let (report, d) = time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+        let (report, d) =
+            time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
         if !report.received.is_empty() || !report.pushed.is_empty() {
             return Err("the empty sync moved items".into());
         }
@@ -225,7 +243,8 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     let mut push_one = Vec::new();
     for k in 0..a.runs {
         dev_a.add(common::item(n + k, hush_vault::now()));
-        let (report, d) = time(|| hush_sync::sync(&mut dev_a, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+        let (report, d) =
+            time(|| hush_sync::sync(&mut dev_a, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
         if report.pushed.len() != 1 {
             return Err(format!("pushed {} items, expected 1", report.pushed.len()));
         }
@@ -234,7 +253,8 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     let bytes_push = counting.take();
 
     // And the other device receiving that one item.
-    let (report, receive_one) = time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+    let (report, receive_one) =
+        time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
     let bytes_receive = counting.take();
 
     println!("KDF alone (m=8 MiB, t=1, p=1):      {}", stats(kdf));
@@ -321,11 +341,17 @@ impl Transport for Counting<'_> {
     fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
         self.count(0, self.inner.pull(token, since))
     }
-    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
         let r = self.inner.push(token, req);
         // 200 {"seq"}, or 409 {"error","message","seq"}: count the former's size for both.
         let received = match &r {
-            Ok(PushOutcome::Accepted(seq) | PushOutcome::Conflict(seq)) => json_len(&proto::PushResponse { seq: *seq }),
+            Ok(PushOutcome::Accepted(seq) | PushOutcome::Conflict(seq)) => {
+                json_len(&proto::PushResponse { seq: *seq })
+            }
             Err(_) => 0,
         };
         self.note(json_len(req), received);

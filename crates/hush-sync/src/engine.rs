@@ -208,7 +208,7 @@ fn push_pending(
             blob: proto::B64::new(blob.clone()),
         });
     }
-    let digest = ManifestDigest::from_blob_hashes(view.into_iter());
+    let digest = ManifestDigest::from_blob_hashes(view);
     let payload = ManifestPayload { counter, digest };
     let manifest =
         Manifest::seal(vault.vault_key(), &vault.account_id(), vault.header().key_version, &payload);
@@ -352,6 +352,19 @@ fn prelogin(
     Ok((params, salt))
 }
 
+/// How a login identifies itself and what it accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginOptions<'a> {
+    /// The server's base URL, remembered in the vault.
+    pub server_url: &'a str,
+    /// The name the server lists for this device.
+    pub device_name: &'a str,
+    /// Whether KDF parameters below the floor are accepted (tests only).
+    pub policy: FloorPolicy,
+    /// The current time (Unix seconds), for merge notes.
+    pub now: i64,
+}
+
 /// Logs in on a new device: fetches the keyset and items, verifies them, and
 /// returns the new vault (which the caller writes together with the account key).
 pub fn login_new_device(
@@ -359,11 +372,9 @@ pub fn login_new_device(
     account_id: &AccountId,
     account_key: &hush_crypto::AccountKey,
     password: &str,
-    policy: FloorPolicy,
-    server_url: &str,
-    device_name: &str,
-    now: i64,
+    opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
+    let LoginOptions { server_url, device_name, policy, now } = opts;
     let (params, salt) = prelogin(transport, account_id, policy, None)?;
     let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, policy)?;
     let login = open_session(transport, account_id, &keys.auth, device_name).map_err(|e| match e {
@@ -406,11 +417,9 @@ pub fn login_existing(
     transport: &dyn Transport,
     account_key: &hush_crypto::AccountKey,
     password: &str,
-    policy: FloorPolicy,
-    server_url: &str,
-    device_name: &str,
-    now: i64,
+    opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
+    let LoginOptions { server_url, device_name, policy, now } = opts;
     let account_id = file.header.account_id();
     let held = if file.header.insecure_kdf { None } else { Some(file.header.params()) };
     let (params, salt) = prelogin(transport, &account_id, policy, held)?;

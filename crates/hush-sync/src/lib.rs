@@ -12,7 +12,8 @@ pub mod merge;
 mod transport;
 
 pub use crate::engine::{
-    SyncReport, login_existing, login_new_device, open_session, register, rekey, session_token, sync,
+    LoginOptions, SyncReport, login_existing, login_new_device, open_session, register, rekey, session_token,
+    sync,
 };
 pub use crate::error::SyncError;
 pub use crate::transport::{PushOutcome, Transport, TransportError};

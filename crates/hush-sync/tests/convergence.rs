@@ -11,6 +11,10 @@ use proptest::prelude::*;
 
 const PW: &str = "pw";
 const URL: &str = "http://127.0.0.1:1";
+
+fn opts(policy: FloorPolicy, device_name: &str, now: i64) -> hush_sync::LoginOptions<'_> {
+    hush_sync::LoginOptions { server_url: URL, device_name, policy, now }
+}
 const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 
 #[derive(Debug, Clone)]
@@ -59,10 +63,7 @@ fn run(ops: Vec<Op>, devices: usize) {
             &vaults[0].account_id(),
             &ak,
             PW,
-            FloorPolicy::AllowInsecure,
-            URL,
-            &format!("d{d}"),
-            1,
+            opts(FloorPolicy::AllowInsecure, &format!("d{d}"), 1),
         )
         .unwrap();
         vaults.push(v);

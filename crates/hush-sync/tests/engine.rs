@@ -10,6 +10,10 @@ use hush_vault::{Item, ItemKind, Vault};
 
 const PW: &str = "correct horse";
 const URL: &str = "http://127.0.0.1:1";
+
+fn opts(policy: FloorPolicy, device_name: &str, now: i64) -> hush_sync::LoginOptions<'_> {
+    hush_sync::LoginOptions { server_url: URL, device_name, policy, now }
+}
 /// Cheap parameters for tests; every call opts in with AllowInsecure.
 const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 
@@ -33,10 +37,7 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
         &a.account_id(),
         &ak,
         PW,
-        FloorPolicy::AllowInsecure,
-        URL,
-        "b",
-        1,
+        opts(FloorPolicy::AllowInsecure, "b", 1),
     )
     .unwrap();
     assert_eq!(b.len(), 1);
@@ -186,10 +187,7 @@ fn dropped_item_is_tampering() {
         &a.vault.account_id(),
         &ak,
         PW,
-        FloorPolicy::AllowInsecure,
-        URL,
-        "c",
-        1,
+        opts(FloorPolicy::AllowInsecure, "c", 1),
     )
     .err()
     .unwrap();
@@ -255,10 +253,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
         &a.vault.account_id(),
         &a.account_key,
         PW,
-        FloorPolicy::Enforce,
-        URL,
-        "c",
-        1,
+        opts(FloorPolicy::Enforce, "c", 1),
     )
     .err()
     .unwrap();
@@ -271,10 +266,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
         &a.vault.account_id(),
         &a.account_key,
         PW,
-        FloorPolicy::AllowInsecure,
-        URL,
-        "c",
-        1,
+        opts(FloorPolicy::AllowInsecure, "c", 1),
     )
     .err()
     .unwrap();
@@ -289,10 +281,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
         &server,
         &ak,
         PW,
-        FloorPolicy::AllowInsecure,
-        URL,
-        "s",
-        2,
+        opts(FloorPolicy::AllowInsecure, "s", 2),
     )
     .err()
     .unwrap();
@@ -309,10 +298,7 @@ fn wrong_password_on_a_new_device_creates_nothing() {
         &a.vault.account_id(),
         &a.account_key,
         "wrong",
-        FloorPolicy::AllowInsecure,
-        URL,
-        "c",
-        1,
+        opts(FloorPolicy::AllowInsecure, "c", 1),
     )
     .err()
     .unwrap();
@@ -334,17 +320,15 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     let ak = b.account_key.clone();
     let file = b.vault.to_file();
     assert!(
-        hush_sync::login_existing(&file, &server, &ak, PW, FloorPolicy::AllowInsecure, URL, "b", 13).is_err()
+        hush_sync::login_existing(&file, &server, &ak, PW, opts(FloorPolicy::AllowInsecure, "b", 13))
+            .is_err()
     );
     let (b2, _) = hush_sync::login_existing(
         &file,
         &server,
         &ak,
         "new password",
-        FloorPolicy::AllowInsecure,
-        URL,
-        "b",
-        13,
+        opts(FloorPolicy::AllowInsecure, "b", 13),
     )
     .unwrap();
     assert!(Vault::unlock_key(b2.header(), "new password", &ak).is_ok());

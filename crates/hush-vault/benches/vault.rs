@@ -21,7 +21,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use hush_crypto::{FloorPolicy, KdfParams, VaultKey};
 use hush_vault::{Found, Vault, VaultFile, store};
 
@@ -96,7 +98,9 @@ fn large_vault(c: &mut Criterion) {
         for f in &fixtures {
             let vault = open(f);
             assert!(matches!(vault.find(query), Found::One(_)), "{query} must find exactly one item");
-            g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| b.iter(|| v.find(black_box(query))));
+            g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| {
+                b.iter(|| v.find(black_box(query)))
+            });
         }
         g.finish();
     }
@@ -126,7 +130,9 @@ fn large_vault(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(3));
     for f in &fixtures {
         let vault = open(f);
-        g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| b.iter(|| v.to_file().to_bytes()));
+        g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| {
+            b.iter(|| v.to_file().to_bytes())
+        });
     }
     g.finish();
 

@@ -118,12 +118,15 @@ impl Vault {
         if digest.0 != state.items_digest {
             return Err(VaultError::Tampered);
         }
-        let kv = file.header.key_version;
-        let mut entries = BTreeMap::new();
-        for (id, blob) in &file.items {
-            let item = decrypt_item(&vk, &account_id, id, kv, blob)?;
-            entries.insert(*id, Entry { blob: blob.clone(), item });
-        }
+        let items = decrypt_all(&vk, &account_id, file.header.key_version, &file.items)?;
+        // The file lists items sorted by id (`to_file`), which `collect` builds in one
+        // pass; on a duplicate id it keeps the last entry, as repeated inserts would.
+        let entries: BTreeMap<_, _> = file
+            .items
+            .iter()
+            .zip(items)
+            .map(|((id, blob), item)| (*id, Entry { blob: blob.clone(), item }))
+            .collect();
         Ok(Vault { header: file.header.clone(), vk, entries, state })
     }
 
@@ -285,6 +288,41 @@ impl Vault {
     }
 }
 
+/// Below this many items per thread, decrypting on one thread is as fast.
+const MIN_ITEMS_PER_THREAD: usize = 2048;
+
+/// Decrypts every item blob, in file order. Opening a large vault is dominated by
+/// AEAD and decoding (docs/benchmarks.md), so large vaults are split into contiguous
+/// chunks decrypted on the available cores. The result is the same as one loop's: the
+/// items in order, or the error of the first blob (in file order) that fails.
+fn decrypt_all(
+    vk: &VaultKey,
+    account_id: &AccountId,
+    key_version: u32,
+    items: &[(ItemId, Vec<u8>)],
+) -> Result<Vec<Item>, VaultError> {
+    let decrypt = |chunk: &[(ItemId, Vec<u8>)]| -> Result<Vec<Item>, VaultError> {
+        chunk.iter().map(|(id, blob)| decrypt_item(vk, account_id, id, key_version, blob)).collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(items.len() / MIN_ITEMS_PER_THREAD).max(1);
+    if threads == 1 {
+        return decrypt(items);
+    }
+    let mut chunks = items.chunks(items.len().div_ceil(threads));
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = chunks.map(|chunk| scope.spawn(move || decrypt(chunk))).collect();
+        // Chunks are checked in order, so the first error returned is the first in the file.
+        let mut out = decrypt(first)?;
+        out.reserve(items.len() - out.len());
+        for handle in rest {
+            out.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        }
+        Ok(out)
+    })
+}
+
 /// Opens and decodes one item blob.
 pub fn decrypt_item(
     vk: &VaultKey,
@@ -295,4 +333,57 @@ pub fn decrypt_item(
 ) -> Result<Item, VaultError> {
     let plain = ItemBlob::open(vk, account_id, id, key_version, blob).map_err(|_| VaultError::Tampered)?;
     codec::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ItemKind;
+
+    #[test]
+    fn a_large_vault_opens_to_the_same_items_in_order() {
+        let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut vault, _) = Vault::create("pw", weak, FloorPolicy::AllowInsecure).unwrap();
+        // Enough items for several decryption threads on a multi-core machine.
+        for i in 0..3 * MIN_ITEMS_PER_THREAD + 7 {
+            let mut item = Item::new(ItemKind::Login, format!("item {i}"), 1);
+            item.password = format!("pw {i}");
+            vault.add(item);
+        }
+        let file = vault.to_file();
+        let opened = Vault::open(&file, vault.vault_key().clone()).unwrap();
+        assert_eq!(opened.entries.len(), vault.entries.len());
+        for ((a_id, a), (b_id, b)) in opened.entries.iter().zip(&vault.entries) {
+            assert_eq!(a_id, b_id);
+            assert_eq!(a.blob, b.blob);
+            assert!(a.item == b.item, "{a_id}");
+        }
+        let items = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &file.items).unwrap();
+        let names: Vec<_> = items.iter().map(|i| i.name.clone()).collect();
+        let expected: Vec<_> = file.items.iter().map(|(id, _)| vault.get(id).unwrap().name.clone()).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_first_failing_blob_in_file_order_is_reported() {
+        let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut vault, _) = Vault::create("pw", weak, FloorPolicy::AllowInsecure).unwrap();
+        for i in 0..3 * MIN_ITEMS_PER_THREAD {
+            vault.add(Item::new(ItemKind::Login, format!("item {i}"), 1));
+        }
+        let mut items = vault.to_file().items;
+        // A blob that does not authenticate in the last chunk, and one that
+        // authenticates but does not decode (another format version) in the first.
+        let last = items.len() - 1;
+        items[last].1[40] ^= 1;
+        let bad_version = ItemBlob::seal(vault.vault_key(), &vault.account_id(), &items[5].0, 1, &[9, 9]);
+        items[5].1 = bad_version;
+        let err = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &items).err().unwrap();
+        assert!(matches!(err, VaultError::UnsupportedVersion(9)), "{err}");
+        items.truncate(last);
+        items.push((ItemId([0; 16]), vec![1; 64]));
+        items[5].1 = vault.entries[&items[5].0].blob.clone();
+        let err = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &items).err().unwrap();
+        assert!(matches!(err, VaultError::Tampered), "{err}");
+    }
 }

@@ -51,7 +51,7 @@ pub fn item(i: usize, now: i64) -> Item {
     it.password = password(i);
     it.urls = vec![format!("https://login.{site}{i:06}.example.com/signin")];
     it.notes = NOTES[i % NOTES.len()].to_owned();
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         it.tags = vec!["work".to_owned()];
     }
     it

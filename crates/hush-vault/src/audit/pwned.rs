@@ -1,24 +1,6 @@
 //! Breached-password lookups: the SHA-1 a lookup is keyed by, the [`PwnedSource`]
 //! trait, and [`PwnedFile`], a local copy of the Pwned Passwords list searched in
-//! place.
-//!
-//! # The file format
-//!
-//! The "SHA-1, ordered by hash" download of Pwned Passwords (and the output of the
-//! official downloader) is one line per hash, `HASH:COUNT`, where `HASH` is 40
-//! upper-case hex digits and lines are sorted by it; line ends may be `\n` or
-//! `\r\n`, and the last line may lack one. Lower-case hex is accepted too: digits
-//! sort before letters in both cases, so such a file sorts the same way. The NTLM
-//! variant and the older "ordered by prevalence" files do not work (the first is
-//! rejected as malformed; the second cannot be binary-searched).
-//!
-//! # The search
-//!
-//! The file is tens of gigabytes, so it is never read whole. [`PwnedFile::count`]
-//! binary-searches *byte offsets*: it seeks to an offset, skips to the start of the
-//! next line (re-synchronising on `\n`), reads that one line and compares its hash.
-//! A lookup reads about 2·log₂(file size) short lines — some 70 for the full list —
-//! and memory use does not depend on the file's size.
+//! place (its doc comment describes the file format and the search).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -120,8 +102,25 @@ pub enum PwnedFileError {
 /// read without end.
 const MAX_LINE: u64 = 128;
 
-/// A local, sorted copy of the Pwned Passwords SHA-1 list, searched in place (see
-/// the [module docs](self)).
+/// A local, sorted copy of the Pwned Passwords SHA-1 list, searched in place.
+///
+/// # The file format
+///
+/// The "SHA-1, ordered by hash" download of Pwned Passwords (and the output of the
+/// official downloader) is one line per hash, `HASH:COUNT`, where `HASH` is 40
+/// upper-case hex digits and lines are sorted by it; line ends may be `\n` or
+/// `\r\n`, and the last line may lack one. Lower-case hex is accepted too: digits
+/// sort before letters in both cases, so such a file sorts the same way. The NTLM
+/// variant and the older "ordered by prevalence" files do not work (the first is
+/// rejected as malformed; the second cannot be binary-searched).
+///
+/// # The search
+///
+/// The file is tens of gigabytes, so it is never read whole. [`PwnedFile::count`]
+/// binary-searches *byte offsets*: it seeks to an offset, skips to the start of the
+/// next line (re-synchronising on `\n`), reads that one line and compares its hash.
+/// A lookup reads about 2·log₂(file size) short lines — some 70 for the full list —
+/// and memory use does not depend on the file's size.
 pub struct PwnedFile {
     path: PathBuf,
     reader: BufReader<File>,

@@ -136,6 +136,22 @@ fn very_long_passwords_are_evaluated_on_their_first_hundred_characters() {
 }
 
 #[test]
+fn weak_findings_keep_their_order_when_estimated_on_several_threads() {
+    // Enough items for the estimates to be spread over threads (when the machine
+    // has more than one core); the weak ones are every 37th, by name.
+    let items: Vec<_> = (0..150)
+        .map(|i| {
+            let name = format!("item-{i:04}");
+            if i % 37 == 0 { login(&name, "password1") } else { login(&name, &strong(i)) }
+        })
+        .collect();
+    let report = run(&items);
+    let weak: Vec<String> = report.weak.iter().map(|w| w.item.name.clone()).collect();
+    let expected: Vec<String> = (0..150).step_by(37).map(|i| format!("item-{i:04}")).collect();
+    assert_eq!(weak, expected);
+}
+
+#[test]
 fn old_passwords_are_those_unchanged_for_longer_than_the_limit() {
     let mut items = vec![login("fresh", &strong(1)), login("ancient", &strong(2)), login("edge", &strong(3))];
     items[1].1.password_changed = NOW - 400 * DAY;
@@ -174,7 +190,7 @@ fn items_without_a_password_and_tombstones_are_ignored() {
 
 #[test]
 fn sharing_password_finds_exact_and_near_matches() {
-    let items = vec![
+    let items = [
         login("plex", "Correct-Horse-Lantern7"),
         login("netflix", "Correct-Horse-Lantern7"),
         login("mail", "correct-horse-lantern8"),
@@ -206,7 +222,7 @@ impl PwnedSource for Fixed {
 
 #[test]
 fn check_breached_hashes_each_distinct_password_once() {
-    let items = vec![login("a", "hunter2"), login("b", "hunter2"), login("c", &strong(1)), login("d", "")];
+    let items = [login("a", "hunter2"), login("b", "hunter2"), login("c", &strong(1)), login("d", "")];
     let mut source = Fixed { known: vec![(PwnedHash::of("hunter2"), 17_000)], asked: Vec::new() };
     let found = check_breached(items.iter().map(|(id, i)| (*id, i)), &mut source).unwrap();
     assert_eq!(source.asked.len(), 2, "two distinct non-empty passwords");
@@ -313,7 +329,7 @@ fn pwned_file_rejects_the_wrong_file_at_open() {
     // The NTLM variant has 32-digit hashes.
     let ntlm = pwned_file(&["8846F7EAEE8FB117AD06BDD830B7586C:3".to_owned()], "\n", true);
     assert!(matches!(PwnedFile::open(ntlm.path()), Err(PwnedFileError::Malformed { offset: 0, .. })));
-    let missing_count = pwned_file(&[format!("{}", &*PwnedHash::of("x").to_hex())], "\n", true);
+    let missing_count = pwned_file(&[PwnedHash::of("x").to_hex().to_string()], "\n", true);
     assert!(matches!(PwnedFile::open(missing_count.path()), Err(PwnedFileError::Malformed { .. })));
     let empty = pwned_file(&[], "\n", false);
     assert!(matches!(PwnedFile::open(empty.path()), Err(PwnedFileError::Empty { .. })));
@@ -324,7 +340,7 @@ fn pwned_file_rejects_the_wrong_file_at_open() {
 
 #[test]
 fn pwned_file_drives_check_breached() {
-    let items = vec![login("a", "password"), login("b", &strong(1))];
+    let items = [login("a", "password"), login("b", &strong(1))];
     let mut hashes = sorted_hashes(300);
     hashes.push(PwnedHash::of("password"));
     hashes.sort();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{AccountKey, SetupCode, VaultKey};
 use hush_vault::store::{self, Paths};
-use hush_vault::{Found, ItemKind, Vault, VaultError, VaultFile};
+use hush_vault::{FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -85,36 +85,53 @@ impl Ctx {
     }
 
     /// The vault key: from the agent when one holds it, else by running the KDF.
-    pub fn vault_key(&self, file: &VaultFile) -> Result<VaultKey> {
+    pub fn vault_key(&self, header: &FileHeader) -> Result<VaultKey> {
         if self.use_agent
-            && let Some(key) = crate::agent::client::fetch_key(&self.paths, &file.header.account_id())
+            && let Some(key) = crate::agent::client::fetch_key(&self.paths, &header.account_id())
         {
             return Ok(key);
         }
-        self.derive_vault_key(file)
+        self.derive_vault_key(header)
     }
 
     /// Runs the KDF with the master password and unwraps the vault key.
-    pub fn derive_vault_key(&self, file: &VaultFile) -> Result<VaultKey> {
+    pub fn derive_vault_key(&self, header: &FileHeader) -> Result<VaultKey> {
         let (account_id, account_key) = self.account_key()?;
-        if account_id != file.header.account_id() {
+        if account_id != header.account_id() {
             bail!(
                 "account.key belongs to another account than vault.hush; they must come from the same setup"
             );
         }
-        if file.header.insecure_kdf {
+        if header.insecure_kdf {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
         }
         let password = self.master_password()?;
-        Ok(Vault::unlock_key(&file.header, &password, &account_key)?)
+        Ok(Vault::unlock_key(header, &password, &account_key)?)
     }
 
     /// Opens the vault for reading. No lock is needed: writers replace the file
     /// atomically, so a reader always sees a whole version.
     pub fn open(&self) -> Result<Vault> {
         let file = self.read_file()?;
-        let key = self.vault_key(&file)?;
+        let key = self.vault_key(&file.header)?;
         Ok(Vault::open(&file, key)?)
+    }
+
+    /// Opens the vault read-only for commands that show one item or a listing: only
+    /// the item asked for is decrypted (see `hush_vault::VaultView`).
+    pub fn view(&self) -> Result<VaultView> {
+        let path = self.paths.vault();
+        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
+        let file = hush_vault::file::RawFile::parse(&bytes)?;
+        let key = self.vault_key(&file.header)?;
+        Ok(VaultView::open(bytes, key)?)
+    }
+
+    /// Finds one item through the read-only view and decrypts just that item.
+    pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
+        let view = self.view()?;
+        let id = find_one(&view, query)?;
+        Ok((id, view.item(&id)?))
     }
 
     /// Applies `edit` to the vault under the writers' lock and saves it.
@@ -122,7 +139,7 @@ impl Ctx {
     /// The key is obtained before taking the lock, so that a slow KDF in one `hush`
     /// does not hold up the others.
     pub fn update<T>(&self, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
-        let key = self.vault_key(&self.read_file()?)?;
+        let key = self.vault_key(&self.read_file()?.header)?;
         self.update_with_key(key, |vault| Ok((edit(vault)?, true)))
     }
 
@@ -130,7 +147,11 @@ impl Ctx {
     /// re-read the file so that no concurrent edit is lost, open it with `key` (a file
     /// that does not authenticate fails here and is never overwritten), apply `edit`,
     /// and save when it reports a change — then sync if `[sync] auto` is on.
-    pub fn update_with_key<T>(&self, key: VaultKey, edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>) -> Result<T> {
+    pub fn update_with_key<T>(
+        &self,
+        key: VaultKey,
+        edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
+    ) -> Result<T> {
         let _lock = self.paths.lock_exclusive()?;
         store::remove_stale_temps(self.paths.dir());
         let file = self.read_file()?;
@@ -154,17 +175,17 @@ impl Ctx {
 }
 
 /// Resolves a query to exactly one item, or explains why not.
-pub fn find_one(vault: &Vault, query: &str) -> Result<hush_crypto::ItemId> {
+pub fn find_one(vault: &impl Lookup, query: &str) -> Result<hush_crypto::ItemId> {
     match vault.find(query) {
         Found::One(id) => Ok(id),
         Found::None => Err(Exit::NotFound(query.to_owned()).into()),
         Found::Many(ids) => {
             let list = ids
                 .iter()
-                .filter_map(|id| vault.get(id).map(|i| (id, i)))
-                .map(|(id, i)| {
-                    let who = if i.username.is_empty() { String::new() } else { format!("  {}", i.username) };
-                    format!("  {}  {}{who}", &id.to_string()[..8], i.name)
+                .filter_map(|id| vault.entry(id).map(|e| (id, e)))
+                .map(|(id, e)| {
+                    let who = if e.username.is_empty() { String::new() } else { format!("  {}", e.username) };
+                    format!("  {}  {}{who}", &id.to_string()[..8], e.name)
                 })
                 .collect::<Vec<_>>()
                 .join("\n");

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use hush_crypto::ItemId;
-use hush_vault::Item;
+use hush_vault::{IndexEntry, Item};
 use serde::Serialize;
 
 /// Writes a line to stdout; a closed pipe surfaces as an error that `main` treats
@@ -112,14 +112,15 @@ pub fn history_json(item: &Item) -> Vec<HistoryJson<'_>> {
         .collect()
 }
 
-/// The listing form of an item (`hush ls --json`): no secrets.
+/// The listing form of an item (`hush ls --json`): no secrets. Built from the search
+/// index, so listing decrypts no item.
 #[derive(Serialize)]
 pub struct ListJson<'a> {
     id: String,
     kind: &'static str,
     name: &'a str,
     username: &'a str,
-    urls: &'a [String],
+    hosts: &'a [String],
     tags: &'a [String],
     has_totp: bool,
     updated: String,
@@ -128,17 +129,17 @@ pub struct ListJson<'a> {
 
 impl<'a> ListJson<'a> {
     /// Builds the listing view.
-    pub fn new(id: &ItemId, item: &'a Item) -> Self {
+    pub fn new(entry: &'a IndexEntry) -> Self {
         ListJson {
-            id: id.to_string(),
-            kind: item.kind.as_str(),
-            name: &item.name,
-            username: &item.username,
-            urls: &item.urls,
-            tags: &item.tags,
-            has_totp: item.totp.is_some(),
-            updated: time(item.updated),
-            rotation_pending: item.rotation_pending,
+            id: entry.item_id().to_string(),
+            kind: entry.kind.as_str(),
+            name: &entry.name,
+            username: &entry.username,
+            hosts: &entry.hosts,
+            tags: &entry.tags,
+            has_totp: entry.has_totp,
+            updated: time(entry.updated),
+            rotation_pending: entry.rotation_pending,
         }
     }
 }

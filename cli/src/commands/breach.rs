@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 use hush_crypto::{ItemId, VaultKey};
 use hush_vault::audit::sharing_password;
-use hush_vault::{Found, Item, ItemKind, Vault, host_of, now};
+use hush_vault::{Found, Item, ItemKind, Lookup, Vault, host_of, now};
 use zeroize::Zeroizing;
 
 use super::fields;
@@ -63,7 +63,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     let interactive = prompt::interactive();
     // The key once: the session saves several times and must not ask for the
     // master password again each time.
-    let key = ctx.vault_key(&ctx.read_file()?)?;
+    let key = ctx.vault_key(&ctx.read_file()?.header)?;
 
     if interactive && !args.yes {
         let vault = Vault::open(&ctx.read_file()?, key.clone())?;
@@ -478,7 +478,7 @@ fn status(ctx: &Ctx) -> Result<()> {
 
 /// `hush breach --confirm QUERY`: the site accepted the new password.
 fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
-    let key = ctx.vault_key(&ctx.read_file()?)?;
+    let key = ctx.vault_key(&ctx.read_file()?.header)?;
     let (name, was_pending, has_totp, left) = ctx.update_with_key(key, |vault| {
         let id = find_one(vault, query)?;
         let item = vault.get(&id).expect("found items exist");

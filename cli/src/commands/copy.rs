@@ -8,16 +8,13 @@ use crate::cli::CopyArgs;
 use crate::clipboard::{self, Copied};
 use crate::commands::get::field_value;
 use crate::commands::unlock::output_duration;
-use crate::context::{Ctx, find_one};
+use crate::context::Ctx;
 
 /// Runs `hush copy`.
 pub fn run(ctx: &Ctx, args: &CopyArgs) -> Result<()> {
     let clear_after = args.clear_after.unwrap_or(ctx.config.clipboard_clear_after);
-    let vault = ctx.open()?;
-    let id = find_one(&vault, &args.query)?;
-    let Some(item) = vault.get(&id) else {
-        return Err(crate::exit::Exit::NotFound(args.query.clone()).into());
-    };
+    let (id, item) = ctx.view_one(&args.query)?;
+    let item = &item;
     let value = Zeroizing::new(field_value(&id, item, &args.field)?);
     if value.is_empty() {
         anyhow::bail!("{} has an empty {}; nothing to copy", item.name, args.field);

@@ -6,7 +6,7 @@ use hush_vault::Item;
 use hush_vault::totp::Totp;
 
 use crate::cli::GetArgs;
-use crate::context::{Ctx, find_one};
+use crate::context::Ctx;
 use crate::output::{self, ItemJson};
 
 /// The value of a named field (built-in or custom).
@@ -55,9 +55,8 @@ pub fn unix_now() -> u64 {
 
 /// Runs `hush get`.
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
-    let vault = ctx.open()?;
-    let id = find_one(&vault, &args.query)?;
-    let item = vault.get(&id).expect("found items exist");
+    let (id, item) = ctx.view_one(&args.query)?;
+    let item = &item;
     if let Some(field) = &args.field {
         let value = zeroize::Zeroizing::new(field_value(&id, item, field)?);
         return output::line(&*value);

@@ -3,14 +3,13 @@
 use anyhow::Result;
 
 use crate::cli::HistoryArgs;
-use crate::context::{Ctx, find_one};
+use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush history`.
 pub fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
-    let vault = ctx.open()?;
-    let id = find_one(&vault, &args.query)?;
-    let item = vault.get(&id).expect("found items exist");
+    let (_, item) = ctx.view_one(&args.query)?;
+    let item = &item;
     if args.json {
         return output::json(&output::history_json(item));
     }

@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         ImportFormat::Hush => {
             let path = input_path(args)?;
             let backup = read_backup(path)?;
-            let key = ctx.vault_key(&current)?;
+            let key = ctx.vault_key(&current.header)?;
             let items = backup_items(args, &backup, &current, &key)
                 .with_context(|| format!("cannot import the backup {}", path.display()))?;
             (Import { items, warnings: Vec::new() }, Some(key))
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     }
     let key = match key {
         Some(key) => key,
-        None => ctx.vault_key(&current)?,
+        None => ctx.vault_key(&current.header)?,
     };
 
     if args.dry_run {

@@ -9,7 +9,7 @@ use crate::output;
 /// Runs `hush kit`.
 pub fn run(ctx: &Ctx) -> Result<()> {
     let file = ctx.read_file()?;
-    ctx.derive_vault_key(&file)?;
+    ctx.derive_vault_key(&file.header)?;
     let (id, key) = ctx.account_key()?;
     eprintln!("Your setup code (keep it offline; with your master password it opens your vault):");
     output::line(&*SetupCode::encode(&id, &key))

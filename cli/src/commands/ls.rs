@@ -1,6 +1,7 @@
-//! `hush ls`.
+//! `hush ls`: answered from the sealed search index, without decrypting any item.
 
 use anyhow::Result;
+use hush_vault::Lookup;
 
 use crate::cli::LsArgs;
 use crate::context::Ctx;
@@ -8,24 +9,24 @@ use crate::output::{self, ListJson};
 
 /// Runs `hush ls`.
 pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<()> {
-    let vault = ctx.open()?;
+    let vault = ctx.view()?;
     let ids = vault.search(args.query.as_deref().unwrap_or(""));
-    let items: Vec<_> = ids.iter().filter_map(|id| vault.get(id).map(|i| (id, i))).collect();
+    let entries: Vec<_> = ids.iter().filter_map(|id| vault.entry(id)).collect();
     if args.json {
-        return output::json(&items.iter().map(|(id, i)| ListJson::new(id, i)).collect::<Vec<_>>());
+        return output::json(&entries.iter().map(|e| ListJson::new(e)).collect::<Vec<_>>());
     }
-    if items.is_empty() {
-        if vault.is_empty() {
+    if entries.is_empty() {
+        if vault.entries().next().is_none() {
             eprintln!("The vault is empty; add an item with `hush add NAME`.");
         } else {
             eprintln!("No item matches.");
         }
         return Ok(());
     }
-    let width = items.iter().map(|(_, i)| i.name.chars().count()).max().unwrap_or(0).min(40);
-    for (id, item) in items {
-        let mut line = format!("{}  {:<width$}  {}", &id.to_string()[..8], item.name, item.username);
-        if item.rotation_pending {
+    let width = entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).min(40);
+    for e in entries {
+        let mut line = format!("{}  {:<width$}  {}", &e.item_id().to_string()[..8], e.name, e.username);
+        if e.rotation_pending {
             line.push_str("  [rotation pending]");
         }
         output::line(line.trim_end())?;

@@ -6,14 +6,13 @@ use anyhow::{Result, anyhow};
 
 use crate::cli::TotpArgs;
 use crate::commands::get::unix_now;
-use crate::context::{Ctx, find_one};
+use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush totp`.
 pub fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
-    let vault = ctx.open()?;
-    let id = find_one(&vault, &args.query)?;
-    let item = vault.get(&id).expect("found items exist");
+    let (_, item) = ctx.view_one(&args.query)?;
+    let item = &item;
     let uri = item.totp.as_deref().ok_or_else(|| {
         anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp SECRET`", item.name, item.name)
     })?;

@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         }
         _ => {}
     }
-    let key = ctx.derive_vault_key(&file)?;
+    let key = ctx.derive_vault_key(&file.header)?;
     let warnings = client::start_and_hand_over(&socket, &account_id, file.header.key_version, &key, timeout)?;
     for w in warnings {
         eprintln!("warning: {w}");

@@ -30,7 +30,7 @@ pub use crate::ids::{AccountId, ItemId};
 pub use crate::item::{ItemBlob, padme};
 pub use crate::kdf::{DerivedKeys, FloorPolicy, KdfParams, KdfSalt, derive_keys};
 pub use crate::keyset::{Keyset, KeysetContext};
-pub use crate::manifest::{Manifest, ManifestDigest, ManifestPayload};
+pub use crate::manifest::{Manifest, ManifestDigest, ManifestPayload, blob_hash};
 pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
 pub use crate::setup_code::SetupCode;
 

@@ -108,7 +108,32 @@ impl VaultFile {
     /// Parses a file, checking every length against its bound and against what is
     /// left of the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VaultError> {
-        let mut r = Reader(bytes);
+        let raw = RawFile::parse(bytes)?;
+        Ok(VaultFile {
+            header: raw.header,
+            items: raw.items.iter().map(|(id, r)| (*id, bytes[r.clone()].to_vec())).collect(),
+            state: bytes[raw.state].to_vec(),
+        })
+    }
+}
+
+/// A parsed file that points into the caller's bytes instead of copying every blob:
+/// what a read-only command needs to decrypt one item of a large vault.
+#[derive(Debug, Clone)]
+pub struct RawFile {
+    /// The cleartext header.
+    pub header: FileHeader,
+    /// Each item's id and the byte range of its blob.
+    pub items: Vec<(ItemId, std::ops::Range<usize>)>,
+    /// The byte range of the sealed state.
+    pub state: std::ops::Range<usize>,
+}
+
+impl RawFile {
+    /// Parses `bytes`, checking every length against its bound and against what is
+    /// left of the input.
+    pub fn parse(bytes: &[u8]) -> Result<Self, VaultError> {
+        let mut r = Reader { buf: bytes, pos: 0 };
         if r.take(8)? != MAGIC {
             return Err(VaultError::Corrupt("not a hush vault file".into()));
         }
@@ -120,19 +145,19 @@ impl VaultFile {
         let header: FileHeader = codec::decode_raw(r.take(header_len)?, MAX_HEADER as u64)
             .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))?;
         // Each item takes at least 20 bytes, which bounds the count by the input size.
-        let count = r.len(r.0.len() / 20)?;
+        let count = r.len(r.remaining() / 20)?;
         let mut items = Vec::with_capacity(count);
         for _ in 0..count {
             let id = ItemId(r.array()?);
             let len = r.len(MAX_BLOB)?;
-            items.push((id, r.take(len)?.to_vec()));
+            items.push((id, r.range(len)?));
         }
         let state_len = r.len(MAX_STATE)?;
-        let state = r.take(state_len)?.to_vec();
-        if !r.0.is_empty() {
+        let state = r.range(state_len)?;
+        if r.remaining() != 0 {
             return Err(VaultError::Corrupt("trailing bytes after the vault".into()));
         }
-        Ok(VaultFile { header, items, state })
+        Ok(RawFile { header, items, state })
     }
 }
 
@@ -140,16 +165,27 @@ fn put_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&u32::try_from(len).expect("length fits in u32").to_le_bytes());
 }
 
-struct Reader<'a>(&'a [u8]);
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
-        if self.0.len() < n {
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn range(&mut self, n: usize) -> Result<std::ops::Range<usize>, VaultError> {
+        if self.remaining() < n {
             return Err(VaultError::Corrupt("the file is truncated".into()));
         }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
+        self.pos += n;
+        Ok(self.pos - n..self.pos)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
+        let r = self.range(n)?;
+        Ok(&self.buf[r])
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], VaultError> {

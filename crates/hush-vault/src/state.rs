@@ -25,6 +25,8 @@ pub struct LocalState {
     pub base: BTreeMap<[u8; 16], Vec<u8>>,
     /// The server this vault syncs with, once registered or logged in.
     pub sync: Option<SyncState>,
+    /// The search index, sorted by id: one entry per item of the file.
+    pub index: Vec<crate::IndexEntry>,
 }
 
 /// What a device remembers about its server.

@@ -10,6 +10,7 @@ use hush_crypto::{
 
 use crate::codec::{self, MAX_PLAINTEXT};
 use crate::file::{FileHeader, VaultFile};
+use crate::index::{Found, IndexEntry, Lookup};
 use crate::state::{LocalState, STATE_LABEL, STATE_VERSION};
 use crate::{Item, VaultError};
 
@@ -31,6 +32,9 @@ pub struct Vault {
     header: FileHeader,
     vk: VaultKey,
     entries: BTreeMap<ItemId, Entry>,
+    /// The search index, kept in step with `entries` by every edit, so that saving
+    /// never has to re-hash or re-parse every item.
+    index: BTreeMap<ItemId, IndexEntry>,
     state: LocalState,
 }
 
@@ -68,13 +72,13 @@ impl Vault {
             keyset: keyset.0,
             insecure_kdf: !params.meets_floor(),
         };
-        Ok((Vault { header, vk, entries: BTreeMap::new(), state: LocalState::default() }, account_key))
+        Ok((Vault::from_parts(header, vk), account_key))
     }
 
     /// An empty vault around an existing header and key (a new device's vault, built
     /// from what the server holds).
     pub fn from_parts(header: FileHeader, vk: VaultKey) -> Vault {
-        Vault { header, vk, entries: BTreeMap::new(), state: LocalState::default() }
+        Vault { header, vk, entries: BTreeMap::new(), index: BTreeMap::new(), state: LocalState::default() }
     }
 
     /// Derives the keys for `header` from the master password (the slow step).
@@ -113,12 +117,26 @@ impl Vault {
         let account_id = AccountId(file.header.account_id);
         let plain =
             open_local(&vk, STATE_LABEL, &account_id, &file.state).map_err(|_| VaultError::Tampered)?;
-        let state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
-        let digest = ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, b.as_slice())));
+        let mut state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
+        let hashes: Vec<[u8; 32]> = file.items.iter().map(|(_, b)| hush_crypto::blob_hash(b)).collect();
+        let digest =
+            ManifestDigest::from_blob_hashes(file.items.iter().zip(&hashes).map(|((id, _), h)| (*id, *h)));
         if digest.0 != state.items_digest {
             return Err(VaultError::Tampered);
         }
         let items = decrypt_all(&vk, &account_id, file.header.key_version, &file.items)?;
+        // Reuse the stored index entry of every item whose blob is unchanged; build the
+        // others (none, unless the file was written before the index existed).
+        let mut stored: BTreeMap<ItemId, IndexEntry> =
+            std::mem::take(&mut state.index).into_iter().map(|e| (e.item_id(), e)).collect();
+        let mut index = BTreeMap::new();
+        for (((id, blob), item), hash) in file.items.iter().zip(&items).zip(&hashes) {
+            let entry = match stored.remove(id) {
+                Some(e) if e.blob_hash == *hash => e,
+                _ => IndexEntry::new(*id, blob, item),
+            };
+            index.insert(*id, entry);
+        }
         // The file lists items sorted by id (`to_file`), which `collect` builds in one
         // pass; on a duplicate id it keeps the last entry, as repeated inserts would.
         let entries: BTreeMap<_, _> = file
@@ -127,17 +145,30 @@ impl Vault {
             .zip(items)
             .map(|((id, blob), item)| (*id, Entry { blob: blob.clone(), item }))
             .collect();
-        Ok(Vault { header: file.header.clone(), vk, entries, state })
+        Ok(Vault { header: file.header.clone(), vk, entries, index, state })
     }
 
-    /// Seals the vault back into its file form.
+    /// Seals the vault back into its file form. The digest is computed from the
+    /// index's blob hashes, so saving costs no hashing of unchanged items.
     pub fn to_file(&self) -> VaultFile {
         let items: Vec<_> = self.entries.iter().map(|(id, e)| (*id, e.blob.clone())).collect();
         let mut state = self.state.clone();
-        state.items_digest = ManifestDigest::from_blobs(items.iter().map(|(id, b)| (*id, b.as_slice()))).0;
+        state.items_digest =
+            ManifestDigest::from_blob_hashes(self.index.values().map(|e| (e.item_id(), e.blob_hash))).0;
+        state.index = self.index.values().cloned().collect();
         let plain = codec::encode(STATE_VERSION, &state);
         let sealed = seal_local(&self.vk, STATE_LABEL, &self.account_id(), &plain);
         VaultFile { header: self.header.clone(), items, state: sealed }
+    }
+
+    /// Every index entry, tombstones included, sorted by id.
+    pub fn index_entries(&self) -> impl Iterator<Item = &IndexEntry> {
+        self.index.values()
+    }
+
+    /// Every live item matching `query`, sorted by name.
+    pub fn search(&self, query: &str) -> Vec<ItemId> {
+        crate::index::search(self.index.values(), query)
     }
 
     /// The cleartext header.
@@ -208,6 +239,7 @@ impl Vault {
             // Remember what the server last had, as the base of a later merge.
             self.state.base.insert(id.0, old.blob.clone());
         }
+        self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
     }
 
@@ -246,6 +278,7 @@ impl Vault {
         let item = decrypt_item(&self.vk, &self.account_id(), &id, self.header.key_version, &blob)?;
         self.state.pending.remove(&id.0);
         self.state.base.remove(&id.0);
+        self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
         Ok(())
     }
@@ -321,6 +354,16 @@ fn decrypt_all(
         }
         Ok(out)
     })
+}
+
+impl Lookup for Vault {
+    fn find(&self, query: &str) -> Found {
+        crate::index::find(self.index.values(), query)
+    }
+
+    fn entry(&self, id: &ItemId) -> Option<&IndexEntry> {
+        self.index.get(id).filter(|e| !e.deleted)
+    }
 }
 
 /// Opens and decodes one item blob.

@@ -120,11 +120,9 @@ impl Ctx {
     /// Opens the vault read-only for commands that show one item or a listing: only
     /// the item asked for is decrypted (see `hush_vault::VaultView`).
     pub fn view(&self) -> Result<VaultView> {
-        let path = self.paths.vault();
-        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-        let file = hush_vault::file::RawFile::parse(&bytes)?;
-        let key = self.vault_key(&file.header)?;
-        Ok(VaultView::open(bytes, key)?)
+        let locked = hush_vault::LockedView::read(&self.paths.vault())?;
+        let key = self.vault_key(locked.header())?;
+        Ok(locked.unlock(key)?)
     }
 
     /// Finds one item through the read-only view and decrypts just that item.

@@ -25,7 +25,7 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hush_crypto::{FloorPolicy, KdfParams, VaultKey};
-use hush_vault::{Found, Vault, VaultFile, store};
+use hush_vault::{Found, Lookup, Vault, VaultFile, store};
 
 mod common;
 

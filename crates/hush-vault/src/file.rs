@@ -3,12 +3,18 @@
 //! ```text
 //! magic "hushvlt\0" (8) || u16le format (1)
 //! u32le header_len || header          bincode FileHeader, at most 64 KiB
-//! u32le item_count || item_count × ( id (16) || u32le blob_len || blob )
 //! u32le state_len  || state           LocalState sealed under the vault key
+//! u32le item_count || item_count × ( id (16) || u32le blob_len )     the table
+//! blobs, concatenated in table order
 //! ```
-//! The item blobs are byte for byte what the server holds. The parser is written by
-//! hand with a bound on every length, so a damaged or hostile file is refused before
-//! anything large is allocated; nothing in it is trusted until it authenticates.
+//! Everything a read-only command needs (header, sealed state with the search index,
+//! table) comes first, so `hush get` reads that prefix and then only the one blob it
+//! shows, not the whole file (issue #4). The item blobs are byte for byte what the
+//! server holds. The parser is written by hand with a bound on every length, so a
+//! damaged or hostile file is refused before anything large is allocated; nothing in
+//! it is trusted until it authenticates.
+
+use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
@@ -88,20 +94,24 @@ impl VaultFile {
     /// Serialises the file.
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = codec::encode_raw(&self.header);
-        let items_len: usize = self.items.iter().map(|(_, b)| 20 + b.len()).sum();
-        let mut out = Vec::with_capacity(8 + 2 + 4 + header.len() + 4 + items_len + 4 + self.state.len());
+        let blobs_len: usize = self.items.iter().map(|(_, b)| b.len()).sum();
+        let mut out = Vec::with_capacity(
+            8 + 2 + 4 + header.len() + 4 + self.state.len() + 4 + 20 * self.items.len() + blobs_len,
+        );
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         put_len(&mut out, header.len());
         out.extend_from_slice(&header);
+        put_len(&mut out, self.state.len());
+        out.extend_from_slice(&self.state);
         put_len(&mut out, self.items.len());
         for (id, blob) in &self.items {
             out.extend_from_slice(id.as_bytes());
             put_len(&mut out, blob.len());
+        }
+        for (_, blob) in &self.items {
             out.extend_from_slice(blob);
         }
-        put_len(&mut out, self.state.len());
-        out.extend_from_slice(&self.state);
         out
     }
 
@@ -110,31 +120,42 @@ impl VaultFile {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VaultError> {
         let raw = RawFile::parse(bytes)?;
         Ok(VaultFile {
+            items: raw.items.iter().map(|(id, r)| (*id, bytes[in_memory(r)].to_vec())).collect(),
+            state: raw.state,
             header: raw.header,
-            items: raw.items.iter().map(|(id, r)| (*id, bytes[r.clone()].to_vec())).collect(),
-            state: bytes[raw.state].to_vec(),
         })
     }
 }
 
-/// A parsed file that points into the caller's bytes instead of copying every blob:
-/// what a read-only command needs to decrypt one item of a large vault.
+/// A range of a file held in memory (its offsets were checked against its length).
+fn in_memory(r: &std::ops::Range<u64>) -> std::ops::Range<usize> {
+    usize::try_from(r.start).expect("in-memory offset")..usize::try_from(r.end).expect("in-memory offset")
+}
+
+/// The prefix of a vault file, without the blobs: the header, the sealed state and,
+/// for every item, its id and where its blob lies in the file.
 #[derive(Debug, Clone)]
 pub struct RawFile {
     /// The cleartext header.
     pub header: FileHeader,
-    /// Each item's id and the byte range of its blob.
-    pub items: Vec<(ItemId, std::ops::Range<usize>)>,
-    /// The byte range of the sealed state.
-    pub state: std::ops::Range<usize>,
+    /// The sealed state.
+    pub state: Vec<u8>,
+    /// Each item's id and the byte range of its blob in the file.
+    pub items: Vec<(ItemId, std::ops::Range<u64>)>,
 }
 
 impl RawFile {
-    /// Parses `bytes`, checking every length against its bound and against what is
-    /// left of the input.
+    /// Parses a whole file held in memory.
     pub fn parse(bytes: &[u8]) -> Result<Self, VaultError> {
-        let mut r = Reader { buf: bytes, pos: 0 };
-        if r.take(8)? != MAGIC {
+        Self::read_prefix(&mut &bytes[..], bytes.len() as u64)
+    }
+
+    /// Reads the prefix from `input`, the start of a file of `file_len` bytes. Every
+    /// length is checked against its bound and against the file's length before
+    /// anything is allocated, and the blobs must end exactly at the end of the file.
+    pub fn read_prefix(input: &mut impl Read, file_len: u64) -> Result<Self, VaultError> {
+        let mut r = Reader { input, pos: 0, len: file_len };
+        if r.bytes(8)? != MAGIC {
             return Err(VaultError::Corrupt("not a hush vault file".into()));
         }
         let version = u16::from_le_bytes(r.array()?);
@@ -142,22 +163,29 @@ impl RawFile {
             return Err(VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)));
         }
         let header_len = r.len(MAX_HEADER)?;
-        let header: FileHeader = codec::decode_raw(r.take(header_len)?, MAX_HEADER as u64)
+        let header: FileHeader = codec::decode_raw(&r.bytes(header_len)?, MAX_HEADER as u64)
             .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))?;
-        // Each item takes at least 20 bytes, which bounds the count by the input size.
-        let count = r.len(r.remaining() / 20)?;
-        let mut items = Vec::with_capacity(count);
+        let state_len = r.len(MAX_STATE)?;
+        let state = r.bytes(state_len)?;
+        // Each item takes at least 20 bytes of table, which bounds the count.
+        let count = r.len(usize::try_from(r.remaining() / 20).unwrap_or(usize::MAX))?;
+        let mut table = Vec::with_capacity(count);
         for _ in 0..count {
             let id = ItemId(r.array()?);
-            let len = r.len(MAX_BLOB)?;
-            items.push((id, r.range(len)?));
+            table.push((id, r.len(MAX_BLOB)? as u64));
         }
-        let state_len = r.len(MAX_STATE)?;
-        let state = r.range(state_len)?;
-        if r.remaining() != 0 {
-            return Err(VaultError::Corrupt("trailing bytes after the vault".into()));
+        let mut offset = r.pos;
+        let mut items = Vec::with_capacity(count);
+        for (id, len) in table {
+            items.push((id, offset..offset + len));
+            offset += len;
         }
-        Ok(RawFile { header, items, state })
+        if offset != file_len {
+            let what =
+                if offset > file_len { "the file is truncated" } else { "trailing bytes after the vault" };
+            return Err(VaultError::Corrupt(what.into()));
+        }
+        Ok(RawFile { header, state, items })
     }
 }
 
@@ -165,31 +193,30 @@ fn put_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&u32::try_from(len).expect("length fits in u32").to_le_bytes());
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+/// Sequential reads with every length checked against what the file has left.
+struct Reader<'a, R: Read> {
+    input: &'a mut R,
+    pos: u64,
+    len: u64,
 }
 
-impl<'a> Reader<'a> {
-    fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
+impl<R: Read> Reader<'_, R> {
+    fn remaining(&self) -> u64 {
+        self.len.saturating_sub(self.pos)
     }
 
-    fn range(&mut self, n: usize) -> Result<std::ops::Range<usize>, VaultError> {
-        if self.remaining() < n {
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, VaultError> {
+        if self.remaining() < n as u64 {
             return Err(VaultError::Corrupt("the file is truncated".into()));
         }
-        self.pos += n;
-        Ok(self.pos - n..self.pos)
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
-        let r = self.range(n)?;
-        Ok(&self.buf[r])
+        let mut buf = vec![0; n];
+        self.input.read_exact(&mut buf).map_err(|_| VaultError::Corrupt("the file is truncated".into()))?;
+        self.pos += n as u64;
+        Ok(buf)
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], VaultError> {
-        Ok(self.take(N)?.try_into().expect("took exactly N bytes"))
+        Ok(self.bytes(N)?.try_into().expect("read exactly N bytes"))
     }
 
     fn len(&mut self, max: usize) -> Result<usize, VaultError> {
@@ -242,9 +269,12 @@ mod tests {
     #[test]
     fn huge_lengths_are_refused_without_allocating() {
         let mut bytes = sample().to_bytes();
-        // The item count sits right after the header.
+        // The item count sits right after the header and the state.
         let header_len = u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize;
-        bytes[14 + header_len..18 + header_len].copy_from_slice(&u32::MAX.to_le_bytes());
+        let at = 14 + header_len;
+        let state_len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let at = at + 4 + state_len;
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::Corrupt(_))));
     }
 

@@ -8,6 +8,8 @@
 //! blob decrypted must hash to its index entry, so a blob swapped for an older one,
 //! or moved from another item, is refused as tampering.
 
+use std::path::Path;
+
 use hush_crypto::{AccountId, ItemId, ManifestDigest, VaultKey, open_local};
 
 use crate::file::{FileHeader, RawFile};
@@ -15,35 +17,81 @@ use crate::index::{Found, IndexEntry, Lookup};
 use crate::state::{LocalState, STATE_LABEL, STATE_VERSION};
 use crate::{Item, Vault, VaultError, VaultFile, codec, decrypt_item};
 
+/// Where the blobs are read from.
+enum Source {
+    /// An open vault file: blobs are read with `pread`, one at a time. The handle
+    /// keeps the version that was opened even if a writer renames a new one over it.
+    File(std::fs::File),
+    /// A whole file in memory.
+    Bytes(Vec<u8>),
+}
+
+/// A vault file whose prefix (header, sealed state, table) has been read, waiting
+/// for its key.
+pub struct LockedView {
+    source: Source,
+    raw: RawFile,
+}
+
+impl LockedView {
+    /// Reads the prefix of the vault file at `path`.
+    pub fn read(path: &Path) -> Result<LockedView, VaultError> {
+        let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
+            _ => VaultError::Io { path: path.to_owned(), source: e },
+        })?;
+        let len = file.metadata().map_err(VaultError::io(path))?.len();
+        let raw = RawFile::read_prefix(&mut std::io::BufReader::new(&file), len)?;
+        Ok(LockedView { source: Source::File(file), raw })
+    }
+
+    /// A whole file already in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<LockedView, VaultError> {
+        let raw = RawFile::parse(&bytes)?;
+        Ok(LockedView { source: Source::Bytes(bytes), raw })
+    }
+
+    /// The cleartext header (to find the key: agent or KDF).
+    pub fn header(&self) -> &FileHeader {
+        &self.raw.header
+    }
+
+    /// Opens the view with the vault key: checks the sealed index against the file.
+    pub fn unlock(self, vk: VaultKey) -> Result<VaultView, VaultError> {
+        let LockedView { source, raw } = self;
+        let account_id = AccountId(raw.header.account_id);
+        let plain =
+            open_local(&vk, STATE_LABEL, &account_id, &raw.state).map_err(|_| VaultError::Tampered)?;
+        let mut state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
+        drop(plain);
+        let mut view = VaultView { source, raw, vk, index: std::mem::take(&mut state.index) };
+        if view.index.is_empty() && !view.raw.items.is_empty() {
+            // A file written before the index existed: build it with a full open.
+            let vault = Vault::open(&VaultFile::from_bytes(&view.read_all()?)?, view.vk.clone())?;
+            view.index = vault.index_entries().cloned().collect();
+        }
+        let ids_match = view.index.len() == view.raw.items.len()
+            && view.index.iter().zip(&view.raw.items).all(|(e, (id, _))| e.id == id.0);
+        let digest = ManifestDigest::from_blob_hashes(view.index.iter().map(|e| (e.item_id(), e.blob_hash)));
+        if !ids_match || digest.0 != state.items_digest {
+            return Err(VaultError::Tampered);
+        }
+        Ok(view)
+    }
+}
+
 /// The read-only view.
 pub struct VaultView {
-    bytes: Vec<u8>,
+    source: Source,
     raw: RawFile,
     vk: VaultKey,
     index: Vec<IndexEntry>,
 }
 
 impl VaultView {
-    /// Opens the file's bytes with the vault key.
+    /// Opens a whole file held in memory with the vault key.
     pub fn open(bytes: Vec<u8>, vk: VaultKey) -> Result<VaultView, VaultError> {
-        let raw = RawFile::parse(&bytes)?;
-        let account_id = AccountId(raw.header.account_id);
-        let plain = open_local(&vk, STATE_LABEL, &account_id, &bytes[raw.state.clone()])
-            .map_err(|_| VaultError::Tampered)?;
-        let state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
-        let mut index = state.index.clone();
-        if index.is_empty() && !raw.items.is_empty() {
-            // A file written before the index existed: build it with a full open.
-            let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
-            index = vault.index_entries().cloned().collect();
-        }
-        let ids_match =
-            index.len() == raw.items.len() && index.iter().zip(&raw.items).all(|(e, (id, _))| e.id == id.0);
-        let digest = ManifestDigest::from_blob_hashes(index.iter().map(|e| (e.item_id(), e.blob_hash)));
-        if !ids_match || digest.0 != state.items_digest {
-            return Err(VaultError::Tampered);
-        }
-        Ok(VaultView { bytes, raw, vk, index })
+        LockedView::from_bytes(bytes)?.unlock(vk)
     }
 
     /// The cleartext header.
@@ -61,15 +109,37 @@ impl VaultView {
         crate::index::search(self.index.iter(), query)
     }
 
+    fn read_range(&self, range: std::ops::Range<u64>) -> Result<Vec<u8>, VaultError> {
+        let truncated = || VaultError::Corrupt("the file is truncated".into());
+        match &self.source {
+            Source::Bytes(bytes) => {
+                let start = usize::try_from(range.start).map_err(|_| truncated())?;
+                let end = usize::try_from(range.end).map_err(|_| truncated())?;
+                bytes.get(start..end).map(<[u8]>::to_vec).ok_or_else(truncated)
+            }
+            Source::File(file) => {
+                let len = usize::try_from(range.end - range.start).map_err(|_| truncated())?;
+                let mut buf = vec![0; len];
+                std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, range.start)
+                    .map_err(|_| truncated())?;
+                Ok(buf)
+            }
+        }
+    }
+
+    fn read_all(&self) -> Result<Vec<u8>, VaultError> {
+        let end = self.raw.items.last().map_or(0, |(_, r)| r.end);
+        self.read_range(0..end)
+    }
+
     /// Decrypts one live item, checking its blob against the index.
     pub fn item(&self, id: &ItemId) -> Result<Item, VaultError> {
         let pos = self.index.binary_search_by(|e| e.id.cmp(&id.0)).map_err(|_| VaultError::Tampered)?;
-        let range = self.raw.items[pos].1.clone();
-        let blob = &self.bytes[range];
-        if hush_crypto::blob_hash(blob) != self.index[pos].blob_hash {
+        let blob = self.read_range(self.raw.items[pos].1.clone())?;
+        if hush_crypto::blob_hash(&blob) != self.index[pos].blob_hash {
             return Err(VaultError::Tampered);
         }
-        decrypt_item(&self.vk, &self.raw.header.account_id(), id, self.raw.header.key_version, blob)
+        decrypt_item(&self.vk, &self.raw.header.account_id(), id, self.raw.header.key_version, &blob)
     }
 }
 

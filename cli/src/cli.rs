@@ -335,6 +335,9 @@ pub struct HistoryArgs {
 pub struct TotpArgs {
     /// The item.
     pub query: String,
+    /// JSON output: `{"code": "123456", "remaining": 17}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `hush gen`.

@@ -175,6 +175,9 @@ fn totp_codes_follow_rfc6238() {
     assert_eq!(code.trim().len(), 8);
     assert!(code.trim().chars().all(|c| c.is_ascii_digit()));
     assert_eq!(home.ok(&["get", "aws", "--field", "totp"]).trim().len(), 8);
+    let json: serde_json::Value = serde_json::from_str(&home.ok(&["totp", "aws", "--json"])).unwrap();
+    assert_eq!(json["code"].as_str().unwrap().len(), 8);
+    assert!((1..=30).contains(&json["remaining"].as_u64().unwrap()), "{json}");
     // A bare secret is accepted too, and the TOTP secret is editable.
     home.ok(&["edit", "aws", "--totp", "JBSWY3DPEHPK3PXP"]);
     assert_eq!(home.ok(&["totp", "aws"]).trim().len(), 6);

@@ -18,10 +18,13 @@ pub fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
     })?;
     let totp =
         hush_vault::totp::Totp::parse(uri).map_err(|e| anyhow!("the stored TOTP secret is invalid: {e}"))?;
-    let now = unix_now();
-    output::line(totp.code_at(now))?;
+    let code = totp.at(unix_now());
+    if args.json {
+        return output::json(&serde_json::json!({ "code": code.code, "remaining": code.remaining_secs }));
+    }
+    output::line(&code.code)?;
     if std::io::stderr().is_terminal() {
-        let left = totp.period() - now % totp.period();
+        let left = code.remaining_secs;
         eprintln!("valid for {left} more second{}", if left == 1 { "" } else { "s" });
     }
     Ok(())

@@ -365,19 +365,30 @@ pub struct LoginOptions<'a> {
     pub now: i64,
 }
 
-/// Logs in on a new device: fetches the keyset and items, verifies them, and
-/// returns the new vault (which the caller writes together with the account key).
-pub fn login_new_device(
+/// What a successful login yields before anything local is touched.
+struct Authenticated {
+    login: proto::LoginResponse,
+    /// The first pull (`since = 0`), not yet verified.
+    pull: proto::PullResponse,
+    /// The vault key unwrapped from the server's keyset.
+    vk: hush_crypto::VaultKey,
+    /// The header this device should hold: the server's parameters, salt and keyset.
+    header: FileHeader,
+}
+
+/// Prelogin (parameters checked before any KDF), key derivation, a signed session,
+/// the first pull, and the keyset unwrapped with the derived kek.
+fn authenticate(
     transport: &dyn Transport,
     account_id: &AccountId,
     account_key: &hush_crypto::AccountKey,
     password: &str,
-    opts: LoginOptions<'_>,
-) -> Result<(Vault, SyncReport), SyncError> {
-    let LoginOptions { server_url, device_name, policy, now } = opts;
-    let (params, salt) = prelogin(transport, account_id, policy, None)?;
-    let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, policy)?;
-    let login = open_session(transport, account_id, &keys.auth, device_name).map_err(|e| match e {
+    held: Option<KdfParams>,
+    opts: &LoginOptions<'_>,
+) -> Result<Authenticated, SyncError> {
+    let (params, salt) = prelogin(transport, account_id, opts.policy, held)?;
+    let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, opts.policy)?;
+    let login = open_session(transport, account_id, &keys.auth, opts.device_name).map_err(|e| match e {
         SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
             SyncError::WrongCredentials
         }
@@ -400,11 +411,24 @@ pub fn login_new_device(
         keyset: keyset.0,
         insecure_kdf: !params.meets_floor(),
     };
-    let mut vault = Vault::from_parts(header, vk);
-    connect(&mut vault, server_url, &login, false);
+    Ok(Authenticated { login, pull, vk, header })
+}
+
+/// Logs in on a new device: fetches the keyset and items, verifies them, and
+/// returns the new vault (which the caller writes together with the account key).
+pub fn login_new_device(
+    transport: &dyn Transport,
+    account_id: &AccountId,
+    account_key: &hush_crypto::AccountKey,
+    password: &str,
+    opts: LoginOptions<'_>,
+) -> Result<(Vault, SyncReport), SyncError> {
+    let auth = authenticate(transport, account_id, account_key, password, None, &opts)?;
+    let mut vault = Vault::from_parts(auth.header, auth.vk);
+    connect(&mut vault, opts.server_url, &auth.login, false);
     let mut report = SyncReport::default();
-    let verified = verify_pull(&vault, pull)?;
-    apply_pull(&mut vault, verified, now, &mut report)?;
+    let verified = verify_pull(&vault, auth.pull)?;
+    apply_pull(&mut vault, verified, opts.now, &mut report)?;
     Ok((vault, report))
 }
 
@@ -419,38 +443,18 @@ pub fn login_existing(
     password: &str,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
-    let LoginOptions { server_url, device_name, policy, now } = opts;
-    let account_id = file.header.account_id();
+    // The server cannot talk this device down to weaker parameters than it holds.
     let held = if file.header.insecure_kdf { None } else { Some(file.header.params()) };
-    let (params, salt) = prelogin(transport, &account_id, policy, held)?;
-    let keys = hush_crypto::derive_keys(password, &salt, &params, &account_id, account_key, policy)?;
-    let login = open_session(transport, &account_id, &keys.auth, device_name).map_err(|e| match e {
-        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
-            SyncError::WrongCredentials
-        }
-        e => e,
-    })?;
-    let token = proto::SessionToken::new(login.token.expose().to_owned());
-    let pull = transport.pull(&token, 0).map_err(SyncError::from_call)?;
-    let ctx = KeysetContext { account_id, params, salt, key_version: pull.key_version };
-    let keyset = Keyset(pull.keyset.as_bytes().to_vec());
-    let vk = keyset.open(&keys.kek, &ctx).map_err(|_| SyncError::WrongCredentials)?;
-    let mut vault = Vault::open(file, vk).map_err(|e| match e {
+    let auth = authenticate(transport, &file.header.account_id(), account_key, password, held, &opts)?;
+    let mut vault = Vault::open(file, auth.vk).map_err(|e| match e {
         hush_vault::VaultError::Tampered => {
             SyncError::Tampered("the server's keyset holds another vault key than this vault's".into())
         }
         e => SyncError::Vault(e),
     })?;
-    let mut header = vault.header().clone();
-    header.keyset = keyset.0;
-    header.salt = salt.0;
-    header.m_kib = params.m_kib;
-    header.t = params.t;
-    header.p = params.p;
-    header.insecure_kdf = !params.meets_floor();
-    vault.set_header(header);
-    connect(&mut vault, server_url, &login, false);
-    let report = sync(&mut vault, transport, now)?;
+    vault.set_header(auth.header);
+    connect(&mut vault, opts.server_url, &auth.login, false);
+    let report = sync(&mut vault, transport, opts.now)?;
     Ok((vault, report))
 }
 

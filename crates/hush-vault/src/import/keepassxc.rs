@@ -12,8 +12,7 @@
 //! Custom attributes and attachments are not part of KeePassXC's CSV.
 
 use super::csv_input::CsvInput;
-use super::{Import, ImportError, Warning, apply_totp, item_name, label, push_tag, rfc3339, set_times};
-use crate::{Item, ItemKind};
+use super::{Import, ImportError, Warning, apply_totp, label, login_or_note, push_tag, rfc3339, set_times};
 
 /// The name KeePassXC gives the group of deleted entries.
 const RECYCLE_BIN: &str = "Recycle Bin";
@@ -43,22 +42,15 @@ pub fn parse_csv(input: &[u8], now: i64) -> Result<Import, ImportError> {
                 .push(Warning { entry, message: "in KeePassXC's recycle bin; not imported".into() });
             continue;
         }
-        let urls: Vec<String> =
-            Some(row.get(url).trim()).filter(|u| !u.is_empty()).map(str::to_owned).into_iter().collect();
-        let username = row.get(username).trim();
-        let password = row.at(password);
-        let notes = row.get(notes);
         // KeePassXC has no item types: an entry with nothing but notes is a note.
-        let kind = if username.is_empty() && password.is_empty() && urls.is_empty() && !notes.is_empty() {
-            ItemKind::Note
-        } else {
-            ItemKind::Login
-        };
-        let mut item = Item::new(kind, item_name(row.at(title), &urls), now);
-        item.urls = urls;
-        item.username = username.to_owned();
-        item.password = password.to_owned();
-        item.notes = notes.to_owned();
+        let mut item = login_or_note(
+            row.at(title),
+            row.get(url),
+            row.get(username),
+            row.at(password),
+            row.get(notes),
+            now,
+        );
         apply_totp(&mut item, row.get(totp), &entry, &mut import.warnings);
         push_tag(&mut item, folder);
         set_times(&mut item, rfc3339(row.get(created)), rfc3339(row.get(modified)));
@@ -70,6 +62,7 @@ pub fn parse_csv(input: &[u8], now: i64) -> Result<Import, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ItemKind;
 
     /// Written by keepassxc-cli 2.7.4 (`export --format csv`), passwords replaced.
     const CSV: &[u8] = include_bytes!("../../tests/data/import/keepassxc.csv");

@@ -16,8 +16,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::Item;
 use crate::totp::Totp;
+use crate::{Item, ItemKind};
 
 pub mod bitwarden;
 pub mod browser;
@@ -177,6 +177,33 @@ pub(crate) fn push_tag(item: &mut Item, tag: &str) {
 
 /// An item's name from an export: the title if any, else the first URL's host, else
 /// "untitled" (hush needs a name to find an item by).
+/// An item from a flat CSV row with a title, one URL, user name, password and notes:
+/// a login, or a note when the row has nothing but notes (KeePassXC and 1Password
+/// CSV exports have no item types).
+pub(crate) fn login_or_note(
+    title: &str,
+    url: &str,
+    username: &str,
+    password: &str,
+    notes: &str,
+    now: i64,
+) -> Item {
+    let urls: Vec<String> =
+        Some(url.trim()).filter(|u| !u.is_empty()).map(str::to_owned).into_iter().collect();
+    let username = username.trim();
+    let kind = if username.is_empty() && password.is_empty() && urls.is_empty() && !notes.is_empty() {
+        ItemKind::Note
+    } else {
+        ItemKind::Login
+    };
+    let mut item = Item::new(kind, item_name(title, &urls), now);
+    item.urls = urls;
+    item.username = username.to_owned();
+    item.password = password.to_owned();
+    item.notes = notes.to_owned();
+    item
+}
+
 pub(crate) fn item_name(title: &str, urls: &[String]) -> String {
     let title = title.trim();
     if !title.is_empty() {

@@ -9,8 +9,7 @@
 
 use super::bitwarden::FAVORITE_TAG;
 use super::csv_input::CsvInput;
-use super::{Import, ImportError, apply_totp, item_name, label, push_tag};
-use crate::{Item, ItemKind};
+use super::{Import, ImportError, apply_totp, label, login_or_note, push_tag};
 
 /// The tag of items that were archived in 1Password.
 pub const ARCHIVED_TAG: &str = "archived";
@@ -32,22 +31,15 @@ pub fn parse_csv(input: &[u8], now: i64) -> Result<Import, ImportError> {
     let mut import = Import::default();
     for row in csv.rows() {
         let entry = label(format!("line {}", row.line), row.at(title));
-        let urls: Vec<String> =
-            Some(row.get(url).trim()).filter(|u| !u.is_empty()).map(str::to_owned).into_iter().collect();
-        let username = row.get(username).trim();
-        let password = row.at(password);
-        let notes = row.get(notes);
         // A secure note is exported as a row with nothing but a title and notes.
-        let kind = if username.is_empty() && password.is_empty() && urls.is_empty() && !notes.is_empty() {
-            ItemKind::Note
-        } else {
-            ItemKind::Login
-        };
-        let mut item = Item::new(kind, item_name(row.at(title), &urls), now);
-        item.urls = urls;
-        item.username = username.to_owned();
-        item.password = password.to_owned();
-        item.notes = notes.to_owned();
+        let mut item = login_or_note(
+            row.at(title),
+            row.get(url),
+            row.get(username),
+            row.at(password),
+            row.get(notes),
+            now,
+        );
         apply_totp(&mut item, row.get(otp), &entry, &mut import.warnings);
         for tag in row.get(tags).split(',') {
             push_tag(&mut item, tag);
@@ -70,6 +62,7 @@ fn truthy(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ItemKind;
 
     const CSV: &[u8] = include_bytes!("../../tests/data/import/1password.csv");
 

@@ -176,14 +176,38 @@ impl Server {
     /// Starts a server on a free port.
     pub fn start() -> Server {
         let data = tempfile::tempdir().expect("temp dir");
-        let (child, port) = Self::spawn(data.path(), 0);
+        let (child, port) = Self::spawn(data.path(), 0, &[]);
         Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
     }
 
-    fn spawn(data: &Path, port: u16) -> (std::process::Child, u16) {
+    /// Starts a server with TLS (the test certificate for `localhost` from
+    /// `server/tests/fixtures`); its URL is `https://localhost:PORT`.
+    pub fn start_tls() -> Server {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/fixtures");
+        let data = tempfile::tempdir().expect("temp dir");
+        let cert = fixtures.join("test-server-cert.pem");
+        let key = fixtures.join("test-server-key.pem");
+        let tls = [
+            "--tls-cert".to_owned(),
+            cert.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ];
+        let (child, port) = Self::spawn(data.path(), 0, &tls);
+        Server { child: Some(child), data, url: format!("https://localhost:{port}"), port }
+    }
+
+    /// The test CA that signed the TLS server's certificate.
+    pub fn test_ca() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/fixtures/test-ca.pem")
+    }
+
+    fn spawn(data: &Path, port: u16, extra: &[String]) -> (std::process::Child, u16) {
         use std::io::BufRead;
         let mut child = Command::new(bin("hush-server"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .arg("--data-dir")
             .arg(data.join("db"))
             .env("HUSH_SERVER_LOG", "warn")
             .stdout(Stdio::piped())
@@ -224,7 +248,7 @@ impl Server {
     pub fn restart(&mut self) {
         self.stop();
         for _ in 0..50 {
-            let (mut child, port) = Self::spawn(self.data.path(), self.port);
+            let (mut child, port) = Self::spawn(self.data.path(), self.port, &[]);
             if port == self.port && child.try_wait().ok().flatten().is_none() {
                 self.child = Some(child);
                 return;

@@ -235,3 +235,36 @@ fn the_server_database_holds_no_plaintext() {
         }
     }
 }
+
+#[test]
+fn https_with_a_ca_file_from_config() {
+    let server = Server::start_tls();
+    let a = Home::new();
+    let code = a.init();
+    // Without the CA, the certificate is not trusted: a clear error, nothing changes.
+    let out = a.run(&["register", "--server", &server.url, "--invite", &server.invite()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("reach") || stderr(&out).contains("certificate"), "{}", stderr(&out));
+    let config = format!("[sync]\nca_file = {:?}\n", Server::test_ca().display().to_string());
+    std::fs::write(a.path().join("config.toml"), &config).unwrap();
+    a.ok(&["register", "--server", &server.url, "--invite", &server.invite()]);
+    a.ok(&["add", "over-tls", "--generate"]);
+    a.ok(&["sync"]);
+    let b = Home::new();
+    std::fs::create_dir_all(b.path()).unwrap();
+    std::fs::write(b.path().join("config.toml"), &config).unwrap();
+    let code_file = b.write("code", &code);
+    b.ok(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+    ]);
+    assert_eq!(password(&a, "over-tls"), password(&b, "over-tls"));
+    // B's folder was made by hand (0755 under the default umask) for config.toml;
+    // login tightened it.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(b.path()).unwrap().permissions().mode() & 0o777, 0o700);
+}

@@ -56,9 +56,20 @@ impl Paths {
         self.dir.join("config.toml")
     }
 
-    /// Creates the folder with mode 0700 if it does not exist.
+    /// Creates the folder with mode 0700, or tightens an existing one to 0700 (a user
+    /// may have created it to write config.toml first; the vault must not then sit in
+    /// a folder others can list).
     pub fn ensure_dir(&self) -> Result<(), VaultError> {
-        create_private_dir(&self.dir)
+        create_private_dir(&self.dir)?;
+        #[cfg(unix)]
+        {
+            let meta = fs::metadata(&self.dir).map_err(VaultError::io(&self.dir))?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
+                    .map_err(VaultError::io(&self.dir))?;
+            }
+        }
+        Ok(())
     }
 
     /// Takes the exclusive writers' lock, waiting for other writers.
@@ -169,6 +180,10 @@ mod tests {
         assert_eq!(mode, 0o600);
         let dmode = fs::metadata(paths.dir()).unwrap().permissions().mode() & 0o777;
         assert_eq!(dmode, 0o700);
+        // A folder the user made with a looser mode is tightened.
+        fs::set_permissions(paths.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        paths.ensure_dir().unwrap();
+        assert_eq!(fs::metadata(paths.dir()).unwrap().permissions().mode() & 0o777, 0o700);
         // No temporary file is left behind.
         let names: Vec<_> = fs::read_dir(paths.dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");

@@ -126,20 +126,26 @@ pub enum Command {
     ClipboardServe(ClipboardServeArgs),
     /// Report reused, weak, old and (optionally) breached passwords, and logins
     /// without 2FA. Exits 1 when something is found.
-    #[command(after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
+    #[command(
+        after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
         hush audit --hibp                  also ask Have I Been Pwned (5-digit hash prefixes only)\n  \
         hush audit --pwned-file pwned-passwords-sha1-ordered-by-hash.txt\n  \
-        hush audit --json --older-than 180")]
+        hush audit --json --older-than 180"
+    )]
     Audit(AuditArgs),
     /// Respond to a breach notice: new passwords for a site and every item that
     /// shares its password, then a walk through changing them on the sites.
-    #[command(after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
+    #[command(
+        after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
         hush breach plex --yes --print     scripts: rotate, print, mark all done\n  \
         hush breach --status               what is still waiting for confirmation (exit 1 if any)\n  \
-        hush breach --confirm plex         the site accepted the new password")]
+        hush breach --confirm plex         the site accepted the new password"
+    )]
     Breach(BreachArgs),
     /// Create the account on a sync server from this vault and push everything.
-    #[command(after_help = "Example:\n  hush register --server https://hush.example.org --invite $(cat invite.txt)")]
+    #[command(
+        after_help = "Example:\n  hush register --server https://hush.example.org --invite $(cat invite.txt)"
+    )]
     Register(RegisterArgs),
     /// Connect this device to your account: a new device fetches the vault with the
     /// setup code; a device that has it starts a new session.

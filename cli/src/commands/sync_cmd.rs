@@ -49,7 +49,9 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     if summary.received.is_empty() && summary.merged.is_empty() && summary.pushed.is_empty() {
         eprintln!("Up to date.");
     }
-    for (what, list) in [("received", &summary.received), ("merged", &summary.merged), ("pushed", &summary.pushed)] {
+    for (what, list) in
+        [("received", &summary.received), ("merged", &summary.merged), ("pushed", &summary.pushed)]
+    {
         for name in list {
             output::line(format!("{what:<9} {name}"))?;
         }

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hush_e2e::{Home, assert_ok, bin, contains_bytes, stderr};
+use hush_e2e::{Home, Terminal, assert_ok, bin, contains_bytes, stderr};
 use sha1::{Digest, Sha1};
 
 // ------------------------------------------------------------------ helpers
@@ -611,105 +611,6 @@ fn breach_of_an_unknown_site_changes_nothing() {
 }
 
 // ------------------------------------------------ breach on a terminal
-
-/// `hush` on a pseudo-terminal (util-linux `script`), driven line by line.
-struct Terminal {
-    child: Child,
-    output: Arc<Mutex<String>>,
-    seen: usize,
-}
-
-impl Terminal {
-    /// `None` when `script` is not installed.
-    fn start(home: &Home, args: &[&str]) -> Option<Terminal> {
-        if !Path::new("/usr/bin/script").exists() {
-            eprintln!("note: util-linux `script` is missing; the terminal flow is not tested");
-            return None;
-        }
-        let mut command = vec![bin("hush").display().to_string(), "--password-file".to_owned()];
-        command.push(home.password_file().display().to_string());
-        command.extend(args.iter().map(|a| a.to_string()));
-        let mut child = Command::new("/usr/bin/script")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HUSH_HOME", home.path())
-            .env("XDG_RUNTIME_DIR", home.scratch().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env("TERM", "dumb")
-            .args(["-q", "-e", "-c", &command.join(" "), "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Some(Terminal { child, output, seen: 0 })
-    }
-
-    /// Waits until `text` appears after what was already seen.
-    fn expect(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            {
-                let out = self.output.lock().unwrap();
-                if let Some(i) = out[self.seen..].find(text) {
-                    let chunk = out[self.seen..self.seen + i + text.len()].to_owned();
-                    self.seen += i + text.len();
-                    return chunk;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "timed out waiting for {text:?}; got:\n{}",
-                    &out[self.seen..]
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        let stdin = self.child.stdin.as_mut().unwrap();
-        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn wait(mut self) -> Option<i32> {
-        drop(self.child.stdin.take());
-        self.child.wait().unwrap().code()
-    }
-
-    /// SIGKILL to hush itself (a descendant of `script`: its child, or the child
-    /// of the shell `script` starts), then to `script`.
-    fn kill_hush(mut self) {
-        fn descendants(pid: u32, out: &mut Vec<String>) {
-            let children =
-                std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-            for child in children.split_whitespace() {
-                out.push(child.to_owned());
-                descendants(child.parse().unwrap(), out);
-            }
-        }
-        let mut pids = Vec::new();
-        descendants(self.child.id(), &mut pids);
-        assert!(!pids.is_empty(), "hush is running");
-        for pid in pids.iter().rev() {
-            let _ = Command::new("kill").args(["-KILL", pid]).status();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn breach_walks_through_the_items_on_a_terminal() {

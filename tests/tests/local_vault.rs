@@ -402,3 +402,39 @@ fn broken_pipe_is_not_an_error() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
+    let home = Home::new();
+    let args: Vec<String> = ["init", "--insecure-kdf", "--kdf-memory-mib", "8", "--kdf-iterations", "1"]
+        .map(String::from)
+        .to_vec();
+    let Some(mut term) = hush_e2e::Terminal::start_raw(&home, &args) else { return };
+    term.expect("New master password:");
+    term.send("");
+    term.expect("cannot be empty");
+    term.expect("New master password:");
+    term.send("first try");
+    term.expect("Repeat the master password:");
+    term.send("something else");
+    term.expect("differ");
+    term.expect("New master password:");
+    term.send(hush_e2e::PASSWORD);
+    term.expect("Repeat the master password:");
+    term.send(hush_e2e::PASSWORD);
+    term.expect("HUSH1-");
+    assert_eq!(term.wait(), Some(0));
+    // The password typed on the terminal is the one that opens the vault, and a
+    // command without --password-file asks for it on the terminal (no echo).
+    home.ok(&["add", "x", "--field", "k=v"]);
+    let Some(mut term) =
+        hush_e2e::Terminal::start_raw(&home, &["get".into(), "x".into(), "--field".into(), "k".into()])
+    else {
+        return;
+    };
+    term.expect("Master password:");
+    term.send(hush_e2e::PASSWORD);
+    let shown = term.expect("v");
+    assert!(!shown.contains(hush_e2e::PASSWORD), "the password was echoed: {shown:?}");
+    assert_eq!(term.wait(), Some(0));
+}

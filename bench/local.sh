@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Issue #2, whole process: `hush get NAME --field password` and `hush ls` on vaults of
-# 10,000 and 100,000 realistic items, timed by hyperfine (docs/benchmarks.md).
+# Issue #2, whole process: `hush get NAME --field password`, `hush ls` and `hush add`
+# on vaults of 10,000 and 100,000 realistic items, timed by hyperfine
+# (docs/benchmarks.md). Each timed `hush add` adds one item (the vault grows by RUNS
+# items, a negligible fraction).
 #
 #   bench/local.sh                 # RUNS=20 per command; results in target/bench/local/
 #
@@ -48,7 +50,8 @@ run() { # run LABEL HOME NAME RUNS [extra hyperfine args]
     HUSH_HOME=$home hyperfine -N --warmup 2 --runs "$runs" "$@" \
         --export-json "$OUT/$label.json" --export-markdown "$OUT/$label.md" \
         "$HUSH --password-file $work/password get $name --field password" \
-        "$HUSH --password-file $work/password ls"
+        "$HUSH --password-file $work/password ls" \
+        "$HUSH --password-file $work/password add bench-new --username u --url https://new.example.com --generate"
 }
 
 for n in 10000 100000; do
@@ -70,7 +73,8 @@ if "$HUSH" --password-file "$work/password" unlock --timeout 600; then
     "$HUSH" get "$name" --field password >/dev/null
     hyperfine -N --warmup 2 --runs "$RUNS" \
         --export-json "$OUT/agent-10000.json" --export-markdown "$OUT/agent-10000.md" \
-        "$HUSH get $name --field password" "$HUSH ls"
+        "$HUSH get $name --field password" "$HUSH ls" \
+        "$HUSH add bench-new --username u --url https://new.example.com --generate"
     "$HUSH" lock
     for _ in $(seq 50); do
         [[ -z $agent_pid ]] || ! kill -0 "$agent_pid" 2>/dev/null && break
@@ -87,9 +91,9 @@ for f in "$OUT"/*.md; do echo "-- $(basename "$f" .md)"; cat "$f"; done
 # Medians, which are what docs/benchmarks.md reports.
 for f in "$OUT"/*.json; do
     python3 - "$f" <<'EOF'
-import json, sys
+import json, re, sys
 for r in json.load(open(sys.argv[1]))["results"]:
-    cmd = r["command"].split("/")[-1]
+    cmd = re.sub(r"^\S*/hush (--password-file \S+ )?", "hush ", r["command"])[:60]
     print(f'{sys.argv[1].split("/")[-1][:-5]:20} median {r["median"]*1e3:8.1f} ms  min {r["min"]*1e3:8.1f}  {cmd}')
 EOF
 done

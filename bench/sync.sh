@@ -26,7 +26,7 @@ CONN=${CONN:-50}
 SMALL=${SMALL:-10}
 BIG=${BIG:-100000}
 OUT=${OUT:-target/bench/sync}
-PERF=${PERF:-0} # 1: perf-record the server during the 10k full-pull run
+PERF=${PERF:-0} # 1: perf-record the server for 10 s of the 10k full-pull run (perf report -i …)
 
 for tool in wrk curl sqlite3; do
     command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y $tool)" >&2; exit 2; }
@@ -94,7 +94,7 @@ load() { # LABEL TOKEN_FILE SINCE — restarts the server, runs wrk, records RSS
     [[ $check == 200\ * ]] || { echo "$label: GET answered $check" >&2; exit 1; }
     local perf_pid=
     if [[ $PERF == 1 && $label == full-10000 ]]; then
-        perf record -F 999 -g -p "$server_pid" -o "$OUT/server-full.perf" -- sleep 10 >/dev/null 2>&1 &
+        perf record -F 499 --call-graph dwarf,32768 -p "$server_pid" -o "$OUT/server-full.perf" -- sleep 10 >/dev/null 2>&1 &
         perf_pid=$!
     fi
     local before after

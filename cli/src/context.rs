@@ -77,6 +77,11 @@ impl Ctx {
             .map_err(|e| anyhow!("the account key file {} is damaged: {e}", path.display()))
     }
 
+    /// Reads only the vault file's cleartext header (enough to find the key).
+    pub fn header(&self) -> Result<FileHeader> {
+        Ok(hush_vault::file::read_header_at(&self.paths.vault())?)
+    }
+
     /// Reads and parses the vault file without unlocking it.
     pub fn read_file(&self) -> Result<VaultFile> {
         let path = self.paths.vault();
@@ -137,7 +142,8 @@ impl Ctx {
     /// The key is obtained before taking the lock, so that a slow KDF in one `hush`
     /// does not hold up the others.
     pub fn update<T>(&self, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
-        let key = self.vault_key(&self.read_file()?.header)?;
+        // Only the header is needed to find the key; everything is read under the lock.
+        let key = self.vault_key(&self.header()?)?;
         self.update_with_key(key, |vault| Ok((edit(vault)?, true)))
     }
 

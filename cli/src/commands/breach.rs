@@ -63,7 +63,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     let interactive = prompt::interactive();
     // The key once: the session saves several times and must not ask for the
     // master password again each time.
-    let key = ctx.vault_key(&ctx.read_file()?.header)?;
+    let key = ctx.vault_key(&ctx.header()?)?;
 
     if interactive && !args.yes {
         let vault = Vault::open(&ctx.read_file()?, key.clone())?;
@@ -478,7 +478,7 @@ fn status(ctx: &Ctx) -> Result<()> {
 
 /// `hush breach --confirm QUERY`: the site accepted the new password.
 fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
-    let key = ctx.vault_key(&ctx.read_file()?.header)?;
+    let key = ctx.vault_key(&ctx.header()?)?;
     let (name, was_pending, has_totp, left) = ctx.update_with_key(key, |vault| {
         let id = find_one(vault, query)?;
         let item = vault.get(&id).expect("found items exist");

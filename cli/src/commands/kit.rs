@@ -8,8 +8,8 @@ use crate::output;
 
 /// Runs `hush kit`.
 pub fn run(ctx: &Ctx) -> Result<()> {
-    let file = ctx.read_file()?;
-    ctx.derive_vault_key(&file.header)?;
+    let header = ctx.header()?;
+    ctx.derive_vault_key(&header)?;
     let (id, key) = ctx.account_key()?;
     eprintln!("Your setup code (keep it offline; with your master password it opens your vault):");
     output::line(&*SetupCode::encode(&id, &key))

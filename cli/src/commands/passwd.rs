@@ -13,19 +13,16 @@ use crate::remote;
 
 /// Runs `hush passwd`.
 pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
-    let file = ctx.read_file()?;
+    let header = ctx.header()?;
     // Always prove the current password (the agent's key alone is not enough to
     // change it), and keep the old auth key: the server only accepts a new keyset
     // signed with it (sync-api-v1, PUT /v1/keyset).
     let (_, account_key) = ctx.account_key()?;
     let old_password = ctx.master_password()?;
-    let old = hush_vault::Vault::derive(&file.header, &old_password, &account_key)?;
-    let key = file
-        .header
-        .keyset()
-        .open(&old.kek, &file.header.keyset_context())
-        .map_err(|_| VaultError::WrongPassword)?;
-    let (params, policy) = kdf_params(&args.kdf, file.header.params())?;
+    let old = hush_vault::Vault::derive(&header, &old_password, &account_key)?;
+    let key =
+        header.keyset().open(&old.kek, &header.keyset_context()).map_err(|_| VaultError::WrongPassword)?;
+    let (params, policy) = kdf_params(&args.kdf, header.params())?;
     let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
     ctx.update_with_key(key, |vault| {
         let new = vault.change_password(&new_password, &account_key, params, policy)?;

@@ -10,19 +10,18 @@ use crate::remote;
 
 /// Runs `hush register`.
 pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
-    let file = ctx.read_file()?;
+    let header = ctx.header()?;
     let (account_id, account_key) = ctx.account_key()?;
-    if account_id != file.header.account_id() {
+    if account_id != header.account_id() {
         bail!("account.key belongs to another account than vault.hush");
     }
     let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(60))?;
     // Registration needs the auth key, which only the master password yields.
     let password = ctx.master_password()?;
-    let keys = hush_vault::Vault::derive(&file.header, &password, &account_key)?;
-    let vk = file
-        .header
+    let keys = hush_vault::Vault::derive(&header, &password, &account_key)?;
+    let vk = header
         .keyset()
-        .open(&keys.kek, &file.header.keyset_context())
+        .open(&keys.kek, &header.keyset_context())
         .map_err(|_| hush_vault::VaultError::WrongPassword)?;
     let device = args.device_name.clone().unwrap_or_else(remote::device_name);
     let report = ctx.update_with_key(vk, |vault| {

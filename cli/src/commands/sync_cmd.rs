@@ -31,7 +31,7 @@ fn names(vault: &Vault, ids: &[ItemId]) -> Vec<String> {
 
 /// Runs `hush sync`.
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
-    let key = ctx.vault_key(&ctx.read_file()?.header)?;
+    let key = ctx.vault_key(&ctx.header()?)?;
     let summary = ctx.update_with_key(key, |vault| {
         let transport = remote::connected_transport(ctx, vault, Duration::from_secs(120))?;
         let report = hush_sync::sync(vault, &transport, hush_vault::now())?;

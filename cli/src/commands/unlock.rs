@@ -16,8 +16,8 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     if timeout == 0 {
         bail!("the agent timeout must be at least 1 second (--timeout, or agent_timeout in config.toml)");
     }
-    let file = ctx.read_file()?;
-    let account_id = file.header.account_id();
+    let header = ctx.header()?;
+    let account_id = header.account_id();
     let Some(socket) = agent::socket_path(&ctx.paths, true)? else {
         bail!("cannot create the agent's runtime folder");
     };
@@ -40,8 +40,8 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         }
         _ => {}
     }
-    let key = ctx.derive_vault_key(&file.header)?;
-    let warnings = client::start_and_hand_over(&socket, &account_id, file.header.key_version, &key, timeout)?;
+    let key = ctx.derive_vault_key(&header)?;
+    let warnings = client::start_and_hand_over(&socket, &account_id, header.key_version, &key, timeout)?;
     for w in warnings {
         eprintln!("warning: {w}");
     }

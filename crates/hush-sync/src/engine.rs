@@ -169,12 +169,13 @@ fn apply_pull(
                     None => None,
                 };
                 let merged = merge_items(base.as_ref(), &local, &remote, now);
-                vault.put_synced(id, blob)?;
+                vault.put_decrypted(id, blob, remote);
                 vault.put(id, merged);
                 report.merged.push(id);
             }
             None => {
-                vault.put_synced(id, blob)?;
+                // `remote` was decrypted from `blob` by verify_pull.
+                vault.put_decrypted(id, blob, remote);
                 report.received.push(id);
             }
         }

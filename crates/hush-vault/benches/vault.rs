@@ -8,6 +8,11 @@
 //!   the one deliberately slow step, paid once per session thanks to the agent.
 //! - `open/N`: `VaultFile::from_bytes` + `Vault::open` of a file of N items, with the
 //!   vault key already known (what every command does once it has the key).
+//!   Every command that changes the vault (add, edit, rm, sync) pays it.
+//! - `view_open/N`: `VaultView::open` (parse the file, decrypt the sealed state with
+//!   the search index, check it against the file), and `view_get/N`: find one item by
+//!   name in that index and decrypt it: together what the read-only commands (`get`,
+//!   `copy`, `totp`, `ls`) do once they have the key.
 //! - `find_exact/N`, `find_substring/N`: `Vault::find` by exact name, and by a
 //!   substring that matches exactly one item (full search path: exact pass + search).
 //! - `add_save/N`: add one item to a vault of exactly N items and save it as the CLI
@@ -25,7 +30,7 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hush_crypto::{FloorPolicy, KdfParams, VaultKey};
-use hush_vault::{Found, Lookup, Vault, VaultFile, store};
+use hush_vault::{Found, Lookup, Vault, VaultFile, VaultView, store};
 
 mod common;
 
@@ -90,7 +95,35 @@ fn large_vault(c: &mut Criterion) {
     }
     g.finish();
 
+    let mut g = c.benchmark_group("view_open");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    for f in &fixtures {
+        g.bench_with_input(BenchmarkId::from_parameter(f.n), f, |b, f| {
+            b.iter_batched(
+                || f.bytes.clone(),
+                |bytes| VaultView::open(bytes, f.vk.clone()).expect("view"),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+
     let exact = common::name(TARGET);
+    let mut g = c.benchmark_group("view_get");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    for f in &fixtures {
+        let view = VaultView::open(f.bytes.clone(), f.vk.clone()).expect("view");
+        g.bench_with_input(BenchmarkId::from_parameter(f.n), &view, |b, v| {
+            b.iter(|| {
+                let Found::One(id) = v.find(black_box(&exact)) else { panic!("{exact} not found") };
+                v.item(&id).expect("item")
+            })
+        });
+    }
+    g.finish();
+
     for (group, query) in [("find_exact", exact.as_str()), ("find_substring", SUBSTRING)] {
         let mut g = c.benchmark_group(group);
         g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));

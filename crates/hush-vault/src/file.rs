@@ -155,16 +155,7 @@ impl RawFile {
     /// anything is allocated, and the blobs must end exactly at the end of the file.
     pub fn read_prefix(input: &mut impl Read, file_len: u64) -> Result<Self, VaultError> {
         let mut r = Reader { input, pos: 0, len: file_len };
-        if r.bytes(8)? != MAGIC {
-            return Err(VaultError::Corrupt("not a hush vault file".into()));
-        }
-        let version = u16::from_le_bytes(r.array()?);
-        if version != FORMAT_VERSION {
-            return Err(VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)));
-        }
-        let header_len = r.len(MAX_HEADER)?;
-        let header: FileHeader = codec::decode_raw(&r.bytes(header_len)?, MAX_HEADER as u64)
-            .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))?;
+        let header = read_header(&mut r)?;
         let state_len = r.len(MAX_STATE)?;
         let state = r.bytes(state_len)?;
         // Each item takes at least 20 bytes of table, which bounds the count.
@@ -191,6 +182,30 @@ impl RawFile {
 
 fn put_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&u32::try_from(len).expect("length fits in u32").to_le_bytes());
+}
+
+/// Reads only the cleartext header of the vault file at `path`: what a command needs
+/// to find the key (agent or KDF) before it takes the lock and reads everything.
+pub fn read_header_at(path: &std::path::Path) -> Result<FileHeader, VaultError> {
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
+        _ => VaultError::Io { path: path.to_owned(), source: e },
+    })?;
+    let len = file.metadata().map_err(VaultError::io(path))?.len();
+    read_header(&mut Reader { input: &mut std::io::BufReader::new(&file), pos: 0, len })
+}
+
+fn read_header<R: Read>(r: &mut Reader<'_, R>) -> Result<FileHeader, VaultError> {
+    if r.bytes(8)? != MAGIC {
+        return Err(VaultError::Corrupt("not a hush vault file".into()));
+    }
+    let version = u16::from_le_bytes(r.array()?);
+    if version != FORMAT_VERSION {
+        return Err(VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)));
+    }
+    let header_len = r.len(MAX_HEADER)?;
+    codec::decode_raw(&r.bytes(header_len)?, MAX_HEADER as u64)
+        .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))
 }
 
 /// Sequential reads with every length checked against what the file has left.

@@ -137,14 +137,12 @@ impl Vault {
             };
             index.insert(*id, entry);
         }
-        // The file lists items sorted by id (`to_file`), which `collect` builds in one
-        // pass; on a duplicate id it keeps the last entry, as repeated inserts would.
-        let entries: BTreeMap<_, _> = file
-            .items
-            .iter()
-            .zip(items)
-            .map(|((id, blob), item)| (*id, Entry { blob: blob.clone(), item }))
-            .collect();
+        // Items in id order (the file's): each insert appends to the tree's last leaf,
+        // which moves the large entries less than collecting them into a map would.
+        let mut entries = BTreeMap::new();
+        for ((id, blob), item) in file.items.iter().zip(items) {
+            entries.insert(*id, Entry { blob: blob.clone(), item });
+        }
         Ok(Vault { header: file.header.clone(), vk, entries, index, state })
     }
 
@@ -275,12 +273,19 @@ impl Vault {
     /// Stores a blob received from the server (sync), decrypting it first so that
     /// nothing unauthentic enters the vault.
     pub fn put_synced(&mut self, id: ItemId, blob: Vec<u8>) -> Result<(), VaultError> {
-        let item = decrypt_item(&self.vk, &self.account_id(), &id, self.header.key_version, &blob)?;
+        let item = self.decrypt(&id, &blob)?;
+        self.put_decrypted(id, blob, item);
+        Ok(())
+    }
+
+    /// Like [`put_synced`](Self::put_synced) for a blob the caller has already
+    /// decrypted with [`decrypt`](Self::decrypt): `item` must be exactly what that
+    /// returned for `(id, blob)`. Saves a second AEAD per pulled item in sync.
+    pub fn put_decrypted(&mut self, id: ItemId, blob: Vec<u8>, item: Item) {
         self.state.pending.remove(&id.0);
         self.state.base.remove(&id.0);
         self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
-        Ok(())
     }
 
     /// Decrypts a blob of this vault (e.g. a merge base or a pulled blob).

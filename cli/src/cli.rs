@@ -471,6 +471,9 @@ pub struct BreachArgs {
     /// terminal: print them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
     #[arg(long)]
     pub print: bool,
+    /// With --status: JSON output (ids, names, dates; never a password).
+    #[arg(long, requires = "status")]
+    pub json: bool,
 }
 
 /// `hush register`.

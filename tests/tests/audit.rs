@@ -577,6 +577,13 @@ fn breach_without_a_terminal_saves_and_leaves_the_items_pending() {
     assert_eq!(status.status.code(), Some(1));
     let listed = String::from_utf8_lossy(&status.stdout).into_owned();
     assert_eq!(listed.lines().count(), 4, "{listed}");
+    let json_status = home.run(&["breach", "--status", "--json"]);
+    assert_eq!(json_status.status.code(), Some(1));
+    let pending: Vec<serde_json::Value> = serde_json::from_slice(&json_status.stdout).unwrap();
+    assert_eq!(pending.len(), 4, "{pending:?}");
+    assert!(
+        pending.iter().all(|p| p["id"].is_string() && p["name"].is_string() && p.get("password").is_none())
+    );
 
     // Running it again resumes: the pending items keep the passwords already made.
     let again = home.run(&["breach", "plex"]);

@@ -37,7 +37,7 @@ const MAX_GENERATE_ATTEMPTS: usize = 100;
 /// Runs `hush breach`.
 pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<()> {
     if args.status {
-        return status(ctx);
+        return status(ctx, args.json);
     }
     if let Some(query) = &args.confirm {
         return confirm(ctx, query);
@@ -451,9 +451,25 @@ fn remind_totp<'a>(names: impl Iterator<Item = &'a str>) {
 }
 
 /// `hush breach --status`: the items still waiting; exit 1 if any.
-fn status(ctx: &Ctx) -> Result<()> {
+fn status(ctx: &Ctx, json: bool) -> Result<()> {
     let vault = ctx.open()?;
     let mut pending: Vec<(ItemId, &Item)> = vault.items().filter(|(_, i)| i.rotation_pending).collect();
+    if json {
+        pending.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()).then(a.0.cmp(&b.0)));
+        let list: Vec<_> = pending
+            .iter()
+            .map(|(id, item)| {
+                serde_json::json!({
+                    "id": id.to_string(),
+                    "name": item.name,
+                    "password_changed": output::time(item.password_changed),
+                    "has_totp": item.totp.as_deref().is_some_and(|t| !t.is_empty()),
+                })
+            })
+            .collect();
+        output::json(&list)?;
+        return if list.is_empty() { Ok(()) } else { Err(Exit::Findings.into()) };
+    }
     if pending.is_empty() {
         eprintln!("No rotations pending.");
         return Ok(());

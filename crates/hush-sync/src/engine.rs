@@ -402,16 +402,7 @@ fn authenticate(
     // A keyset sealed for other parameters than the server handed out does not open:
     // indistinguishable from a wrong password by design (the parameters are in its AAD).
     let vk = keyset.open(&keys.kek, &ctx).map_err(|_| SyncError::WrongCredentials)?;
-    let header = FileHeader {
-        account_id: account_id.0,
-        m_kib: params.m_kib,
-        t: params.t,
-        p: params.p,
-        salt: salt.0,
-        key_version: pull.key_version,
-        keyset: keyset.0,
-        insecure_kdf: !params.meets_floor(),
-    };
+    let header = FileHeader::new(&ctx, keyset);
     Ok(Authenticated { login, pull, vk, header })
 }
 

@@ -53,6 +53,21 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
+    /// The header for a keyset sealed with `ctx`: the parameters, salt and key version
+    /// in the header are exactly those bound into the keyset's AAD.
+    pub fn new(ctx: &KeysetContext, keyset: Keyset) -> FileHeader {
+        FileHeader {
+            account_id: ctx.account_id.0,
+            m_kib: ctx.params.m_kib,
+            t: ctx.params.t,
+            p: ctx.params.p,
+            salt: ctx.salt.0,
+            key_version: ctx.key_version,
+            keyset: keyset.0,
+            insecure_kdf: !ctx.params.meets_floor(),
+        }
+    }
+
     /// The account id.
     pub fn account_id(&self) -> AccountId {
         AccountId(self.account_id)

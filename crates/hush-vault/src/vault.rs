@@ -61,17 +61,7 @@ impl Vault {
         let keys = derive_keys(password, &salt, &params, &account_id, &account_key, policy)?;
         let vk = VaultKey::generate();
         let ctx = KeysetContext { account_id, params, salt, key_version: FIRST_KEY_VERSION };
-        let keyset = Keyset::seal(&keys.kek, &vk, &ctx);
-        let header = FileHeader {
-            account_id: account_id.0,
-            m_kib: params.m_kib,
-            t: params.t,
-            p: params.p,
-            salt: salt.0,
-            key_version: FIRST_KEY_VERSION,
-            keyset: keyset.0,
-            insecure_kdf: !params.meets_floor(),
-        };
+        let header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &vk, &ctx));
         Ok((Vault::from_parts(header, vk), account_key))
     }
 
@@ -311,12 +301,7 @@ impl Vault {
             salt,
             key_version: self.header.key_version,
         };
-        self.header.keyset = Keyset::seal(&keys.kek, &self.vk, &ctx).0;
-        self.header.salt = salt.0;
-        self.header.m_kib = params.m_kib;
-        self.header.t = params.t;
-        self.header.p = params.p;
-        self.header.insecure_kdf = !params.meets_floor();
+        self.header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &self.vk, &ctx));
         Ok(keys)
     }
 

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use hush_crypto::ItemId;
+use hush_vault::import::hush_json;
 use hush_vault::{IndexEntry, Item};
 use serde::Serialize;
 
@@ -42,39 +43,14 @@ pub fn date(secs: i64) -> String {
         .unwrap_or_else(|_| secs.to_string())
 }
 
-/// The full JSON form of an item (`hush get --json`): includes secrets.
+/// The full JSON form of an item (`hush get --json`): includes secrets. The item's
+/// fields are those of `hush export --format json`, plus its id and rotation flag.
 #[derive(Serialize)]
 pub struct ItemJson<'a> {
     id: String,
-    kind: &'static str,
-    name: &'a str,
-    username: &'a str,
-    password: &'a str,
-    urls: &'a [String],
-    totp: Option<&'a str>,
-    notes: &'a str,
-    tags: &'a [String],
-    fields: Vec<FieldJson<'a>>,
-    history: Vec<HistoryJson<'a>>,
-    created: String,
-    updated: String,
-    password_changed: String,
+    #[serde(flatten)]
+    item: hush_json::ItemOut<'a>,
     rotation_pending: bool,
-}
-
-/// A custom field in JSON.
-#[derive(Serialize)]
-pub struct FieldJson<'a> {
-    name: &'a str,
-    value: &'a str,
-    hidden: bool,
-}
-
-/// A history entry in JSON.
-#[derive(Serialize)]
-pub struct HistoryJson<'a> {
-    password: &'a str,
-    replaced_at: String,
 }
 
 impl<'a> ItemJson<'a> {
@@ -82,34 +58,10 @@ impl<'a> ItemJson<'a> {
     pub fn new(id: &ItemId, item: &'a Item) -> Self {
         ItemJson {
             id: id.to_string(),
-            kind: item.kind.as_str(),
-            name: &item.name,
-            username: &item.username,
-            password: &item.password,
-            urls: &item.urls,
-            totp: item.totp.as_deref(),
-            notes: &item.notes,
-            tags: &item.tags,
-            fields: item
-                .fields
-                .iter()
-                .map(|f| FieldJson { name: &f.name, value: &f.value, hidden: f.hidden })
-                .collect(),
-            history: history_json(item),
-            created: time(item.created),
-            updated: time(item.updated),
-            password_changed: time(item.password_changed),
+            item: hush_json::ItemOut::new(item),
             rotation_pending: item.rotation_pending,
         }
     }
-}
-
-/// The history of an item in JSON.
-pub fn history_json(item: &Item) -> Vec<HistoryJson<'_>> {
-    item.history
-        .iter()
-        .map(|h| HistoryJson { password: &h.password, replaced_at: time(h.replaced_at) })
-        .collect()
 }
 
 /// The listing form of an item (`hush ls --json`): no secrets. Built from the search

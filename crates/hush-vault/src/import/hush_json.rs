@@ -42,8 +42,10 @@ struct DocumentOut<'a> {
     items: Vec<ItemOut<'a>>,
 }
 
+/// The JSON form of one item, shared by `hush export --format json` and
+/// `hush get --json`, so that scripts see one schema. It includes every secret.
 #[derive(Serialize)]
-struct ItemOut<'a> {
+pub struct ItemOut<'a> {
     kind: &'static str,
     name: &'a str,
     username: &'a str,
@@ -60,6 +62,40 @@ struct ItemOut<'a> {
     password_changed: String,
 }
 
+impl<'a> ItemOut<'a> {
+    /// The JSON form of `item`.
+    pub fn new(item: &'a Item) -> Self {
+        ItemOut {
+            kind: item.kind.as_str(),
+            name: &item.name,
+            username: &item.username,
+            password: &item.password,
+            urls: &item.urls,
+            totp: item.totp.as_deref(),
+            notes: &item.notes,
+            tags: &item.tags,
+            fields: item
+                .fields
+                .iter()
+                .map(|f| FieldOut { name: &f.name, value: &f.value, hidden: f.hidden })
+                .collect(),
+            history: history(item),
+            policy: item.policy.as_ref(),
+            created: to_rfc3339(item.created),
+            updated: to_rfc3339(item.updated),
+            password_changed: to_rfc3339(item.password_changed),
+        }
+    }
+}
+
+/// The JSON form of an item's password history (`hush history --json` too).
+pub fn history(item: &Item) -> Vec<HistoryOut<'_>> {
+    item.history
+        .iter()
+        .map(|h| HistoryOut { password: &h.password, replaced_at: to_rfc3339(h.replaced_at) })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct FieldOut<'a> {
     name: &'a str,
@@ -67,8 +103,9 @@ struct FieldOut<'a> {
     hidden: bool,
 }
 
+/// One previous password in JSON.
 #[derive(Serialize)]
-struct HistoryOut<'a> {
+pub struct HistoryOut<'a> {
     password: &'a str,
     replaced_at: String,
 }
@@ -126,33 +163,7 @@ struct HistoryIn {
 
 /// Writes `items` as a hush JSON export made at `now` (Unix seconds).
 pub fn write_json<'a>(items: impl IntoIterator<Item = &'a Item>, now: i64) -> Zeroizing<Vec<u8>> {
-    let items: Vec<ItemOut<'_>> = items
-        .into_iter()
-        .map(|item| ItemOut {
-            kind: item.kind.as_str(),
-            name: &item.name,
-            username: &item.username,
-            password: &item.password,
-            urls: &item.urls,
-            totp: item.totp.as_deref(),
-            notes: &item.notes,
-            tags: &item.tags,
-            fields: item
-                .fields
-                .iter()
-                .map(|f| FieldOut { name: &f.name, value: &f.value, hidden: f.hidden })
-                .collect(),
-            history: item
-                .history
-                .iter()
-                .map(|h| HistoryOut { password: &h.password, replaced_at: to_rfc3339(h.replaced_at) })
-                .collect(),
-            policy: item.policy.as_ref(),
-            created: to_rfc3339(item.created),
-            updated: to_rfc3339(item.updated),
-            password_changed: to_rfc3339(item.password_changed),
-        })
-        .collect();
+    let items: Vec<ItemOut<'_>> = items.into_iter().map(ItemOut::new).collect();
     // Reserve generously up front: a growing Vec leaves copies of the plaintext in
     // freed memory that zeroizing the final buffer cannot reach.
     let estimate: usize = items

@@ -130,6 +130,12 @@ impl Ctx {
         Ok(locked.unlock(key)?)
     }
 
+    /// The read-only view with a key the caller already holds (so a command that
+    /// first shows and then edits asks for the master password once).
+    pub fn view_with_key(&self, key: VaultKey) -> Result<VaultView> {
+        Ok(hush_vault::LockedView::read(&self.paths.vault())?.unlock(key)?)
+    }
+
     /// Finds one item through the read-only view and decrypts just that item.
     pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         let view = self.view()?;

@@ -438,3 +438,21 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
     assert!(!shown.contains(hush_e2e::PASSWORD), "the password was echoed: {shown:?}");
     assert_eq!(term.wait(), Some(0));
 }
+
+#[test]
+fn rm_on_a_terminal_asks_for_the_master_password_once_then_confirms() {
+    let home = Home::new();
+    home.init();
+    home.ok(&["add", "doomed"]);
+    let Some(mut term) = hush_e2e::Terminal::start_raw(&home, &["rm".into(), "doomed".into()]) else {
+        return;
+    };
+    term.expect("Master password:");
+    term.send(hush_e2e::PASSWORD);
+    let between = term.expect("Delete doomed?");
+    assert!(!between.contains("Master password:"), "asked twice: {between:?}");
+    term.send("y");
+    term.expect("Deleted doomed");
+    assert_eq!(term.wait(), Some(0));
+    assert_eq!(home.run(&["get", "doomed"]).status.code(), Some(3));
+}

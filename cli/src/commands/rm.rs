@@ -1,6 +1,7 @@
 //! `hush rm`: replaces an item by a tombstone, so the deletion syncs.
 
 use anyhow::{Result, bail};
+use hush_vault::Lookup;
 use hush_vault::now;
 
 use crate::cli::RmArgs;
@@ -9,19 +10,22 @@ use crate::prompt;
 
 /// Runs `hush rm`.
 pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
+    // One key for the confirmation and the deletion: without the agent, the master
+    // password is asked once, not twice.
+    let key = ctx.vault_key(&ctx.header()?)?;
     if !args.yes && prompt::interactive() {
-        let vault = ctx.open()?;
-        let id = find_one(&vault, &args.query)?;
-        let name = &vault.get(&id).expect("found items exist").name;
+        let view = ctx.view_with_key(key.clone())?;
+        let id = find_one(&view, &args.query)?;
+        let name = &view.entry(&id).expect("found items exist").name;
         if !prompt::confirm(&format!("Delete {name}?"))? {
             bail!("nothing deleted");
         }
     }
-    let name = ctx.update(|vault| {
+    let name = ctx.update_with_key(key, |vault| {
         let id = find_one(vault, &args.query)?;
         let name = vault.get(&id).expect("found items exist").name.clone();
         vault.delete(&id, now());
-        Ok(name)
+        Ok((name, true))
     })?;
     eprintln!("Deleted {name}");
     Ok(())

@@ -183,6 +183,19 @@ impl Server {
         Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
     }
 
+    /// Starts a server that logs at debug level into `log()`.
+    pub fn start_logged() -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        std::fs::write(data.path().join("log-level"), "debug").unwrap();
+        let (child, port) = Self::spawn(data.path(), 0, &[]);
+        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
+    }
+
+    /// What a server from `start_logged` wrote to stderr.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()
+    }
+
     /// Starts a server with TLS (the test certificate for `localhost` from
     /// `server/tests/fixtures`); its URL is `https://localhost:PORT`.
     pub fn start_tls() -> Server {
@@ -207,14 +220,23 @@ impl Server {
 
     fn spawn(data: &Path, port: u16, extra: &[String]) -> (std::process::Child, u16) {
         use std::io::BufRead;
+        // A server started by `start_logged` keeps its level and appends to its log
+        // across restarts.
+        let level = std::fs::read_to_string(data.join("log-level")).ok();
+        let stderr = match level {
+            Some(_) => Stdio::from(
+                std::fs::OpenOptions::new().create(true).append(true).open(data.join("server.log")).unwrap(),
+            ),
+            None => Stdio::null(),
+        };
         let mut child = Command::new(bin("hush-server"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(extra)
             .arg("--data-dir")
             .arg(data.join("db"))
-            .env("HUSH_SERVER_LOG", "warn")
+            .env("HUSH_SERVER_LOG", level.as_deref().unwrap_or("warn"))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start hush-server");
         let stdout = child.stdout.take().expect("stdout");

@@ -126,9 +126,16 @@ fn devices_revoke_and_logout() {
         "--insecure-kdf",
     ]);
     b.ok(&["sync"]);
+    a.ok(&["add", "kept-after-logout"]);
     a.ok(&["logout"]);
-    assert_eq!(a.run(&["sync"]).status.code(), Some(2));
-    assert!(a.ok(&["ls"]).is_empty() || a.run(&["ls"]).status.success(), "the vault stays after logout");
+    let out = a.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not connected"), "{}", stderr(&out));
+    assert_eq!(
+        a.ok(&["get", "kept-after-logout", "--field", "name"]),
+        "kept-after-logout\n",
+        "the vault stays"
+    );
 }
 
 #[test]
@@ -267,4 +274,45 @@ fn https_with_a_ca_file_from_config() {
     // login tightened it.
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(b.path()).unwrap().permissions().mode() & 0o777, 0o700);
+}
+
+#[test]
+fn server_logs_hold_no_token_blob_or_secret() {
+    let server = Server::start_logged();
+    let invite = server.invite();
+    let a = Home::new();
+    let code = a.init();
+    a.ok(&["register", "--server", &server.url, "--invite", &invite]);
+    let out = a.run_stdin(
+        &["add", "LoggedSiteName", "--username", "logged-user", "--password-stdin"],
+        "Logged-Password-7\n",
+    );
+    assert_ok(&out, &["add"]);
+    a.ok(&["sync"]);
+    let b = login(&server, &code, "phone");
+    b.ok(&["devices"]);
+    b.ok(&["sync"]);
+    let log = server.log();
+    assert!(log.lines().count() > 5, "the server logged at debug level: {log}");
+    for secret in [
+        invite.as_str(),
+        code.as_str(),
+        "LoggedSiteName",
+        "logged-user",
+        "Logged-Password-7",
+        hush_e2e::PASSWORD,
+    ] {
+        assert!(!log.contains(secret), "the log contains {secret:?}");
+    }
+    // (sqlx logs SQL statements, whose comments may say "bearer token"; a header value
+    // would read "Bearer <token>".)
+    assert!(!log.contains("Bearer "), "the log contains an Authorization header:\n{log}");
+    // Tokens (32 bytes = 43 base64url characters), signatures, keysets and blobs are
+    // all long base64url runs; ids are hyphenated UUIDs (36 characters).
+    let longest = log
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 43, "the log contains a {longest}-character base64url run:\n{log}");
 }

@@ -46,7 +46,9 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
 
 /// Whether the error is a closed stdout (`hush ls | head`), which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == broken
+            || c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind) == broken
     })
 }

@@ -17,11 +17,23 @@ pub fn line(text: impl std::fmt::Display) -> Result<()> {
     Ok(())
 }
 
-/// Writes a value as pretty JSON to stdout.
+/// Writes many lines through one buffer: stdout flushes at every newline, so a
+/// listing of 10,000 items would otherwise cost 10,000 system calls.
+pub fn lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for text in lines {
+        writeln!(out, "{text}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a value as pretty JSON to stdout, buffered (see [`lines`]).
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

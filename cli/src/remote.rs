@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use hush_sync::http::{HttpTransport, check_server_url};
 use hush_vault::Vault;
+use hush_vault::state::LocalState;
 
 use crate::context::Ctx;
 
@@ -24,9 +25,10 @@ pub fn transport(ctx: &Ctx, url: &str, insecure_http: bool, timeout: Duration) -
     Ok(HttpTransport::new(&url, ctx.config.sync.ca_file.as_deref(), timeout)?)
 }
 
-/// The transport for the server this vault is connected to.
-pub fn connected_transport(ctx: &Ctx, vault: &Vault, timeout: Duration) -> Result<HttpTransport> {
-    let sync = vault.state().sync.as_ref().ok_or(hush_sync::SyncError::NotConnected)?;
+/// The transport for the server this vault is connected to (`state` is the vault's
+/// sealed state: `vault.state()`, or a read-only view's).
+pub fn connected_transport(ctx: &Ctx, state: &LocalState, timeout: Duration) -> Result<HttpTransport> {
+    let sync = state.sync.as_ref().ok_or(hush_sync::SyncError::NotConnected)?;
     transport(ctx, &sync.server_url, sync.insecure_http, timeout)
         .context("cannot reach the configured server")
 }
@@ -38,7 +40,7 @@ pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> bool {
     if !ctx.config.sync.auto || vault.state().sync.is_none() {
         return false;
     }
-    let Ok(transport) = connected_transport(ctx, vault, Duration::from_secs(5)) else { return false };
+    let Ok(transport) = connected_transport(ctx, vault.state(), Duration::from_secs(5)) else { return false };
     match hush_sync::sync(vault, &transport, hush_vault::now()) {
         Ok(_) => true,
         Err(e @ hush_sync::SyncError::Tampered(_)) => {

@@ -22,9 +22,11 @@ struct DeviceJson {
 
 /// Runs `hush devices`.
 pub fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
-    let vault = ctx.open()?;
-    let transport = remote::connected_transport(ctx, &vault, Duration::from_secs(30))?;
-    let token = SessionToken::new(hush_sync::session_token(&vault)?.to_string());
+    // Only the sealed state is needed (server and token): no item is decrypted.
+    let state = ctx.view()?.state()?;
+    let transport = remote::connected_transport(ctx, &state, Duration::from_secs(30))?;
+    let sync = state.sync.as_ref().ok_or(hush_sync::SyncError::NotConnected)?;
+    let token = SessionToken::new(sync.token.clone());
     match &args.command {
         Some(DevicesCommand::Revoke { id }) => {
             let session: SessionId =

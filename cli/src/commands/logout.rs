@@ -12,7 +12,7 @@ use crate::remote;
 /// Runs `hush logout`.
 pub fn run(ctx: &Ctx) -> Result<()> {
     ctx.update(|vault| {
-        let transport = remote::connected_transport(ctx, vault, Duration::from_secs(30))?;
+        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(30))?;
         let token = SessionToken::new(hush_sync::session_token(vault)?.to_string());
         if let Err(e) = transport.logout(&token) {
             // The session may already be revoked; forgetting it locally is what matters.

@@ -13,7 +13,7 @@ pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<()> {
     let ids = vault.search(args.query.as_deref().unwrap_or(""));
     let entries: Vec<_> = ids.iter().filter_map(|id| vault.entry(id)).collect();
     if args.json {
-        return output::json(&entries.iter().map(|e| ListJson::new(e)).collect::<Vec<_>>());
+        return output::json(&entries.iter().map(ListJson::new).collect::<Vec<_>>());
     }
     if entries.is_empty() {
         if vault.entries().next().is_none() {
@@ -24,12 +24,12 @@ pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<()> {
         return Ok(());
     }
     let width = entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).min(40);
-    for e in entries {
+    output::lines(entries.iter().map(|e| {
         let mut line = format!("{}  {:<width$}  {}", &e.item_id().to_string()[..8], e.name, e.username);
         if e.rotation_pending {
             line.push_str("  [rotation pending]");
         }
-        output::line(line.trim_end())?;
-    }
-    Ok(())
+        line.truncate(line.trim_end().len());
+        line
+    }))
 }

@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
         if vault.state().sync.is_some() {
             // The server must learn the new keyset before this device saves it, or the
             // two would disagree; if the server is unreachable, nothing changes.
-            let transport = remote::connected_transport(ctx, vault, Duration::from_secs(60))?;
+            let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(60))?;
             hush_sync::rekey(vault, &transport, &old.auth, new.auth.public_key(), hush_vault::now())
                 .context("the server did not accept the new master password; nothing was changed")?;
             eprintln!("The server has the new keyset; your other devices must run `hush login` with the new password.");

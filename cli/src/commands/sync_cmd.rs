@@ -33,7 +33,7 @@ fn names(vault: &Vault, ids: &[ItemId]) -> Vec<String> {
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     let key = ctx.vault_key(&ctx.header()?)?;
     let summary = ctx.update_with_key(key, |vault| {
-        let transport = remote::connected_transport(ctx, vault, Duration::from_secs(120))?;
+        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
         let report = hush_sync::sync(vault, &transport, hush_vault::now())?;
         let summary = SyncJson {
             received: names(vault, &report.received),

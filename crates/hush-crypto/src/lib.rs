@@ -23,7 +23,7 @@ mod manifest;
 mod secret;
 mod setup_code;
 
-pub use crate::aead::{SealedBox, open_local, seal_local};
+pub use crate::aead::{SealedBox, open_local, open_local_in_place, seal_local};
 pub use crate::auth::{AuthKey, login_message, rekey_message, verify_signature};
 pub use crate::error::{DecryptError, KdfError, SetupCodeError};
 pub use crate::ids::{AccountId, ItemId};

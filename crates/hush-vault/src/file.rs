@@ -170,11 +170,7 @@ impl RawFile {
     /// anything is allocated, and the blobs must end exactly at the end of the file.
     pub fn read_prefix(input: &mut impl Read, file_len: u64) -> Result<Self, VaultError> {
         let mut r = Reader { input, pos: 0, len: file_len };
-        let header = read_header(&mut r)?;
-        let state_len = r.len(MAX_STATE)?;
-        let state = r.bytes(state_len)?;
-        // Each item takes at least 20 bytes of table, which bounds the count.
-        let count = r.len(usize::try_from(r.remaining() / 20).unwrap_or(usize::MAX))?;
+        let (header, state, count) = read_start(&mut r)?;
         let mut table = Vec::with_capacity(count);
         for _ in 0..count {
             let id = ItemId(r.array()?);
@@ -193,6 +189,39 @@ impl RawFile {
         }
         Ok(RawFile { header, state, items })
     }
+}
+
+/// What a read-only view needs of the file before its key: the header, the sealed
+/// state, and where the blobs start. The cleartext table is skipped: the sealed index
+/// says where each blob lies (`index::table`), and nothing in the table is trusted.
+#[derive(Debug, Clone)]
+pub struct ViewPrefix {
+    /// The cleartext header.
+    pub header: FileHeader,
+    /// The sealed state.
+    pub state: Vec<u8>,
+    /// The offset of the first blob in the file.
+    pub blobs_at: u64,
+}
+
+impl ViewPrefix {
+    /// Reads the prefix from `input`, the start of a file of `file_len` bytes.
+    pub fn read(input: &mut impl Read, file_len: u64) -> Result<Self, VaultError> {
+        let mut r = Reader { input, pos: 0, len: file_len };
+        let (header, state, count) = read_start(&mut r)?;
+        let blobs_at = r.pos + 20 * count as u64;
+        Ok(ViewPrefix { header, state, blobs_at })
+    }
+}
+
+/// Reads the header, the sealed state and the item count. Each item takes at least
+/// 20 bytes of table, which bounds the count by what is left of the file.
+fn read_start<R: Read>(r: &mut Reader<'_, R>) -> Result<(FileHeader, Vec<u8>, usize), VaultError> {
+    let header = read_header(r)?;
+    let state_len = r.len(MAX_STATE)?;
+    let state = r.bytes(state_len)?;
+    let count = r.len(usize::try_from(r.remaining() / 20).unwrap_or(usize::MAX))?;
+    Ok((header, state, count))
 }
 
 fn put_len(out: &mut Vec<u8>, len: usize) {

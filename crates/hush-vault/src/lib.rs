@@ -20,7 +20,8 @@ mod view;
 
 pub use crate::error::VaultError;
 pub use crate::file::{FileHeader, VaultFile};
-pub use crate::index::{Found, IndexEntry, Lookup, find, search};
+pub use crate::index::table::EntryRef;
+pub use crate::index::{Found, IndexEntry, Lookup, Searchable, find, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::store::Paths;
 pub use crate::vault::{Entry, ITEM_VERSION, Vault, decrypt_item, now};

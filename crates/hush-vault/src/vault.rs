@@ -10,8 +10,8 @@ use hush_crypto::{
 
 use crate::codec::{self, MAX_PLAINTEXT};
 use crate::file::{FileHeader, VaultFile};
-use crate::index::{Found, IndexEntry, Lookup};
-use crate::state::{LocalState, STATE_LABEL, STATE_VERSION};
+use crate::index::{Found, IndexEntry, Lookup, table};
+use crate::state::{self, LocalState, STATE_LABEL};
 use crate::{Item, VaultError};
 
 /// Format version of the item plaintext (its first byte, spec: Items).
@@ -107,7 +107,7 @@ impl Vault {
         let account_id = AccountId(file.header.account_id);
         let plain =
             open_local(&vk, STATE_LABEL, &account_id, &file.state).map_err(|_| VaultError::Tampered)?;
-        let mut state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
+        let (state, mut stored) = state::decode(plain)?;
         let hashes: Vec<[u8; 32]> = file.items.iter().map(|(_, b)| hush_crypto::blob_hash(b)).collect();
         let digest =
             ManifestDigest::from_blob_hashes(file.items.iter().zip(&hashes).map(|((id, _), h)| (*id, *h)));
@@ -117,14 +117,9 @@ impl Vault {
         let items = decrypt_all(&vk, &account_id, file.header.key_version, &file.items)?;
         // Reuse the stored index entry of every item whose blob is unchanged; build the
         // others (none, unless the file was written before the index existed).
-        let mut stored: BTreeMap<ItemId, IndexEntry> =
-            std::mem::take(&mut state.index).into_iter().map(|e| (e.item_id(), e)).collect();
         let mut index = BTreeMap::new();
         for (((id, blob), item), hash) in file.items.iter().zip(&items).zip(&hashes) {
-            let entry = match stored.remove(id) {
-                Some(e) if e.blob_hash == *hash => e,
-                _ => IndexEntry::new(*id, blob, item),
-            };
+            let entry = stored.take(id, hash).unwrap_or_else(|| IndexEntry::new(*id, blob, item));
             index.insert(*id, entry);
         }
         // Items in id order (the file's): each insert appends to the tree's last leaf,
@@ -143,8 +138,11 @@ impl Vault {
         let mut state = self.state.clone();
         state.items_digest =
             ManifestDigest::from_blob_hashes(self.index.values().map(|e| (e.item_id(), e.blob_hash))).0;
-        state.index = self.index.values().cloned().collect();
-        let plain = codec::encode(STATE_VERSION, &state);
+        // The index lists the items in the order their blobs are written, each with
+        // its blob's length, from which it records where each blob lies.
+        let plain = state::encode(&state, |out| {
+            table::encode(out, self.entries.iter().map(|(id, e)| (&self.index[id], e.blob.len())));
+        });
         let sealed = seal_local(&self.vk, STATE_LABEL, &self.account_id(), &plain);
         VaultFile { header: self.header.clone(), items, state: sealed }
     }
@@ -351,8 +349,8 @@ impl Lookup for Vault {
         crate::index::find(self.index.values(), query)
     }
 
-    fn entry(&self, id: &ItemId) -> Option<&IndexEntry> {
-        self.index.get(id).filter(|e| !e.deleted)
+    fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
+        self.index.get(id).filter(|e| !e.deleted).cloned()
     }
 }
 

@@ -10,12 +10,13 @@
 
 use std::path::Path;
 
-use hush_crypto::{AccountId, ItemId, ManifestDigest, VaultKey, open_local};
+use hush_crypto::{ItemId, VaultKey, open_local_in_place};
 
-use crate::file::{FileHeader, RawFile};
-use crate::index::{Found, IndexEntry, Lookup};
-use crate::state::{LocalState, STATE_LABEL, STATE_VERSION};
-use crate::{Item, Vault, VaultError, VaultFile, codec, decrypt_item};
+use crate::file::{FileHeader, ViewPrefix};
+use crate::index::table::EntryRef;
+use crate::index::{Found, IndexEntry, Lookup, Searchable};
+use crate::state::{self, LocalState, STATE_LABEL};
+use crate::{Item, Vault, VaultError, VaultFile, decrypt_item};
 
 /// Where the blobs are read from.
 enum Source {
@@ -26,11 +27,31 @@ enum Source {
     Bytes(Vec<u8>),
 }
 
-/// A vault file whose prefix (header, sealed state, table) has been read, waiting
-/// for its key.
+impl Source {
+    fn read_range(&self, start: u64, len: u64) -> Result<Vec<u8>, VaultError> {
+        let truncated = || VaultError::Corrupt("the file is truncated".into());
+        let len = usize::try_from(len).map_err(|_| truncated())?;
+        match self {
+            Source::Bytes(bytes) => {
+                let start = usize::try_from(start).map_err(|_| truncated())?;
+                let end = start.checked_add(len).ok_or_else(truncated)?;
+                bytes.get(start..end).map(<[u8]>::to_vec).ok_or_else(truncated)
+            }
+            Source::File(file) => {
+                let mut buf = vec![0; len];
+                std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, start).map_err(|_| truncated())?;
+                Ok(buf)
+            }
+        }
+    }
+}
+
+/// A vault file whose prefix (header, sealed state) has been read, waiting for its
+/// key.
 pub struct LockedView {
     source: Source,
-    raw: RawFile,
+    file_len: u64,
+    prefix: ViewPrefix,
 }
 
 impl LockedView {
@@ -40,52 +61,54 @@ impl LockedView {
             std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
             _ => VaultError::Io { path: path.to_owned(), source: e },
         })?;
-        let len = file.metadata().map_err(VaultError::io(path))?.len();
-        let raw = RawFile::read_prefix(&mut std::io::BufReader::new(&file), len)?;
-        Ok(LockedView { source: Source::File(file), raw })
+        let file_len = file.metadata().map_err(VaultError::io(path))?.len();
+        let prefix = ViewPrefix::read(&mut std::io::BufReader::new(&file), file_len)?;
+        Ok(LockedView { source: Source::File(file), file_len, prefix })
     }
 
     /// A whole file already in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<LockedView, VaultError> {
-        let raw = RawFile::parse(&bytes)?;
-        Ok(LockedView { source: Source::Bytes(bytes), raw })
+        let file_len = bytes.len() as u64;
+        let prefix = ViewPrefix::read(&mut &bytes[..], file_len)?;
+        Ok(LockedView { source: Source::Bytes(bytes), file_len, prefix })
     }
 
     /// The cleartext header (to find the key: agent or KDF).
     pub fn header(&self) -> &FileHeader {
-        &self.raw.header
+        &self.prefix.header
     }
 
-    /// Opens the view with the vault key: checks the sealed index against the file.
+    /// Opens the view with the vault key: decrypts the sealed state and its index.
     pub fn unlock(self, vk: VaultKey) -> Result<VaultView, VaultError> {
-        let LockedView { source, raw } = self;
-        let account_id = AccountId(raw.header.account_id);
-        let plain =
-            open_local(&vk, STATE_LABEL, &account_id, &raw.state).map_err(|_| VaultError::Tampered)?;
-        let mut state: LocalState = codec::decode(STATE_VERSION, &plain, u64::MAX)?;
-        drop(plain);
-        let mut view = VaultView { source, raw, vk, index: std::mem::take(&mut state.index) };
-        if view.index.is_empty() && !view.raw.items.is_empty() {
-            // A file written before the index existed: build it with a full open.
-            let vault = Vault::open(&VaultFile::from_bytes(&view.read_all()?)?, view.vk.clone())?;
-            view.index = vault.index_entries().cloned().collect();
+        let LockedView { source, file_len, prefix } = self;
+        let ViewPrefix { header, state, blobs_at } = prefix;
+        let plain = open_local_in_place(&vk, STATE_LABEL, &header.account_id(), state)
+            .map_err(|_| VaultError::Tampered)?;
+        match state::split(plain)? {
+            Some(state) => Ok(VaultView { source, header, blobs_at, vk, state }),
+            None => {
+                // Written by an older hush: open it fully this once, and view it as
+                // this hush writes it (the next save rewrites it so).
+                let bytes = source.read_range(0, file_len)?;
+                let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
+                VaultView::open(vault.to_file().to_bytes(), vk)
+            }
         }
-        let ids_match = view.index.len() == view.raw.items.len()
-            && view.index.iter().zip(&view.raw.items).all(|(e, (id, _))| e.id == id.0);
-        let digest = ManifestDigest::from_blob_hashes(view.index.iter().map(|e| (e.item_id(), e.blob_hash)));
-        if !ids_match || digest.0 != state.items_digest {
-            return Err(VaultError::Tampered);
-        }
-        Ok(view)
     }
 }
 
 /// The read-only view.
+///
+/// Nothing is checked against the file's cleartext table: the index is sealed with
+/// the vault key, gives each blob's place and hash, and each blob read must hash to
+/// its entry. A damaged table or a dropped blob therefore fails only the items it
+/// touches, while any write (a full [`Vault::open`]) refuses the whole file.
 pub struct VaultView {
     source: Source,
-    raw: RawFile,
+    header: FileHeader,
+    blobs_at: u64,
     vk: VaultKey,
-    index: Vec<IndexEntry>,
+    state: state::Split,
 }
 
 impl VaultView {
@@ -96,60 +119,44 @@ impl VaultView {
 
     /// The cleartext header.
     pub fn header(&self) -> &FileHeader {
-        &self.raw.header
+        &self.header
+    }
+
+    /// The sealed local state (sync settings, pending changes), decoded on demand.
+    pub fn state(&self) -> Result<LocalState, VaultError> {
+        self.state.meta()
     }
 
     /// Every live item's index entry, sorted by id.
-    pub fn entries(&self) -> impl Iterator<Item = &IndexEntry> {
-        self.index.iter().filter(|e| !e.deleted)
+    pub fn entries(&self) -> impl Iterator<Item = EntryRef<'_>> {
+        self.state.index.iter().filter(|e| !e.deleted())
     }
 
     /// Every live item matching `query`, sorted by name.
     pub fn search(&self, query: &str) -> Vec<ItemId> {
-        crate::index::search(self.index.iter(), query)
+        crate::index::search(self.state.index.iter(), query)
     }
 
-    fn read_range(&self, range: std::ops::Range<u64>) -> Result<Vec<u8>, VaultError> {
-        let truncated = || VaultError::Corrupt("the file is truncated".into());
-        match &self.source {
-            Source::Bytes(bytes) => {
-                let start = usize::try_from(range.start).map_err(|_| truncated())?;
-                let end = usize::try_from(range.end).map_err(|_| truncated())?;
-                bytes.get(start..end).map(<[u8]>::to_vec).ok_or_else(truncated)
-            }
-            Source::File(file) => {
-                let len = usize::try_from(range.end - range.start).map_err(|_| truncated())?;
-                let mut buf = vec![0; len];
-                std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, range.start)
-                    .map_err(|_| truncated())?;
-                Ok(buf)
-            }
-        }
-    }
-
-    fn read_all(&self) -> Result<Vec<u8>, VaultError> {
-        let end = self.raw.items.last().map_or(0, |(_, r)| r.end);
-        self.read_range(0..end)
-    }
-
-    /// Decrypts one live item, checking its blob against the index.
+    /// Decrypts one item, checking its blob against the index.
     pub fn item(&self, id: &ItemId) -> Result<Item, VaultError> {
-        let pos = self.index.binary_search_by(|e| e.id.cmp(&id.0)).map_err(|_| VaultError::Tampered)?;
-        let blob = self.read_range(self.raw.items[pos].1.clone())?;
-        if hush_crypto::blob_hash(&blob) != self.index[pos].blob_hash {
+        let entry = self.state.index.find_id(id).ok_or(VaultError::Tampered)?;
+        let span = entry.blob();
+        let start = self.blobs_at.checked_add(span.offset).ok_or(VaultError::Tampered)?;
+        let blob = self.source.read_range(start, u64::from(span.len))?;
+        if hush_crypto::blob_hash(&blob) != entry.blob_hash() {
             return Err(VaultError::Tampered);
         }
-        decrypt_item(&self.vk, &self.raw.header.account_id(), id, self.raw.header.key_version, &blob)
+        decrypt_item(&self.vk, &self.header.account_id(), id, self.header.key_version, &blob)
     }
 }
 
 impl Lookup for VaultView {
     fn find(&self, query: &str) -> Found {
-        crate::index::find(self.index.iter(), query)
+        crate::index::find(self.state.index.iter(), query)
     }
 
-    fn entry(&self, id: &ItemId) -> Option<&IndexEntry> {
-        self.index.binary_search_by(|e| e.id.cmp(&id.0)).ok().map(|i| &self.index[i]).filter(|e| !e.deleted)
+    fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
+        self.state.index.find_id(id).filter(|e| !e.deleted()).map(EntryRef::to_entry)
     }
 }
 
@@ -208,12 +215,53 @@ mod tests {
     #[test]
     fn a_dropped_or_added_item_is_tampering() {
         let (v, _) = vault_with(&["alpha", "beta"]);
+        // The sealed index still lists what the vault wrote: the dropped item cannot
+        // be read, the other one still can, and a write refuses the file.
+        let mut dropped = v.to_file();
+        let (gone, _) = dropped.items.pop().unwrap();
+        let kept = dropped.items[0].0;
+        let view = VaultView::open(dropped.to_bytes(), v.vault_key().clone()).unwrap();
+        assert_eq!(view.entries().count(), 2);
+        assert_eq!(view.item(&kept).unwrap().password, v.get(&kept).unwrap().password);
+        let err = view.item(&gone).err().unwrap();
+        assert!(matches!(err, VaultError::Corrupt(_)), "{err}");
+        assert!(matches!(Vault::open(&dropped, v.vault_key().clone()), Err(VaultError::Tampered)));
+        // An item added outside hush is not in the index: never shown, and a write
+        // refuses the file.
+        let mut added = v.to_file();
+        added.items.push((ItemId([0xff; 16]), vec![1; 300]));
+        let view = VaultView::open(added.to_bytes(), v.vault_key().clone()).unwrap();
+        assert_eq!(view.entries().count(), 2);
+        assert!(matches!(view.item(&ItemId([0xff; 16])), Err(VaultError::Tampered)));
+        assert!(matches!(Vault::open(&added, v.vault_key().clone()), Err(VaultError::Tampered)));
+    }
+
+    #[test]
+    fn a_tampered_sealed_state_or_another_key_is_refused() {
+        let (v, _) = vault_with(&["alpha"]);
         let mut file = v.to_file();
-        file.items.pop();
+        let last = file.state.len() - 1;
+        file.state[last] ^= 1;
         assert!(matches!(VaultView::open(file.to_bytes(), v.vault_key().clone()), Err(VaultError::Tampered)));
-        let mut file = v.to_file();
-        file.items.push((ItemId([0xff; 16]), vec![1; 300]));
-        assert!(matches!(VaultView::open(file.to_bytes(), v.vault_key().clone()), Err(VaultError::Tampered)));
+        let other = VaultKey::generate();
+        assert!(matches!(VaultView::open(v.to_file().to_bytes(), other), Err(VaultError::Tampered)));
+    }
+
+    #[test]
+    fn a_file_with_the_version_1_state_is_viewed_and_rewritten_as_version_2() {
+        let (mut v, ids) = vault_with(&["alpha", "beta", "gamma"]);
+        v.delete(&ids[2], 5);
+        let file = crate::state::tests::with_version_1_state(&v);
+        let view = VaultView::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        assert_eq!(view.find("beta"), Found::One(ids[1]));
+        assert_eq!(view.item(&ids[0]).unwrap().password, "secret-alpha");
+        assert_eq!(view.entries().count(), 2, "the tombstone is not listed");
+        let reopened = Vault::open(&file, v.vault_key().clone()).unwrap();
+        assert!(reopened.index_entries().eq(v.index_entries()));
+        let plain =
+            hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &reopened.to_file().state)
+                .unwrap();
+        assert_eq!(plain[0], state::STATE_VERSION);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use hush_crypto::ItemId;
 
 use crate::{Item, ItemKind};
 
+pub mod table;
+
 /// What the index knows about one item.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct IndexEntry {
@@ -60,16 +62,59 @@ impl IndexEntry {
     pub fn item_id(&self) -> ItemId {
         ItemId(self.id)
     }
+}
+
+/// What a query looks at in an index entry, whether owned ([`IndexEntry`], in the
+/// unlocked vault) or read in place from the sealed index ([`table::EntryRef`]).
+pub trait Searchable {
+    /// The item's id.
+    fn item_id(&self) -> ItemId;
+    /// Display name.
+    fn name(&self) -> &str;
+    /// User name.
+    fn username(&self) -> &str;
+    /// Host names of the URLs.
+    fn hosts(&self) -> impl Iterator<Item = &str>;
+    /// Tags.
+    fn tags(&self) -> impl Iterator<Item = &str>;
+    /// A tombstone.
+    fn deleted(&self) -> bool;
 
     /// Whether `query_lower` (already lower case) matches the name, user name, a URL
     /// host or a tag (substring), or is a prefix of at least six characters of the id.
-    pub fn matches(&self, query_lower: &str) -> bool {
+    fn matches(&self, query_lower: &str) -> bool {
         query_lower.is_empty()
-            || self.name.to_lowercase().contains(query_lower)
-            || self.username.to_lowercase().contains(query_lower)
-            || self.hosts.iter().any(|h| h.contains(query_lower))
-            || self.tags.iter().any(|t| t.to_lowercase().contains(query_lower))
+            || self.name().to_lowercase().contains(query_lower)
+            || self.username().to_lowercase().contains(query_lower)
+            || self.hosts().any(|h| h.contains(query_lower))
+            || self.tags().any(|t| t.to_lowercase().contains(query_lower))
             || (query_lower.len() >= 6 && self.item_id().to_string().starts_with(query_lower))
+    }
+}
+
+impl Searchable for &IndexEntry {
+    fn item_id(&self) -> ItemId {
+        ItemId(self.id)
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn username(&self) -> &str {
+        &self.username
+    }
+
+    fn hosts(&self) -> impl Iterator<Item = &str> {
+        self.hosts.iter().map(String::as_str)
+    }
+
+    fn tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().map(String::as_str)
+    }
+
+    fn deleted(&self) -> bool {
+        self.deleted
     }
 }
 
@@ -85,11 +130,11 @@ pub enum Found {
 }
 
 /// Every live entry matching `query`, sorted by name (then id).
-pub fn search<'a>(entries: impl Iterator<Item = &'a IndexEntry>, query: &str) -> Vec<ItemId> {
+pub fn search<E: Searchable>(entries: impl Iterator<Item = E>, query: &str) -> Vec<ItemId> {
     let q = query.trim().to_lowercase();
     let mut hits: Vec<(String, ItemId)> = entries
-        .filter(|e| !e.deleted && e.matches(&q))
-        .map(|e| (e.name.to_lowercase(), e.item_id()))
+        .filter(|e| !e.deleted() && e.matches(&q))
+        .map(|e| (e.name().to_lowercase(), e.item_id()))
         .collect();
     hits.sort();
     hits.into_iter().map(|(_, id)| id).collect()
@@ -97,17 +142,17 @@ pub fn search<'a>(entries: impl Iterator<Item = &'a IndexEntry>, query: &str) ->
 
 /// Resolves a query to one item: a full id or an exact name (case-insensitive) wins;
 /// otherwise a single match; otherwise the candidates (DESIGN.md, "Items").
-pub fn find<'a>(entries: impl Iterator<Item = &'a IndexEntry> + Clone, query: &str) -> Found {
+pub fn find<E: Searchable>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Found {
     let q = query.trim();
     if let Some(id) = ItemId::parse(q)
-        && entries.clone().any(|e| !e.deleted && e.id == id.0)
+        && entries.clone().any(|e| !e.deleted() && e.item_id() == id)
     {
         return Found::One(id);
     }
     let mut exact: Vec<ItemId> = entries
         .clone()
-        .filter(|e| !e.deleted && e.name.eq_ignore_ascii_case(q))
-        .map(IndexEntry::item_id)
+        .filter(|e| !e.deleted() && e.name().eq_ignore_ascii_case(q))
+        .map(|e| e.item_id())
         .collect();
     exact.sort();
     let hits = if exact.is_empty() { search(entries, q) } else { exact };
@@ -124,5 +169,5 @@ pub trait Lookup {
     /// Resolves a query.
     fn find(&self, query: &str) -> Found;
     /// The index entry of a live item.
-    fn entry(&self, id: &ItemId) -> Option<&IndexEntry>;
+    fn entry(&self, id: &ItemId) -> Option<IndexEntry>;
 }

@@ -91,7 +91,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // sqlx runs SQLite on a worker thread and hands rows over a channel of 50 by
+            // default, so a full pull of 10,000 items woke the task 200 times; the
+            // channel was 22% of a pull (docs/benchmarks.md, S4). Rows are collected
+            // whole by `fetch_all` anyway, so a larger channel adds no peak memory.
+            .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{AccountKey, SetupCode, VaultKey};
 use hush_vault::store::{self, Paths};
-use hush_vault::{FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
+use hush_vault::{Editor, FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -169,6 +169,38 @@ impl Ctx {
         let (out, changed) = edit(&mut vault)?;
         if changed {
             self.save(&vault)?;
+            if crate::remote::auto_sync(self, &mut vault) {
+                self.save(&vault)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`) under the writers'
+    /// lock without decrypting the other items ([`hush_vault::Editor`]), and saves it.
+    pub fn edit<T>(&self, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+        let key = self.vault_key(&self.header()?)?;
+        self.edit_with_key(key, edit)
+    }
+
+    /// [`edit`](Self::edit) with a key the caller already holds. The same write path
+    /// as [`update_with_key`](Self::update_with_key): a file that does not
+    /// authenticate is refused and never overwritten.
+    pub fn edit_with_key<T>(&self, key: VaultKey, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+        let _lock = self.paths.lock_exclusive()?;
+        store::remove_stale_temps(self.paths.dir());
+        let path = self.paths.vault();
+        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
+        let mut editor = Editor::open(bytes, key)?;
+        let out = edit(&mut editor)?;
+        if !editor.is_changed() {
+            return Ok(out);
+        }
+        let bytes = editor.to_bytes();
+        store::write_atomic(&path, &bytes, Some(&self.paths.backup()))?;
+        // Sync needs the whole vault; open it only when it will sync.
+        if self.config.sync.auto && editor.state().sync.is_some() {
+            let mut vault = Vault::open(&VaultFile::from_bytes(&bytes)?, editor.vault_key().clone())?;
             if crate::remote::auto_sync(self, &mut vault) {
                 self.save(&vault)?;
             }

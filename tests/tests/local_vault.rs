@@ -257,10 +257,17 @@ fn tampered_vault_is_reported_and_never_overwritten() {
     let n = bytes.len();
     bytes[n - 40] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
-    let out = home.run(&["add", "y"]);
-    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-    assert!(stderr(&out).contains("authenticate"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "a vault that fails to authenticate is not overwritten");
+    // Every write path refuses it: add, edit and rm (which decrypt no other item) too.
+    for args in [&["add", "y"][..], &["edit", "x", "--username", "z"], &["rm", "x", "--yes"]] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("authenticate"), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{args:?} overwrote a vault that fails to authenticate"
+        );
+    }
     // Truncation is reported as damage.
     std::fs::write(&path, &bytes[..n / 2]).unwrap();
     let out = home.run(&["ls"]);

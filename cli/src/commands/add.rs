@@ -29,8 +29,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     }
     let name = item.name.clone();
     let generated = args.fields.generate;
-    let (id, duplicate) = ctx.update(|vault| {
-        let duplicate = vault.items().any(|(_, i)| i.name.eq_ignore_ascii_case(&name));
+    let (id, duplicate) = ctx.edit(|vault| {
+        let duplicate = vault.has_name(&name);
         Ok((vault.add(item), duplicate))
     })?;
     if duplicate {

@@ -17,9 +17,9 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     let stdin_pw = if args.fields.password_stdin { Some(prompt::stdin_line()?) } else { None };
     let mut f = args.fields.clone();
     f.password_stdin = false;
-    let name = ctx.update(|vault| {
+    let name = ctx.edit(|vault| {
         let id = find_one(vault, &args.query)?;
-        let mut item = vault.get(&id).expect("found items exist").clone();
+        let mut item = vault.get(&id)?.expect("found items exist");
         if let Some(n) = &args.name {
             anyhow::ensure!(!n.trim().is_empty(), "the new name is empty");
             item.name = n.trim().to_owned();
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
             anyhow::ensure!(item.fields.len() < before, "{} has no field {key:?}", item.name);
         }
         let name = item.name.clone();
-        vault.update(&id, t, |stored| *stored = item);
+        vault.update(&id, t, |stored| *stored = item)?;
         Ok(name)
     })?;
     eprintln!("Updated {name}");

@@ -21,11 +21,11 @@ pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
             bail!("nothing deleted");
         }
     }
-    let name = ctx.update_with_key(key, |vault| {
+    let name = ctx.edit_with_key(key, |vault| {
         let id = find_one(vault, &args.query)?;
-        let name = vault.get(&id).expect("found items exist").name.clone();
-        vault.delete(&id, now());
-        Ok((name, true))
+        let name = vault.entry(&id).expect("found items exist").name.clone();
+        vault.delete(&id, now())?;
+        Ok(name)
     })?;
     eprintln!("Deleted {name}");
     Ok(())

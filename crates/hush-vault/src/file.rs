@@ -108,26 +108,7 @@ pub struct VaultFile {
 impl VaultFile {
     /// Serialises the file.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let header = codec::encode_raw(&self.header);
-        let blobs_len: usize = self.items.iter().map(|(_, b)| b.len()).sum();
-        let mut out = Vec::with_capacity(
-            8 + 2 + 4 + header.len() + 4 + self.state.len() + 4 + 20 * self.items.len() + blobs_len,
-        );
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        put_len(&mut out, header.len());
-        out.extend_from_slice(&header);
-        put_len(&mut out, self.state.len());
-        out.extend_from_slice(&self.state);
-        put_len(&mut out, self.items.len());
-        for (id, blob) in &self.items {
-            out.extend_from_slice(id.as_bytes());
-            put_len(&mut out, blob.len());
-        }
-        for (_, blob) in &self.items {
-            out.extend_from_slice(blob);
-        }
-        out
+        write_file(&self.header, &self.state, self.items.iter().map(|(id, blob)| (*id, &blob[..])))
     }
 
     /// Parses a file, checking every length against its bound and against what is
@@ -142,8 +123,34 @@ impl VaultFile {
     }
 }
 
+/// Serialises a file from its parts, the blobs by reference (in table order).
+pub(crate) fn write_file<'a>(
+    header: &FileHeader,
+    state: &[u8],
+    items: impl Iterator<Item = (ItemId, &'a [u8])> + Clone,
+) -> Vec<u8> {
+    let header = codec::encode_raw(header);
+    let (count, blobs_len) = items.clone().fold((0, 0), |(n, len), (_, b)| (n + 1, len + b.len()));
+    let mut out = Vec::with_capacity(8 + 2 + 4 + header.len() + 4 + state.len() + 4 + 20 * count + blobs_len);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    put_len(&mut out, header.len());
+    out.extend_from_slice(&header);
+    put_len(&mut out, state.len());
+    out.extend_from_slice(state);
+    put_len(&mut out, count);
+    for (id, blob) in items.clone() {
+        out.extend_from_slice(id.as_bytes());
+        put_len(&mut out, blob.len());
+    }
+    for (_, blob) in items {
+        out.extend_from_slice(blob);
+    }
+    out
+}
+
 /// A range of a file held in memory (its offsets were checked against its length).
-fn in_memory(r: &std::ops::Range<u64>) -> std::ops::Range<usize> {
+pub(crate) fn in_memory(r: &std::ops::Range<u64>) -> std::ops::Range<usize> {
     usize::try_from(r.start).expect("in-memory offset")..usize::try_from(r.end).expect("in-memory offset")
 }
 

@@ -161,6 +161,31 @@ impl Item {
         }
     }
 
+    /// `self` after a local edit by `edit` at `now`: the revision grows by one.
+    pub fn edited(mut self, now: i64, edit: impl FnOnce(&mut Item)) -> Item {
+        edit(&mut self);
+        self.revision += 1;
+        self.updated = now;
+        self
+    }
+
+    /// The tombstone that replaces this item when it is deleted at `now`; its blob is
+    /// indistinguishable from an edit on the server (spec: Items). It keeps, encrypted,
+    /// only the password history (with the current password in it): if another device
+    /// edited the item concurrently, the edit wins and the merge folds this history
+    /// in, so no password is ever lost (found by the convergence property test).
+    pub fn tombstone(&self, now: i64) -> Item {
+        let mut tomb = Item::new(self.kind, String::new(), self.created);
+        tomb.history = self.history.clone();
+        if !self.password.is_empty() {
+            tomb.history.push(PasswordChange { password: self.password.clone(), replaced_at: now });
+        }
+        tomb.deleted = true;
+        tomb.revision = self.revision + 1;
+        tomb.updated = now;
+        tomb
+    }
+
     /// Replaces the password, keeping the old one in history. A no-op when unchanged.
     pub fn set_password(&mut self, new: String, now: i64) {
         if new == self.password {

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod codec;
+mod editor;
 mod error;
 pub mod file;
 pub mod generator;
@@ -18,11 +19,12 @@ pub mod totp;
 mod vault;
 mod view;
 
+pub use crate::editor::Editor;
 pub use crate::error::VaultError;
 pub use crate::file::{FileHeader, VaultFile};
 pub use crate::index::table::EntryRef;
 pub use crate::index::{Found, IndexEntry, Lookup, Searchable, find, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::store::Paths;
-pub use crate::vault::{Entry, ITEM_VERSION, Vault, decrypt_item, now};
+pub use crate::vault::{Entry, ITEM_VERSION, Vault, decrypt_item, now, seal_item};
 pub use crate::view::{LockedView, VaultView};

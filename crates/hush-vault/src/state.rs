@@ -42,6 +42,19 @@ pub struct LocalState {
     pub sync: Option<SyncState>,
 }
 
+impl LocalState {
+    /// Queues `id` for the next push. The first local edit since the last sync also
+    /// remembers `current`, the blob the server last had, as the base of a later
+    /// three-way merge (DESIGN.md, "Sync").
+    pub fn mark_pending(&mut self, id: ItemId, current: Option<&[u8]>) {
+        if self.pending.insert(id.0)
+            && let Some(blob) = current
+        {
+            self.base.insert(id.0, blob.to_vec());
+        }
+    }
+}
+
 /// Version 1 of the state, with the index inside.
 #[derive(Deserialize)]
 struct LocalStateV1 {
@@ -187,8 +200,9 @@ pub(crate) mod tests {
 
     #[test]
     fn unknown_versions_and_truncations_are_refused() {
-        let plain =
-            encode(&LocalState::default(), |out| crate::index::table::encode(out, std::iter::empty()));
+        let plain = encode(&LocalState::default(), |out| {
+            crate::index::table::encode(out, std::iter::empty::<(&IndexEntry, usize)>())
+        });
         assert!(decode(plain.clone()).is_ok());
         for len in 0..plain.len() {
             assert!(decode(Zeroizing::new(plain[..len].to_vec())).is_err(), "truncated to {len}");

@@ -217,43 +217,23 @@ impl Vault {
     /// Stores `item` under `id` as a local edit: bumps its revision and update time
     /// is the caller's business; this seals it and queues it for the next sync.
     pub fn put(&mut self, id: ItemId, item: Item) {
-        let plain = codec::encode(ITEM_VERSION, &item);
-        let blob = ItemBlob::seal(&self.vk, &self.account_id(), &id, self.header.key_version, &plain);
-        if self.state.pending.insert(id.0)
-            && let Some(old) = self.entries.get(&id)
-        {
-            // Remember what the server last had, as the base of a later merge.
-            self.state.base.insert(id.0, old.blob.clone());
-        }
+        let blob = seal_item(&self.vk, &self.account_id(), &id, self.header.key_version, &item);
+        self.state.mark_pending(id, self.entries.get(&id).map(|old| &old.blob[..]));
         self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
     }
 
     /// Applies `edit` to a live item, bumping its revision and update time.
     pub fn update(&mut self, id: &ItemId, now: i64, edit: impl FnOnce(&mut Item)) -> bool {
-        let Some(mut item) = self.get(id).cloned() else { return false };
-        edit(&mut item);
-        item.revision += 1;
-        item.updated = now;
-        self.put(*id, item);
+        let Some(item) = self.get(id).cloned() else { return false };
+        self.put(*id, item.edited(now, edit));
         true
     }
 
-    /// Replaces an item by a tombstone; its blob is indistinguishable from an edit on
-    /// the server (spec: Items). The tombstone keeps, encrypted, only the password
-    /// history (with the current password in it): if another device edited the item
-    /// concurrently, the edit wins and the merge folds this history in, so no
-    /// password is ever lost (found by the convergence property test).
+    /// Replaces an item by its tombstone ([`Item::tombstone`]), so the deletion syncs.
     pub fn delete(&mut self, id: &ItemId, now: i64) -> bool {
         let Some(old) = self.get(id) else { return false };
-        let mut tomb = Item::new(old.kind, String::new(), old.created);
-        tomb.history = old.history.clone();
-        if !old.password.is_empty() {
-            tomb.history.push(crate::PasswordChange { password: old.password.clone(), replaced_at: now });
-        }
-        tomb.deleted = true;
-        tomb.revision = old.revision + 1;
-        tomb.updated = now;
+        let tomb = old.tombstone(now);
         self.put(*id, tomb);
         true
     }
@@ -352,6 +332,18 @@ impl Lookup for Vault {
     fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
         self.index.get(id).filter(|e| !e.deleted).cloned()
     }
+}
+
+/// Encodes and seals one item.
+pub fn seal_item(
+    vk: &VaultKey,
+    account_id: &AccountId,
+    id: &ItemId,
+    key_version: u32,
+    item: &Item,
+) -> Vec<u8> {
+    let plain = codec::encode(ITEM_VERSION, item);
+    ItemBlob::seal(vk, account_id, id, key_version, &plain)
 }
 
 /// Opens and decodes one item blob.

@@ -44,9 +44,61 @@ pub struct BlobSpan {
     pub len: u32,
 }
 
+/// What the index stores of an entry: an owned [`IndexEntry`] (an item the vault just
+/// sealed) or an [`EntryRef`] copied from the index it was read from.
+pub(crate) trait Record: Searchable {
+    /// SHA-256 of the item's blob.
+    fn blob_hash(&self) -> [u8; 32];
+    /// The item's kind.
+    fn kind(&self) -> ItemKind;
+    /// The flags byte.
+    fn flags(&self) -> u8;
+    /// Unix seconds of the last change.
+    fn updated(&self) -> i64;
+}
+
+impl Record for &IndexEntry {
+    fn blob_hash(&self) -> [u8; 32] {
+        self.blob_hash
+    }
+
+    fn kind(&self) -> ItemKind {
+        self.kind
+    }
+
+    fn flags(&self) -> u8 {
+        let flag = |set: bool, flag: u8| if set { flag } else { 0 };
+        flag(self.deleted, DELETED)
+            | flag(self.rotation_pending, ROTATION_PENDING)
+            | flag(self.has_totp, HAS_TOTP)
+    }
+
+    fn updated(&self) -> i64 {
+        self.updated
+    }
+}
+
+impl Record for EntryRef<'_> {
+    fn blob_hash(&self) -> [u8; 32] {
+        EntryRef::blob_hash(*self)
+    }
+
+    fn kind(&self) -> ItemKind {
+        kind_of(self.record[68]).unwrap_or_default()
+    }
+
+    fn flags(&self) -> u8 {
+        self.record[69]
+    }
+
+    fn updated(&self) -> i64 {
+        i64::from_le_bytes(self.record[60..68].try_into().expect("8 bytes"))
+    }
+}
+
 /// Appends the index of `entries` (sorted by id, each with its blob's length, in the
 /// order the blobs are written) to `out`.
-pub(crate) fn encode<'a>(out: &mut Vec<u8>, entries: impl ExactSizeIterator<Item = (&'a IndexEntry, usize)>) {
+pub(crate) fn encode<R: Record>(out: &mut Vec<u8>, entries: impl ExactSizeIterator<Item = (R, usize)>) {
     let count = entries.len();
     put_u32(out, count);
     let string_count_at = out.len();
@@ -58,25 +110,25 @@ pub(crate) fn encode<'a>(out: &mut Vec<u8>, entries: impl ExactSizeIterator<Item
     let mut blob_offset = 0u64;
     for (i, (e, blob_len)) in entries.enumerate() {
         let first_string = ends.len();
-        let (hosts, tags) = (capped(&e.hosts), capped(&e.tags));
-        for s in [&e.name, &e.username].into_iter().chain(hosts).chain(tags) {
+        // At most 65,535 hosts or tags are indexed per item: more would not fit the
+        // record, and no real item comes near (the rest stay in the item).
+        let (host_count, tag_count) = (e.hosts().take(CAP).count(), e.tags().take(CAP).count());
+        let strings =
+            [e.name(), e.username()].into_iter().chain(e.hosts().take(CAP)).chain(e.tags().take(CAP));
+        for s in strings {
             text.extend_from_slice(s.as_bytes());
             ends.push(u32_of(text.len()));
         }
-        let flag = |set: bool, flag: u8| if set { flag } else { 0 };
-        let flags = flag(e.deleted, DELETED)
-            | flag(e.rotation_pending, ROTATION_PENDING)
-            | flag(e.has_totp, HAS_TOTP);
         let r = &mut out[records_at + i * RECORD_LEN..][..RECORD_LEN];
-        r[0..16].copy_from_slice(&e.id);
-        r[16..48].copy_from_slice(&e.blob_hash);
+        r[0..16].copy_from_slice(e.item_id().as_bytes());
+        r[16..48].copy_from_slice(&e.blob_hash());
         r[48..56].copy_from_slice(&blob_offset.to_le_bytes());
         r[56..60].copy_from_slice(&u32_of(blob_len).to_le_bytes());
-        r[60..68].copy_from_slice(&e.updated.to_le_bytes());
-        r[68] = kind_code(e.kind);
-        r[69] = flags;
-        r[70..72].copy_from_slice(&u16_of(hosts.len()).to_le_bytes());
-        r[72..74].copy_from_slice(&u16_of(tags.len()).to_le_bytes());
+        r[60..68].copy_from_slice(&e.updated().to_le_bytes());
+        r[68] = kind_code(e.kind());
+        r[69] = e.flags();
+        r[70..72].copy_from_slice(&u16_of(host_count).to_le_bytes());
+        r[72..74].copy_from_slice(&u16_of(tag_count).to_le_bytes());
         r[76..80].copy_from_slice(&u32_of(first_string).to_le_bytes());
         blob_offset += blob_len as u64;
     }
@@ -88,15 +140,11 @@ pub(crate) fn encode<'a>(out: &mut Vec<u8>, entries: impl ExactSizeIterator<Item
     out.extend_from_slice(&text);
 }
 
+const CAP: usize = u16::MAX as usize;
+
 fn u32_of(n: usize) -> u32 {
     // The sealed state is bounded far below 4 GiB (file::MAX_STATE), and a blob by MAX_BLOB.
     u32::try_from(n).expect("index lengths fit in u32")
-}
-
-/// At most 65,535 hosts or tags are indexed per item: more would not fit the record,
-/// and no real item comes near (the rest stay in the item and are shown by `get`).
-fn capped(list: &[String]) -> &[String] {
-    &list[..list.len().min(usize::from(u16::MAX))]
 }
 
 fn u16_of(n: usize) -> u16 {
@@ -199,6 +247,11 @@ impl IndexTable {
         Ok(table)
     }
 
+    /// The number of entries, tombstones included.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
     /// The decrypted plaintext the index lies in.
     pub(crate) fn plain(&self) -> &[u8] {
         &self.plain
@@ -209,7 +262,7 @@ impl IndexTable {
     }
 
     /// The `i`-th entry in id order.
-    fn get(&self, i: usize) -> EntryRef<'_> {
+    pub(crate) fn get(&self, i: usize) -> EntryRef<'_> {
         EntryRef { table: self, record: self.record(i) }
     }
 
@@ -228,13 +281,18 @@ impl IndexTable {
 
     /// The entry of `id`, tombstone or not.
     pub fn find_id(&self, id: &ItemId) -> Option<EntryRef<'_>> {
+        self.position(id).map(|i| self.get(i))
+    }
+
+    /// Where `id` is in id order.
+    pub(crate) fn position(&self, id: &ItemId) -> Option<usize> {
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.record(mid)[0..16].cmp(id.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.get(mid)),
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
         None
@@ -279,7 +337,7 @@ impl<'a> EntryRef<'a> {
         IndexEntry {
             id: self.record[0..16].try_into().expect("16 bytes"),
             blob_hash: self.blob_hash(),
-            kind: kind_of(self.record[68]).unwrap_or_default(),
+            kind: Record::kind(&self),
             name: strings.next().unwrap_or_default(),
             username: strings.next().unwrap_or_default(),
             hosts: strings.by_ref().take(hosts).collect(),
@@ -287,7 +345,7 @@ impl<'a> EntryRef<'a> {
             deleted: self.flag(DELETED),
             rotation_pending: self.flag(ROTATION_PENDING),
             has_totp: self.flag(HAS_TOTP),
-            updated: i64::from_le_bytes(self.record[60..68].try_into().expect("8 bytes")),
+            updated: Record::updated(&self),
         }
     }
 }

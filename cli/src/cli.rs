@@ -144,7 +144,7 @@ pub enum Command {
     Breach(BreachArgs),
     /// Create the account on a sync server from this vault and push everything.
     #[command(
-        after_help = "Example:\n  hush register --server https://hush.example.org --invite $(cat invite.txt)"
+        after_help = "Example:\n  hush register --server https://hush.example.org --invite-file invite.txt"
     )]
     Register(RegisterArgs),
     /// Connect this device to your account: a new device fetches the vault with the
@@ -482,9 +482,13 @@ pub struct RegisterArgs {
     /// The server's URL, e.g. https://hush.example.org.
     #[arg(long, value_name = "URL")]
     pub server: String,
-    /// The one-time registration code from `hush-server invite`.
+    /// The one-time registration code from `hush-server invite`. Other local users can
+    /// see a command line: prefer --invite-file on a shared machine.
     #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub invite: Option<String>,
+    /// Read the registration code from the first line of this file.
+    #[arg(long, value_name = "PATH", conflicts_with = "invite")]
+    pub invite_file: Option<PathBuf>,
     /// Allow a plain http:// URL to a non-loopback host (traffic can be watched).
     #[arg(long)]
     pub insecure_http: bool,

@@ -15,12 +15,11 @@ pub fn interactive() -> bool {
 
 /// The first line of `path`, without its line ending.
 pub fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut line = Zeroizing::new(String::new());
     std::io::BufReader::new(file)
         .read_line(&mut line)
-        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+        .with_context(|| format!("cannot read {}", path.display()))?;
     strip_newline(&mut line);
     Ok(line)
 }

@@ -101,6 +101,22 @@ impl Home {
         child.wait_with_output().unwrap()
     }
 
+    /// Runs `hush --password-file <file> ARGS...` with its stdout a pipe whose reader
+    /// has gone away (`hush ls | head -1`), so that every write fails with EPIPE.
+    pub fn run_into_closed_pipe(&self, args: &[&str]) -> Output {
+        let mut child = self
+            .cmd()
+            .arg("--password-file")
+            .arg(self.password_file())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn hush");
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    }
+
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

@@ -1,8 +1,6 @@
 //! Issue #4 end to end: shell integration — completions, the man page, and the
 //! conventions scripts rely on.
 
-use std::process::Stdio;
-
 use hush_e2e::Home;
 
 #[test]
@@ -57,15 +55,7 @@ fn status_json_works_without_a_vault() {
 fn a_closed_pipe_is_not_an_error() {
     // `hush completions zsh | head -1`: the reader goes away early.
     let home = Home::new();
-    let mut child = home
-        .cmd()
-        .args(["completions", "zsh"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = home.run_into_closed_pipe(&["completions", "zsh"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -83,17 +73,7 @@ fn a_listing_larger_than_the_pipe_to_a_closed_reader_is_not_an_error() {
     let file = home.write("big.csv", &csv);
     home.ok(&["import", "--from", "chrome-csv", file.to_str().unwrap()]);
     for args in [&["ls"][..], &["ls", "--json"]] {
-        let mut child = home
-            .cmd()
-            .arg("--password-file")
-            .arg(home.password_file())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = home.run_into_closed_pipe(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {stderr}");
         // Only the test vault's weak-KDF warning; no error, no panic.

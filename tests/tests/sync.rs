@@ -189,7 +189,11 @@ fn registration_is_invite_only_and_plain_http_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("registration") || stderr(&out).contains("invite"), "{}", stderr(&out));
     let invite = server.invite();
-    a.ok(&["register", "--server", &server.url, "--invite", &invite]);
+    // From a file, so that the code never appears on a command line.
+    let invite_file = a.write("invite.txt", &format!("{invite}\n"));
+    let out = a.run(&["register", "--server", &server.url, "--invite", "x", "--invite-file", "f"]);
+    assert_eq!(out.status.code(), Some(2), "--invite and --invite-file exclude each other");
+    a.ok(&["register", "--server", &server.url, "--invite-file", invite_file.to_str().unwrap()]);
     let b = Home::new();
     b.init();
     let out = b.run(&["register", "--server", &server.url, "--invite", &invite]);

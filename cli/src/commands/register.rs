@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use zeroize::Zeroizing;
+
 use crate::cli::RegisterArgs;
 use crate::context::Ctx;
-use crate::remote;
+use crate::{prompt, remote};
 
 /// Runs `hush register`.
 pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
@@ -16,6 +18,13 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
         bail!("account.key belongs to another account than vault.hush");
     }
     let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(60))?;
+    // A code on the command line can be read by other local users (`ps`), who could
+    // race to spend it; a file cannot.
+    let invite = match (&args.invite, &args.invite_file) {
+        (Some(code), _) => Some(Zeroizing::new(code.clone())),
+        (None, Some(path)) => Some(prompt::first_line_of(path)?),
+        (None, None) => None,
+    };
     // Registration needs the auth key, which only the master password yields.
     let password = ctx.master_password()?;
     let keys = hush_vault::Vault::derive(&header, &password, &account_key)?;
@@ -32,7 +41,7 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
             vault,
             &transport,
             &keys,
-            args.invite.as_deref(),
+            invite.as_deref().map(String::as_str),
             &args.server,
             &device,
             hush_vault::now(),

@@ -39,7 +39,7 @@ pub struct Limits {
     /// Most unused challenges one account may have at once; asking for more drops the oldest.
     /// Bounds what an unauthenticated caller can make the server store. Default 16.
     pub max_outstanding_challenges: u32,
-    /// Whole-request timeout (tower-http `TimeoutLayer`); past it the answer is 408. Default 30 s.
+    /// Whole-request timeout; past it the answer is 408 `timeout`. Default 30 s.
     pub request_timeout: Duration,
 }
 

@@ -36,6 +36,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 405: the route exists, not with this method.
     MethodNotAllowed,
+    /// 408: the request took longer than `Limits::request_timeout`.
+    Timeout,
     /// 409: the account id is taken.
     AccountExists,
     /// 409: `base_seq` is stale; `seq` is the account's current one.
@@ -74,6 +76,7 @@ impl ApiError {
             Self::RegistrationClosed => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::AccountExists | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -94,6 +97,7 @@ impl ApiError {
             Self::RegistrationClosed => ErrorCode::RegistrationClosed,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Timeout => ErrorCode::Timeout,
             Self::AccountExists => ErrorCode::AccountExists,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::TooLarge(_) => ErrorCode::TooLarge,
@@ -114,6 +118,7 @@ impl ApiError {
             Self::RegistrationClosed => "registration needs a valid single-use registration code".into(),
             Self::NotFound(what) => format!("{what} not found").into(),
             Self::MethodNotAllowed => "method not allowed on this path".into(),
+            Self::Timeout => "the request took too long; send it again".into(),
             Self::AccountExists => "an account with this id already exists".into(),
             Self::Conflict { seq } => {
                 format!("base_seq is stale; the account is at seq {seq}: pull, merge, push again").into()

@@ -21,11 +21,11 @@ pub mod store;
 mod validate;
 
 use axum::Router;
+use axum::extract::State;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
-use axum::response::Response;
-use tower_http::timeout::TimeoutLayer;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -54,7 +54,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::map_response(no_store))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -68,6 +68,16 @@ pub fn app(state: AppState) -> Router {
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
     tracing::info_span!("request", method = %request.method(), route)
+}
+
+/// The whole-request time limit. tower-http's `TimeoutLayer` answers 408 with an empty
+/// body, but every error answer is `{"error", "message"}` (sync-api-v1.md), so this one
+/// answers through [`ApiError`] too.
+async fn timeout(State(limit): State<std::time::Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
 }
 
 /// Answers carry tokens and ciphertext: no cache, shared or private, may keep them.

@@ -200,6 +200,8 @@ fn a_stalled_request_times_out_with_408() {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     assert!(response.starts_with("HTTP/1.1 408"), "{response:?}");
+    // With the error body every answer of the API has (sync-api-v1.md).
+    assert!(response.contains(r#"{"error":"timeout","message":"#), "{response:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(server.terminate());
 }

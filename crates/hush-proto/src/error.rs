@@ -25,6 +25,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
+    /// 408: the request was not received and answered within the server's time limit.
+    Timeout,
     /// 409: an account with this id already exists.
     AccountExists,
     /// 409: `base_seq` is not the account's current seq; [`ErrorBody::seq`] holds the current one.

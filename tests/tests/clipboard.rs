@@ -1,8 +1,11 @@
-//! Issue #4 end to end: `hush copy` on a real X server (Xvfb), read back with xclip.
+//! Issue #4 end to end: `hush copy` on a real X server (Xvfb, read back with xclip) and
+//! on a real Wayland compositor (sway, headless, read back with wl-paste). Every
+//! scenario runs on both.
 //!
-//! Needs `Xvfb` and `xclip` (Debian: `apt-get install xvfb xclip`). Without them the
-//! tests print a loud notice and pass, except under CI (the `CI` variable set), where
-//! a missing tool is a failure: CI must never skip them silently.
+//! Needs `Xvfb` and `xclip`, and `sway` and `wl-clipboard` (Debian: `apt-get install
+//! xvfb xclip sway wl-clipboard`). Without them the tests print a loud notice and pass,
+//! except under CI (the `CI` variable set), where a missing tool is a failure: CI must
+//! never skip them silently.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
@@ -11,6 +14,64 @@ use std::time::{Duration, Instant};
 use hush_e2e::{Home, PASSWORD, assert_ok, stderr};
 
 const SECRET: &str = "clip-Secret-42";
+
+/// A graphical session with a clipboard: an X server or a Wayland compositor.
+trait Desktop {
+    /// The variable, and its value, that point a client at this session.
+    fn env(&self) -> (&'static str, String);
+    /// The clipboard's text, or "" when nobody owns it.
+    fn paste(&self) -> String;
+    /// The formats (X targets, Wayland MIME types) on offer.
+    fn targets(&self) -> String;
+    /// Copies `text` as the user would, with the session's own tool, which then serves
+    /// it from the background until it loses the clipboard or the session ends.
+    fn copy_as_user(&self, text: &str);
+}
+
+/// Whether the tools are installed; when not, a loud notice outside CI and a failure
+/// under CI.
+fn have(tools: &[&str], package: &str) -> bool {
+    let missing: Vec<_> = tools.iter().copied().filter(|t| !on_path(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let msg = format!("{} not installed (apt-get install {package})", missing.join(" and "));
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}: the clipboard tests cannot be skipped under CI");
+    }
+    eprintln!("\n**********\n*** SKIPPED clipboard test: {msg}\n**********\n");
+    false
+}
+
+/// Runs `tool ARGS` in the session; its stdout when it succeeds, else "".
+fn run_tool(d: &dyn Desktop, tool: &str, args: &[&str]) -> String {
+    let (var, value) = d.env();
+    let out = Command::new(tool)
+        .args(args)
+        .env(var, value)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+    if out.status.success() { String::from_utf8_lossy(&out.stdout).into_owned() } else { String::new() }
+}
+
+/// Runs a copying tool (xclip -i, wl-copy) with `text` on its standard input. Its
+/// stdout is not a pipe: the server it forks to serve the clipboard would hold the
+/// pipe open, and reading it to the end would wait for as long as it serves.
+fn copy_with_tool(d: &dyn Desktop, tool: &str, args: &[&str], text: &str) {
+    let (var, value) = d.env();
+    let mut child = Command::new(tool)
+        .args(args)
+        .env(var, value)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "{tool} failed");
+}
 
 /// An Xvfb server, killed when dropped (with it, every client still connected:
 /// the clipboard helper and xclip's background server).
@@ -23,13 +84,7 @@ impl Xvfb {
     /// Starts Xvfb on a free display, or `None` (after a notice) when the tools are
     /// missing outside CI.
     fn start() -> Option<Xvfb> {
-        let missing: Vec<_> = ["Xvfb", "xclip"].into_iter().filter(|t| !on_path(t)).collect();
-        if !missing.is_empty() {
-            let msg = format!("{} not installed (apt-get install xvfb xclip)", missing.join(" and "));
-            if std::env::var_os("CI").is_some() {
-                panic!("{msg}: the clipboard tests cannot be skipped under CI");
-            }
-            eprintln!("\n**********\n*** SKIPPED clipboard test: {msg}\n**********\n");
+        if !have(&["Xvfb", "xclip"], "xvfb xclip") {
             return None;
         }
         // -displayfd: Xvfb picks a free display itself and writes its number once it
@@ -47,46 +102,110 @@ impl Xvfb {
         assert!(!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()), "Xvfb said {line:?}");
         Some(Xvfb { child, display: format!(":{number}") })
     }
+}
 
-    /// The clipboard's text, or "" when nobody owns it.
+impl Desktop for Xvfb {
+    fn env(&self) -> (&'static str, String) {
+        ("DISPLAY", self.display.clone())
+    }
+
     fn paste(&self) -> String {
-        let out = Command::new("xclip")
-            .args(["-selection", "clipboard", "-o"])
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run xclip");
-        if out.status.success() { String::from_utf8_lossy(&out.stdout).into_owned() } else { String::new() }
+        run_tool(self, "xclip", &["-selection", "clipboard", "-o"])
     }
 
-    /// The clipboard's targets (MIME types) on offer.
     fn targets(&self) -> String {
-        let out = Command::new("xclip")
-            .args(["-selection", "clipboard", "-t", "TARGETS", "-o"])
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run xclip");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        run_tool(self, "xclip", &["-selection", "clipboard", "-t", "TARGETS", "-o"])
     }
 
-    /// Copies `text` as the user would, with xclip (which then serves it from the
-    /// background until it loses the clipboard or the server goes).
     fn copy_as_user(&self, text: &str) {
-        let mut child = Command::new("xclip")
-            .args(["-selection", "clipboard", "-i"])
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run xclip");
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success());
+        copy_with_tool(self, "xclip", &["-selection", "clipboard", "-i"], text);
     }
 }
 
 impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless sway (wlroots, so it offers the data-control protocol that hush's
+/// clipboard crate uses on Wayland), in its own runtime folder; killed when dropped.
+struct Sway {
+    child: Child,
+    socket: std::path::PathBuf,
+    _runtime: tempfile::TempDir,
+}
+
+impl Sway {
+    /// Starts sway, or `None` (after a notice) when the tools are missing outside CI.
+    fn start() -> Option<Sway> {
+        if !have(&["sway", "wl-copy", "wl-paste", "setpriv"], "sway wl-clipboard") {
+            return None;
+        }
+        let runtime = tempfile::tempdir().unwrap();
+        let root =
+            std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+        let mut cmd = if root {
+            // sway refuses to run as root: run it as nobody, in a folder of its own.
+            // hush, as root, can still connect to its socket.
+            let chown = Command::new("chown").arg("nobody:nogroup").arg(runtime.path()).status();
+            assert!(chown.unwrap().success(), "chown the runtime folder to nobody");
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sway"]);
+            c
+        } else {
+            Command::new("sway")
+        };
+        let child = cmd
+            .args(["-c", "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", runtime.path())
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            // No GPU, no input devices, no display: software rendering to nowhere.
+            .env("WLR_BACKENDS", "headless")
+            .env("WLR_LIBINPUT_NO_DEVICES", "1")
+            .env("WLR_RENDERER", "pixman")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sway");
+        let mut sway = Sway { child, socket: std::path::PathBuf::new(), _runtime: runtime };
+        // sway names its socket wayland-1 (the first free name in its folder) once it
+        // accepts connections.
+        let socket = sway._runtime.path().join("wayland-1");
+        assert!(
+            eventually(Duration::from_secs(10), || std::fs::symlink_metadata(&socket)
+                .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()))),
+            "sway did not start"
+        );
+        sway.socket = socket;
+        Some(sway)
+    }
+}
+
+impl Desktop for Sway {
+    fn env(&self) -> (&'static str, String) {
+        // An absolute path: the hush processes have a runtime folder of their own.
+        ("WAYLAND_DISPLAY", self.socket.display().to_string())
+    }
+
+    fn paste(&self) -> String {
+        run_tool(self, "wl-paste", &["--no-newline"])
+    }
+
+    fn targets(&self) -> String {
+        run_tool(self, "wl-paste", &["--list-types"])
+    }
+
+    fn copy_as_user(&self, text: &str) {
+        copy_with_tool(self, "wl-copy", &[], text);
+    }
+}
+
+impl Drop for Sway {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -140,10 +259,11 @@ fn home_with_item() -> Home {
     home
 }
 
-/// `hush --password-file … copy ARGS` on the display.
-fn copy(home: &Home, x: &Xvfb, args: &[&str]) -> Output {
+/// `hush --password-file … copy ARGS` in the session.
+fn copy(home: &Home, d: &dyn Desktop, args: &[&str]) -> Output {
+    let (var, value) = d.env();
     home.cmd()
-        .env("DISPLAY", &x.display)
+        .env(var, value)
         .arg("--password-file")
         .arg(home.password_file())
         .arg("copy")
@@ -165,11 +285,23 @@ fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 }
 
 #[test]
-fn copy_puts_the_password_on_the_clipboard_and_clears_it() {
-    let Some(x) = Xvfb::start() else { return };
+fn x11_copy_puts_the_password_on_the_clipboard_and_clears_it() {
+    if let Some(x) = Xvfb::start() {
+        copy_puts_the_password_on_the_clipboard_and_clears_it(&x);
+    }
+}
+
+#[test]
+fn wayland_copy_puts_the_password_on_the_clipboard_and_clears_it() {
+    if let Some(sway) = Sway::start() {
+        copy_puts_the_password_on_the_clipboard_and_clears_it(&sway);
+    }
+}
+
+fn copy_puts_the_password_on_the_clipboard_and_clears_it(x: &dyn Desktop) {
     let home = home_with_item();
     let started = Instant::now();
-    let out = copy(&home, &x, &["github", "--clear-after", "2"]);
+    let out = copy(&home, x, &["github", "--clear-after", "2"]);
     assert_ok(&out, &["copy"]);
     // It returns at once: the helper serves the clipboard in the background.
     assert!(started.elapsed() < Duration::from_secs(2), "copy blocked for {:?}", started.elapsed());
@@ -183,10 +315,22 @@ fn copy_puts_the_password_on_the_clipboard_and_clears_it() {
 }
 
 #[test]
-fn copy_never_wipes_what_the_user_copied_since() {
-    let Some(x) = Xvfb::start() else { return };
+fn x11_copy_never_wipes_what_the_user_copied_since() {
+    if let Some(x) = Xvfb::start() {
+        copy_never_wipes_what_the_user_copied_since(&x);
+    }
+}
+
+#[test]
+fn wayland_copy_never_wipes_what_the_user_copied_since() {
+    if let Some(sway) = Sway::start() {
+        copy_never_wipes_what_the_user_copied_since(&sway);
+    }
+}
+
+fn copy_never_wipes_what_the_user_copied_since(x: &dyn Desktop) {
     let home = home_with_item();
-    assert_ok(&copy(&home, &x, &["github", "--clear-after", "2"]), &["copy"]);
+    assert_ok(&copy(&home, x, &["github", "--clear-after", "2"]), &["copy"]);
     assert_eq!(x.paste(), SECRET);
     x.copy_as_user("the user's own text");
     // The helper notices within a second and exits without touching the clipboard,
@@ -199,12 +343,25 @@ fn copy_never_wipes_what_the_user_copied_since() {
 }
 
 #[test]
-fn copy_other_fields_and_keep_the_secret_out_of_argv_and_env() {
-    let Some(x) = Xvfb::start() else { return };
+fn x11_copy_other_fields_and_keep_the_secret_out_of_argv_and_env() {
+    if let Some(x) = Xvfb::start() {
+        copy_other_fields_and_keep_the_secret_out_of_argv_and_env(Box::new(x));
+    }
+}
+
+#[test]
+fn wayland_copy_other_fields_and_keep_the_secret_out_of_argv_and_env() {
+    if let Some(sway) = Sway::start() {
+        copy_other_fields_and_keep_the_secret_out_of_argv_and_env(Box::new(sway));
+    }
+}
+
+/// Takes the session by value: it ends at the end of the test, and the helper with it.
+fn copy_other_fields_and_keep_the_secret_out_of_argv_and_env(x: Box<dyn Desktop>) {
     let home = home_with_item();
-    assert_ok(&copy(&home, &x, &["github", "--field", "username", "--clear-after", "30"]), &["copy"]);
+    assert_ok(&copy(&home, &*x, &["github", "--field", "username", "--clear-after", "30"]), &["copy"]);
     assert_eq!(x.paste(), "octocat");
-    assert_ok(&copy(&home, &x, &["github", "--clear-after", "30"]), &["copy"]);
+    assert_ok(&copy(&home, &*x, &["github", "--clear-after", "30"]), &["copy"]);
     assert_eq!(x.paste(), SECRET);
     // The helper serving this home's clipboard: the secret must be in neither its
     // arguments nor its environment, which other processes can read. (Without root,
@@ -225,7 +382,7 @@ fn copy_other_fields_and_keep_the_secret_out_of_argv_and_env() {
             assert!(!environ.contains(secret), "secret in the environment");
         }
     }
-    let out = copy(&home, &x, &["github", "--field", "nope"]);
+    let out = copy(&home, &*x, &["github", "--field", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no field \"nope\""), "{}", stderr(&out));
     // When the display goes away, so does the helper, long before its 30 s.

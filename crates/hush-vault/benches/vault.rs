@@ -18,6 +18,8 @@
 //! - `add_save/N`: add one item to a vault of exactly N items and save it as the CLI
 //!   does (`to_file().to_bytes()` + `store::write_atomic` with fsync and backup link).
 //!   `serialize/N` and `write_atomic/N` are its two big parts, measured alone.
+//! - `edit_add/N`: what `hush add` does since C2, open included: `Editor::open` (checks
+//!   every blob's hash, decrypts none), add one item, `to_bytes`, `write_atomic`.
 //!
 //! Vaults are built once per size with cheap KDF parameters (the KDF is not part of
 //! open/find/save); items are realistic logins from `common`.
@@ -30,7 +32,7 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hush_crypto::{FloorPolicy, KdfParams, VaultKey};
-use hush_vault::{Found, Lookup, Vault, VaultFile, VaultView, store};
+use hush_vault::{Editor, Found, Lookup, Vault, VaultFile, VaultView, store};
 
 mod common;
 
@@ -150,6 +152,26 @@ fn large_vault(c: &mut Criterion) {
                     vault.add(common::item(f.n, hush_vault::now()));
                     save(&vault, dir.path());
                     vault
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("edit_add");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(4));
+    for f in &fixtures {
+        let path = dir.path().join("vault.hush");
+        g.bench_with_input(BenchmarkId::from_parameter(f.n), f, |b, f| {
+            b.iter_batched(
+                || f.bytes.clone(),
+                |bytes| {
+                    let mut editor = Editor::open(bytes, f.vk.clone()).expect("editor");
+                    editor.add(common::item(f.n, hush_vault::now()));
+                    store::write_atomic(&path, &editor.to_bytes(), Some(&path.with_extension("bak")))
+                        .expect("write");
                 },
                 BatchSize::PerIteration,
             )

@@ -1,7 +1,7 @@
 //! The sealed local state inside `vault.hush`: what makes the file as a whole
 //! authentic, what sync needs to remember between runs, and the search index.
 //!
-//! Its plaintext (docs/vault-format.md, "The sealed state"):
+//! Its plaintext (docs/vault-format.md, "Sealed local state"):
 //! ```text
 //! version (2) || u32le meta_len || bincode(LocalState) || index (index::table)
 //! ```

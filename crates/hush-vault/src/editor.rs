@@ -251,6 +251,13 @@ impl Searchable for Current<'_> {
             Current::Changed(e) => e.deleted,
         }
     }
+
+    fn name_is(&self, name: &str) -> bool {
+        match self {
+            Current::Stored(e) => e.name_is(name),
+            Current::Changed(e) => e.name.eq_ignore_ascii_case(name),
+        }
+    }
 }
 
 impl Record for Current<'_> {

@@ -80,6 +80,11 @@ pub trait Searchable {
     /// A tombstone.
     fn deleted(&self) -> bool;
 
+    /// Whether the name is `name`, ignoring ASCII case (how `find` matches names).
+    fn name_is(&self, name: &str) -> bool {
+        self.name().eq_ignore_ascii_case(name)
+    }
+
     /// Whether `query_lower` (already lower case) matches the name, user name, a URL
     /// host or a tag (substring), or is a prefix of at least six characters of the id.
     fn matches(&self, query_lower: &str) -> bool {
@@ -149,11 +154,8 @@ pub fn find<E: Searchable>(entries: impl Iterator<Item = E> + Clone, query: &str
     {
         return Found::One(id);
     }
-    let mut exact: Vec<ItemId> = entries
-        .clone()
-        .filter(|e| !e.deleted() && e.name().eq_ignore_ascii_case(q))
-        .map(|e| e.item_id())
-        .collect();
+    let mut exact: Vec<ItemId> =
+        entries.clone().filter(|e| !e.deleted() && e.name_is(q)).map(|e| e.item_id()).collect();
     exact.sort();
     let hits = if exact.is_empty() { search(entries, q) } else { exact };
     match hits.len() {

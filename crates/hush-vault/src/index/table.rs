@@ -266,12 +266,16 @@ impl IndexTable {
         EntryRef { table: self, record: self.record(i) }
     }
 
-    /// The `j`-th string (checked by `parse`).
-    fn string(&self, j: usize) -> &str {
+    /// The bytes of the `j`-th string.
+    fn string_bytes(&self, j: usize) -> &[u8] {
         let end = |j: usize| read_u32(&self.plain, self.ends_at + 4 * j).unwrap_or(0) as usize;
         let start = if j == 0 { 0 } else { end(j - 1) };
-        let text = &self.plain[self.text.clone()];
-        std::str::from_utf8(text.get(start..end(j)).unwrap_or_default()).unwrap_or_default()
+        self.plain[self.text.clone()].get(start..end(j)).unwrap_or_default()
+    }
+
+    /// The `j`-th string (checked by `parse`).
+    fn string(&self, j: usize) -> &str {
+        std::str::from_utf8(self.string_bytes(j)).unwrap_or_default()
     }
 
     /// Every entry in id order, tombstones included.
@@ -374,6 +378,13 @@ impl Searchable for EntryRef<'_> {
     fn deleted(&self) -> bool {
         self.flag(DELETED)
     }
+
+    /// `find` compares every live name with the query: compared as bytes where they
+    /// lie, without a UTF-8 check each (ASCII case folding never changes other bytes).
+    fn name_is(&self, name: &str) -> bool {
+        let first = read_u32(self.record, 76).unwrap_or(0) as usize;
+        self.table.string_bytes(first).eq_ignore_ascii_case(name.as_bytes())
+    }
 }
 
 #[cfg(test)]
@@ -430,6 +441,12 @@ mod tests {
         assert!(bank.tags().eq(["money", "family"]));
         assert!(bank.deleted() && !bank.flag(HAS_TOTP));
         assert!(bank.matches("family") && bank.matches("login.bank") && !bank.matches("github"));
+        // Names compare as `str::eq_ignore_ascii_case` does: ASCII case only.
+        for (query, expected) in [("bänk ✓", true), ("BäNK ✓", true), ("BÄNK ✓", false), ("Bänk", false)]
+        {
+            assert_eq!(bank.name_is(query), expected, "{query}");
+            assert_eq!(bank.name_is(query), bank.name().eq_ignore_ascii_case(query), "{query}");
+        }
         assert!(table.find_id(&ItemId([4; 16])).is_none());
         assert!(table.find_id(&ItemId([0; 16])).is_none() && table.find_id(&ItemId([0xff; 16])).is_none());
         let empty = IndexTable::parse(encoded(&[], &[]), 6).unwrap();

@@ -210,7 +210,7 @@ impl Ctx {
 
     /// Writes the vault (callers hold the lock).
     pub fn save(&self, vault: &Vault) -> Result<()> {
-        let bytes = vault.to_file().to_bytes();
+        let bytes = vault.to_bytes();
         store::write_atomic(&self.paths.vault(), &bytes, Some(&self.paths.backup()))?;
         Ok(())
     }

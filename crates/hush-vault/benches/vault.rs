@@ -16,7 +16,7 @@
 //! - `find_exact/N`, `find_substring/N`: `Vault::find` by exact name, and by a
 //!   substring that matches exactly one item (full search path: exact pass + search).
 //! - `add_save/N`: add one item to a vault of exactly N items and save it as the CLI
-//!   does (`to_file().to_bytes()` + `store::write_atomic` with fsync and backup link).
+//!   does (`Vault::to_bytes` + `store::write_atomic` with fsync and backup link).
 //!   `serialize/N` and `write_atomic/N` are its two big parts, measured alone.
 //! - `edit_add/N`: what `hush add` does since C2, open included: `Editor::open` (checks
 //!   every blob's hash, decrypts none), add one item, `to_bytes`, `write_atomic`.
@@ -57,7 +57,7 @@ fn fixture(n: usize) -> Fixture {
     for i in 0..n {
         vault.add(common::item(i, now));
     }
-    Fixture { n, bytes: vault.to_file().to_bytes(), vk: vault.vault_key().clone() }
+    Fixture { n, bytes: vault.to_bytes(), vk: vault.vault_key().clone() }
 }
 
 fn open(f: &Fixture) -> Vault {
@@ -66,7 +66,7 @@ fn open(f: &Fixture) -> Vault {
 }
 
 fn save(vault: &Vault, dir: &Path) {
-    let bytes = vault.to_file().to_bytes();
+    let bytes = vault.to_bytes();
     store::write_atomic(&dir.join("vault.hush"), &bytes, Some(&dir.join("vault.hush.bak"))).expect("write");
 }
 
@@ -185,9 +185,7 @@ fn large_vault(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(3));
     for f in &fixtures {
         let vault = open(f);
-        g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| {
-            b.iter(|| v.to_file().to_bytes())
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| b.iter(|| v.to_bytes()));
     }
     g.finish();
 

@@ -76,7 +76,7 @@ fn run() -> Result<(), String> {
     // As `hush init`: the account key first, then the vault.
     let code = SetupCode::encode(&vault.account_id(), &account_key);
     store::write_atomic(&paths.account_key(), format!("{}\n", *code).as_bytes(), None).map_err(err)?;
-    let bytes = vault.to_file().to_bytes();
+    let bytes = vault.to_bytes();
     store::write_atomic(&paths.vault(), &bytes, Some(&paths.backup())).map_err(err)?;
     eprintln!("wrote {} items ({} bytes) to {}", n, bytes.len(), paths.vault().display());
     println!("{}", common::name(if n > 4217 { 4217 } else { n / 2 }));

@@ -50,7 +50,7 @@ impl Editor {
             // Written by an older hush: a full open reads it, and it is edited in the
             // current format.
             let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
-            return Editor::open(vault.to_file().to_bytes(), vk);
+            return Editor::open(vault.to_bytes(), vk);
         };
         let state = split.meta()?;
         let index = split.index;

@@ -91,7 +91,7 @@ impl LockedView {
                 // this hush writes it (the next save rewrites it so).
                 let bytes = source.read_range(0, file_len)?;
                 let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
-                VaultView::open(vault.to_file().to_bytes(), vk)
+                VaultView::open(vault.to_bytes(), vk)
             }
         }
     }
@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn finds_and_decrypts_one_item() {
         let (v, ids) = vault_with(&["alpha", "beta", "gamma"]);
-        let view = VaultView::open(v.to_file().to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(v.to_bytes(), v.vault_key().clone()).unwrap();
         assert_eq!(view.find("beta"), Found::One(ids[1]));
         assert_eq!(view.find("gamma.example"), Found::One(ids[2]), "hosts are indexed");
         assert_eq!(view.item(&ids[1]).unwrap().password, "secret-beta");
@@ -244,7 +244,7 @@ mod tests {
         file.state[last] ^= 1;
         assert!(matches!(VaultView::open(file.to_bytes(), v.vault_key().clone()), Err(VaultError::Tampered)));
         let other = VaultKey::generate();
-        assert!(matches!(VaultView::open(v.to_file().to_bytes(), other), Err(VaultError::Tampered)));
+        assert!(matches!(VaultView::open(v.to_bytes(), other), Err(VaultError::Tampered)));
     }
 
     #[test]
@@ -268,7 +268,7 @@ mod tests {
     fn the_index_survives_a_full_open_and_save() {
         let (v, ids) = vault_with(&["alpha"]);
         let reopened = Vault::open(&v.to_file(), v.vault_key().clone()).unwrap();
-        let view = VaultView::open(reopened.to_file().to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(reopened.to_bytes(), v.vault_key().clone()).unwrap();
         assert_eq!(view.find("alpha"), Found::One(ids[0]));
     }
 }

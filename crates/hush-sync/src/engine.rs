@@ -54,17 +54,19 @@ fn sha256(blob: &[u8]) -> [u8; 32] {
 
 /// The server's item set as this device knows it: the last-synced blob of every item
 /// (for an item with pending local edits, its merge base; a new local item is not on
-/// the server yet). Returned as blob hashes, as the manifest digest wants them.
+/// the server yet). Returned as blob hashes, as the manifest digest wants them; the
+/// synced blobs' hashes come from the vault's index rather than hashing every blob
+/// again (docs/benchmarks.md, C4).
 fn server_view(vault: &Vault) -> BTreeMap<ItemId, [u8; 32]> {
     let state = vault.state();
     let mut view = BTreeMap::new();
-    for (id, entry) in vault.entries() {
+    for id in vault.entries().keys() {
         if state.pending.contains(&id.0) {
             if let Some(base) = state.base.get(&id.0) {
                 view.insert(*id, sha256(base));
             }
-        } else {
-            view.insert(*id, sha256(&entry.blob));
+        } else if let Some(hash) = vault.blob_hash(id) {
+            view.insert(*id, hash);
         }
     }
     view

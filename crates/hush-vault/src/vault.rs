@@ -157,6 +157,12 @@ impl Vault {
         seal_local(&self.vk, STATE_LABEL, &self.account_id(), &plain)
     }
 
+    /// SHA-256 of the blob of `id` (tombstones included), from the index, which every
+    /// edit and every open keep equal to the blob's hash.
+    pub fn blob_hash(&self, id: &ItemId) -> Option<[u8; 32]> {
+        self.index.get(id).map(|e| e.blob_hash)
+    }
+
     /// Every index entry, tombstones included, sorted by id.
     pub fn index_entries(&self) -> impl Iterator<Item = &IndexEntry> {
         self.index.values()
@@ -412,6 +418,14 @@ mod tests {
         let reopened = Vault::open(&parsed, vault.vault_key().clone()).unwrap();
         assert!(reopened.index_entries().eq(vault.index_entries()));
         assert_eq!(reopened.state().pending, vault.state().pending);
+        // The index's blob hashes, which sync uses instead of hashing, are the blobs'.
+        let first = *vault.entries().keys().next().unwrap();
+        vault.update(&first, 2, |i| i.notes = "changed".into());
+        for v in [&vault, &reopened] {
+            for (id, entry) in v.entries() {
+                assert_eq!(v.blob_hash(id), Some(hush_crypto::blob_hash(&entry.blob)));
+            }
+        }
     }
 
     #[test]

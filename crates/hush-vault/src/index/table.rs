@@ -499,4 +499,33 @@ mod tests {
         assert!(corrupt(10, 0xff, "count"), "a string count beyond the input");
         assert!(corrupt(record(3) + 72, 0, "string count"), "strings that no record owns");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Whatever the bytes, parsing never panics, and neither does reading every
+        /// entry of an index that parsed: the checks of `parse` cover every index
+        /// the accessors use.
+        #[test]
+        fn damaged_indexes_never_panic(
+            flips in proptest::collection::vec((0usize..4096, 0u8..=255), 0..8),
+            cut in 0usize..4096,
+        ) {
+            let (entries, lens) = sample();
+            let mut bytes = encoded(&entries, &lens).to_vec();
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[6 + at % (len - 6)] = value;
+            }
+            bytes.truncate(6 + cut % (bytes.len() - 5));
+            if let Ok(table) = IndexTable::parse(Zeroizing::new(bytes), 6) {
+                for e in table.iter() {
+                    let owned = e.to_entry();
+                    proptest::prop_assert!(e.name_is(&owned.name));
+                    proptest::prop_assert_eq!(table.find_id(&e.item_id()).map(|f| f.blob()), Some(e.blob()));
+                    let _ = (e.matches("x"), Record::flags(&e), Record::updated(&e));
+                }
+            }
+        }
+    }
 }

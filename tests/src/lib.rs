@@ -14,6 +14,29 @@ use std::time::{Duration, Instant};
 /// The master password every test home uses.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Distinctive values for one item's fields, which no written file may contain.
+pub struct Marked<'a> {
+    /// The item's name.
+    pub name: &'a str,
+    /// Its user name.
+    pub username: &'a str,
+    /// Its password.
+    pub password: &'a str,
+    /// Its notes.
+    pub notes: &'a str,
+    /// The host of its URL.
+    pub host: &'a str,
+    /// A tag.
+    pub tag: &'a str,
+}
+
+impl Marked<'_> {
+    /// Every marker.
+    pub fn all(&self) -> [&str; 6] {
+        [self.name, self.username, self.password, self.notes, self.host, self.tag]
+    }
+}
+
 /// Path of a workspace binary next to the running test executable.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
@@ -115,6 +138,29 @@ impl Home {
             .expect("spawn hush");
         drop(child.stdout.take());
         child.wait_with_output().unwrap()
+    }
+
+    /// Adds an item named `m.name` that carries every marker of `m` in its fields (the
+    /// password on stdin), plus `extra` arguments: for the tests that grep written
+    /// files for plaintext.
+    pub fn add_marked(&self, m: &Marked<'_>, extra: &[&str]) {
+        let url = format!("https://{}/login", m.host);
+        let mut args = vec![
+            "add",
+            m.name,
+            "--username",
+            m.username,
+            "--password-stdin",
+            "--notes",
+            m.notes,
+            "--url",
+            &url,
+            "--tag",
+            m.tag,
+        ];
+        args.extend_from_slice(extra);
+        let out = self.run_stdin(&args, &format!("{}\n", m.password));
+        assert_ok(&out, &["add"]);
     }
 
     /// Runs and asserts success; returns stdout.

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use hush_e2e::{Home, assert_ok, contains_bytes, stderr};
+use hush_e2e::{Home, Marked, assert_ok, contains_bytes, stderr};
 
 #[test]
 fn init_prints_setup_code_and_creates_private_files() {
@@ -336,36 +336,17 @@ fn killed_mid_write_leaves_old_or_new_vault() {
 fn no_plaintext_in_any_written_file() {
     let home = Home::new();
     home.init();
-    let secrets = [
-        "SiteNameXyzzy",
-        "user-plugh@example.org",
-        "pw-Correct-Frobnicate-42",
-        "notes-quux-corge",
-        "bankofplugh.example",
-        "TAGWIBBLE",
-        "fieldvalue-grault",
-    ];
-    let out = home.run_stdin(
-        &[
-            "add",
-            secrets[0],
-            "--username",
-            secrets[1],
-            "--password-stdin",
-            "--notes",
-            secrets[3],
-            "--url",
-            &format!("https://{}/login", secrets[4]),
-            "--tag",
-            secrets[5],
-            "--field",
-            &format!("k={}", secrets[6]),
-            "--totp",
-            "JBSWY3DPEHPK3PXP",
-        ],
-        &format!("{}\n", secrets[2]),
-    );
-    assert_ok(&out, &["add"]);
+    let marked = Marked {
+        name: "SiteNameXyzzy",
+        username: "user-plugh@example.org",
+        password: "pw-Correct-Frobnicate-42",
+        notes: "notes-quux-corge",
+        host: "bankofplugh.example",
+        tag: "TAGWIBBLE",
+    };
+    let field = "fieldvalue-grault";
+    home.add_marked(&marked, &["--field", &format!("k={field}"), "--totp", "JBSWY3DPEHPK3PXP"]);
+    let secrets: Vec<&str> = marked.all().into_iter().chain([field]).collect();
     home.ok(&["edit", secrets[0], "--generate"]);
     let files = home.files();
     assert!(files.len() >= 3, "{files:?}");

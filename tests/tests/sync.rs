@@ -1,7 +1,7 @@
 //! Issue #3 end to end: the real `hush-server` on a loopback port and several
 //! devices (separate HUSH_HOMEs) running the real `hush`.
 
-use hush_e2e::{Home, Server, assert_ok, contains_bytes, stderr};
+use hush_e2e::{Home, Marked, Server, assert_ok, contains_bytes, stderr};
 
 /// Device A with a vault registered on `server`, and the setup code.
 fn registered(server: &Server) -> (Home, String) {
@@ -207,31 +207,16 @@ fn registration_is_invite_only_and_plain_http_is_refused() {
 fn the_server_database_holds_no_plaintext() {
     let server = Server::start();
     let (a, code) = registered(&server);
-    let secrets = [
-        "ServerSideNameWibble",
-        "wibble-user@example.net",
-        "Wibble-Password-91",
-        "wibble notes here",
-        "wibble.example.com",
-        "WIBBLETAG",
-    ];
-    let out = a.run_stdin(
-        &[
-            "add",
-            secrets[0],
-            "--username",
-            secrets[1],
-            "--password-stdin",
-            "--notes",
-            secrets[3],
-            "--url",
-            &format!("https://{}/", secrets[4]),
-            "--tag",
-            secrets[5],
-        ],
-        &format!("{}\n", secrets[2]),
-    );
-    assert_ok(&out, &["add"]);
+    let marked = Marked {
+        name: "ServerSideNameWibble",
+        username: "wibble-user@example.net",
+        password: "Wibble-Password-91",
+        notes: "wibble notes here",
+        host: "wibble.example.com",
+        tag: "WIBBLETAG",
+    };
+    a.add_marked(&marked, &[]);
+    let secrets = marked.all();
     a.ok(&["sync"]);
     let b = login(&server, &code, "phone");
     b.ok(&["edit", secrets[0], "--generate"]);

@@ -2,8 +2,8 @@
 
 use anyhow::{Result, anyhow};
 use hush_crypto::ItemId;
-use hush_vault::Item;
 use hush_vault::totp::Totp;
+use hush_vault::{Conflict, Item};
 
 use crate::cli::GetArgs;
 use crate::context::Ctx;
@@ -67,16 +67,30 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     print_item(&id, item, args.show)
 }
 
-fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
-    let hidden = |v: &str| {
-        if v.is_empty() {
-            String::new()
-        } else if show {
-            v.to_owned()
-        } else {
-            "•••••••• (--show to reveal)".to_owned()
-        }
+/// `value` as `hush get` shows a secret: masked unless `--show`.
+fn masked(value: &str, show: bool) -> String {
+    if value.is_empty() {
+        String::new()
+    } else if show {
+        value.to_owned()
+    } else {
+        "•••••••• (--show to reveal)".to_owned()
+    }
+}
+
+/// The line for a value that lost a merge. What lost can be a TOTP secret or a
+/// hidden field (a CVV, a PIN), so only the fields shown in clear anyway (name, user
+/// name, kind, notes) are shown in clear here; the rest is masked like a password.
+fn conflict_line(c: &Conflict, show: bool) -> String {
+    let value = match c.field.as_str() {
+        "name" | "username" | "kind" | "notes" => format!("{:?}", c.value),
+        _ => masked(&c.value, show),
     };
+    format!("  conflict  {} was {value} before a merge on {}", c.field, output::date(c.at))
+}
+
+fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
+    let hidden = |v: &str| masked(v, show);
     output::line(format!("{}  ({}, {})", item.name, item.kind.as_str(), &id.to_string()[..8]))?;
     if !item.username.is_empty() {
         output::line(format!("  username  {}", item.username))?;
@@ -104,12 +118,7 @@ fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
         }
     }
     for c in &item.conflicts {
-        output::line(format!(
-            "  conflict  {} was {:?} before a merge on {}",
-            c.field,
-            c.value,
-            output::date(c.at)
-        ))?;
+        output::line(conflict_line(c, show))?;
     }
     if item.rotation_pending {
         output::line(
@@ -117,4 +126,23 @@ fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
         )?;
     }
     output::line(format!("  updated   {}", output::date(item.updated)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_that_lost_a_merge_are_masked_unless_shown_in_clear_anyway() {
+        let lost = |field: &str, value: &str| Conflict { field: field.into(), value: value.into(), at: 0 };
+        let totp = lost("totp", "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP");
+        let cvv = lost("field cvv", "731");
+        for c in [&totp, &cvv] {
+            let line = conflict_line(c, false);
+            assert!(!line.contains(&c.value) && line.contains("--show"), "{line}");
+            assert!(conflict_line(c, true).contains(&c.value));
+        }
+        let user = lost("username", "old-user");
+        assert!(conflict_line(&user, false).contains("\"old-user\""));
+    }
 }

@@ -52,13 +52,27 @@ pub enum Copied {
     Osc52,
 }
 
-/// Copies `value` and arranges for it to be cleared after `clear_after_secs`
-/// (another engineer's `hush breach` calls exactly this).
-pub fn copy(value: &str, clear_after_secs: u64, force_osc52: bool) -> Result<()> {
-    copy_with(value, clear_after_secs, force_osc52).map(|_| ())
+impl Copied {
+    /// What to tell the user once `what` (e.g. "the password of github") is copied.
+    /// A copy over OSC 52 cannot be cleared, and the user must hear that rather than
+    /// be promised a timeout.
+    pub fn message(self, what: &str, clear_after_secs: u64) -> String {
+        match self {
+            Copied::Display => format!(
+                "Copied {what}; the clipboard is cleared in {}.",
+                crate::output::duration(clear_after_secs)
+            ),
+            Copied::Osc52 => format!(
+                "Copied {what} through the terminal (OSC 52). hush cannot read the terminal's \
+                 clipboard back, so it cannot clear it safely: clear it yourself after use."
+            ),
+        }
+    }
 }
 
-/// [`copy`], telling the caller which way the value went.
+/// Copies `value`: to the X11 or Wayland clipboard, cleared after
+/// `clear_after_secs` by a helper, or through the terminal (OSC 52), which cannot be
+/// cleared. Says which way it went.
 pub fn copy_with(value: &str, clear_after_secs: u64, force_osc52: bool) -> Result<Copied> {
     if !(1..=MAX_CLEAR_AFTER).contains(&clear_after_secs) {
         bail!("the clipboard timeout must be between 1 and {MAX_CLEAR_AFTER} seconds");
@@ -264,6 +278,15 @@ mod tests {
     }
 
     #[test]
+    fn only_a_display_copy_promises_to_be_cleared() {
+        // `hush breach` over SSH said "cleared after 20 s" for an OSC 52 copy.
+        let display = Copied::Display.message("the new password", 20);
+        assert!(display.contains("cleared in 20 s"), "{display}");
+        let osc52 = Copied::Osc52.message("the new password", 20);
+        assert!(osc52.contains("cannot clear it") && !osc52.contains("cleared in"), "{osc52}");
+    }
+
+    #[test]
     fn choice_follows_the_environment() {
         let env = |vars: &'static [&'static str]| move |name: &str| vars.contains(&name);
         assert_eq!(choose(false, &env(&["DISPLAY"])).unwrap(), Copied::Display);
@@ -276,7 +299,7 @@ mod tests {
 
     #[test]
     fn timeouts_are_bounded() {
-        assert!(copy("x", 0, true).unwrap_err().to_string().contains("between 1 and"));
-        assert!(copy("x", MAX_CLEAR_AFTER + 1, true).is_err());
+        assert!(copy_with("x", 0, true).unwrap_err().to_string().contains("between 1 and"));
+        assert!(copy_with("x", MAX_CLEAR_AFTER + 1, true).is_err());
     }
 }

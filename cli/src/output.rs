@@ -43,6 +43,22 @@ pub fn color() -> bool {
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
+/// "15 min", "1 min 30 s", "45 s", "2 h 5 min".
+pub fn duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s} s"));
+    }
+    parts.join(" ")
+}
+
 /// RFC 3339 form of Unix seconds.
 pub fn time(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
@@ -105,5 +121,19 @@ impl<'a> ListJson<'a> {
             updated: time(entry.updated),
             rotation_pending: entry.rotation_pending,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(0), "0 s");
+        assert_eq!(duration(45), "45 s");
+        assert_eq!(duration(900), "15 min");
+        assert_eq!(duration(90), "1 min 30 s");
+        assert_eq!(duration(7500), "2 h 5 min");
     }
 }

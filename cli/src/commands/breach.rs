@@ -362,8 +362,8 @@ fn walk_through(ctx: &Ctx, key: &VaultKey, rotations: &[Rotation], print: bool) 
 
 /// Copies the new password, or says how to see it when there is no clipboard.
 fn deliver(r: &Rotation, clear_after: u64) {
-    match copy_to_clipboard(&r.password, clear_after) {
-        Ok(()) => eprintln!("  The new password is on the clipboard (cleared after {clear_after} s)."),
+    match crate::clipboard::copy_with(&r.password, clear_after, false) {
+        Ok(copied) => eprintln!("  {}", copied.message("the new password", clear_after)),
         Err(e) => eprintln!("  Not copied ({e:#}); press p to print it."),
     }
 }
@@ -371,11 +371,6 @@ fn deliver(r: &Rotation, clear_after: u64) {
 /// Shows the new password on the terminal (only ever on request).
 fn show(r: &Rotation) {
     eprintln!("  New password: {}", &*r.password);
-}
-
-/// The one place this command touches the clipboard (`crate::clipboard`, issue #4).
-fn copy_to_clipboard(value: &str, clear_after_secs: u64) -> Result<()> {
-    crate::clipboard::copy(value, clear_after_secs, false)
 }
 
 /// Opens an http(s) URL in the desktop's browser. Other schemes are refused: a

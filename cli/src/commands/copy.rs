@@ -5,9 +5,8 @@ use anyhow::Result;
 use zeroize::Zeroizing;
 
 use crate::cli::CopyArgs;
-use crate::clipboard::{self, Copied};
+use crate::clipboard;
 use crate::commands::get::field_value;
-use crate::commands::unlock::output_duration;
 use crate::context::Ctx;
 
 /// Runs `hush copy`.
@@ -20,18 +19,7 @@ pub fn run(ctx: &Ctx, args: &CopyArgs) -> Result<()> {
         anyhow::bail!("{} has an empty {}; nothing to copy", item.name, args.field);
     }
     // Messages go to stderr: stdout stays empty, as nothing was printed.
-    match clipboard::copy_with(&value, clear_after, args.osc52)? {
-        Copied::Display => eprintln!(
-            "Copied the {} of {}; the clipboard is cleared in {}.",
-            args.field,
-            item.name,
-            output_duration(clear_after)
-        ),
-        Copied::Osc52 => eprintln!(
-            "Copied the {} of {} through the terminal (OSC 52). hush cannot read the terminal's \
-             clipboard back, so it cannot clear it safely: clear it yourself after use.",
-            args.field, item.name
-        ),
-    }
+    let copied = clipboard::copy_with(&value, clear_after, args.osc52)?;
+    eprintln!("{}", copied.message(&format!("the {} of {}", args.field, item.name), clear_after));
     Ok(())
 }

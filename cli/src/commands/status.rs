@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::agent::{self, client};
 use crate::cli::StatusArgs;
-use crate::commands::unlock::output_duration;
 use crate::context::Ctx;
 use crate::output;
 
@@ -90,8 +89,8 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         output::line(format!(
             "{}: locks after {} without use (timeout {}, agent pid {})",
             paint("unlocked", "32"),
-            output_duration(out.remaining_secs),
-            output_duration(out.timeout_secs),
+            output::duration(out.remaining_secs),
+            output::duration(out.timeout_secs),
             out.agent_pid.unwrap_or_default()
         ))
     } else {

@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use crate::agent::{self, client};
 use crate::cli::UnlockArgs;
 use crate::context::Ctx;
+use crate::output;
 
 /// Runs `hush unlock`.
 pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
@@ -31,7 +32,7 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         {
             eprintln!(
                 "Already unlocked; locks after {} without use (`hush lock` to lock now).",
-                output_duration(status.remaining_secs)
+                output::duration(status.remaining_secs)
             );
             return Ok(());
         }
@@ -45,36 +46,6 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    eprintln!("Unlocked; locks after {} without use (`hush lock` to lock now).", output_duration(timeout));
+    eprintln!("Unlocked; locks after {} without use (`hush lock` to lock now).", output::duration(timeout));
     Ok(())
-}
-
-/// "15 min", "1 min 30 s", "45 s", "2 h 5 min".
-pub fn output_duration(secs: u64) -> String {
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m} min"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    parts.join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::output_duration;
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(output_duration(0), "0 s");
-        assert_eq!(output_duration(45), "45 s");
-        assert_eq!(output_duration(900), "15 min");
-        assert_eq!(output_duration(90), "1 min 30 s");
-        assert_eq!(output_duration(7500), "2 h 5 min");
-    }
 }

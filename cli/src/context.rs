@@ -26,6 +26,16 @@ pub struct Ctx {
     pub use_agent: bool,
 }
 
+/// What proving the master password yields.
+pub struct Derived {
+    /// The account key from `account.key`.
+    pub account_key: AccountKey,
+    /// The keys derived from the password and the account key (kek, auth key).
+    pub keys: hush_crypto::DerivedKeys,
+    /// The vault key, unwrapped from the keyset.
+    pub vault_key: VaultKey,
+}
+
 /// Where hush keeps its files: `$HUSH_HOME`, else the platform's data folder.
 pub fn home_dir() -> Result<PathBuf> {
     if let Some(home) = std::env::var_os("HUSH_HOME").filter(|h| !h.is_empty()) {
@@ -101,6 +111,13 @@ impl Ctx {
 
     /// Runs the KDF with the master password and unwraps the vault key.
     pub fn derive_vault_key(&self, header: &FileHeader) -> Result<VaultKey> {
+        Ok(self.derive_keys(header)?.vault_key)
+    }
+
+    /// Proves the master password: reads `account.key` (which must belong to this
+    /// vault), runs the KDF and unwraps the vault key. The one place that does, for
+    /// every command that needs the password rather than the agent's key.
+    pub fn derive_keys(&self, header: &FileHeader) -> Result<Derived> {
         let (account_id, account_key) = self.account_key()?;
         if account_id != header.account_id() {
             bail!(
@@ -111,7 +128,8 @@ impl Ctx {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
         }
         let password = self.master_password()?;
-        Ok(Vault::unlock_key(header, &password, &account_key)?)
+        let (keys, vault_key) = Vault::unlock(header, &password, &account_key)?;
+        Ok(Derived { account_key, keys, vault_key })
     }
 
     /// Opens the vault for reading. No lock is needed: writers replace the file

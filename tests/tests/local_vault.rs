@@ -247,6 +247,26 @@ fn passwd_changes_the_master_password() {
 }
 
 #[test]
+fn an_account_key_of_another_vault_is_named_not_taken_for_a_wrong_password() {
+    // passwd and register once unwrapped the keyset themselves, and passwd reported
+    // another vault's account.key as a wrong master password (exit 5).
+    let (home, other) = (Home::new(), Home::new());
+    home.init();
+    other.init();
+    std::fs::copy(other.path().join("account.key"), home.path().join("account.key")).unwrap();
+    let new = home.write("new", "a brand new password\n");
+    for args in [&["passwd", "--insecure-kdf", "--new-password-file", new.to_str().unwrap()][..], &["kit"]] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("account.key belongs to another account"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
 fn tampered_vault_is_reported_and_never_overwritten() {
     let home = Home::new();
     home.init();

@@ -9,8 +9,7 @@ use crate::output;
 /// Runs `hush kit`.
 pub fn run(ctx: &Ctx) -> Result<()> {
     let header = ctx.header()?;
-    ctx.derive_vault_key(&header)?;
-    let (id, key) = ctx.account_key()?;
+    let proven = ctx.derive_keys(&header)?;
     eprintln!("Your setup code (keep it offline; with your master password it opens your vault):");
-    output::line(&*SetupCode::encode(&id, &key))
+    output::line(&*SetupCode::encode(&header.account_id(), &proven.account_key))
 }

@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use hush_vault::VaultError;
 
 use crate::cli::PasswdArgs;
 use crate::commands::init::kdf_params;
-use crate::context::Ctx;
+use crate::context::{Ctx, Derived};
 use crate::remote;
 
 /// Runs `hush passwd`.
@@ -17,11 +16,7 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     // Always prove the current password (the agent's key alone is not enough to
     // change it), and keep the old auth key: the server only accepts a new keyset
     // signed with it (sync-api-v1, PUT /v1/keyset).
-    let (_, account_key) = ctx.account_key()?;
-    let old_password = ctx.master_password()?;
-    let old = hush_vault::Vault::derive(&header, &old_password, &account_key)?;
-    let key =
-        header.keyset().open(&old.kek, &header.keyset_context()).map_err(|_| VaultError::WrongPassword)?;
+    let Derived { account_key, keys: old, vault_key: key } = ctx.derive_keys(&header)?;
     let (params, policy) = kdf_params(&args.kdf, header.params())?;
     let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
     ctx.update_with_key(key, |vault| {

@@ -7,16 +7,12 @@ use anyhow::{Result, bail};
 use zeroize::Zeroizing;
 
 use crate::cli::RegisterArgs;
-use crate::context::Ctx;
+use crate::context::{Ctx, Derived};
 use crate::{prompt, remote};
 
 /// Runs `hush register`.
 pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     let header = ctx.header()?;
-    let (account_id, account_key) = ctx.account_key()?;
-    if account_id != header.account_id() {
-        bail!("account.key belongs to another account than vault.hush");
-    }
     let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(60))?;
     // A code on the command line can be read by other local users (`ps`), who could
     // race to spend it; a file cannot.
@@ -26,12 +22,7 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
         (None, None) => None,
     };
     // Registration needs the auth key, which only the master password yields.
-    let password = ctx.master_password()?;
-    let keys = hush_vault::Vault::derive(&header, &password, &account_key)?;
-    let vk = header
-        .keyset()
-        .open(&keys.kek, &header.keyset_context())
-        .map_err(|_| hush_vault::VaultError::WrongPassword)?;
+    let Derived { keys, vault_key: vk, .. } = ctx.derive_keys(&header)?;
     let device = args.device_name.clone().unwrap_or_else(remote::device_name);
     let report = ctx.update_with_key(vk, |vault| {
         if vault.state().sync.is_some() {

@@ -29,7 +29,7 @@ struct StatusJson {
 /// Runs `hush status`.
 pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
     // The vault's account, to tell "unlocked" from "an agent for another vault".
-    let account = ctx.read_file().ok().map(|f| f.header.account_id());
+    let account = ctx.header().ok().map(|h| h.account_id());
     let mut out = StatusJson {
         unlocked: false,
         remaining_secs: 0,

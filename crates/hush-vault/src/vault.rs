@@ -97,8 +97,22 @@ impl Vault {
         password: &str,
         account_key: &AccountKey,
     ) -> Result<VaultKey, VaultError> {
+        Ok(Self::unlock(header, password, account_key)?.1)
+    }
+
+    /// Runs the KDF and unwraps the vault key, keeping the derived keys too: for the
+    /// commands that also need the auth key (register, passwd).
+    pub fn unlock(
+        header: &FileHeader,
+        password: &str,
+        account_key: &AccountKey,
+    ) -> Result<(DerivedKeys, VaultKey), VaultError> {
         let keys = Self::derive(header, password, account_key)?;
-        header.keyset().open(&keys.kek, &header.keyset_context()).map_err(|_| VaultError::WrongPassword)
+        let vk = header
+            .keyset()
+            .open(&keys.kek, &header.keyset_context())
+            .map_err(|_| VaultError::WrongPassword)?;
+        Ok((keys, vk))
     }
 
     /// Opens a parsed file with the vault key: decrypts every item and checks that the

@@ -28,7 +28,8 @@ fn options(limit: u64) -> impl Options {
 
 /// `version || bincode(value)`.
 pub fn encode<T: Serialize>(version: u8, value: &T) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(vec![version]);
+    let mut out = zeroizing_buffer(1, value);
+    out.push(version);
     // Serialising plain data structures into a Vec cannot fail except past the
     // limit, and nothing hush writes comes near u64::MAX.
     options(u64::MAX).serialize_into(&mut *out, value).expect("serialising to memory");
@@ -36,9 +37,23 @@ pub fn encode<T: Serialize>(version: u8, value: &T) -> Zeroizing<Vec<u8>> {
 }
 
 /// bincode without a version byte, for records inside a versioned container
-/// (the vault file's header).
-pub fn encode_raw<T: Serialize>(value: &T) -> Vec<u8> {
-    options(u64::MAX).serialize(value).expect("serialising to memory")
+/// (the vault file's header, the sealed sync state). The state holds the session
+/// token, so the result is wiped on drop like [`encode`]'s.
+pub fn encode_raw<T: Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
+    let mut out = zeroizing_buffer(0, value);
+    options(u64::MAX).serialize_into(&mut *out, value).expect("serialising to memory");
+    out
+}
+
+/// An empty buffer with room for `prefix` bytes and `value`'s encoding, exactly.
+///
+/// Sizing it first matters: a Vec that grows while bincode writes into it moves its
+/// contents to a larger allocation and frees the old one unwiped, which would leave
+/// copies of the plaintext (passwords, the session token) in freed memory.
+fn zeroizing_buffer<T: Serialize>(prefix: usize, value: &T) -> Zeroizing<Vec<u8>> {
+    let size = options(u64::MAX).serialized_size(value).expect("sizing in memory");
+    let size = usize::try_from(size).expect("encoding fits in memory");
+    Zeroizing::new(Vec::with_capacity(prefix + size))
 }
 
 /// Decodes what [`encode_raw`] wrote, refusing inputs above `limit`.
@@ -54,5 +69,24 @@ pub fn decode<T: DeserializeOwned>(version: u8, bytes: &[u8], limit: u64) -> Res
         }
         Some((&v, _)) => Err(VaultError::UnsupportedVersion(v)),
         None => Err(VaultError::Corrupt("empty record".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_buffers_are_sized_before_writing() {
+        // A buffer that never grew was never copied, so no unwiped copy of the
+        // plaintext was left behind in freed memory.
+        let value = (42_u64, "a password".to_owned(), vec![Some(true), None]);
+        let plain = encode(3, &value);
+        assert_eq!(plain.capacity(), plain.len());
+        assert_eq!(decode::<(u64, String, Vec<Option<bool>>)>(3, &plain, MAX_PLAINTEXT).unwrap(), value);
+        let raw = encode_raw(&value);
+        assert_eq!(raw.capacity(), raw.len());
+        assert_eq!(&raw[..], &plain[1..]);
+        assert_eq!(decode_raw::<(u64, String, Vec<Option<bool>>)>(&raw, MAX_PLAINTEXT).unwrap(), value);
     }
 }

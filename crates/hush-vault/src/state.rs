@@ -88,11 +88,15 @@ impl StoredIndex {
 /// Encodes the state's plaintext; `index` appends the index (`index::table::encode`).
 pub(crate) fn encode(state: &LocalState, index: impl FnOnce(&mut Vec<u8>)) -> Zeroizing<Vec<u8>> {
     let meta = codec::encode_raw(state);
-    let mut out = Zeroizing::new(Vec::with_capacity(1 + 4 + meta.len()));
+    // The index is encoded apart and the result sized exactly, so that the buffer
+    // holding the session token never grows (a grown Vec frees an unwiped copy).
+    let mut encoded_index = Zeroizing::new(Vec::new());
+    index(&mut encoded_index);
+    let mut out = Zeroizing::new(Vec::with_capacity(1 + 4 + meta.len() + encoded_index.len()));
     out.push(STATE_VERSION);
     out.extend_from_slice(&u32::try_from(meta.len()).expect("state fits in u32").to_le_bytes());
     out.extend_from_slice(&meta);
-    index(&mut out);
+    out.extend_from_slice(&encoded_index);
     out
 }
 

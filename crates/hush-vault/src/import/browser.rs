@@ -10,7 +10,7 @@
 //! Items are logins named after the site's host (Chrome's `name` when it has one).
 
 use super::csv_input::CsvInput;
-use super::{Import, ImportError, item_name, push_field, set_times};
+use super::{Import, ImportError, item_name, push_field, set_times, url_list};
 use crate::{Item, ItemKind};
 
 /// Parses a Chrome/Chromium passwords CSV.
@@ -65,10 +65,6 @@ pub fn parse_firefox_csv(input: &[u8], now: i64) -> Result<Import, ImportError> 
         import.items.push(item);
     }
     Ok(import)
-}
-
-fn url_list(url: &str) -> Vec<String> {
-    Some(url.trim()).filter(|u| !u.is_empty()).map(str::to_owned).into_iter().collect()
 }
 
 /// Firefox's times: Unix milliseconds as decimal text.

@@ -179,6 +179,31 @@ mod tests {
         assert!(matches!(err, Some(KdfError::BelowFloor { m_kib: 1024, t: 1, p: 1 })));
     }
 
+    /// The known-answer vectors' intermediate Argon2id output, checked on its own so
+    /// that a mismatch in the final keys points at the Argon2id step or the HKDF step.
+    #[test]
+    fn argon2id_matches_the_vectors() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/data/crypto-v1-vectors.json"))
+                .expect("vectors parse");
+        let cases = vectors["kdf"].as_array().expect("kdf vectors");
+        assert!(!cases.is_empty());
+        let bytes = |v: &serde_json::Value| hex::decode(v.as_str().expect("hex string")).expect("hex");
+        for case in cases {
+            let param = |name: &str| u32::try_from(case[name].as_u64().expect(name)).expect(name);
+            let params = KdfParams { m_kib: param("m_kib"), t: param("t"), p: param("p") };
+            let salt = KdfSalt(bytes(&case["kdf_salt"]).try_into().expect("16-byte salt"));
+            let expected = bytes(&case["argon2id"]);
+            // Both the password as typed and its NFKD form must give the vector's
+            // value: the normalisation happens inside, before Argon2id.
+            for field in ["password_utf8_hex", "password_nfkd_utf8_hex"] {
+                let password = String::from_utf8(bytes(&case[field])).expect("UTF-8 password");
+                let a = argon2id(&password, &salt, &params).expect("argon2id");
+                assert_eq!(a.as_slice(), expected.as_slice(), "{field} {}", case[field]);
+            }
+        }
+    }
+
     #[test]
     fn weaker_than() {
         let held = KdfParams::DEFAULT;

@@ -1,6 +1,6 @@
 //! Small edits without opening the whole vault: `hush add`, `edit` and `rm` change one
 //! item, so they decrypt only that one, seal it, and copy every other blob unread.
-//! Through a full [`Vault::open`], `hush add` on 10,000 items took about 100 ms, most
+//! Through a full [`Vault::open`](crate::Vault::open), `hush add` on 10,000 items took about 100 ms, most
 //! of it decrypting every item and zeroizing them again (docs/benchmarks.md, C2).
 //!
 //! The file is checked as strictly as a full open before anything is written: the
@@ -11,14 +11,14 @@
 
 use std::collections::BTreeMap;
 
-use hush_crypto::{ItemId, ManifestDigest, VaultKey, blob_hash, open_local, seal_local};
+use hush_crypto::{ItemId, ManifestDigest, VaultKey, blob_hash, open_local_in_place, seal_local};
 
 use crate::file::{FileHeader, RawFile, in_memory, write_file};
 use crate::index::table::{EntryRef, IndexTable, Record};
 use crate::index::{Found, IndexEntry, Lookup, Searchable};
 use crate::state::{self, LocalState, STATE_LABEL};
 use crate::vault::seal_item;
-use crate::{Item, ItemKind, Vault, VaultError, VaultFile, decrypt_item};
+use crate::{Item, ItemKind, VaultError, decrypt_item};
 
 /// A vault opened for a small edit.
 pub struct Editor {
@@ -43,14 +43,13 @@ impl Editor {
     /// Opens a whole vault file held in memory with the vault key, checking it
     /// (module documentation) without decrypting any item.
     pub fn open(bytes: Vec<u8>, vk: VaultKey) -> Result<Editor, VaultError> {
-        let raw = RawFile::parse(&bytes)?;
-        let plain = open_local(&vk, STATE_LABEL, &raw.header.account_id(), &raw.state)
+        let mut raw = RawFile::parse(&bytes)?;
+        // Decrypted where it lies, and not kept sealed: it is megabytes on a large vault.
+        let sealed = std::mem::take(&mut raw.state);
+        let plain = open_local_in_place(&vk, STATE_LABEL, &raw.header.account_id(), sealed)
             .map_err(|_| VaultError::Tampered)?;
         let Some(split) = state::split(plain)? else {
-            // Written by an older hush: a full open reads it, and it is edited in the
-            // current format.
-            let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
-            return Editor::open(vault.to_bytes(), vk);
+            return Editor::open(state::upgrade(&bytes, &vk)?, vk);
         };
         let state = split.meta()?;
         let index = split.index;
@@ -119,7 +118,7 @@ impl Editor {
         Ok(Some(item).filter(|i| !i.deleted))
     }
 
-    /// Stores `item` under `id` as a local edit, as [`Vault::put`] does.
+    /// Stores `item` under `id` as a local edit, as [`Vault::put`](crate::Vault::put) does.
     pub fn put(&mut self, id: ItemId, item: Item) {
         let blob =
             seal_item(&self.vk, &self.raw.header.account_id(), &id, self.raw.header.key_version, &item);
@@ -136,7 +135,7 @@ impl Editor {
         id
     }
 
-    /// Applies `edit` to a live item, as [`Vault::update`] does.
+    /// Applies `edit` to a live item, as [`Vault::update`](crate::Vault::update) does.
     pub fn update(
         &mut self,
         id: &ItemId,
@@ -148,7 +147,7 @@ impl Editor {
         Ok(true)
     }
 
-    /// Replaces a live item by its tombstone, as [`Vault::delete`] does.
+    /// Replaces a live item by its tombstone, as [`Vault::delete`](crate::Vault::delete) does.
     pub fn delete(&mut self, id: &ItemId, now: i64) -> Result<bool, VaultError> {
         let Some(old) = self.get(id)? else { return Ok(false) };
         self.put(*id, old.tombstone(now));
@@ -295,6 +294,7 @@ mod tests {
     use hush_crypto::{FloorPolicy, KdfParams};
 
     use super::*;
+    use crate::{Vault, VaultFile};
 
     /// A vault of `n` logins that has been synced: nothing pending.
     fn synced_vault(n: usize) -> (Vault, Vec<ItemId>) {
@@ -419,7 +419,7 @@ mod tests {
         ed.update(&ids[0], 5, |i| i.notes = "edited".into()).unwrap();
         let bytes = ed.to_bytes();
         let raw = RawFile::parse(&bytes).unwrap();
-        let plain = open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &raw.state).unwrap();
+        let plain = hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &raw.state).unwrap();
         assert_eq!(plain[0], state::STATE_VERSION);
         let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.vault_key().clone()).unwrap();
         assert_eq!(edited.get(&ids[0]).unwrap().notes, "edited");

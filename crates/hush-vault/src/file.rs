@@ -238,12 +238,19 @@ fn put_len(out: &mut Vec<u8>, len: usize) {
 /// Reads only the cleartext header of the vault file at `path`: what a command needs
 /// to find the key (agent or KDF) before it takes the lock and reads everything.
 pub fn read_header_at(path: &std::path::Path) -> Result<FileHeader, VaultError> {
+    let (file, len) = open_vault_file(path)?;
+    read_header(&mut Reader { input: &mut std::io::BufReader::new(&file), pos: 0, len })
+}
+
+/// Opens the vault file at `path` for reading, with its length; a missing file is
+/// [`VaultError::NotFound`], which tells the user how to create one.
+pub(crate) fn open_vault_file(path: &std::path::Path) -> Result<(std::fs::File, u64), VaultError> {
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
         _ => VaultError::Io { path: path.to_owned(), source: e },
     })?;
     let len = file.metadata().map_err(VaultError::io(path))?.len();
-    read_header(&mut Reader { input: &mut std::io::BufReader::new(&file), pos: 0, len })
+    Ok((file, len))
 }
 
 fn read_header<R: Read>(r: &mut Reader<'_, R>) -> Result<FileHeader, VaultError> {

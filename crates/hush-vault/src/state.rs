@@ -136,6 +136,14 @@ pub(crate) fn split(plain: Zeroizing<Vec<u8>>) -> Result<Option<Split>, VaultErr
     }
 }
 
+/// A whole file whose state is at version 1, rewritten as this hush writes it: a full
+/// open reads it (and checks every blob), then it is serialised again. For the read
+/// paths that do not decode version 1 themselves ([`split`] answers `None`); the next
+/// save writes the file so.
+pub(crate) fn upgrade(bytes: &[u8], vk: &hush_crypto::VaultKey) -> Result<Vec<u8>, VaultError> {
+    Ok(crate::Vault::open(&crate::VaultFile::from_bytes(bytes)?, vk.clone())?.to_bytes())
+}
+
 /// Decodes the state's plaintext, either version.
 pub(crate) fn decode(plain: Zeroizing<Vec<u8>>) -> Result<(LocalState, StoredIndex), VaultError> {
     if plain.first() == Some(&STATE_VERSION_1) {

@@ -16,7 +16,7 @@ use crate::file::{FileHeader, ViewPrefix};
 use crate::index::table::EntryRef;
 use crate::index::{Found, IndexEntry, Lookup, Searchable};
 use crate::state::{self, LocalState, STATE_LABEL};
-use crate::{Item, Vault, VaultError, VaultFile, decrypt_item};
+use crate::{Item, VaultError, decrypt_item};
 
 /// Where the blobs are read from.
 enum Source {
@@ -57,11 +57,7 @@ pub struct LockedView {
 impl LockedView {
     /// Reads the prefix of the vault file at `path`.
     pub fn read(path: &Path) -> Result<LockedView, VaultError> {
-        let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
-            _ => VaultError::Io { path: path.to_owned(), source: e },
-        })?;
-        let file_len = file.metadata().map_err(VaultError::io(path))?.len();
+        let (file, file_len) = crate::file::open_vault_file(path)?;
         let prefix = ViewPrefix::read(&mut std::io::BufReader::new(&file), file_len)?;
         Ok(LockedView { source: Source::File(file), file_len, prefix })
     }
@@ -86,13 +82,7 @@ impl LockedView {
             .map_err(|_| VaultError::Tampered)?;
         match state::split(plain)? {
             Some(state) => Ok(VaultView { source, header, blobs_at, vk, state }),
-            None => {
-                // Written by an older hush: open it fully this once, and view it as
-                // this hush writes it (the next save rewrites it so).
-                let bytes = source.read_range(0, file_len)?;
-                let vault = Vault::open(&VaultFile::from_bytes(&bytes)?, vk.clone())?;
-                VaultView::open(vault.to_bytes(), vk)
-            }
+            None => VaultView::open(state::upgrade(&source.read_range(0, file_len)?, &vk)?, vk),
         }
     }
 }
@@ -102,7 +92,7 @@ impl LockedView {
 /// Nothing is checked against the file's cleartext table: the index is sealed with
 /// the vault key, gives each blob's place and hash, and each blob read must hash to
 /// its entry. A damaged table or a dropped blob therefore fails only the items it
-/// touches, while any write (a full [`Vault::open`]) refuses the whole file.
+/// touches, while any write (a full [`Vault::open`](crate::Vault::open)) refuses the whole file.
 pub struct VaultView {
     source: Source,
     header: FileHeader,
@@ -165,6 +155,7 @@ mod tests {
     use hush_crypto::{FloorPolicy, KdfParams};
 
     use super::*;
+    use crate::Vault;
     use crate::{Item, ItemKind};
 
     fn vault_with(names: &[&str]) -> (Vault, Vec<ItemId>) {

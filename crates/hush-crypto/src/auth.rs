@@ -26,15 +26,23 @@ impl AuthKey {
     }
 }
 
-/// `"hush/v1/login" || account_id || challenge`.
-pub fn login_message(account_id: &AccountId, challenge: &[u8]) -> Vec<u8> {
-    [b"hush/v1/login".as_slice(), account_id.as_bytes(), challenge].concat()
+// The two signed messages are laid out once, in `hush-proto` (`signing.rs`), because the server
+// verifies exactly those bytes: a second copy here could drift and make every login fail. The
+// dependency points this way because `hush-proto` is plain data and must not pull in the
+// cryptography crates; the known-answer vector in `tests/vectors.rs` pins the shared layout
+// through these wrappers.
+
+/// `"hush/v1/login" || account_id || challenge` (spec: "Server authentication"), built by
+/// [`hush_proto::login_message`], the function the server verifies with.
+pub fn login_message(account_id: &AccountId, challenge: &[u8; 32]) -> Vec<u8> {
+    hush_proto::login_message(&hush_proto::AccountId::from_bytes(account_id.0), challenge)
 }
 
 /// `"hush/v1/rekey" || account_id || new_public_key || new_keyset`, signed with the
-/// *current* auth key on a master password change.
+/// *current* auth key on a master password change (sync-api-v1: `PUT /v1/keyset`), built by
+/// [`hush_proto::rekey_message`], the function the server verifies with.
 pub fn rekey_message(account_id: &AccountId, new_public_key: &[u8; 32], new_keyset: &[u8]) -> Vec<u8> {
-    [b"hush/v1/rekey".as_slice(), account_id.as_bytes(), new_public_key, new_keyset].concat()
+    hush_proto::rekey_message(&hush_proto::AccountId::from_bytes(account_id.0), new_public_key, new_keyset)
 }
 
 /// Strict Ed25519 verification (rejects small-order keys and malleable signatures).

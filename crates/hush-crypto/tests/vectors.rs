@@ -4,7 +4,7 @@
 use hush_crypto::{
     AccountId, AccountKey, AuthKey, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, Keyset,
     KeysetContext, Manifest, ManifestDigest, ManifestPayload, SetupCode, VaultKey, derive_keys,
-    login_message, padme, verify_signature,
+    login_message, padme, rekey_message, verify_signature,
 };
 use serde_json::Value;
 
@@ -162,11 +162,21 @@ fn login_vector() {
     let v = vectors();
     let case = &v["login"];
     let key = AuthKey::from_seed(&arr(&case["auth_seed"]));
-    let msg = login_message(&AccountId(arr(&case["account_id"])), &hex(&case["challenge"]));
+    let msg = login_message(&AccountId(arr(&case["account_id"])), &arr(&case["challenge"]));
     assert_eq!(msg, hex(&case["message"]));
     let sig = key.sign(&msg);
     assert_eq!(sig.as_slice(), hex(&case["signature"]));
     assert!(verify_signature(&key.public_key(), &msg, &sig));
+}
+
+/// The spec's vectors have no rekey case, so the layout of `sync-api-v1.md` (`PUT /v1/keyset`) is
+/// spelled out here: a change to the shared definition in `hush-proto` must fail this test.
+#[test]
+fn rekey_message_layout() {
+    let v = vectors();
+    let account: [u8; 16] = arr(&v["login"]["account_id"]);
+    let msg = rekey_message(&AccountId(account), &[7; 32], b"keyset");
+    assert_eq!(msg, [b"hush/v1/rekey".as_slice(), &account, &[7; 32], b"keyset"].concat());
 }
 
 #[test]

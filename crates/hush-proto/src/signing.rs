@@ -3,6 +3,10 @@
 //! Both start with a distinct ASCII context so that a signature made for one purpose can never be
 //! replayed as the other. Only the last field of each message has a variable length, so the
 //! concatenation is unambiguous.
+//!
+//! This is the only definition of these layouts: the server verifies with it and the client
+//! signs through `hush_crypto::{login_message, rekey_message}`, which call it, so the two sides
+//! cannot drift apart. `hush-crypto`'s known-answer vectors therefore test this code too.
 
 use crate::ids::AccountId;
 

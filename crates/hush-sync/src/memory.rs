@@ -143,11 +143,15 @@ impl Transport for MemoryServer {
             if owner != Some(req.account_id) {
                 return Err(err(401, proto::ErrorCode::BadChallenge, "unknown challenge"));
             }
-            let a = s.accounts.get(&req.account_id).ok_or_else(unauthorized)?;
-            let msg = hush_crypto::login_message(
-                &hush_crypto::AccountId(*req.account_id.as_bytes()),
-                req.challenge.as_bytes(),
-            );
+            // Deleted since the challenge was issued: the real server's answer
+            // (server/src/routes/sessions.rs). A login carries no session, so it is never
+            // `unauthorized`, which the client reads as an expired session.
+            let a = s
+                .accounts
+                .get(&req.account_id)
+                .ok_or_else(|| err(401, proto::ErrorCode::BadChallenge, "account gone"))?;
+            // The very message the real server verifies (server/src/routes/sessions.rs).
+            let msg = proto::login_message(&req.account_id, req.challenge.as_bytes());
             if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
                 return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
             }
@@ -216,11 +220,8 @@ impl Transport for MemoryServer {
                     message: "stale".into(),
                 });
             }
-            let msg = hush_crypto::rekey_message(
-                &hush_crypto::AccountId(*account.as_bytes()),
-                req.auth_public_key.as_bytes(),
-                req.keyset.as_bytes(),
-            );
+            // The very message the real server verifies (server/src/routes/keyset.rs).
+            let msg = proto::rekey_message(&account, req.auth_public_key.as_bytes(), req.keyset.as_bytes());
             if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
                 return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
             }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use hush_crypto::{
     AccountId, AuthKey, DecryptError, DerivedKeys, FloorPolicy, ItemId, KdfParams, KdfSalt, Keyset,
-    KeysetContext, Manifest, ManifestDigest, ManifestPayload, login_message, rekey_message,
+    KeysetContext, Manifest, ManifestDigest, ManifestPayload, blob_hash, login_message, rekey_message,
 };
 use hush_proto as proto;
 use hush_vault::state::SyncState;
@@ -47,11 +47,6 @@ fn token_of(vault: &Vault) -> Result<proto::SessionToken, SyncError> {
     Ok(proto::SessionToken::new(sync.token.clone()))
 }
 
-fn sha256(blob: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(blob).into()
-}
-
 /// The server's item set as this device knows it: the last-synced blob of every item
 /// (for an item with pending local edits, its merge base; a new local item is not on
 /// the server yet). Returned as blob hashes, as the manifest digest wants them; the
@@ -63,7 +58,7 @@ fn server_view(vault: &Vault) -> BTreeMap<ItemId, [u8; 32]> {
     for id in vault.entries().keys() {
         if state.pending.contains(&id.0) {
             if let Some(base) = state.base.get(&id.0) {
-                view.insert(*id, sha256(base));
+                view.insert(*id, blob_hash(base));
             }
         } else if let Some(hash) = vault.blob_hash(id) {
             view.insert(*id, hash);
@@ -110,7 +105,7 @@ fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<VerifiedPull,
                 "item {id} failed to authenticate (altered, or moved from another id)"
             ))
         })?;
-        view.insert(id, sha256(&blob));
+        view.insert(id, blob_hash(&blob));
         items.push((id, blob, item));
     }
     let manifest = match pull.manifest {
@@ -162,9 +157,14 @@ fn apply_pull(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     for (id, blob, remote) in pull.items {
-        let local_pending = vault.state().pending.contains(&id.0);
-        let local = vault.entries().get(&id).map(|e| e.item.clone());
-        match local.filter(|_| local_pending) {
+        // Only an item with pending local edits needs its local version (to merge); the
+        // clone is skipped for the common case of an item this device has not touched.
+        let local = if vault.state().pending.contains(&id.0) {
+            vault.entries().get(&id).map(|e| e.item.clone())
+        } else {
+            None
+        };
+        match local {
             Some(local) => {
                 let base = match vault.state().base.get(&id.0) {
                     Some(b) => Some(vault.decrypt(&id, b)?),
@@ -205,7 +205,7 @@ fn push_pending(
     let mut items = Vec::with_capacity(pending.len());
     for id in &pending {
         let blob = &vault.entries()[id].blob;
-        view.insert(*id, sha256(blob));
+        view.insert(*id, blob_hash(blob));
         items.push(proto::PushedItem {
             id: proto::ItemId::from_bytes(id.0),
             blob: proto::B64::new(blob.clone()),
@@ -216,7 +216,7 @@ fn push_pending(
     let manifest =
         Manifest::seal(vault.vault_key(), &vault.account_id(), vault.header().key_version, &payload);
     let req = proto::PushRequest { base_seq, manifest: proto::B64::new(manifest), items };
-    let outcome = transport.push(&token_of(vault)?, &req).map_err(SyncError::from_call)?;
+    let outcome = transport.push(&token_of(vault)?, &req)?;
     if let PushOutcome::Accepted(seq) = outcome {
         let state = vault.state_mut();
         state.pending.clear();
@@ -236,7 +236,7 @@ pub fn sync(vault: &mut Vault, transport: &dyn Transport, now: i64) -> Result<Sy
     let mut report = SyncReport::default();
     for _ in 0..MAX_ATTEMPTS {
         let since = vault.state().sync.as_ref().ok_or(SyncError::NotConnected)?.seq;
-        let pull = transport.pull(&token_of(vault)?, since).map_err(SyncError::from_call)?;
+        let pull = transport.pull(&token_of(vault)?, since)?;
         let verified = verify_pull(vault, pull)?;
         apply_pull(vault, verified, now, &mut report)?;
         if vault.state().pending.is_empty() {
@@ -371,7 +371,7 @@ pub struct LoginOptions<'a> {
 /// What a successful login yields before anything local is touched.
 struct Authenticated {
     login: proto::LoginResponse,
-    /// The first pull (`since = 0`), not yet verified.
+    /// The first pull (from the `since` given to [`authenticate`]), not yet verified.
     pull: proto::PullResponse,
     /// The vault key unwrapped from the server's keyset.
     vk: hush_crypto::VaultKey,
@@ -381,12 +381,18 @@ struct Authenticated {
 
 /// Prelogin (parameters checked before any KDF), key derivation, a signed session,
 /// the first pull, and the keyset unwrapped with the derived kek.
+///
+/// Every pull carries the keyset and key version whatever its `since` (sync-api-v1.md,
+/// "Vault"), so `since` only decides which items come along: 0 for a new device, which
+/// needs them all, and `u64::MAX` for a device that will sync right after, which needs
+/// none (the server answers "nothing changed" for a `since` beyond its seq).
 fn authenticate(
     transport: &dyn Transport,
     account_id: &AccountId,
     account_key: &hush_crypto::AccountKey,
     password: &str,
     held: Option<KdfParams>,
+    since: u64,
     opts: &LoginOptions<'_>,
 ) -> Result<Authenticated, SyncError> {
     let (params, salt) = prelogin(transport, account_id, opts.policy, held)?;
@@ -398,7 +404,7 @@ fn authenticate(
         e => e,
     })?;
     let token = proto::SessionToken::new(login.token.expose().to_owned());
-    let pull = transport.pull(&token, 0).map_err(SyncError::from_call)?;
+    let pull = transport.pull(&token, since)?;
     let ctx = KeysetContext { account_id: *account_id, params, salt, key_version: pull.key_version };
     let keyset = Keyset(pull.keyset.as_bytes().to_vec());
     // A keyset sealed for other parameters than the server handed out does not open:
@@ -417,7 +423,7 @@ pub fn login_new_device(
     password: &str,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
-    let auth = authenticate(transport, account_id, account_key, password, None, &opts)?;
+    let auth = authenticate(transport, account_id, account_key, password, None, 0, &opts)?;
     let mut vault = Vault::from_parts(auth.header, auth.vk);
     connect(&mut vault, opts.server_url, &auth.login, false);
     let mut report = SyncReport::default();
@@ -439,7 +445,11 @@ pub fn login_existing(
 ) -> Result<(Vault, SyncReport), SyncError> {
     // The server cannot talk this device down to weaker parameters than it holds.
     let held = if file.header.insecure_kdf { None } else { Some(file.header.params()) };
-    let auth = authenticate(transport, &file.header.account_id(), account_key, password, held, &opts)?;
+    // Only the keyset and key version of this pull are used: the sync below pulls the
+    // items from this device's own seq and verifies them, so asking for none here saves
+    // downloading the whole vault only to throw it away.
+    let auth =
+        authenticate(transport, &file.header.account_id(), account_key, password, held, u64::MAX, &opts)?;
     let mut vault = Vault::open(file, auth.vk).map_err(|e| match e {
         hush_vault::VaultError::Tampered => {
             SyncError::Tampered("the server's keyset holds another vault key than this vault's".into())
@@ -484,7 +494,7 @@ pub fn rekey(
                 // Catch up first; the pull carries the old keyset, so compare against it.
                 sync_with_keyset(vault, transport, now, &header)?;
             }
-            Err(e) => return Err(SyncError::from_call(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(SyncError::TooManyConflicts)

@@ -34,9 +34,10 @@ pub enum SyncError {
     /// The server's URL is not acceptable.
     #[error("{0}")]
     Url(String),
-    /// The server refused or could not be reached.
+    /// The server refused or could not be reached. A `?` on a [`TransportError`] never
+    /// yields an `unauthorized` refusal here: that one becomes [`SyncError::SessionExpired`].
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     /// The local vault failed.
     #[error(transparent)]
     Vault(#[from] hush_vault::VaultError),
@@ -45,13 +46,48 @@ pub enum SyncError {
     Kdf(#[from] hush_crypto::KdfError),
 }
 
-impl SyncError {
-    /// Maps a transport error, recognising an invalid session.
-    pub fn from_call(err: TransportError) -> SyncError {
+/// Recognises an invalid session once for every call, so that no call site can forget to.
+///
+/// This is safe for the unauthenticated calls too: the server answers `unauthorized` only
+/// for a missing, unknown or expired bearer token (server/src/auth.rs), and register,
+/// prelogin, challenge and login carry none; a failed login is `bad_signature` or
+/// `bad_challenge` (sync-api-v1.md, "Sessions").
+impl From<TransportError> for SyncError {
+    fn from(err: TransportError) -> Self {
         if err.code() == Some(hush_proto::ErrorCode::Unauthorized) {
             SyncError::SessionExpired
         } else {
             SyncError::Transport(err)
         }
+    }
+}
+
+impl SyncError {
+    /// Maps a transport error, recognising an invalid session: the same as
+    /// `SyncError::from`, kept for callers that name the mapping explicitly.
+    pub fn from_call(err: TransportError) -> SyncError {
+        SyncError::from(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hush_proto::ErrorCode;
+
+    use super::*;
+
+    fn api(code: ErrorCode) -> TransportError {
+        TransportError::Api { status: 401, code, message: String::new() }
+    }
+
+    #[test]
+    fn only_an_unauthorized_refusal_means_the_session_expired() {
+        assert!(matches!(SyncError::from(api(ErrorCode::Unauthorized)), SyncError::SessionExpired));
+        // A failed login is the caller's to interpret (wrong password), not an expired session.
+        for code in [ErrorCode::BadSignature, ErrorCode::BadChallenge] {
+            assert!(matches!(SyncError::from(api(code)), SyncError::Transport(_)), "{code:?}");
+        }
+        let network = TransportError::Network("down".into());
+        assert!(matches!(SyncError::from_call(network), SyncError::Transport(_)));
     }
 }

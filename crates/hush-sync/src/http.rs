@@ -7,6 +7,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use hush_proto as proto;
+use hush_proto::paths;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -79,7 +80,10 @@ impl HttpTransport {
     }
 
     fn url(&self, path: &str) -> Url {
-        // Paths are constants of this module or built from typed ids; joining cannot fail.
+        // Paths come from `hush_proto::paths`, the names the server's router uses too, and are
+        // constants or built from typed ids, so joining cannot fail. They are absolute
+        // (`/v1/...`); the leading '/' is trimmed so that they join under the base URL's own
+        // path, which lets a server live under a prefix such as `https://host/hush/`.
         self.base.join(path.trim_start_matches('/')).expect("valid API path")
     }
 
@@ -121,24 +125,24 @@ fn empty(resp: Response) -> Result<(), TransportError> {
 
 impl Transport for HttpTransport {
     fn register(&self, req: &proto::RegisterRequest) -> Result<(), TransportError> {
-        empty(self.send(self.client.post(self.url("v1/accounts")).json(req))?)
+        empty(self.send(self.client.post(self.url(paths::ACCOUNTS)).json(req))?)
     }
 
     fn prelogin(&self, account: &proto::AccountId) -> Result<proto::PreloginResponse, TransportError> {
-        json(self.send(self.client.get(self.url(&format!("v1/accounts/{account}/prelogin"))))?)
+        json(self.send(self.client.get(self.url(&paths::prelogin(account))))?)
     }
 
     fn challenge(&self, account: &proto::AccountId) -> Result<proto::ChallengeResponse, TransportError> {
         let req = proto::ChallengeRequest { account_id: *account };
-        json(self.send(self.client.post(self.url("v1/sessions/challenge")).json(&req))?)
+        json(self.send(self.client.post(self.url(paths::SESSION_CHALLENGE)).json(&req))?)
     }
 
     fn login(&self, req: &proto::LoginRequest) -> Result<proto::LoginResponse, TransportError> {
-        json(self.send(self.client.post(self.url("v1/sessions")).json(req))?)
+        json(self.send(self.client.post(self.url(paths::SESSIONS)).json(req))?)
     }
 
     fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
-        let mut url = self.url("v1/vault");
+        let mut url = self.url(paths::VAULT);
         url.query_pairs_mut().append_pair("since", &since.to_string());
         json(self.send(self.client.get(url).bearer_auth(token.expose()))?)
     }
@@ -148,7 +152,8 @@ impl Transport for HttpTransport {
         token: &proto::SessionToken,
         req: &proto::PushRequest,
     ) -> Result<PushOutcome, TransportError> {
-        let resp = self.send(self.client.post(self.url("v1/vault")).bearer_auth(token.expose()).json(req))?;
+        let resp =
+            self.send(self.client.post(self.url(paths::VAULT)).bearer_auth(token.expose()).json(req))?;
         if resp.status() == StatusCode::CONFLICT {
             let status = resp.status().as_u16();
             let body: proto::ErrorBody =
@@ -163,27 +168,25 @@ impl Transport for HttpTransport {
 
     fn rekey(&self, token: &proto::SessionToken, req: &proto::RekeyRequest) -> Result<u64, TransportError> {
         json::<proto::RekeyResponse>(
-            self.send(self.client.put(self.url("v1/keyset")).bearer_auth(token.expose()).json(req))?,
+            self.send(self.client.put(self.url(paths::KEYSET)).bearer_auth(token.expose()).json(req))?,
         )
         .map(|r| r.seq)
     }
 
     fn sessions(&self, token: &proto::SessionToken) -> Result<proto::SessionList, TransportError> {
-        json(self.send(self.client.get(self.url("v1/sessions")).bearer_auth(token.expose()))?)
+        json(self.send(self.client.get(self.url(paths::SESSIONS)).bearer_auth(token.expose()))?)
     }
 
     fn logout(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
-        empty(self.send(self.client.delete(self.url("v1/sessions/current")).bearer_auth(token.expose()))?)
+        empty(self.send(self.client.delete(self.url(paths::SESSION_CURRENT)).bearer_auth(token.expose()))?)
     }
 
     fn revoke(&self, token: &proto::SessionToken, session: &proto::SessionId) -> Result<(), TransportError> {
-        empty(self.send(
-            self.client.delete(self.url(&format!("v1/sessions/{session}"))).bearer_auth(token.expose()),
-        )?)
+        empty(self.send(self.client.delete(self.url(&paths::session(session))).bearer_auth(token.expose()))?)
     }
 
     fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
-        empty(self.send(self.client.delete(self.url("v1/accounts/current")).bearer_auth(token.expose()))?)
+        empty(self.send(self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()))?)
     }
 }
 
@@ -209,6 +212,21 @@ mod tests {
         }
         for bad in ["ftp://x", "not a url", "file:///etc/passwd", "https://"] {
             assert!(check_server_url(bad, true).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_paths_join_under_the_base_path() {
+        for base in ["https://hush.example.org/prefix", "https://hush.example.org/prefix/"] {
+            let transport =
+                HttpTransport::new(&check_server_url(base, false).unwrap(), None, Duration::from_secs(1))
+                    .unwrap();
+            assert_eq!(transport.url(paths::VAULT).as_str(), "https://hush.example.org/prefix/v1/vault");
+            let session = proto::SessionId::from_bytes([1; 16]);
+            assert_eq!(
+                transport.url(&paths::session(&session)).as_str(),
+                "https://hush.example.org/prefix/v1/sessions/01010101-0101-0101-0101-010101010101"
+            );
         }
     }
 }

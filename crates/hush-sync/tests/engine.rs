@@ -54,6 +54,24 @@ fn only_id(v: &Vault) -> ItemId {
     v.items().next().unwrap().0
 }
 
+/// Logs in to `of`'s account as a new device "c", which must fail; returns why.
+fn new_device_login_error(
+    server: &dyn Transport,
+    of: &Device,
+    password: &str,
+    policy: FloorPolicy,
+) -> SyncError {
+    hush_sync::login_new_device(
+        server,
+        &of.vault.account_id(),
+        &of.account_key,
+        password,
+        opts(policy, "c", 1),
+    )
+    .err()
+    .expect("the login must fail")
+}
+
 #[test]
 fn two_devices_converge_and_concurrent_passwords_are_kept() {
     let server = MemoryServer::new();
@@ -99,7 +117,7 @@ fn edit_wins_over_delete_across_devices() {
 }
 
 /// Runs a sync that must fail as tampering and checks the vault did not change.
-fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) {
+fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) -> SyncError {
     let before = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
     let items_before = file_items(&d.vault);
     let err = hush_sync::sync(&mut d.vault, server, 99).expect_err(what);
@@ -110,6 +128,7 @@ fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) {
     let after = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
     assert_eq!(before, after, "{what}: sync state changed");
     assert_eq!(items_before, file_items(&d.vault), "{what}: items changed");
+    err
 }
 
 #[test]
@@ -181,16 +200,8 @@ fn dropped_item_is_tampering() {
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
     assert_tampered(&mut b, &Dropper { inner: &server, hide: id }, "dropped item");
     // A brand-new item hidden from a fresh device is caught the same way.
-    let (_, ak) = (0, a.account_key.clone());
-    let err = hush_sync::login_new_device(
-        &Dropper { inner: &server, hide: id },
-        &a.vault.account_id(),
-        &ak,
-        PW,
-        opts(FloorPolicy::AllowInsecure, "c", 1),
-    )
-    .err()
-    .unwrap();
+    let err =
+        new_device_login_error(&Dropper { inner: &server, hide: id }, &a, PW, FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::Tampered(_)), "{err}");
 }
 
@@ -222,6 +233,54 @@ fn whole_vault_rolled_back_is_tampering() {
     assert_tampered(&mut a, &server, "vault rollback");
 }
 
+/// A server that serves every item whatever `since` asks, under a made-up `seq`: a rolled
+/// back server hiding the rollback from the `seq` check.
+struct SeqForger<'a> {
+    inner: &'a MemoryServer,
+    seq: u64,
+}
+
+impl Transport for SeqForger<'_> {
+    delegate! {
+        register(r: &proto::RegisterRequest) -> ();
+        prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
+        challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
+        login(r: &proto::LoginRequest) -> proto::LoginResponse;
+        push(t: &proto::SessionToken, r: &proto::PushRequest) -> PushOutcome;
+        rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
+        sessions(t: &proto::SessionToken) -> proto::SessionList;
+        logout(t: &proto::SessionToken) -> ();
+        revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
+        delete_account(t: &proto::SessionToken) -> ();
+    }
+
+    fn pull(&self, token: &proto::SessionToken, _since: u64) -> Result<proto::PullResponse, TransportError> {
+        let mut pull = self.inner.pull(token, 0)?;
+        pull.seq = self.seq;
+        Ok(pull)
+    }
+}
+
+#[test]
+fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let old = server.snapshot();
+    a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    // The older state is complete and consistent (its items match its manifest), and its
+    // seq no longer gives it away: only the manifest's push counter shows that it went back
+    // (crypto-v1.md, "Manifest").
+    server.restore(&old);
+    let forger = SeqForger { inner: &server, seq: 1000 };
+    for d in [&mut a, &mut b] {
+        let err = assert_tampered(d, &forger, "manifest rollback");
+        assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("manifest went back")), "{err}");
+    }
+}
+
 #[test]
 fn forked_history_is_tampering() {
     let server = MemoryServer::new();
@@ -242,34 +301,86 @@ fn forked_history_is_tampering() {
     assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("fork")), "{err}");
 }
 
+/// A server where, just before the first push lands, another device pushes first: the
+/// push comes back 409 `conflict` (sync-api-v1.md, `POST /v1/vault`).
+struct Interloper<'a> {
+    inner: &'a MemoryServer,
+    before_first_push: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+    conflicts: std::cell::Cell<usize>,
+}
+
+impl Transport for Interloper<'_> {
+    delegate! {
+        register(r: &proto::RegisterRequest) -> ();
+        prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
+        challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
+        login(r: &proto::LoginRequest) -> proto::LoginResponse;
+        pull(t: &proto::SessionToken, since: u64) -> proto::PullResponse;
+        rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
+        sessions(t: &proto::SessionToken) -> proto::SessionList;
+        logout(t: &proto::SessionToken) -> ();
+        revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
+        delete_account(t: &proto::SessionToken) -> ();
+    }
+
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
+        if let Some(other_device) = self.before_first_push.borrow_mut().take() {
+            other_device();
+        }
+        let outcome = self.inner.push(token, req)?;
+        if matches!(outcome, PushOutcome::Conflict(_)) {
+            self.conflicts.set(self.conflicts.get() + 1);
+        }
+        Ok(outcome)
+    }
+}
+
+#[test]
+fn a_push_that_conflicts_is_merged_and_pushed_again() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.update(&id, 10, |i| i.notes = "from a".into());
+    let from_b = b.vault.add(login("from-b", "x"));
+    let report = {
+        let (b_vault, b_server) = (&mut b.vault, &server);
+        let interloper = Interloper {
+            inner: &server,
+            before_first_push: std::cell::RefCell::new(Some(Box::new(move || {
+                hush_sync::sync(b_vault, b_server, 11).unwrap();
+            }))),
+            conflicts: std::cell::Cell::new(0),
+        };
+        let report = hush_sync::sync(&mut a.vault, &interloper, 12).unwrap();
+        assert_eq!(interloper.conflicts.get(), 1, "the first push must have conflicted");
+        report
+    };
+    // The retry pulled B's push, then pushed A's edit on top of it.
+    assert_eq!(report.received, vec![from_b]);
+    assert_eq!(report.pushed, vec![id]);
+    assert!(a.vault.state().pending.is_empty());
+    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    assert_eq!(b.vault.get(&id).unwrap().notes, "from a");
+    assert!(a.vault.get(&from_b).is_some());
+    assert_eq!(file_items(&a.vault), file_items(&b.vault));
+}
+
 #[test]
 fn kdf_parameters_below_floor_or_weaker_are_refused() {
     let server = MemoryServer::new();
     let (a, _) = two_devices(&server);
     // With the floor enforced (every normal login), the weak test parameters are refused
     // before any KDF runs.
-    let err = hush_sync::login_new_device(
-        &server,
-        &a.vault.account_id(),
-        &a.account_key,
-        PW,
-        opts(FloorPolicy::Enforce, "c", 1),
-    )
-    .err()
-    .unwrap();
+    let err = new_device_login_error(&server, &a, PW, FloorPolicy::Enforce);
     assert!(matches!(err, SyncError::UnsafeParameters(_)), "{err}");
     // A server handing out other parameters than the keyset was sealed with: the keyset
     // does not open, nothing is created.
     server.set_kdf(128, 1, 1);
-    let err = hush_sync::login_new_device(
-        &server,
-        &a.vault.account_id(),
-        &a.account_key,
-        PW,
-        opts(FloorPolicy::AllowInsecure, "c", 1),
-    )
-    .err()
-    .unwrap();
+    let err = new_device_login_error(&server, &a, PW, FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
     // A device that holds strong parameters refuses weaker ones from the server.
     let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
@@ -292,15 +403,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
 fn wrong_password_on_a_new_device_creates_nothing() {
     let server = MemoryServer::new();
     let (a, _) = two_devices(&server);
-    let err = hush_sync::login_new_device(
-        &server,
-        &a.vault.account_id(),
-        &a.account_key,
-        "wrong",
-        opts(FloorPolicy::AllowInsecure, "c", 1),
-    )
-    .err()
-    .unwrap();
+    let err = new_device_login_error(&server, &a, "wrong", FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
 }
 
@@ -318,10 +421,12 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     // The old password no longer logs in; the new one does and updates B's keyset.
     let ak = b.account_key.clone();
     let file = b.vault.to_file();
-    assert!(
-        hush_sync::login_existing(&file, &server, &ak, PW, opts(FloorPolicy::AllowInsecure, "b", 13))
-            .is_err()
-    );
+    let err = hush_sync::login_existing(&file, &server, &ak, PW, opts(FloorPolicy::AllowInsecure, "b", 13))
+        .err()
+        .expect("the old password must not log in");
+    // The server's new parameters derive another auth key from the old password, so the
+    // server refuses its signature (`bad_signature`), which reads as a wrong password.
+    assert!(matches!(err, SyncError::WrongCredentials), "{err}");
     let (b2, _) = hush_sync::login_existing(
         &file,
         &server,

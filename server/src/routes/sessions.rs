@@ -36,7 +36,9 @@ async fn create_challenge(
     let challenge: [u8; 32] = random_bytes()?;
     let now = state.clock.now();
     let lifetime = state.config.limits.challenge_lifetime;
-    let added = state
+    // An unknown account is `StoreError::NotFound`, which `?` turns into 404 `not_found` for
+    // "account" (`From<StoreError> for ApiError`, src/error.rs).
+    state
         .store
         .add_challenge(
             request.account_id,
@@ -45,12 +47,8 @@ async fn create_challenge(
             now,
             state.config.limits.max_outstanding_challenges,
         )
-        .await;
-    match added {
-        Ok(()) => Ok(Json(ChallengeResponse { challenge: challenge.into(), expires_in: lifetime.as_secs() })),
-        Err(StoreError::NotFound) => Err(ApiError::NotFound("account")),
-        Err(err) => Err(err.into()),
-    }
+        .await?;
+    Ok(Json(ChallengeResponse { challenge: challenge.into(), expires_in: lifetime.as_secs() }))
 }
 
 /// `POST /v1/sessions`: log in with a signature over the challenge.

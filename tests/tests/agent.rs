@@ -240,10 +240,14 @@ fn socket_folder_is_private_and_agent_is_hardened() {
         let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).unwrap();
         assert_eq!(target, Path::new("/dev/null"), "fd {fd}");
     }
-    // Neither the key nor the password is in its arguments.
+    // Neither the key nor the password is in its arguments: they are exactly the
+    // program, the subcommand and the socket's path.
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-    assert!(cmdline.contains("__agent --socket"), "{cmdline}");
+    let cmdline = String::from_utf8_lossy(&cmdline).into_owned();
+    let args: Vec<&str> = cmdline.trim_end_matches('\0').split('\0').collect();
+    assert_eq!(args.len(), 4, "{args:?}");
+    assert_eq!(args[1..3], ["__agent", "--socket"], "{args:?}");
+    assert!(args[3].ends_with(".sock") && args[3].starts_with('/'), "{args:?}");
     assert!(!cmdline.contains(PASSWORD), "{cmdline}");
 }
 

@@ -86,8 +86,6 @@ pub struct Hibp {
     client: Client,
     base: Url,
     host: String,
-    /// How many range requests were sent (for the summary line).
-    pub requests: usize,
 }
 
 impl Hibp {
@@ -99,15 +97,9 @@ impl Hibp {
         let bad = |why: &str| HibpError::BadUrl { url: given.to_owned(), why: why.to_owned() };
         let mut base = Url::parse(given).map_err(|e| bad(&e.to_string()))?;
         let host = base.host_str().ok_or_else(|| bad("it has no host"))?.to_owned();
-        let loopback = match base.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
         match base.scheme() {
             "https" => {}
-            "http" if loopback => {}
+            "http" if hush_sync::http::is_loopback(&base) => {}
             "http" => return Err(bad("use https (plain http is allowed for localhost only)")),
             _ => return Err(bad("use an https:// URL")),
         }
@@ -132,7 +124,7 @@ impl Hibp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| HibpError::Request { host: host.clone(), source })?;
-        Ok(Hibp { client, base, host, requests: 0 })
+        Ok(Hibp { client, base, host })
     }
 
     /// The known suffixes under `prefix` with their counts (padding removed).
@@ -143,7 +135,6 @@ impl Hibp {
             .map_err(|e| HibpError::BadUrl { url: self.base.to_string(), why: e.to_string() })?;
         let mut retries = 0;
         loop {
-            self.requests += 1;
             let response = self
                 .client
                 .get(url.clone())

@@ -15,6 +15,17 @@ use url::Url;
 
 use crate::{PushOutcome, SyncError, Transport, TransportError};
 
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`): the only
+/// place plain http cannot be watched from the network.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
 /// Checks a server URL: `https://` anywhere; plain `http://` only to a loopback
 /// address, or with `allow_insecure_http` (which the user must type on purpose).
 pub fn check_server_url(url: &str, allow_insecure_http: bool) -> Result<Url, SyncError> {
@@ -22,13 +33,7 @@ pub fn check_server_url(url: &str, allow_insecure_http: bool) -> Result<Url, Syn
     match parsed.scheme() {
         "https" => {}
         "http" => {
-            let loopback = match parsed.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-                None => false,
-            };
-            if !loopback && !allow_insecure_http {
+            if !is_loopback(&parsed) && !allow_insecure_http {
                 return Err(SyncError::Url(format!(
                     "{url} is plain http: anyone on the network could watch and alter the traffic. \
                      Use https://, or pass --insecure-http if you really mean it"

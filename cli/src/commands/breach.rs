@@ -108,7 +108,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
                 username: item.username.clone(),
                 url: item.urls.first().cloned(),
                 password,
-                has_totp: item.totp.as_deref().is_some_and(|t| !t.is_empty()),
+                has_totp: item.has_totp(),
                 resumed,
             });
         }
@@ -458,7 +458,7 @@ fn status(ctx: &Ctx, json: bool) -> Result<()> {
                     "id": id.to_string(),
                     "name": item.name,
                     "password_changed": output::time(item.password_changed),
-                    "has_totp": item.totp.as_deref().is_some_and(|t| !t.is_empty()),
+                    "has_totp": item.has_totp(),
                 })
             })
             .collect();
@@ -472,7 +472,7 @@ fn status(ctx: &Ctx, json: bool) -> Result<()> {
     pending.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()).then(a.0.cmp(&b.0)));
     let width = pending.iter().map(|(_, i)| i.name.chars().count()).max().unwrap_or(0).min(40);
     for (id, item) in &pending {
-        let totp = if item.totp.as_deref().is_some_and(|t| !t.is_empty()) { "" } else { "  [no 2FA]" };
+        let totp = if item.has_totp() { "" } else { "  [no 2FA]" };
         output::line(format_args!(
             "{}  {:<width$}  new password since {}{totp}",
             &id.to_string()[..8],
@@ -494,7 +494,7 @@ fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
         let id = find_one(vault, query)?;
         let item = vault.get(&id).expect("found items exist");
         let (name, was_pending) = (item.name.clone(), item.rotation_pending);
-        let has_totp = item.totp.as_deref().is_some_and(|t| !t.is_empty());
+        let has_totp = item.has_totp();
         if was_pending {
             vault.update(&id, now(), |it| it.rotation_pending = false);
         }

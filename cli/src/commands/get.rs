@@ -18,17 +18,7 @@ pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
         "notes" => item.notes.clone(),
         "name" => item.name.clone(),
         "id" => id.to_string(),
-        "totp" => {
-            let uri = item.totp.as_deref().ok_or_else(|| {
-                anyhow!(
-                    "{} has no TOTP secret; add one with `hush edit {} --totp SECRET`",
-                    item.name,
-                    item.name
-                )
-            })?;
-            let totp = Totp::parse(uri).map_err(|e| anyhow!("stored TOTP secret is invalid: {e}"))?;
-            totp.code_at(unix_now()).to_string()
-        }
+        "totp" => item_totp(item)?.code_at(unix_now()).to_string(),
         _ => match item.field(field) {
             Some(f) => f.value.clone(),
             None => {
@@ -46,6 +36,15 @@ pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
         },
     };
     Ok(value)
+}
+
+/// The item's TOTP generator, or an error that says how to add one (`get --field
+/// totp`, `totp`).
+pub fn item_totp(item: &Item) -> Result<Totp> {
+    let uri = item.totp.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
+        anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp SECRET`", item.name, item.name)
+    })?;
+    Totp::parse(uri).map_err(|e| anyhow!("the stored TOTP secret is invalid: {e}"))
 }
 
 /// Seconds since the epoch as TOTP wants them.

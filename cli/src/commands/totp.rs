@@ -2,10 +2,10 @@
 
 use std::io::IsTerminal;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use crate::cli::TotpArgs;
-use crate::commands::get::unix_now;
+use crate::commands::get::{item_totp, unix_now};
 use crate::context::Ctx;
 use crate::output;
 
@@ -13,12 +13,7 @@ use crate::output;
 pub fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
     let (_, item) = ctx.view_one(&args.query)?;
     let item = &item;
-    let uri = item.totp.as_deref().ok_or_else(|| {
-        anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp SECRET`", item.name, item.name)
-    })?;
-    let totp =
-        hush_vault::totp::Totp::parse(uri).map_err(|e| anyhow!("the stored TOTP secret is invalid: {e}"))?;
-    let code = totp.at(unix_now());
+    let code = item_totp(item)?.at(unix_now());
     if args.json {
         return output::json(&serde_json::json!({ "code": code.code, "remaining": code.remaining_secs }));
     }

@@ -211,7 +211,7 @@ pub fn audit<'a>(items: impl IntoIterator<Item = (ItemId, &'a Item)>, options: &
                 days: u64::try_from(age / SECONDS_PER_DAY).unwrap_or(0),
             });
         }
-        if item.kind == ItemKind::Login && item.totp.as_deref().is_none_or(str::is_empty) {
+        if item.kind == ItemKind::Login && !item.has_totp() {
             report.no_totp.push(ItemRef::new(*id, item));
         }
     }

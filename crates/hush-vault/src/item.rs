@@ -161,6 +161,11 @@ impl Item {
         }
     }
 
+    /// Whether the item has a TOTP secret (an empty one counts as none).
+    pub fn has_totp(&self) -> bool {
+        self.totp.as_deref().is_some_and(|t| !t.is_empty())
+    }
+
     /// `self` after a local edit by `edit` at `now`: the revision grows by one.
     pub fn edited(mut self, now: i64, edit: impl FnOnce(&mut Item)) -> Item {
         edit(&mut self);
@@ -255,6 +260,16 @@ mod tests {
         assert_eq!(host_of("github.com/login").as_deref(), Some("github.com"));
         assert_eq!(host_of("android://com.example.app").as_deref(), Some("com.example.app"));
         assert_eq!(host_of("").as_deref(), None);
+    }
+
+    #[test]
+    fn an_empty_totp_secret_is_none() {
+        let mut item = Item::new(ItemKind::Login, "x", 0);
+        assert!(!item.has_totp());
+        item.totp = Some(String::new());
+        assert!(!item.has_totp());
+        item.totp = Some("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into());
+        assert!(item.has_totp());
     }
 
     #[test]

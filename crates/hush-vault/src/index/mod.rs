@@ -53,7 +53,7 @@ impl IndexEntry {
             tags: item.tags.clone(),
             deleted: item.deleted,
             rotation_pending: item.rotation_pending,
-            has_totp: item.totp.is_some(),
+            has_totp: item.has_totp(),
             updated: item.updated,
         }
     }

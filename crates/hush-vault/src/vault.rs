@@ -54,7 +54,8 @@ impl Vault {
         params: KdfParams,
         policy: FloorPolicy,
     ) -> Result<(Vault, AccountKey), VaultError> {
-        params.check(policy)?;
+        // derive_keys refuses parameters below the floor (or above the ceiling) before
+        // it runs anything, under `policy`.
         let account_id = AccountId::random();
         let account_key = AccountKey::generate();
         let salt = KdfSalt::random();

@@ -232,13 +232,15 @@ pub struct ItemFields {
     /// Notes.
     #[arg(long)]
     pub notes: Option<String>,
-    /// TOTP secret: Base32, or an otpauth://totp/ URI.
-    #[arg(long, value_name = "SECRET|URI")]
+    /// TOTP secret: Base32, or an otpauth://totp/ URI. `-` asks for it (or reads the
+    /// next line of standard input), keeping it off the command line.
+    #[arg(long, value_name = "SECRET|URI|-")]
     pub totp: Option<String>,
     /// A custom field KEY=VALUE (repeat for several).
     #[arg(long = "field", value_name = "KEY=VALUE")]
     pub fields: Vec<String>,
-    /// A hidden custom field KEY=VALUE, shown like a password.
+    /// A hidden custom field KEY=VALUE, shown like a password. KEY=- asks for the
+    /// value (or reads the next line of standard input).
     #[arg(long = "hidden-field", value_name = "KEY=VALUE")]
     pub hidden_fields: Vec<String>,
     /// A tag (repeat for several; `edit` replaces the list).

@@ -248,6 +248,31 @@ fn passwd_changes_the_master_password() {
 }
 
 #[test]
+fn secrets_given_as_a_dash_come_from_standard_input_not_argv() {
+    // `--totp -` and `--hidden-field KEY=-` read the next lines of standard input,
+    // after the password's line, so no seed or hidden value is on the command line.
+    let home = Home::new();
+    home.init();
+    let out = home.run_stdin(
+        &["add", "bank", "--password-stdin", "--totp", "-", "--hidden-field", "cvv=-"],
+        "pw-line-1\nJBSWY3DPEHPK3PXP\ncvv-line-3\n",
+    );
+    assert_ok(&out, &["add"]);
+    assert_eq!(home.ok(&["get", "bank", "--field", "password"]), "pw-line-1\n");
+    assert_eq!(home.ok(&["get", "bank", "--field", "cvv"]), "cvv-line-3\n");
+    let json: serde_json::Value = serde_json::from_str(&home.ok(&["get", "bank", "--json"])).unwrap();
+    assert!(json["totp"].as_str().unwrap().contains("secret=JBSWY3DPEHPK3PXP"), "{json}");
+    let out = home.run_stdin(&["edit", "bank", "--totp", "-"], "GEZDGNBVGY3TQOJQ\n");
+    assert_ok(&out, &["edit"]);
+    let json: serde_json::Value = serde_json::from_str(&home.ok(&["get", "bank", "--json"])).unwrap();
+    assert!(json["totp"].as_str().unwrap().contains("secret=GEZDGNBVGY3TQOJQ"), "{json}");
+    // A malformed hidden field does not repeat its text, which may be the secret.
+    let out = home.run(&["edit", "bank", "--hidden-field", "just-a-secret"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("just-a-secret"), "{}", stderr(&out));
+}
+
+#[test]
 fn an_account_key_of_another_vault_is_named_not_taken_for_a_wrong_password() {
     // passwd and register once unwrapped the keyset themselves, and passwd reported
     // another vault's account.key as a wrong master password (exit 5).

@@ -16,7 +16,14 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     if item.name.is_empty() {
         anyhow::bail!("the item needs a name");
     }
-    fields::apply(&mut item, &args.fields, &ctx.config, t)?;
+    // Standard input, in order: the password's line, then the secrets given as `-`.
+    let stdin_pw = if args.fields.password_stdin { Some(prompt::stdin_line()?) } else { None };
+    let mut f = args.fields.clone();
+    fields::read_dash_values(&mut f, &item.name)?;
+    fields::apply(&mut item, &f, &ctx.config, t)?;
+    if let Some(pw) = stdin_pw {
+        item.set_password(pw.to_string(), t);
+    }
     // With neither --generate nor --password-stdin, a login asks for its password on
     // the terminal (an empty answer stores none).
     if kind == ItemKind::Login

@@ -211,9 +211,7 @@ fn print_text(report: &Report, options: &AuditOptions, total: usize) -> Result<(
         output::line(format!("\nLogins without 2FA ({})", report.no_totp.len()))?;
         let names: Vec<&str> = report.no_totp.iter().map(|i| i.name.as_str()).collect();
         output::line(format!("  {}", names.join(", ")))?;
-        output::line(
-            "  Enable two-factor authentication on those sites, then `hush edit NAME --totp SECRET`.",
-        )?;
+        output::line("  Enable two-factor authentication on those sites, then `hush edit NAME --totp -`.")?;
     }
     let not_checked = report.breached.is_none();
     if sections == 0 {

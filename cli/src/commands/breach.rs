@@ -438,7 +438,7 @@ fn remind_totp<'a>(names: impl Iterator<Item = &'a str>) {
     if let Some(first) = names.first() {
         eprintln!(
             "Reminder: no 2FA secret in hush for {}. Turn on two-factor authentication on the site{} \
-             and add the secret, e.g. `hush edit {first} --totp SECRET`.",
+             and add the secret, e.g. `hush edit {first} --totp -`.",
             names.join(", "),
             plural(names.len())
         );

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     let stdin_pw = if args.fields.password_stdin { Some(prompt::stdin_line()?) } else { None };
     let mut f = args.fields.clone();
     f.password_stdin = false;
+    fields::read_dash_values(&mut f, &args.query)?;
     let name = ctx.edit(|vault| {
         let id = find_one(vault, &args.query)?;
         let mut item = vault.get(&id)?.expect("found items exist");

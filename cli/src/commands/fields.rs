@@ -10,13 +10,38 @@ use crate::cli::{GenOptions, ItemFields};
 use crate::config::Config;
 use crate::prompt;
 
-/// Splits `KEY=VALUE`.
-fn key_value(s: &str) -> Result<(&str, &str)> {
-    let (k, v) = s.split_once('=').ok_or_else(|| anyhow!("{s:?} is not KEY=VALUE"))?;
+/// Splits `KEY=VALUE`. A hidden field's text is not repeated in the error: without
+/// its `=` it may be the secret alone.
+fn key_value(s: &str, hidden: bool) -> Result<(&str, &str)> {
+    let shown = if hidden { "a --hidden-field value".to_owned() } else { format!("{s:?}") };
+    let (k, v) = s.split_once('=').ok_or_else(|| anyhow!("{shown} is not KEY=VALUE"))?;
     if k.trim().is_empty() {
-        bail!("{s:?} has an empty field name");
+        bail!("{shown} has an empty field name");
     }
     Ok((k.trim(), v))
+}
+
+/// Replaces each secret given as `-` (`--totp -`, `--hidden-field KEY=-`) by its
+/// value, asked for without echo on a terminal, else read from the next line of
+/// standard input (in that order, after the password's line with --password-stdin).
+/// A secret on the command line is visible to every local user in `ps`; this is how
+/// to keep TOTP seeds and hidden fields off it. Call before taking the vault's lock.
+pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
+    let read = |what: String| -> Result<String> {
+        let value =
+            if prompt::interactive() { prompt::secret(&format!("{what}: "))? } else { prompt::stdin_line()? };
+        Ok(value.to_string())
+    };
+    if f.totp.as_deref() == Some("-") {
+        f.totp = Some(read(format!("TOTP secret or otpauth:// URI for {item}"))?);
+    }
+    for kv in &mut f.hidden_fields {
+        let (k, v) = key_value(kv, true)?;
+        if v == "-" {
+            *kv = format!("{k}={}", read(format!("{k} for {item}"))?);
+        }
+    }
+    Ok(())
 }
 
 /// Normalises a TOTP secret or URI to the stored `otpauth://` form.
@@ -95,11 +120,11 @@ pub fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Resu
         item.totp = Some(normalise_totp(t, &item.name)?);
     }
     for kv in &f.fields {
-        let (k, v) = key_value(kv)?;
+        let (k, v) = key_value(kv, false)?;
         item.set_field(k, v.to_owned(), false);
     }
     for kv in &f.hidden_fields {
-        let (k, v) = key_value(kv)?;
+        let (k, v) = key_value(kv, true)?;
         item.set_field(k, v.to_owned(), true);
     }
     if !f.tags.is_empty() {
@@ -108,11 +133,9 @@ pub fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Resu
     if has_policy_options(&f.gen_options) {
         item.policy = Some(password_policy(&f.gen_options, item.policy.as_ref(), config));
     }
+    // --password-stdin is read by the command itself, first (see read_dash_values).
     if f.generate {
         let pw = generate(&f.gen_options, item.policy.as_ref(), config)?;
-        item.set_password(pw.to_string(), now);
-    } else if f.password_stdin {
-        let pw = prompt::stdin_line()?;
         item.set_password(pw.to_string(), now);
     }
     Ok(())

@@ -42,7 +42,7 @@ pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
 /// totp`, `totp`).
 pub fn item_totp(item: &Item) -> Result<Totp> {
     let uri = item.totp.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
-        anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp SECRET`", item.name, item.name)
+        anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp -`", item.name, item.name)
     })?;
     Totp::parse(uri).map_err(|e| anyhow!("the stored TOTP secret is invalid: {e}"))
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use hush_crypto::{ItemId, ManifestDigest, VaultKey, blob_hash, open_local_in_place, seal_local};
+use hush_crypto::{ItemId, ManifestDigest, VaultKey, blob_hash, open_local_in_place};
 
 use crate::file::{FileHeader, RawFile, in_memory, write_file};
 use crate::index::table::{EntryRef, IndexTable, Record};
@@ -174,13 +174,8 @@ impl Editor {
             }
         }
         items.extend(changed.map(as_item));
-        let mut state = self.state.clone();
-        state.items_digest =
-            ManifestDigest::from_blob_hashes(items.iter().map(|(id, _, e)| (*id, e.blob_hash()))).0;
-        let plain = state::encode(&state, |out| {
-            crate::index::table::encode(out, items.iter().map(|(_, blob, e)| (*e, blob.len())));
-        });
-        let sealed = seal_local(&self.vk, STATE_LABEL, &self.raw.header.account_id(), &plain);
+        let entries = items.iter().map(|(_, blob, e)| (*e, blob.len()));
+        let sealed = state::seal(&self.vk, &self.raw.header.account_id(), &self.state, entries);
         write_file(&self.raw.header, &sealed, items.iter().map(|(id, blob, _)| (*id, *blob)))
     }
 }

@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use hush_crypto::ItemId;
+use hush_crypto::{AccountId, ItemId, ManifestDigest, VaultKey, seal_local};
 
-use crate::index::table::{EntryRef, IndexTable};
+use crate::index::table::{EntryRef, IndexTable, Record};
 use crate::{IndexEntry, VaultError, codec};
 
 /// Format version of the sealed state's plaintext.
@@ -98,6 +98,24 @@ pub(crate) fn encode(state: &LocalState, index: impl FnOnce(&mut Vec<u8>)) -> Ze
     out.extend_from_slice(&meta);
     out.extend_from_slice(&encoded_index);
     out
+}
+
+/// The sealed state of a file whose items are `entries`, in the order their blobs
+/// are written, each as its index record and its blob's length: `items_digest` over
+/// their blob hashes, the index (which records where each blob lies), and `state`,
+/// sealed under the vault key. The one way a vault file's state is written, whether
+/// by the full vault or the editor.
+pub(crate) fn seal<R: Record>(
+    vk: &VaultKey,
+    account_id: &AccountId,
+    state: &LocalState,
+    entries: impl ExactSizeIterator<Item = (R, usize)> + Clone,
+) -> Vec<u8> {
+    let mut state = state.clone();
+    state.items_digest =
+        ManifestDigest::from_blob_hashes(entries.clone().map(|(e, _)| (e.item_id(), e.blob_hash()))).0;
+    let plain = encode(&state, |out| crate::index::table::encode(out, entries));
+    seal_local(vk, STATE_LABEL, account_id, &plain)
 }
 
 /// A version-2 plaintext, split: the index parsed in place, the rest not yet decoded.

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use hush_crypto::{
     AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Keyset,
-    KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local, seal_local,
+    KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
 };
 
 use crate::codec::{self, MAX_PLAINTEXT};
 use crate::file::{FileHeader, VaultFile};
-use crate::index::{Found, IndexEntry, Lookup, table};
+use crate::index::{Found, IndexEntry, Lookup};
 use crate::state::{self, LocalState, STATE_LABEL};
 use crate::{Item, VaultError};
 
@@ -161,15 +161,8 @@ impl Vault {
     }
 
     fn sealed_state(&self) -> Vec<u8> {
-        let mut state = self.state.clone();
-        state.items_digest =
-            ManifestDigest::from_blob_hashes(self.index.values().map(|e| (e.item_id(), e.blob_hash))).0;
-        // The index lists the items in the order their blobs are written, each with
-        // its blob's length, from which it records where each blob lies.
-        let plain = state::encode(&state, |out| {
-            table::encode(out, self.entries.iter().map(|(id, e)| (&self.index[id], e.blob.len())));
-        });
-        seal_local(&self.vk, STATE_LABEL, &self.account_id(), &plain)
+        let entries = self.entries.iter().map(|(id, e)| (&self.index[id], e.blob.len()));
+        state::seal(&self.vk, &self.account_id(), &self.state, entries)
     }
 
     /// SHA-256 of the blob of `id` (tombstones included), from the index, which every

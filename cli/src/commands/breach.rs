@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 use hush_crypto::{ItemId, VaultKey};
 use hush_vault::audit::sharing_password;
-use hush_vault::{Found, Item, ItemKind, Lookup, Vault, host_of, now};
+use hush_vault::{Editor, Found, Item, ItemKind, Lookup, Vault, host_of, now};
 use zeroize::Zeroizing;
 
 use super::fields;
@@ -143,9 +143,9 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     if args.yes {
         let ids: Vec<ItemId> = rotations.iter().map(|r| r.id).collect();
         let t = now();
-        save_with_key(ctx, &key, |vault| {
+        edit_with_key(ctx, &key, |vault| {
             for id in &ids {
-                vault.update(id, t, |it| it.rotation_pending = false);
+                vault.update(id, t, |it| it.rotation_pending = false)?;
             }
             Ok(())
         })?;
@@ -337,8 +337,8 @@ fn walk_through(ctx: &Ctx, key: &VaultKey, rotations: &[Rotation], print: bool) 
             continue;
         }
         let id = r.id;
-        save_with_key(ctx, key, |vault| {
-            vault.update(&id, now(), |it| it.rotation_pending = false);
+        edit_with_key(ctx, key, |vault| {
+            vault.update(&id, now(), |it| it.rotation_pending = false)?;
             Ok(())
         })?;
         eprintln!("  Done.");
@@ -412,8 +412,8 @@ fn offer_totp(ctx: &Ctx, key: &VaultKey, r: &Rotation) -> Result<bool> {
             }
         };
         let id = r.id;
-        save_with_key(ctx, key, |vault| {
-            vault.update(&id, now(), |it| it.totp = Some(uri.to_string()));
+        edit_with_key(ctx, key, |vault| {
+            vault.update(&id, now(), |it| it.totp = Some(uri.to_string()))?;
             Ok(())
         })?;
         // Sites ask for a current code to finish enrolment.
@@ -520,4 +520,10 @@ fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
 /// several saves of one breach cost one KDF run (or agent request), not one each.
 fn save_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
     ctx.update_with_key(key.clone(), |vault| Ok((edit(vault)?, true)))
+}
+
+/// [`save_with_key`] for the walk-through's one-item changes (a flag, a TOTP
+/// secret): through the editor, which decrypts only those items, not the vault.
+fn edit_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+    ctx.edit_with_key(key.clone(), edit)
 }

@@ -2,7 +2,6 @@
 
 use anyhow::{Result, bail};
 use hush_crypto::{FloorPolicy, KdfParams, SetupCode};
-use hush_vault::store::write_atomic;
 use hush_vault::{Vault, VaultError};
 
 use crate::cli::{InitArgs, KdfArgs};
@@ -48,7 +47,7 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
     let (vault, account_key) = Vault::create(&password, params, policy)?;
     let code = SetupCode::encode(&vault.account_id(), &account_key);
     // The account key goes first: a vault without its key would be unopenable.
-    write_atomic(&paths.account_key(), format!("{}\n", *code).as_bytes(), None)?;
+    paths.write_account_key(&vault.account_id(), &account_key)?;
     ctx.save(&vault)?;
     eprintln!(
         "Created a vault in {}.\n\n\

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use hush_crypto::{FloorPolicy, SetupCode};
-use hush_vault::store::write_atomic;
 use zeroize::Zeroizing;
 
 use crate::cli::LoginArgs;
@@ -55,11 +54,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     }
     ctx.paths.ensure_dir()?;
     let _lock = ctx.paths.lock_exclusive()?;
-    write_atomic(
-        &ctx.paths.account_key(),
-        format!("{}\n", *SetupCode::encode(&account_id, &account_key)).as_bytes(),
-        None,
-    )?;
+    ctx.paths.write_account_key(&account_id, &account_key)?;
     ctx.save(&vault)?;
     eprintln!(
         "Logged in: {} item(s) fetched and verified into {}.",

@@ -51,6 +51,21 @@ impl Paths {
         self.dir.join("account.key")
     }
 
+    /// Writes `account.key` (mode 0600, atomically): the setup code on one line. The
+    /// line is built in a wiped buffer of its final size, so no copy of the account
+    /// key is left in freed memory.
+    pub fn write_account_key(
+        &self,
+        account_id: &hush_crypto::AccountId,
+        account_key: &hush_crypto::AccountKey,
+    ) -> Result<(), VaultError> {
+        let code = hush_crypto::SetupCode::encode(account_id, account_key);
+        let mut line = zeroize::Zeroizing::new(String::with_capacity(code.len() + 1));
+        line.push_str(&code);
+        line.push('\n');
+        write_atomic(&self.account_key(), line.as_bytes(), None)
+    }
+
     /// `config.toml`.
     pub fn config(&self) -> PathBuf {
         self.dir.join("config.toml")

@@ -10,6 +10,7 @@ use ed25519_dalek::VerifyingKey;
 use hush_proto::{B64, KdfParams, PushedItem, SALT_LEN};
 
 use crate::error::ApiError;
+use crate::store::AccountKeys;
 
 /// Largest keyset or manifest accepted. Both are under 100 bytes in crypto v1
 /// (`0x01 || u32le(key_version) || nonce(24) || ciphertext || tag(16)`); the slack leaves room
@@ -81,6 +82,20 @@ pub fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
     }
 }
 
+/// Checks the key material a registration or a rekey supplies and returns it as stored.
+///
+/// Both routes take the same three fields (`sync-api-v1.md`, "Accounts" and "Vault"), so they
+/// must be checked the same way: one function keeps a rule added for one route from being
+/// missed by the other. The key version is read from the keyset's clear header, so it always
+/// matches the keyset stored beside it. The checks run in a fixed order (KDF, keyset, public
+/// key), so a request with several faults always gets the same answer.
+pub fn account_keys(kdf: KdfParams, auth_public_key: [u8; 32], keyset: B64) -> Result<AccountKeys, ApiError> {
+    self::kdf(&kdf)?;
+    let key_version = self::keyset(&keyset)?;
+    self::auth_public_key(&auth_public_key)?;
+    Ok(AccountKeys { kdf, auth_public_key, keyset: keyset.into_bytes(), key_version })
+}
+
 /// A device name is shown in session lists, so it must be short, printable text.
 pub fn device_name(name: &str) -> Result<(), ApiError> {
     let chars = name.chars().count();
@@ -142,6 +157,27 @@ mod tests {
         let mut big = vec![1; MAX_KEY_MATERIAL_BYTES + 1];
         big[0] = 1;
         assert!(matches!(keyset(&B64(big)), Err(ApiError::TooLarge(_))));
+    }
+
+    #[test]
+    fn account_keys_checks_every_field_and_reads_the_key_version() {
+        let good_key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key().to_bytes();
+        let good_keyset = || B64(vec![1, 9, 0, 0, 0, 5, 5]);
+        let keys = account_keys(params(65_536, 3, 1, 16), good_key, good_keyset()).expect("valid keys");
+        assert_eq!((keys.key_version, keys.auth_public_key, keys.keyset), (9, good_key, good_keyset().0));
+        assert_eq!(keys.kdf, params(65_536, 3, 1, 16));
+        assert!(matches!(
+            account_keys(params(65_536, 0, 1, 16), good_key, good_keyset()),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            account_keys(params(65_536, 3, 1, 16), good_key, B64(vec![2, 9, 0, 0, 0])),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            account_keys(params(65_536, 3, 1, 16), [0; 32], good_keyset()),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     #[test]

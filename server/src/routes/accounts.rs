@@ -10,7 +10,7 @@ use crate::auth::{AuthSession, invite_hash};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
-use crate::store::{AccountKeys, Admission};
+use crate::store::Admission;
 use crate::validate;
 
 /// The account routes.
@@ -27,20 +27,12 @@ async fn create_account(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<RegisterResponse>), ApiError> {
-    validate::kdf(&request.kdf)?;
-    let key_version = validate::keyset(&request.keyset)?;
-    validate::auth_public_key(request.auth_public_key.as_bytes())?;
+    let keys = validate::account_keys(request.kdf, request.auth_public_key.0, request.keyset)?;
     let admission = if state.config.open_registration {
         Admission::Open
     } else {
         let code = request.registration_code.as_ref().ok_or(ApiError::RegistrationClosed)?;
         Admission::Invite(invite_hash(code))
-    };
-    let keys = AccountKeys {
-        kdf: request.kdf,
-        auth_public_key: request.auth_public_key.0,
-        keyset: request.keyset.into_bytes(),
-        key_version,
     };
     state.store.create_account(request.account_id, keys, admission).await?;
     tracing::info!("account registered");

@@ -9,7 +9,6 @@ use crate::auth::{AuthSession, signature_is_valid};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store::AccountKeys;
 use crate::validate;
 
 /// The keyset route.
@@ -30,22 +29,15 @@ async fn put_keyset(
     auth: AuthSession,
     ApiJson(request): ApiJson<RekeyRequest>,
 ) -> Result<Json<RekeyResponse>, ApiError> {
-    validate::kdf(&request.kdf)?;
-    let key_version = validate::keyset(&request.keyset)?;
-    validate::auth_public_key(request.auth_public_key.as_bytes())?;
+    let keys = validate::account_keys(request.kdf, request.auth_public_key.0, request.keyset)?;
     let account = state.store.account(auth.account_id).await?.ok_or(ApiError::NotFound("account"))?;
-    let message =
-        rekey_message(&auth.account_id, request.auth_public_key.as_bytes(), request.keyset.as_bytes());
+    // The signature covers the new auth key and keyset exactly as sent; `keys` holds those
+    // bytes unchanged.
+    let message = rekey_message(&auth.account_id, &keys.auth_public_key, &keys.keyset);
     if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
         tracing::warn!("rekey refused: bad signature");
         return Err(ApiError::BadSignature);
     }
-    let keys = AccountKeys {
-        kdf: request.kdf,
-        auth_public_key: request.auth_public_key.0,
-        keyset: request.keyset.into_bytes(),
-        key_version,
-    };
     let seq = state.store.rekey(auth.account_id, request.base_seq, keys, auth.session_id).await?;
     tracing::info!("account rekeyed; other sessions revoked");
     Ok(Json(RekeyResponse { seq }))

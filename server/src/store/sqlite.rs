@@ -191,6 +191,41 @@ fn account_from_row(id: AccountId, row: AccountRow) -> Result<AccountRecord, Sto
     })
 }
 
+/// The columns of `accounts` that hold an [`AccountKeys`], in the order [`bind_keys`] binds
+/// them and [`AccountRow`] starts with. A macro, like `session_columns!`, so queries stay
+/// `&'static str`.
+macro_rules! key_columns {
+    () => {
+        "kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version"
+    };
+}
+
+/// One placeholder for each of [`key_columns!`].
+macro_rules! key_placeholders {
+    () => {
+        "?, ?, ?, ?, ?, ?, ?"
+    };
+}
+
+/// A query of this store, before execution.
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
+
+/// Binds `keys` to the next seven placeholders, in the order of [`key_columns!`].
+///
+/// Registration and rekey both write all seven columns; binding them in one place keeps the two
+/// from drifting apart (a swapped pair would store keys no client could use, unnoticed until a
+/// login fails).
+fn bind_keys<'q>(query: SqliteQuery<'q>, keys: &AccountKeys) -> SqliteQuery<'q> {
+    query
+        .bind(i64::from(keys.kdf.m_kib))
+        .bind(i64::from(keys.kdf.t))
+        .bind(i64::from(keys.kdf.p))
+        .bind(keys.kdf.salt.as_bytes())
+        .bind(&keys.auth_public_key[..])
+        .bind(&keys.keyset[..])
+        .bind(i64::from(keys.key_version))
+}
+
 /// The row of `accounts` a pull starts from: keyset, key version, manifest, seq.
 type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);
 
@@ -247,22 +282,15 @@ impl Store for SqliteStore {
                     return Err(StoreError::InvalidInvite);
                 }
             }
-            let inserted = sqlx::query(
-                "INSERT INTO accounts (account_id, kdf_m_kib, kdf_t, kdf_p, kdf_salt,
-                     auth_public_key, keyset, key_version)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (account_id) DO NOTHING",
-            )
-            .bind(&id.as_bytes()[..])
-            .bind(i64::from(keys.kdf.m_kib))
-            .bind(i64::from(keys.kdf.t))
-            .bind(i64::from(keys.kdf.p))
-            .bind(keys.kdf.salt.as_bytes())
-            .bind(&keys.auth_public_key[..])
-            .bind(&keys.keyset[..])
-            .bind(i64::from(keys.key_version))
-            .execute(&mut *tx)
-            .await?;
+            let insert = sqlx::query(concat!(
+                "INSERT INTO accounts (account_id, ",
+                key_columns!(),
+                ") VALUES (?, ",
+                key_placeholders!(),
+                ") ON CONFLICT (account_id) DO NOTHING"
+            ))
+            .bind(&id.as_bytes()[..]);
+            let inserted = bind_keys(insert, &keys).execute(&mut *tx).await?;
             if inserted.rows_affected() == 0 {
                 // Dropping `tx` rolls back, which restores the invite code.
                 return Err(StoreError::AccountExists);
@@ -274,10 +302,11 @@ impl Store for SqliteStore {
 
     fn account(&self, id: AccountId) -> StoreFuture<'_, Option<AccountRecord>> {
         Box::pin(async move {
-            let row: Option<AccountRow> = sqlx::query_as(
-                "SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version, seq
-                 FROM accounts WHERE account_id = ?",
-            )
+            let row: Option<AccountRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                key_columns!(),
+                ", seq FROM accounts WHERE account_id = ?"
+            ))
             .bind(&id.as_bytes()[..])
             .fetch_optional(&self.pool)
             .await?;
@@ -565,22 +594,16 @@ impl Store for SqliteStore {
                 return Err(StoreError::Conflict { current });
             }
             let new_seq = seq + 1;
-            sqlx::query(
-                "UPDATE accounts SET kdf_m_kib = ?, kdf_t = ?, kdf_p = ?, kdf_salt = ?,
-                     auth_public_key = ?, keyset = ?, key_version = ?, seq = ?
-                 WHERE account_id = ?",
-            )
-            .bind(i64::from(keys.kdf.m_kib))
-            .bind(i64::from(keys.kdf.t))
-            .bind(i64::from(keys.kdf.p))
-            .bind(keys.kdf.salt.as_bytes())
-            .bind(&keys.auth_public_key[..])
-            .bind(&keys.keyset[..])
-            .bind(i64::from(keys.key_version))
-            .bind(new_seq)
-            .bind(account)
-            .execute(&mut *tx)
-            .await?;
+            // A row-value assignment (SQLite 3.15+), so the column list is the same one the
+            // insert uses.
+            let update = sqlx::query(concat!(
+                "UPDATE accounts SET (",
+                key_columns!(),
+                ") = (",
+                key_placeholders!(),
+                "), seq = ? WHERE account_id = ?"
+            ));
+            bind_keys(update, &keys).bind(new_seq).bind(account).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = ? AND session_id != ?")
                 .bind(account)
                 .bind(&keep_session.as_bytes()[..])
@@ -607,5 +630,142 @@ impl Store for SqliteStore {
             sqlx::query("DELETE FROM sessions WHERE last_seen < ?").bind(cutoff).execute(&self.pool).await?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, ManualClock, after};
+
+    const CHALLENGE_LIFETIME: Duration = Duration::from_secs(300);
+
+    async fn open() -> (SqliteStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).await.expect("store opens");
+        (store, dir)
+    }
+
+    fn clock() -> ManualClock {
+        ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range"))
+    }
+
+    /// Creates an account; the store does not look inside the keys, so any will do.
+    async fn account(store: &SqliteStore, seed: u8) -> AccountId {
+        let id = AccountId::from_bytes([seed; 16]);
+        let keys = AccountKeys {
+            kdf: KdfParams { m_kib: 65_536, t: 3, p: 1, salt: B64(vec![seed; 16]) },
+            auth_public_key: [seed; 32],
+            keyset: vec![1, 1, 0, 0, 0, seed],
+            key_version: 1,
+        };
+        store.create_account(id, keys, Admission::Open).await.expect("account created");
+        id
+    }
+
+    async fn challenge_count(store: &SqliteStore, account_id: AccountId) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM challenges WHERE account_id = ?")
+            .bind(&account_id.as_bytes()[..])
+            .fetch_one(&store.pool)
+            .await
+            .expect("count")
+    }
+
+    async fn session(store: &SqliteStore, account_id: AccountId, seed: u8, created: Timestamp) -> SessionId {
+        let id = SessionId::from_bytes([seed; 16]);
+        let session = NewSession {
+            id,
+            account_id,
+            token_hash: [seed; 32],
+            device_name: format!("device {seed}"),
+            created,
+        };
+        store.create_session(session).await.expect("session created");
+        id
+    }
+
+    /// `add_challenge` keeps at most `max_outstanding` challenges per account, dropping the
+    /// oldest. `POST /v1/sessions/challenge` needs no authentication (`sync-api-v1.md`,
+    /// "Sessions"), so this cap (the server's own, `Limits::max_outstanding_challenges`) is what
+    /// bounds the rows anyone can make the server store.
+    #[tokio::test]
+    async fn outstanding_challenges_are_capped_per_account_keeping_the_newest() {
+        const CAP: u32 = 4;
+        const EXTRA: u8 = 3;
+        let (store, _dir) = open().await;
+        let clock = clock();
+        let flooded = account(&store, 1).await;
+        let bystander = account(&store, 2).await;
+        let now = clock.now();
+        store
+            .add_challenge(bystander, [0xBB; 32], after(now, CHALLENGE_LIFETIME), now, CAP)
+            .await
+            .expect("added");
+
+        // One second apart, so "oldest" is well defined (the cap orders by expiry).
+        let total = CAP as u8 + EXTRA;
+        let mut issued = Vec::new();
+        for i in 0..total {
+            let now = clock.now();
+            let expires_at = after(now, CHALLENGE_LIFETIME);
+            store.add_challenge(flooded, [i; 32], expires_at, now, CAP).await.expect("added");
+            issued.push(([i; 32], expires_at));
+            let expected = i64::from((i + 1).min(CAP as u8));
+            assert_eq!(challenge_count(&store, flooded).await, expected, "after challenge {i}");
+            clock.advance(Duration::from_secs(1));
+        }
+
+        // The oldest were dropped; the newest `CAP` are all still usable.
+        let (dropped, kept) = issued.split_at(usize::from(EXTRA));
+        for (challenge, _) in dropped {
+            assert_eq!(store.take_challenge(*challenge).await.expect("take"), None, "{}", challenge[0]);
+        }
+        for (challenge, expires_at) in kept {
+            let taken = store.take_challenge(*challenge).await.expect("take");
+            assert_eq!(taken, Some((flooded, *expires_at)), "{}", challenge[0]);
+        }
+        // Another account's challenges do not count towards this one's cap.
+        assert_eq!(challenge_count(&store, bystander).await, 1);
+    }
+
+    /// `purge_expired` removes challenges at or past their expiry and sessions idle for longer
+    /// than `session_idle` (`sync-api-v1.md`, "Limits"), with the same boundaries the routes use
+    /// to refuse them (`routes/sessions.rs`, `auth.rs`), and keeps everything else. Purging
+    /// early would log users out; purging late only wastes space.
+    #[tokio::test]
+    async fn purge_expired_removes_only_expired_challenges_and_idle_sessions() {
+        const IDLE: Duration = Duration::from_secs(100);
+        let (store, _dir) = open().await;
+        let clock = clock();
+        let t0 = clock.now();
+        let account_id = account(&store, 1).await;
+        let at = |secs: u64| after(t0, Duration::from_secs(secs));
+
+        for (seed, expires_at) in [(1, at(10)), (2, at(110)), (3, at(111)), (4, at(300))] {
+            store.add_challenge(account_id, [seed; 32], expires_at, t0, 16).await.expect("added");
+        }
+        let never_used = session(&store, account_id, 1, t0).await;
+        let at_the_limit = session(&store, account_id, 2, t0).await;
+        let recently_used = session(&store, account_id, 3, t0).await;
+        clock.advance(Duration::from_secs(10));
+        store.touch_session(at_the_limit, clock.now()).await.expect("touched");
+        clock.advance(Duration::from_secs(50));
+        store.touch_session(recently_used, clock.now()).await.expect("touched");
+        clock.advance(Duration::from_secs(50));
+        assert_eq!(clock.now(), at(110));
+
+        store.purge_expired(clock.now(), IDLE).await.expect("purged");
+
+        // Expired at 10 and exactly now (110) go; 111 and 300 stay.
+        assert_eq!(challenge_count(&store, account_id).await, 2);
+        assert_eq!(store.take_challenge([1; 32]).await.expect("take"), None);
+        assert_eq!(store.take_challenge([2; 32]).await.expect("take"), None);
+        assert_eq!(store.take_challenge([3; 32]).await.expect("take"), Some((account_id, at(111))));
+        assert_eq!(store.take_challenge([4; 32]).await.expect("take"), Some((account_id, at(300))));
+        // Idle 110 s goes; idle exactly 100 s and idle 50 s stay.
+        let left: Vec<SessionId> =
+            store.list_sessions(account_id).await.expect("listed").into_iter().map(|s| s.id).collect();
+        assert_eq!(left, vec![at_the_limit, recently_used]);
+        assert!(!left.contains(&never_used));
     }
 }

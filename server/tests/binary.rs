@@ -17,6 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hush-server");
@@ -25,19 +26,44 @@ struct Server {
     child: Child,
     address: SocketAddr,
     _stdout: BufReader<ChildStdout>,
+    /// The server's log lines, when started with [`Server::start_with_logs`].
+    logs: Option<Receiver<String>>,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Self {
+        Self::spawn(args, false)
+    }
+
+    /// Like [`Server::start`], with logs captured so a test can wait for the server to say what
+    /// it is doing instead of guessing with sleeps. Info level, plus tower-http's debug event
+    /// "started processing request", which marks a request as handed to the app.
+    fn start_with_logs(args: &[&str]) -> Self {
+        Self::spawn(args, true)
+    }
+
+    fn spawn(args: &[&str], capture_logs: bool) -> Self {
         let mut child = Command::new(BIN)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env("HUSH_SERVER_LOG", "warn")
+            .env("HUSH_SERVER_LOG", if capture_logs { "info,sqlx=warn,tower_http=debug" } else { "warn" })
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture_logs { Stdio::piped() } else { Stdio::inherit() })
             .spawn()
             .expect("the binary starts");
+        // Logs go to stderr (src/main.rs). A thread keeps the pipe drained, so the server never
+        // blocks on a full pipe, and echoes each line for a failing test's output.
+        let logs = child.stderr.take().map(|stderr| {
+            let (lines_tx, lines) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    eprintln!("hush-server: {line}");
+                    let _ = lines_tx.send(line);
+                }
+            });
+            lines
+        });
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("a first line");
@@ -47,7 +73,37 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .parse()
             .expect("an address");
-        Self { child, address, _stdout: stdout }
+        Self { child, address, _stdout: stdout, logs }
+    }
+
+    /// Waits up to 15 s for a log line containing `needle`; whether one came.
+    fn wait_for_log(&self, needle: &str) -> bool {
+        let logs = self.logs.as_ref().expect("started with start_with_logs");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match logs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+            }
+        }
+    }
+
+    /// Waits up to 15 s until the listening socket refuses connections, which happens once the
+    /// server has stopped accepting (axum drops its listener when graceful shutdown begins);
+    /// whether it did.
+    fn wait_until_not_accepting(&self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            match TcpStream::connect(self.address) {
+                // Still accepting; the probe connection is idle and closes when dropped.
+                Ok(probe) => drop(probe),
+                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
+                Err(err) => panic!("unexpected connect error: {err}"),
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
     }
 
     fn send_sigterm(&self) {
@@ -156,7 +212,7 @@ fn serves_on_port_0_invites_and_stops_on_sigterm() {
 #[test]
 fn sigterm_lets_an_in_flight_request_finish() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(&["--data-dir", temp.path().to_str().expect("utf-8")]);
+    let server = Server::start_with_logs(&["--data-dir", temp.path().to_str().expect("utf-8")]);
     let body = r#"{"account_id": "01010101-0101-0101-0101-010101010101"}"#;
     let (head, tail) = body.split_at(10);
     let mut stream = TcpStream::connect(server.address).expect("connects");
@@ -168,9 +224,17 @@ fn sigterm_lets_an_in_flight_request_finish() {
     )
     .expect("first half written");
     stream.flush().expect("flushed");
-    std::thread::sleep(Duration::from_millis(200));
+    // The request must be in flight before the signal: a connection still in the kernel's
+    // backlog when the server stops accepting is reset, not drained. The trace layer
+    // (src/lib.rs) logs this once the head is parsed and the app is waiting for the body.
+    assert!(server.wait_for_log("started processing request"), "the request reaches the app");
     server.send_sigterm();
-    std::thread::sleep(Duration::from_millis(200));
+    // No sleeps: wait until the server says shutdown began, and then until it has actually
+    // stopped accepting (the log line comes just before the stop is signalled, src/main.rs).
+    // Only then is the rest of the body sent, so the answer below is a drained request, not
+    // one that finished before the shutdown started.
+    assert!(server.wait_for_log("shutting down"), "the server logs the start of its shutdown");
+    assert!(server.wait_until_not_accepting(), "the server stops accepting new connections");
 
     // The request is still answered in full after the signal...
     stream.write_all(tail.as_bytes()).expect("second half written");

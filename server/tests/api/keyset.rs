@@ -128,20 +128,24 @@ async fn malformed_rekeys_are_4xx_and_change_nothing() {
     server.register(&account).await;
     let token = server.login(&account).await;
     let good = serde_json::to_value(rekey(&account, 0, &account.key).request).expect("json");
-    let cases: Vec<(&str, serde_json::Value, StatusCode)> = vec![
-        ("base_seq", "0".into(), StatusCode::BAD_REQUEST),
-        ("signature", B64(vec![1; 10]).encode().into(), StatusCode::BAD_REQUEST),
-        ("keyset", B64(vec![9; 10]).encode().into(), StatusCode::BAD_REQUEST),
-        ("keyset", B64(vec![1; 5000]).encode().into(), StatusCode::PAYLOAD_TOO_LARGE),
-        ("kdf", serde_json::json!({"m_kib": 1, "t": 1, "p": 1, "salt": "AA"}), StatusCode::BAD_REQUEST),
-        ("auth_public_key", serde_json::Value::Null, StatusCode::BAD_REQUEST),
-        ("extra", 1.into(), StatusCode::BAD_REQUEST),
+    let bad_request = (StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    let cases: Vec<(&str, serde_json::Value, (StatusCode, ErrorCode))> = vec![
+        ("base_seq", "0".into(), bad_request),
+        ("signature", B64(vec![1; 10]).encode().into(), bad_request),
+        ("keyset", B64(vec![9; 10]).encode().into(), bad_request),
+        ("keyset", B64(vec![1; 5000]).encode().into(), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)),
+        ("kdf", serde_json::json!({"m_kib": 1, "t": 1, "p": 1, "salt": "AA"}), bad_request),
+        ("auth_public_key", serde_json::Value::Null, bad_request),
+        ("extra", 1.into(), bad_request),
     ];
-    for (field, value, status) in cases {
+    for (field, value, (status, code)) in cases {
         let mut body = good.clone();
         body[field] = value;
         let response = server.send_json(Method::PUT, paths::KEYSET, Some(&token), &body).await;
+        // Every error answer has the spec's body, `{"error": <code>, "message": ...}`
+        // (sync-api-v1.md, first paragraph), not just the status.
         assert_eq!(response.status, status, "{field}");
+        response.assert_error(status, code);
     }
     server
         .send_raw_json(Method::PUT, paths::KEYSET, Some(&token), "{")

@@ -98,7 +98,16 @@ impl Server {
             match TcpStream::connect(self.address) {
                 // Still accepting; the probe connection is idle and closes when dropped.
                 Ok(probe) => drop(probe),
-                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
+                // Refused once the listener is gone; reset when it closes with this
+                // probe still in its backlog. Either way it no longer accepts.
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    return true;
+                }
                 Err(err) => panic!("unexpected connect error: {err}"),
             }
             std::thread::sleep(Duration::from_millis(10));

@@ -7,7 +7,8 @@
 //! - changed on both sides to different values: the newer side's value stays current,
 //!   and the other is kept — a password in the password history, anything else as a
 //!   conflict note on the item — so **no edit is ever lost**;
-//! - deletion versus edit keeps the edit.
+//! - deletion versus edit keeps the edit; deletion on both sides keeps both password
+//!   histories.
 //!
 //! The result does not depend on which side is called local: ties are broken by the
 //! values themselves, so every device that merges the same three versions gets the
@@ -77,7 +78,7 @@ fn same_content(a: &Item, b: &Item) -> bool {
 pub fn merge_items(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> Item {
     // Deletion versus edit keeps the edit; deletion versus no change deletes.
     match (local.deleted, remote.deleted) {
-        (true, true) => return newer(local, remote).clone(),
+        (true, true) => return both_deleted(local, remote),
         (true, false) => {
             return if changed(base, remote) { resurrect(remote, local) } else { local.clone() };
         }
@@ -220,13 +221,36 @@ fn newer<'a>(a: &'a Item, b: &'a Item) -> &'a Item {
 fn resurrect(edited: &Item, tombstone: &Item) -> Item {
     let mut item = edited.clone();
     item.revision = edited.revision.max(tombstone.revision) + 1;
-    for h in &tombstone.history {
+    fold_history(&mut item, &tombstone.history);
+    item
+}
+
+/// Deleted on both sides: the newer tombstone, holding both tombstones' password
+/// histories. Each keeps the passwords its device had set, so taking one as it is
+/// lost the other's: a password changed on one device and then deleted there,
+/// while another device deleted the same item, vanished (found by the
+/// convergence property test, `deletes_racing_a_password_change_lose_no_password`).
+fn both_deleted(local: &Item, remote: &Item) -> Item {
+    let (winner, other) =
+        if std::ptr::eq(newer(local, remote), local) { (local, remote) } else { (remote, local) };
+    let mut item = winner.clone();
+    fold_history(&mut item, &other.history);
+    if item.history != winner.history {
+        // A tombstone neither side has: it must sync like an edit.
+        item.revision = local.revision.max(remote.revision) + 1;
+    }
+    item
+}
+
+/// Adds to `item`'s password history every password of `from` it lacks (other than
+/// its current one), in time order.
+fn fold_history(item: &mut Item, from: &[PasswordChange]) {
+    for h in from {
         if h.password != item.password && !item.history.iter().any(|x| x.password == h.password) {
             item.history.push(h.clone());
         }
     }
     item.history.sort_by(|a, b| (a.replaced_at, &a.password).cmp(&(b.replaced_at, &b.password)));
-    item
 }
 
 #[cfg(test)]
@@ -241,6 +265,23 @@ mod tests {
         i.password_changed = t;
         i.updated = t;
         i
+    }
+
+    #[test]
+    fn two_tombstones_keep_both_histories() {
+        // Device A changed the password and then deleted; device B deleted the old
+        // version later. Neither tombstone alone holds every password.
+        let base = item("old", 1);
+        let mut a = base.clone();
+        a.set_password("newer".into(), 2);
+        let a = a.tombstone(3);
+        let b = base.tombstone(4);
+        for merged in [merge_items(Some(&base), &a, &b, 5), merge_items(Some(&base), &b, &a, 5)] {
+            assert!(merged.deleted);
+            let kept: Vec<_> = merged.history.iter().map(|h| h.password.as_str()).collect();
+            assert!(kept.contains(&"old") && kept.contains(&"newer"), "{kept:?}");
+            assert!(merged.revision > a.revision.max(b.revision), "it must sync as a change");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{SetupCode, VaultKey};
 use hush_vault::import::{self, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
-use hush_vault::{Item, Vault, VaultFile, now};
+use hush_vault::{FileHeader, Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
 
 use crate::cli::{ImportArgs, ImportFormat};
@@ -29,14 +29,15 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         bail!("--setup-code-file and --backup-password-file are for --from hush");
     }
     // Refuse early, before reading the export or asking anything, when there is no
-    // vault to import into: the error says to run `hush init` first.
-    let current = ctx.read_file()?;
+    // vault to import into: the error says to run `hush init` first. Only the header:
+    // the vault itself is read under the writers' lock (or for a dry run).
+    let current = ctx.header()?;
     let t = now();
     let (import, key) = match args.from {
         ImportFormat::Hush => {
             let path = input_path(args)?;
             let backup = read_backup(path)?;
-            let key = ctx.vault_key(&current.header)?;
+            let key = ctx.vault_key(&current)?;
             let items = backup_items(args, &backup, &current, &key)
                 .with_context(|| format!("cannot import the backup {}", path.display()))?;
             (Import { items, warnings: Vec::new() }, Some(key))
@@ -54,11 +55,11 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     }
     let key = match key {
         Some(key) => key,
-        None => ctx.vault_key(&current.header)?,
+        None => ctx.vault_key(&current)?,
     };
 
     if args.dry_run {
-        let vault = Vault::open(&current, key)?;
+        let vault = Vault::open(&ctx.read_file()?, key)?;
         let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
         for item in &plan.new {
             output::line(format!("add   {}", describe(item)))?;
@@ -158,11 +159,11 @@ fn read_backup(path: &Path) -> Result<VaultFile> {
 fn backup_items(
     args: &ImportArgs,
     backup: &VaultFile,
-    current: &VaultFile,
+    current: &FileHeader,
     key: &VaultKey,
 ) -> Result<Vec<Item>> {
-    let same_account = backup.header.account_id == current.header.account_id
-        && backup.header.key_version == current.header.key_version;
+    let same_account =
+        backup.header.account_id == current.account_id && backup.header.key_version == current.key_version;
     let vault = if same_account {
         Vault::open(backup, key.clone())?
     } else {

@@ -19,14 +19,19 @@ pub const KEYSET: &str = "/v1/keyset";
 /// `GET`: health check.
 pub const HEALTH: &str = "/healthz";
 
+/// The server router's template of [`prelogin`].
+pub const PRELOGIN_TEMPLATE: &str = "/v1/accounts/{account_id}/prelogin";
+/// The server router's template of [`session`].
+pub const SESSION_TEMPLATE: &str = "/v1/sessions/{session_id}";
+
 /// `GET /v1/accounts/{account_id}/prelogin`.
 pub fn prelogin(account_id: &AccountId) -> String {
-    format!("/v1/accounts/{account_id}/prelogin")
+    PRELOGIN_TEMPLATE.replace("{account_id}", &account_id.to_string())
 }
 
 /// `DELETE /v1/sessions/{session_id}`: revoke another device.
 pub fn session(session_id: &SessionId) -> String {
-    format!("/v1/sessions/{session_id}")
+    SESSION_TEMPLATE.replace("{session_id}", &session_id.to_string())
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::validate;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::ACCOUNTS, post(create_account))
-        .route("/v1/accounts/{account_id}/prelogin", get(get_prelogin))
+        .route(paths::PRELOGIN_TEMPLATE, get(get_prelogin))
         .route(paths::ACCOUNT_CURRENT, delete(delete_account))
 }
 

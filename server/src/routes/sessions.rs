@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::SESSION_CHALLENGE, post(create_challenge))
         .route(paths::SESSIONS, post(create_session).get(list_sessions))
         .route(paths::SESSION_CURRENT, delete(delete_current_session))
-        .route("/v1/sessions/{session_id}", delete(delete_session))
+        .route(paths::SESSION_TEMPLATE, delete(delete_session))
 }
 
 /// `POST /v1/sessions/challenge`: 32 fresh random bytes, valid for the configured lifetime

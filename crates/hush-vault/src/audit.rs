@@ -341,23 +341,13 @@ fn reuse_groups(items: &[(ItemId, &Item)]) -> Vec<ReuseGroup> {
 /// estimates are independent, so they are spread over the available cores.
 fn strengths(items: &[(ItemId, &Item)]) -> Vec<WeakPassword> {
     const MIN_PER_THREAD: usize = 64;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = threads.min(items.len() / MIN_PER_THREAD).max(1);
-    if threads == 1 {
-        return items.iter().map(|(id, item)| strength(*id, item)).collect();
+    let estimates = crate::par::map_chunks(items, MIN_PER_THREAD, |chunk| {
+        Ok::<_, std::convert::Infallible>(chunk.iter().map(|(id, item)| strength(*id, item)).collect())
+    });
+    match estimates {
+        Ok(estimates) => estimates,
+        Err(never) => match never {},
     }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|chunk| {
-                scope.spawn(move || chunk.iter().map(|(id, item)| strength(*id, item)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
 }
 
 /// zxcvbn's estimate for an item's password, with the item's name, user name and

@@ -13,6 +13,7 @@ pub mod generator;
 pub mod import;
 mod index;
 mod item;
+mod par;
 pub mod state;
 pub mod store;
 pub mod totp;

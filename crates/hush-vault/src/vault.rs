@@ -326,25 +326,8 @@ fn decrypt_all(
     key_version: u32,
     items: &[(ItemId, Vec<u8>)],
 ) -> Result<Vec<Item>, VaultError> {
-    let decrypt = |chunk: &[(ItemId, Vec<u8>)]| -> Result<Vec<Item>, VaultError> {
+    crate::par::map_chunks(items, MIN_ITEMS_PER_THREAD, |chunk| {
         chunk.iter().map(|(id, blob)| decrypt_item(vk, account_id, id, key_version, blob)).collect()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(items.len() / MIN_ITEMS_PER_THREAD).max(1);
-    if threads == 1 {
-        return decrypt(items);
-    }
-    let mut chunks = items.chunks(items.len().div_ceil(threads));
-    let first = chunks.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let rest: Vec<_> = chunks.map(|chunk| scope.spawn(move || decrypt(chunk))).collect();
-        // Chunks are checked in order, so the first error returned is the first in the file.
-        let mut out = decrypt(first)?;
-        out.reserve(items.len() - out.len());
-        for handle in rest {
-            out.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
-        }
-        Ok(out)
     })
 }
 

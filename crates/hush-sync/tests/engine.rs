@@ -2,6 +2,8 @@
 //! turned malicious: every tampering of issue #3 must be detected, reported as
 //! tampering, and leave the device's vault as it was.
 
+use std::cell::{Cell, RefCell};
+
 use hush_crypto::{AccountKey, DerivedKeys, FloorPolicy, ItemId, KdfParams};
 use hush_proto as proto;
 use hush_sync::memory::MemoryServer;
@@ -157,10 +159,43 @@ fn blob_moved_to_another_id_is_tampering() {
     assert_tampered(&mut b, &server, "moved blob");
 }
 
-/// A server that hides one item from pulls.
-struct Dropper<'a> {
+type PullHook<'a> =
+    Box<dyn Fn(&MemoryServer, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError> + 'a>;
+type PushHook<'a> = Box<
+    dyn Fn(&MemoryServer, &proto::SessionToken, &proto::PushRequest) -> Result<PushOutcome, TransportError>
+        + 'a,
+>;
+
+/// The in-memory server behind a hostile or racing network: pulls and pushes go
+/// through the hooks, every other call straight to the server.
+struct Intercept<'a> {
     inner: &'a MemoryServer,
-    hide: ItemId,
+    pull: PullHook<'a>,
+    push: PushHook<'a>,
+}
+
+impl<'a> Intercept<'a> {
+    /// Pulls go through `hook`.
+    fn pulls(
+        inner: &'a MemoryServer,
+        hook: impl Fn(&MemoryServer, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError>
+        + 'a,
+    ) -> Self {
+        Intercept { inner, pull: Box::new(hook), push: Box::new(|s, t, r| s.push(t, r)) }
+    }
+
+    /// Pushes go through `hook`.
+    fn pushes(
+        inner: &'a MemoryServer,
+        hook: impl Fn(
+            &MemoryServer,
+            &proto::SessionToken,
+            &proto::PushRequest,
+        ) -> Result<PushOutcome, TransportError>
+        + 'a,
+    ) -> Self {
+        Intercept { inner, pull: Box::new(|s, t, since| s.pull(t, since)), push: Box::new(hook) }
+    }
 }
 
 macro_rules! delegate {
@@ -169,13 +204,12 @@ macro_rules! delegate {
     };
 }
 
-impl Transport for Dropper<'_> {
+impl Transport for Intercept<'_> {
     delegate! {
         register(r: &proto::RegisterRequest) -> ();
         prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
         challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
         login(r: &proto::LoginRequest) -> proto::LoginResponse;
-        push(t: &proto::SessionToken, r: &proto::PushRequest) -> PushOutcome;
         rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
         sessions(t: &proto::SessionToken) -> proto::SessionList;
         logout(t: &proto::SessionToken) -> ();
@@ -184,10 +218,25 @@ impl Transport for Dropper<'_> {
     }
 
     fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
-        let mut pull = self.inner.pull(token, since)?;
-        pull.items.retain(|i| i.id.as_bytes() != &self.hide.0);
-        Ok(pull)
+        (self.pull)(self.inner, token, since)
     }
+
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
+        (self.push)(self.inner, token, req)
+    }
+}
+
+/// A server that hides the item `hide` from pulls.
+fn dropper(inner: &MemoryServer, hide: ItemId) -> Intercept<'_> {
+    Intercept::pulls(inner, move |s, token, since| {
+        let mut pull = s.pull(token, since)?;
+        pull.items.retain(|i| i.id.as_bytes() != &hide.0);
+        Ok(pull)
+    })
 }
 
 #[test]
@@ -198,10 +247,9 @@ fn dropped_item_is_tampering() {
     a.vault.update(&id, 10, |i| i.notes = "changed".into());
     a.vault.add(login("new", "z"));
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    assert_tampered(&mut b, &Dropper { inner: &server, hide: id }, "dropped item");
+    assert_tampered(&mut b, &dropper(&server, id), "dropped item");
     // A brand-new item hidden from a fresh device is caught the same way.
-    let err =
-        new_device_login_error(&Dropper { inner: &server, hide: id }, &a, PW, FloorPolicy::AllowInsecure);
+    let err = new_device_login_error(&dropper(&server, id), &a, PW, FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::Tampered(_)), "{err}");
 }
 
@@ -233,34 +281,6 @@ fn whole_vault_rolled_back_is_tampering() {
     assert_tampered(&mut a, &server, "vault rollback");
 }
 
-/// A server that serves every item whatever `since` asks, under a made-up `seq`: a rolled
-/// back server hiding the rollback from the `seq` check.
-struct SeqForger<'a> {
-    inner: &'a MemoryServer,
-    seq: u64,
-}
-
-impl Transport for SeqForger<'_> {
-    delegate! {
-        register(r: &proto::RegisterRequest) -> ();
-        prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
-        challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
-        login(r: &proto::LoginRequest) -> proto::LoginResponse;
-        push(t: &proto::SessionToken, r: &proto::PushRequest) -> PushOutcome;
-        rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
-        sessions(t: &proto::SessionToken) -> proto::SessionList;
-        logout(t: &proto::SessionToken) -> ();
-        revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
-        delete_account(t: &proto::SessionToken) -> ();
-    }
-
-    fn pull(&self, token: &proto::SessionToken, _since: u64) -> Result<proto::PullResponse, TransportError> {
-        let mut pull = self.inner.pull(token, 0)?;
-        pull.seq = self.seq;
-        Ok(pull)
-    }
-}
-
 #[test]
 fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
     let server = MemoryServer::new();
@@ -274,7 +294,13 @@ fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
     // seq no longer gives it away: only the manifest's push counter shows that it went back
     // (crypto-v1.md, "Manifest").
     server.restore(&old);
-    let forger = SeqForger { inner: &server, seq: 1000 };
+    // Every item whatever `since` asks, under a made-up `seq`: a rolled-back server
+    // hiding the rollback from the `seq` check.
+    let forger = Intercept::pulls(&server, |s, token, _since| {
+        let mut pull = s.pull(token, 0)?;
+        pull.seq = 1000;
+        Ok(pull)
+    });
     for d in [&mut a, &mut b] {
         let err = assert_tampered(d, &forger, "manifest rollback");
         assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("manifest went back")), "{err}");
@@ -301,44 +327,6 @@ fn forked_history_is_tampering() {
     assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("fork")), "{err}");
 }
 
-/// A server where, just before the first push lands, another device pushes first: the
-/// push comes back 409 `conflict` (sync-api-v1.md, `POST /v1/vault`).
-struct Interloper<'a> {
-    inner: &'a MemoryServer,
-    before_first_push: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
-    conflicts: std::cell::Cell<usize>,
-}
-
-impl Transport for Interloper<'_> {
-    delegate! {
-        register(r: &proto::RegisterRequest) -> ();
-        prelogin(a: &proto::AccountId) -> proto::PreloginResponse;
-        challenge(a: &proto::AccountId) -> proto::ChallengeResponse;
-        login(r: &proto::LoginRequest) -> proto::LoginResponse;
-        pull(t: &proto::SessionToken, since: u64) -> proto::PullResponse;
-        rekey(t: &proto::SessionToken, r: &proto::RekeyRequest) -> u64;
-        sessions(t: &proto::SessionToken) -> proto::SessionList;
-        logout(t: &proto::SessionToken) -> ();
-        revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
-        delete_account(t: &proto::SessionToken) -> ();
-    }
-
-    fn push(
-        &self,
-        token: &proto::SessionToken,
-        req: &proto::PushRequest,
-    ) -> Result<PushOutcome, TransportError> {
-        if let Some(other_device) = self.before_first_push.borrow_mut().take() {
-            other_device();
-        }
-        let outcome = self.inner.push(token, req)?;
-        if matches!(outcome, PushOutcome::Conflict(_)) {
-            self.conflicts.set(self.conflicts.get() + 1);
-        }
-        Ok(outcome)
-    }
-}
-
 #[test]
 fn a_push_that_conflicts_is_merged_and_pushed_again() {
     let server = MemoryServer::new();
@@ -347,16 +335,25 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
     a.vault.update(&id, 10, |i| i.notes = "from a".into());
     let from_b = b.vault.add(login("from-b", "x"));
     let report = {
+        // Just before A's first push lands, B pushes first: A's push comes back 409
+        // `conflict` (sync-api-v1.md, `POST /v1/vault`).
         let (b_vault, b_server) = (&mut b.vault, &server);
-        let interloper = Interloper {
-            inner: &server,
-            before_first_push: std::cell::RefCell::new(Some(Box::new(move || {
-                hush_sync::sync(b_vault, b_server, 11).unwrap();
-            }))),
-            conflicts: std::cell::Cell::new(0),
-        };
+        let other_device: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(Some(Box::new(move || {
+            hush_sync::sync(b_vault, b_server, 11).unwrap();
+        })));
+        let conflicts = Cell::new(0);
+        let interloper = Intercept::pushes(&server, |s, token, req| {
+            if let Some(push_first) = other_device.borrow_mut().take() {
+                push_first();
+            }
+            let outcome = s.push(token, req)?;
+            if matches!(outcome, PushOutcome::Conflict(_)) {
+                conflicts.set(conflicts.get() + 1);
+            }
+            Ok(outcome)
+        });
         let report = hush_sync::sync(&mut a.vault, &interloper, 12).unwrap();
-        assert_eq!(interloper.conflicts.get(), 1, "the first push must have conflicted");
+        assert_eq!(conflicts.get(), 1, "the first push must have conflicted");
         report
     };
     // The retry pulled B's push, then pushed A's edit on top of it.

@@ -1,11 +1,15 @@
-//! The one sealed-box layout shared by keyset, item and manifest (spec: Keyset,
-//! Items, Manifest): `0x01 || u32le(key_version) || nonce(24) || XSeal(key, nonce, plain, aad)`.
+//! The one sealed-box layout shared by keyset, item, manifest and sealed device name
+//! (docs/spec/crypto-v2.md, "Notation"):
+//! `format || u32le(key_version) || nonce(24) || XSeal(key, nonce, plain, aad)`.
+//!
+//! `format` is one byte (0x01 or 0x02); each structure's AAD starts with a label that names
+//! its version, so a box of one format can never be opened as the other.
 
 use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use crate::{DecryptError, FORMAT_V1};
+use crate::{DecryptError, FORMAT_V1, FORMAT_V2};
 
 /// Length of the XChaCha20-Poly1305 nonce.
 pub(crate) const NONCE_LEN: usize = 24;
@@ -16,6 +20,8 @@ pub(crate) const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
 
 /// The parsed outer layout of a sealed structure, before authentication.
 pub struct SealedBox<'a> {
+    /// The format byte written in the clear (its label in the AAD names it too).
+    pub format: u8,
     /// The key version written in the clear (it is also bound in the AAD).
     pub key_version: u32,
     nonce: &'a [u8],
@@ -25,17 +31,18 @@ pub struct SealedBox<'a> {
 impl<'a> SealedBox<'a> {
     /// Splits a blob into its parts; any structural problem is a [`DecryptError`].
     pub fn parse(blob: &'a [u8]) -> Result<Self, DecryptError> {
-        if blob.len() < HEADER_LEN + TAG_LEN || blob[0] != FORMAT_V1 {
+        if blob.len() < HEADER_LEN + TAG_LEN || !matches!(blob[0], FORMAT_V1 | FORMAT_V2) {
             return Err(DecryptError);
         }
         let key_version = u32::from_le_bytes(blob[1..5].try_into().map_err(|_| DecryptError)?);
-        Ok(Self { key_version, nonce: &blob[5..HEADER_LEN], ciphertext: &blob[HEADER_LEN..] })
+        Ok(Self { format: blob[0], key_version, nonce: &blob[5..HEADER_LEN], ciphertext: &blob[HEADER_LEN..] })
     }
 }
 
 /// Seals `plain` under `key` with a given nonce. Only the known-answer tests pass a
 /// nonce; everything else goes through [`seal`], which draws a fresh one.
 pub(crate) fn seal_with_nonce(
+    format: u8,
     key: &[u8; 32],
     key_version: u32,
     nonce: &[u8; NONCE_LEN],
@@ -48,7 +55,7 @@ pub(crate) fn seal_with_nonce(
         // XChaCha20-Poly1305 only fails for messages above 256 GiB.
         .expect("plaintext within XChaCha20-Poly1305 limits");
     let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
-    out.push(FORMAT_V1);
+    out.push(format);
     out.extend_from_slice(&key_version.to_le_bytes());
     out.extend_from_slice(nonce);
     out.extend_from_slice(&ct);
@@ -56,19 +63,20 @@ pub(crate) fn seal_with_nonce(
 }
 
 /// Seals with 24 fresh bytes from the OS CSPRNG as the nonce (never a counter).
-pub(crate) fn seal(key: &[u8; 32], key_version: u32, plain: &[u8], aad: &[u8]) -> Vec<u8> {
-    seal_with_nonce(key, key_version, &crate::random_array(), plain, aad)
+pub(crate) fn seal(format: u8, key: &[u8; 32], key_version: u32, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+    seal_with_nonce(format, key, key_version, &crate::random_array(), plain, aad)
 }
 
-/// Opens a sealed box, checking that its key version is the expected one.
+/// Opens a sealed box, checking that its format and key version are the expected ones.
 pub(crate) fn open(
+    format: u8,
     key: &[u8; 32],
     expected_key_version: u32,
     blob: &[u8],
     aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
     let sealed = SealedBox::parse(blob)?;
-    if sealed.key_version != expected_key_version {
+    if sealed.format != format || sealed.key_version != expected_key_version {
         return Err(DecryptError);
     }
     let nonce: [u8; NONCE_LEN] = sealed.nonce.try_into().map_err(|_| DecryptError)?;
@@ -90,7 +98,7 @@ pub fn seal_local(
     account_id: &crate::AccountId,
     plain: &[u8],
 ) -> Vec<u8> {
-    seal(key.expose(), 0, plain, &local_aad(label, account_id))
+    seal(FORMAT_V1, key.expose(), 0, plain, &local_aad(label, account_id))
 }
 
 /// Opens what [`seal_local`] sealed with the same label and account.
@@ -100,7 +108,7 @@ pub fn open_local(
     account_id: &crate::AccountId,
     blob: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-    open(key.expose(), 0, blob, &local_aad(label, account_id))
+    open(FORMAT_V1, key.expose(), 0, blob, &local_aad(label, account_id))
 }
 
 /// Like [`open_local`], but decrypts inside `blob` instead of into a second buffer:
@@ -115,7 +123,7 @@ pub fn open_local_in_place(
 ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
     let mut blob = Zeroizing::new(blob);
     let sealed = SealedBox::parse(&blob)?;
-    if sealed.key_version != 0 {
+    if sealed.format != FORMAT_V1 || sealed.key_version != 0 {
         return Err(DecryptError);
     }
     let nonce = XNonce::try_from(sealed.nonce).map_err(|_| DecryptError)?;
@@ -133,7 +141,10 @@ pub fn open_local_in_place(
 }
 
 fn local_aad(label: &[u8], account_id: &crate::AccountId) -> Vec<u8> {
-    assert!(!label.starts_with(b"hush/v1/"), "local labels must not collide with spec labels");
+    assert!(
+        !label.starts_with(b"hush/v1/") && !label.starts_with(b"hush/v2/"),
+        "local labels must not collide with spec labels"
+    );
     [label, account_id.as_bytes()].concat()
 }
 

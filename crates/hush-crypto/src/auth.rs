@@ -45,6 +45,13 @@ pub fn rekey_message(account_id: &AccountId, new_public_key: &[u8; 32], new_keys
     hush_proto::rekey_message(&hush_proto::AccountId::from_bytes(account_id.0), new_public_key, new_keyset)
 }
 
+/// `"hush/v2/delete-account" || account_id || challenge` (docs/spec/crypto-v2.md, "Account
+/// deletion"), built by [`hush_proto::delete_account_message`], the function the server verifies
+/// with.
+pub fn delete_account_message(account_id: &AccountId, challenge: &[u8; 32]) -> Vec<u8> {
+    hush_proto::delete_account_message(&hush_proto::AccountId::from_bytes(account_id.0), challenge)
+}
+
 /// Strict Ed25519 verification (rejects small-order keys and malleable signatures).
 pub fn verify_signature(public_key: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
     let Ok(key) = VerifyingKey::from_bytes(public_key) else { return false };

@@ -5,7 +5,7 @@ use std::fmt;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
         pub struct $name(pub [u8; 16]);
 
         impl $name {
@@ -60,6 +60,12 @@ id_type!(
     /// The random id of an account; bound into every AAD so that nothing sealed for
     /// one account opens under another.
     AccountId
+);
+id_type!(
+    /// The random id of one device's vault, drawn on its first push and named in every manifest
+    /// it writes (docs/spec/crypto-v2.md, "Manifest"). Not secret from the owner; never sent in
+    /// the clear.
+    DeviceId
 );
 id_type!(
     /// The random id of an item; bound into the item's AAD so that swapping blobs

@@ -2,7 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::{AccountId, DecryptError, ItemId, VaultKey, aead};
+use crate::{AccountId, DecryptError, FORMAT_V1, ItemId, KeyRing, VaultKey, aead};
 
 /// The padmé bucket of a length: at most about 12 % overhead, and lengths leak only
 /// O(log log n) bits (spec: "Items").
@@ -59,7 +59,7 @@ impl ItemBlob {
         plain: &[u8],
     ) -> Vec<u8> {
         let padded = pad(plain);
-        aead::seal(vk.expose(), key_version, &padded, &Self::aad(account_id, item_id, key_version))
+        aead::seal(FORMAT_V1, vk.expose(), key_version, &padded, &Self::aad(account_id, item_id, key_version))
     }
 
     /// Seals with a given nonce: known-answer tests only.
@@ -74,6 +74,7 @@ impl ItemBlob {
     ) -> Vec<u8> {
         let padded = pad(plain);
         aead::seal_with_nonce(
+            FORMAT_V1,
             vk.expose(),
             key_version,
             nonce,
@@ -92,8 +93,26 @@ impl ItemBlob {
         blob: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
         let padded =
-            aead::open(vk.expose(), key_version, blob, &Self::aad(account_id, item_id, key_version))?;
+            aead::open(FORMAT_V1, vk.expose(), key_version, blob, &Self::aad(account_id, item_id, key_version))?;
         unpad(padded)
+    }
+
+    /// The key version an item blob's header names (unauthenticated until opened).
+    pub fn key_version(blob: &[u8]) -> Result<u32, DecryptError> {
+        Ok(aead::SealedBox::parse(blob)?.key_version)
+    }
+
+    /// Opens an item blob with the ring's key of the version its header names
+    /// (docs/spec/crypto-v2.md, "Items"): blobs sealed before a password change still open.
+    pub fn open_with_ring(
+        ring: &KeyRing,
+        account_id: &AccountId,
+        item_id: &ItemId,
+        blob: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        let key_version = Self::key_version(blob)?;
+        let vk = ring.get(key_version).ok_or(DecryptError)?;
+        Self::open(vk, account_id, item_id, key_version, blob)
     }
 }
 

@@ -1,4 +1,4 @@
-//! hush-crypto: the primitives of `spec/crypto-v1.md`, byte for byte, and nothing else.
+//! hush-crypto: the primitives of `docs/spec/crypto-v2.md`, byte for byte, and nothing else.
 //!
 //! Every type here is named after the noun of the spec it implements (`Keyset`,
 //! `ItemBlob`, `Manifest`, `SetupCode`, `AccountKey`) and its doc comment cites the
@@ -14,6 +14,7 @@
 
 mod aead;
 mod auth;
+mod device_name;
 mod error;
 mod ids;
 mod item;
@@ -24,15 +25,22 @@ mod secret;
 mod setup_code;
 
 pub use crate::aead::{SealedBox, open_local, open_local_in_place, seal_local};
-pub use crate::auth::{AuthKey, login_message, rekey_message, verify_signature};
+pub use crate::auth::{AuthKey, delete_account_message, login_message, rekey_message, verify_signature};
+pub use crate::device_name::{DeviceNameError, DeviceNameKey, SEALED_NAME_LEN, check_device_name};
 pub use crate::error::{DecryptError, KdfError, SetupCodeError};
-pub use crate::ids::{AccountId, ItemId};
+pub use crate::ids::{AccountId, DeviceId, ItemId};
 pub use crate::item::{ItemBlob, padme};
 pub use crate::kdf::{DerivedKeys, FloorPolicy, KdfParams, KdfSalt, derive_keys};
-pub use crate::keyset::{Keyset, KeysetContext};
-pub use crate::manifest::{Manifest, ManifestDigest, ManifestPayload, blob_hash};
+pub use crate::keyset::{KeyRing, Keyset, KeysetContext, MAX_RING_KEYS};
+pub use crate::manifest::{
+    ChainHash, Head, HeadError, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, OpenedManifest, Writer,
+    blob_hash,
+};
 pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
 pub use crate::setup_code::SetupCode;
 
-/// The first byte of every sealed structure of format version 1 (keyset, item, manifest).
+/// The first byte of a sealed structure of format version 1: every item blob, and keysets and
+/// manifests written before crypto v2.
 pub const FORMAT_V1: u8 = 0x01;
+/// The first byte of a version-2 keyset, manifest or sealed device name (crypto-v2.md).
+pub const FORMAT_V2: u8 = 0x02;

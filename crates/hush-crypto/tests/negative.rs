@@ -2,14 +2,30 @@
 //! one opaque `DecryptError` (spec: Goals 2; issue #2).
 
 use hush_crypto::{
-    AccountId, AccountKey, DecryptError, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, Keyset, KeysetContext,
-    Manifest, ManifestDigest, ManifestPayload, SetupCode, SetupCodeError, VaultKey,
+    AccountId, AccountKey, DecryptError, DeviceId, DeviceNameKey, ItemBlob, ItemId, KdfParams, KdfSalt, Kek,
+    KeyRing, Keyset, KeysetContext, Manifest, ManifestDigest, ManifestPayload, SetupCode, SetupCodeError,
+    VaultKey,
 };
 
 const KV: u32 = 1;
 
 fn fixtures() -> (VaultKey, AccountId, ItemId) {
     (VaultKey::from_bytes([7; 32]), AccountId([1; 16]), ItemId([2; 16]))
+}
+
+fn ring() -> KeyRing {
+    KeyRing::new(KV, VaultKey::from_bytes([7; 32]))
+}
+
+fn payload(counter: u64) -> ManifestPayload {
+    // A history of `counter` pushes by one device.
+    let mut head = None;
+    let mut p = ManifestPayload::next(None, DeviceId([1; 16]), ManifestDigest([3; 32]));
+    for _ in 1..counter {
+        head = Some(hush_crypto::Head::of_push(KV, &p));
+        p = ManifestPayload::next(head.as_ref(), DeviceId([1; 16]), ManifestDigest([3; 32]));
+    }
+    p
 }
 
 /// Flips every bit of `blob`, one at a time, and checks that `open` refuses each.
@@ -86,7 +102,11 @@ fn ctx() -> KeysetContext {
 #[test]
 fn keyset_bit_flips_and_truncations() {
     let kek = Kek::from_bytes([4; 32]);
-    let ks = Keyset::seal(&kek, &VaultKey::from_bytes([7; 32]), &ctx());
+    let ks = Keyset::seal(&kek, &ring().rotated(), &KeysetContext { key_version: KV + 1, ..ctx() });
+    let open = |b: &[u8]| Keyset(b.to_vec()).open(&kek, &KeysetContext { key_version: KV + 1, ..ctx() }).map(|_| ());
+    every_bit_flip_fails(&ks.0, open);
+    every_truncation_fails(&ks.0, open);
+    let ks = Keyset::seal(&kek, &ring(), &ctx());
     let open = |b: &[u8]| Keyset(b.to_vec()).open(&kek, &ctx()).map(|_| ());
     every_bit_flip_fails(&ks.0, open);
     every_truncation_fails(&ks.0, open);
@@ -95,7 +115,7 @@ fn keyset_bit_flips_and_truncations() {
 #[test]
 fn keyset_sealed_for_other_kdf_parameters_fails() {
     let kek = Kek::from_bytes([4; 32]);
-    let ks = Keyset::seal(&kek, &VaultKey::from_bytes([7; 32]), &ctx());
+    let ks = Keyset::seal(&kek, &ring(), &ctx());
     let variants = [
         KeysetContext { params: KdfParams { m_kib: 65_536, ..KdfParams::DEFAULT }, ..ctx() },
         KeysetContext { params: KdfParams { t: 4, ..KdfParams::DEFAULT }, ..ctx() },
@@ -113,24 +133,38 @@ fn keyset_sealed_for_other_kdf_parameters_fails() {
 #[test]
 fn manifest_bit_flips_truncations_and_context() {
     let (vk, acc, _) = fixtures();
-    let payload = ManifestPayload { counter: 9, digest: ManifestDigest([3; 32]) };
-    let blob = Manifest::seal(&vk, &acc, KV, &payload);
-    let open = |b: &[u8]| Manifest::open(&vk, &acc, KV, b).map(|_| ());
+    let blob = Manifest::seal(&vk, &acc, KV, &payload(9));
+    let open = |b: &[u8]| Manifest::open(&ring(), &acc, b).map(|_| ());
     every_bit_flip_fails(&blob, open);
     every_truncation_fails(&blob, open);
-    assert_eq!(Manifest::open(&vk, &AccountId([9; 16]), KV, &blob).err(), Some(DecryptError));
-    assert_eq!(Manifest::open(&vk, &acc, KV + 1, &blob).err(), Some(DecryptError));
+    assert_eq!(Manifest::open(&ring(), &AccountId([9; 16]), &blob).err(), Some(DecryptError));
+    // Sealed under the key of version 1 but labelled 2: the ring's key 2 does not open it.
+    let mut relabelled = blob.clone();
+    relabelled[1] = 2;
+    assert_eq!(Manifest::open(&ring().rotated(), &acc, &relabelled).err(), Some(DecryptError));
 }
 
 #[test]
 fn an_item_blob_is_not_a_manifest_and_vice_versa() {
     // Domain separation by AAD label: the same key seals both.
     let (vk, acc, id) = fixtures();
-    let manifest =
-        Manifest::seal(&vk, &acc, KV, &ManifestPayload { counter: 1, digest: ManifestDigest::default() });
+    let manifest = Manifest::seal(&vk, &acc, KV, &payload(1));
     assert_eq!(ItemBlob::open(&vk, &acc, &id, KV, &manifest).err(), Some(DecryptError));
     let item = ItemBlob::seal(&vk, &acc, &id, KV, &[0; 40]);
-    assert_eq!(Manifest::open(&vk, &acc, KV, &item).err(), Some(DecryptError));
+    assert_eq!(Manifest::open(&ring(), &acc, &item).err(), Some(DecryptError));
+    // A version-1 manifest's plaintext inside an item box, and an item in a v1 manifest box.
+    let v1 = Manifest::seal_v1_with_nonce(&vk, &acc, KV, 1, &ManifestDigest::default(), &[0; 24]);
+    assert_eq!(ItemBlob::open(&vk, &acc, &id, KV, &v1).err(), Some(DecryptError));
+}
+
+#[test]
+fn sealed_device_names_refuse_every_change() {
+    let (_, acc, _) = fixtures();
+    let key = DeviceNameKey::derive(&acc, &AccountKey::from_bytes([8; 16]));
+    let sealed = key.seal("laptop").unwrap();
+    let open = |b: &[u8]| key.open(b).map(|_| ());
+    every_bit_flip_fails(&sealed, open);
+    every_truncation_fails(&sealed, open);
 }
 
 #[test]

@@ -1,14 +1,17 @@
-//! Every known-answer vector of `spec/crypto-v1-vectors.json` (copied into
-//! `tests/data/`), run through the public API.
+//! Every known-answer vector of `docs/spec/crypto-v1-vectors.json`, run through the public API.
+//!
+//! Version 2 kept the key derivation, items, login message and setup code of version 1, and
+//! still reads version-1 keysets and manifests (docs/spec/crypto-v2.md, "Upgrading from version
+//! 1"), so every one of these vectors must keep passing. `vectors_v2.rs` checks the rest.
 
 use hush_crypto::{
     AccountId, AccountKey, AuthKey, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, Keyset,
-    KeysetContext, Manifest, ManifestDigest, ManifestPayload, SetupCode, VaultKey, derive_keys,
-    login_message, padme, rekey_message, verify_signature,
+    KeysetContext, Manifest, ManifestDigest, OpenedManifest, SetupCode, VaultKey, derive_keys, login_message,
+    padme, rekey_message, verify_signature,
 };
 use serde_json::Value;
 
-const VECTORS: &str = include_str!("data/crypto-v1-vectors.json");
+const VECTORS: &str = include_str!("../../../docs/spec/crypto-v1-vectors.json");
 
 fn vectors() -> Value {
     serde_json::from_str(VECTORS).expect("vectors parse")
@@ -101,13 +104,15 @@ fn keyset_vector() {
     let v = vectors();
     let case = &v["keyset"];
     let ctx = keyset_ctx(case);
-    assert_eq!(ctx.aad(), hex(&case["aad"]));
+    assert_eq!(ctx.aad(hush_crypto::FORMAT_V1), hex(&case["aad"]));
     let kek = Kek::from_bytes(arr(&case["kek"]));
     let vk = VaultKey::from_bytes(arr(&case["vault_key"]));
-    let sealed = Keyset::seal_with_nonce(&kek, &vk, &ctx, &arr(&case["nonce"]));
+    let sealed = Keyset::seal_v1_with_nonce(&kek, &vk, &ctx, &arr(&case["nonce"]));
     assert_eq!(sealed.0, hex(&case["blob"]));
+    // A version-1 keyset opens as a ring of one key (crypto-v2.md, "Keyset").
     let opened = Keyset(hex(&case["blob"])).open(&kek, &ctx).unwrap();
-    assert!(opened == vk);
+    assert!(opened.holds(1, &vk));
+    assert_eq!(opened.versions().collect::<Vec<_>>(), [1]);
     assert_eq!(sealed.key_version(), Ok(1));
 }
 
@@ -151,10 +156,11 @@ fn manifest_vector() {
     let vk = VaultKey::from_bytes(arr(&case["vault_key"]));
     let account = AccountId(arr(&case["account_id"]));
     let kv = u32_of(&case["key_version"]);
-    let payload = ManifestPayload { counter: case["counter"].as_u64().unwrap(), digest };
-    let blob = Manifest::seal_with_nonce(&vk, &account, kv, &payload, &arr(&case["nonce"]));
+    let counter = case["counter"].as_u64().unwrap();
+    let blob = Manifest::seal_v1_with_nonce(&vk, &account, kv, counter, &digest, &arr(&case["nonce"]));
     assert_eq!(blob, hex(&case["blob"]));
-    assert_eq!(Manifest::open(&vk, &account, kv, &blob).unwrap(), payload);
+    let ring = hush_crypto::KeyRing::new(kv, vk);
+    assert_eq!(Manifest::open(&ring, &account, &blob).unwrap(), (kv, OpenedManifest::V1 { counter, digest }));
 }
 
 #[test]

@@ -1,13 +1,13 @@
-//! Accounts and their key material: registration, prelogin, and the master-password change
-//! (`sync-api-v1.md`, "Accounts" and `PUT /v1/keyset`).
+//! Accounts and their key material: registration, prelogin, deletion, and the master-password
+//! change (`sync-api-v2.md`, "Accounts" and `PUT /v2/keyset`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::b64::{AuthPublicKey, B64, Signature};
+use crate::b64::{AuthPublicKey, B64, Challenge, Signature};
 use crate::ids::AccountId;
 use crate::secret::RegistrationCode;
 
-/// Argon2id parameters and salt (`crypto-v1.md`, "Key derivation").
+/// Argon2id parameters and salt (`crypto-v2.md`, "Key derivation").
 ///
 /// The server stores and returns these verbatim; it never runs the KDF. Unknown fields are
 /// refused in both directions: a client that meets a KDF setting it does not understand must not
@@ -25,7 +25,7 @@ pub struct KdfParams {
     pub salt: B64,
 }
 
-/// `POST /v1/accounts`: register a new account.
+/// `POST /v2/accounts`: register a new account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
@@ -35,7 +35,7 @@ pub struct RegisterRequest {
     pub kdf: KdfParams,
     /// The Ed25519 public key that login signatures are checked against.
     pub auth_public_key: AuthPublicKey,
-    /// The wrapped vault key (`crypto-v1.md`, "Keyset").
+    /// The wrapped vault key (`crypto-v2.md`, "Keyset").
     pub keyset: B64,
     /// The single-use invite code; required unless the server runs with open registration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,14 +49,29 @@ pub struct RegisterResponse {
     pub account_id: AccountId,
 }
 
-/// `GET /v1/accounts/{account_id}/prelogin`: what a new device needs before it can derive keys.
+/// `GET /v2/accounts/{account_id}/prelogin`: what a new device needs before it can derive keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreloginResponse {
     /// The account's current KDF parameters and salt.
     pub kdf: KdfParams,
 }
 
-/// `PUT /v1/keyset`: master password change.
+/// `DELETE /v2/accounts/current`: delete the account, proving the current master password.
+///
+/// A session token alone must not be able to delete an account (`sync-api-v2.md`, "Accounts"):
+/// `signature` is the *current* auth key's signature over
+/// [`delete_account_message`](crate::delete_account_message)`(account_id, challenge)`, with a
+/// challenge from `POST /v2/sessions/challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    /// A fresh challenge for this account.
+    pub challenge: Challenge,
+    /// Signature by the current auth key over the deletion message.
+    pub signature: Signature,
+}
+
+/// `PUT /v2/keyset`: master password change.
 ///
 /// `signature` is made with the *current* auth key over
 /// [`rekey_message`](crate::rekey_message)`(account_id, auth_public_key, keyset)`.
@@ -69,7 +84,8 @@ pub struct RekeyRequest {
     pub kdf: KdfParams,
     /// The new auth public key.
     pub auth_public_key: AuthPublicKey,
-    /// The vault key re-wrapped under the new kek.
+    /// The new key ring wrapped under the new kek; its key version must be above the current one
+    /// (`crypto-v2.md`, "Password change and key rotation").
     pub keyset: B64,
     /// Signature by the current auth key over the rekey message.
     pub signature: Signature,

@@ -1,4 +1,4 @@
-//! Byte strings on the wire: "Binary values are base64url without padding" (`sync-api-v1.md`).
+//! Byte strings on the wire: "Binary values are base64url without padding" (`sync-api-v2.md`).
 //!
 //! Decoding is strict (the `URL_SAFE_NO_PAD` engine): padding, the standard alphabet's `+` and
 //! `/`, whitespace and non-zero trailing bits are all rejected, so every byte string has one
@@ -113,6 +113,11 @@ impl<const N: usize> B64Array<N> {
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0)
     }
+
+    /// The bytes of a slice of exactly `N` bytes.
+    pub fn try_from_slice(bytes: &[u8]) -> Option<Self> {
+        Some(Self(bytes.try_into().ok()?))
+    }
 }
 
 impl<const N: usize> From<[u8; N]> for B64Array<N> {
@@ -176,12 +181,14 @@ impl Visitor<'_> for B64Visitor {
     }
 }
 
-/// An Ed25519 public key (`crypto-v1.md`, "Server authentication").
+/// An Ed25519 public key (`crypto-v2.md`, "Server authentication").
 pub type AuthPublicKey = B64Array<32>;
 /// An Ed25519 signature.
 pub type Signature = B64Array<64>;
 /// A login challenge: 32 random bytes.
 pub type Challenge = B64Array<32>;
+/// A sealed device name (`crypto-v2.md`, "Device names"): every one has the same length.
+pub type SealedDeviceName = B64Array<{ crate::SEALED_DEVICE_NAME_LEN }>;
 
 #[cfg(test)]
 mod tests {

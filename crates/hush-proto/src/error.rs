@@ -1,5 +1,5 @@
 //! The error body: "Every error answer is `{"error": "<code>", "message": "<human text>"}` with a
-//! fitting status" (`sync-api-v1.md`).
+//! fitting status" (`sync-api-v2.md`).
 
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,14 @@ pub enum ErrorCode {
     AccountExists,
     /// 409: `base_seq` is not the account's current seq; [`ErrorBody::seq`] holds the current one.
     Conflict,
+    /// 409: a rekey whose keyset does not raise the key version (`sync-api-v2.md`, `PUT /v2/keyset`).
+    StaleKeyset,
     /// 413: the request body or one blob exceeds the server's limit.
     TooLarge,
+    /// 414: the request URI is too long (answered before routing).
+    UriTooLong,
+    /// 431: the request headers are too large (answered before routing).
+    HeadersTooLarge,
     /// 415: the request body is not `application/json`.
     UnsupportedMediaType,
     /// 429: too many failed logins; retry after the `Retry-After` header's seconds.

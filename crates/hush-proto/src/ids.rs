@@ -1,4 +1,4 @@
-//! Typed ids (`sync-api-v1.md`: "Ids are lower-case hyphenated UUID strings"; `crypto-v1.md`:
+//! Typed ids (`sync-api-v2.md`: "Ids are lower-case hyphenated UUID strings"; `crypto-v2.md`:
 //! "Ids are 16 raw bytes (a UUID's bytes)").
 //!
 //! Each kind of id is its own type so that passing an item id where an account id is expected is
@@ -126,7 +126,7 @@ macro_rules! typed_id {
 }
 
 typed_id!(
-    /// The random id of an account (`crypto-v1.md`: 16 bytes from the CSPRNG at `init`; not secret).
+    /// The random id of an account (`crypto-v2.md`: 16 bytes from the CSPRNG at `init`; not secret).
     AccountId,
     "an account id"
 );

@@ -37,7 +37,7 @@ macro_rules! secret_string {
 
 secret_string!(
     /// A session token: 32 random bytes in base64url, sent as `Authorization: Bearer <token>`.
-    /// The server keeps only its SHA-256 (`crypto-v1.md`, "Server authentication").
+    /// The server keeps only its SHA-256 (`crypto-v2.md`, "Server authentication").
     SessionToken
 );
 secret_string!(

@@ -1,13 +1,13 @@
-//! Login sessions (`sync-api-v1.md`, "Sessions").
+//! Login sessions (`sync-api-v2.md`, "Sessions").
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::b64::{Challenge, Signature};
+use crate::b64::{Challenge, SealedDeviceName, Signature};
 use crate::ids::{AccountId, SessionId};
 use crate::secret::SessionToken;
 
-/// `POST /v1/sessions/challenge`: ask for a one-time login challenge.
+/// `POST /v2/sessions/challenge`: ask for a one-time login challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeRequest {
@@ -25,7 +25,7 @@ pub struct ChallengeResponse {
     pub expires_in: u64,
 }
 
-/// `POST /v1/sessions`: log in with a signed challenge.
+/// `POST /v2/sessions`: log in with a signed challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -35,9 +35,10 @@ pub struct LoginRequest {
     pub challenge: Challenge,
     /// Ed25519 signature by the account's auth key over the login message.
     pub signature: Signature,
-    /// A name for this device, shown in the session list (1 to 64 characters, no control
-    /// characters).
-    pub device_name: String,
+    /// This device's name, sealed by the client so that the server cannot read it
+    /// (`crypto-v2.md`, "Device names"): exactly [`SEALED_DEVICE_NAME_LEN`](crate::SEALED_DEVICE_NAME_LEN)
+    /// bytes.
+    pub device_name: SealedDeviceName,
 }
 
 /// The answer to a successful [`LoginRequest`].
@@ -54,10 +55,11 @@ pub struct LoginResponse {
 /// One session in [`SessionList`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
-    /// The session's id, for `DELETE /v1/sessions/{session_id}`.
+    /// The session's id, for `DELETE /v2/sessions/{session_id}`.
     pub id: SessionId,
-    /// The device name given at login.
-    pub device_name: String,
+    /// The sealed device name given at login; `None` for sessions opened before names were
+    /// sealed (their plaintext names were erased by the server's upgrade).
+    pub device_name: Option<SealedDeviceName>,
     /// When the session was created (RFC 3339).
     pub created: Timestamp,
     /// When the session was last used (RFC 3339; updated at most once a minute).
@@ -66,7 +68,7 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// `GET /v1/sessions`: the account's sessions, oldest first.
+/// `GET /v2/sessions`: the account's sessions, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionList {
     /// The sessions.
@@ -84,7 +86,7 @@ mod tests {
             account_id: AccountId::from_bytes([1; 16]),
             challenge: B64Array([2; 32]),
             signature: B64Array([3; 64]),
-            device_name: "laptop".into(),
+            device_name: B64Array([6; crate::SEALED_DEVICE_NAME_LEN]),
         };
         let json = serde_json::to_string(&request).expect("serialises");
         assert_eq!(serde_json::from_str::<LoginRequest>(&json).expect("parses"), request);
@@ -96,13 +98,15 @@ mod tests {
             "account_id": AccountId::from_bytes([1; 16]),
             "challenge": B64(vec![2; 32]).encode(),
             "signature": B64(vec![3; 64]).encode(),
-            "device_name": "laptop",
+            "device_name": B64(vec![6; crate::SEALED_DEVICE_NAME_LEN]).encode(),
         });
         assert!(serde_json::from_value::<LoginRequest>(good.clone()).is_ok());
         for (field, value) in [
             ("challenge", serde_json::json!(B64(vec![2; 16]).encode())),
             ("signature", serde_json::json!("")),
             ("device_name", serde_json::json!(7)),
+            ("device_name", serde_json::json!("laptop")),
+            ("device_name", serde_json::json!(B64(vec![6; 109]).encode())),
             ("account_id", serde_json::json!(null)),
             ("surprise", serde_json::json!(true)),
         ] {

@@ -14,10 +14,12 @@ use crate::ids::AccountId;
 pub const LOGIN_CONTEXT: &[u8] = b"hush/v1/login";
 /// Context prefix of [`rekey_message`].
 pub const REKEY_CONTEXT: &[u8] = b"hush/v1/rekey";
+/// Context prefix of [`delete_account_message`].
+pub const DELETE_ACCOUNT_CONTEXT: &[u8] = b"hush/v2/delete-account";
 
-/// `"hush/v1/login" || account_id || challenge` (`crypto-v1.md`, "Server authentication").
+/// `"hush/v1/login" || account_id || challenge` (`crypto-v2.md`, "Server authentication").
 ///
-/// `account_id` is its 16 raw bytes; `challenge` is the 32 bytes from `POST /v1/sessions/challenge`.
+/// `account_id` is its 16 raw bytes; `challenge` is the 32 bytes from `POST /v2/sessions/challenge`.
 pub fn login_message(account_id: &AccountId, challenge: &[u8; 32]) -> Vec<u8> {
     let mut message = Vec::with_capacity(LOGIN_CONTEXT.len() + 16 + challenge.len());
     message.extend_from_slice(LOGIN_CONTEXT);
@@ -26,8 +28,8 @@ pub fn login_message(account_id: &AccountId, challenge: &[u8; 32]) -> Vec<u8> {
     message
 }
 
-/// `"hush/v1/rekey" || account_id || new_public_key || new_keyset` (`sync-api-v1.md`,
-/// `PUT /v1/keyset`), signed with the account's *current* auth key.
+/// `"hush/v1/rekey" || account_id || new_public_key || new_keyset` (`sync-api-v2.md`,
+/// `PUT /v2/keyset`), signed with the account's *current* auth key.
 pub fn rekey_message(account_id: &AccountId, new_public_key: &[u8; 32], new_keyset: &[u8]) -> Vec<u8> {
     let mut message = Vec::with_capacity(REKEY_CONTEXT.len() + 16 + new_public_key.len() + new_keyset.len());
     message.extend_from_slice(REKEY_CONTEXT);
@@ -35,6 +37,12 @@ pub fn rekey_message(account_id: &AccountId, new_public_key: &[u8; 32], new_keys
     message.extend_from_slice(new_public_key);
     message.extend_from_slice(new_keyset);
     message
+}
+
+/// `"hush/v2/delete-account" || account_id || challenge` (`crypto-v2.md`, "Account deletion"),
+/// signed with the account's *current* auth key: a session token alone cannot delete an account.
+pub fn delete_account_message(account_id: &AccountId, challenge: &[u8; 32]) -> Vec<u8> {
+    [DELETE_ACCOUNT_CONTEXT, account_id.as_bytes(), challenge].concat()
 }
 
 #[cfg(test)]
@@ -65,5 +73,7 @@ mod tests {
     fn contexts_differ() {
         let account = AccountId::from_bytes([0; 16]);
         assert_ne!(login_message(&account, &[0; 32])[..13], rekey_message(&account, &[0; 32], &[])[..13]);
+        // The deletion message cannot be mistaken for a login over the same challenge.
+        assert_ne!(delete_account_message(&account, &[0; 32])[..13], login_message(&account, &[0; 32])[..13]);
     }
 }

@@ -1,11 +1,11 @@
-//! Pull and push of the encrypted vault (`sync-api-v1.md`, "Vault").
+//! Pull and push of the encrypted vault (`sync-api-v2.md`, "Vault").
 
 use serde::{Deserialize, Serialize};
 
 use crate::b64::B64;
 use crate::ids::ItemId;
 
-/// The query of `GET /v1/vault?since=<seq>`.
+/// The query of `GET /v2/vault?since=<seq>`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
@@ -21,11 +21,11 @@ pub struct PulledItem {
     pub id: ItemId,
     /// The seq of the push that last wrote this item.
     pub seq: u64,
-    /// The item blob (`crypto-v1.md`, "Items").
+    /// The item blob (`crypto-v2.md`, "Items").
     pub blob: B64,
 }
 
-/// The answer to `GET /v1/vault`: one consistent snapshot of the account.
+/// The answer to `GET /v2/vault`: one consistent snapshot of the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
     /// The account's current seq: it grows by one with every accepted push (and every rekey).
@@ -51,7 +51,7 @@ pub struct PushedItem {
     pub blob: B64,
 }
 
-/// `POST /v1/vault`: push some items and the new manifest, atomically.
+/// `POST /v2/vault`: push some items and the new manifest, atomically.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {

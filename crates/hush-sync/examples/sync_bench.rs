@@ -110,7 +110,14 @@ fn register(
         vault.add(common::item(i, now));
     }
     let keys = Vault::derive(vault.header(), PW, &account_key).map_err(|e| e.to_string())?;
-    hush_sync::register(&mut vault, t, &keys, a.invite.as_deref(), &a.server, "bench-a", now)
+    let opts = LoginOptions {
+        server_url: &a.server,
+        device_name: "bench-a",
+        policy: FloorPolicy::AllowInsecure,
+        insecure_http: false,
+        now,
+    };
+    hush_sync::register(&mut vault, t, &keys, &account_key, a.invite.as_deref(), &opts)
         .map_err(|e| e.to_string())?;
     let mut done = first;
     while done < n {
@@ -127,7 +134,7 @@ fn register(
 fn populate(a: &Args, t: &dyn Transport) -> Result<(), String> {
     let out = a.token_out.as_ref().ok_or("populate needs --token-out FILE")?;
     let (vault, _, took) = register(a, t, a.items)?;
-    let token = hush_sync::session_token(&vault).map_err(|e| e.to_string())?;
+    let token = vault.state().sync.as_ref().map(|s| zeroize::Zeroizing::new(s.token.clone())).ok_or("not connected")?;
     let mut f = {
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(out)
@@ -202,6 +209,7 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
                     server_url: &a.server,
                     device_name: "bench-b",
                     policy: FloorPolicy::AllowInsecure,
+                    insecure_http: false,
                     now: hush_vault::now(),
                 },
             )
@@ -215,8 +223,7 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
         dev_b = Some(vault);
     }
     let mut dev_b = dev_b.expect("runs > 0");
-    let token =
-        proto::SessionToken::new(hush_sync::session_token(&dev_b).map_err(|e| e.to_string())?.to_string());
+    let token = proto::SessionToken::new(dev_b.state().sync.as_ref().ok_or("not connected")?.token.clone());
 
     // The bare full pull: HTTP round trip, server, JSON parsing; no verification.
     let mut pull_full = Vec::new();
@@ -369,7 +376,11 @@ impl Transport for Counting<'_> {
     fn revoke(&self, token: &proto::SessionToken, session: &proto::SessionId) -> Result<(), TransportError> {
         self.count_empty(0, self.inner.revoke(token, session))
     }
-    fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
-        self.count_empty(0, self.inner.delete_account(token))
+    fn delete_account(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::DeleteAccountRequest,
+    ) -> Result<(), TransportError> {
+        self.count_empty(0, self.inner.delete_account(token, req))
     }
 }

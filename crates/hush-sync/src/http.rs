@@ -87,7 +87,7 @@ impl HttpTransport {
     fn url(&self, path: &str) -> Url {
         // Paths come from `hush_proto::paths`, the names the server's router uses too, and are
         // constants or built from typed ids, so joining cannot fail. They are absolute
-        // (`/v1/...`); the leading '/' is trimmed so that they join under the base URL's own
+        // (`/v2/...`); the leading '/' is trimmed so that they join under the base URL's own
         // path, which lets a server live under a prefix such as `https://host/hush/`.
         self.base.join(path.trim_start_matches('/')).expect("valid API path")
     }
@@ -190,8 +190,12 @@ impl Transport for HttpTransport {
         empty(self.send(self.client.delete(self.url(&paths::session(session))).bearer_auth(token.expose()))?)
     }
 
-    fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
-        empty(self.send(self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()))?)
+    fn delete_account(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::DeleteAccountRequest,
+    ) -> Result<(), TransportError> {
+        empty(self.send(self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()).json(req))?)
     }
 }
 
@@ -226,11 +230,11 @@ mod tests {
             let transport =
                 HttpTransport::new(&check_server_url(base, false).unwrap(), None, Duration::from_secs(1))
                     .unwrap();
-            assert_eq!(transport.url(paths::VAULT).as_str(), "https://hush.example.org/prefix/v1/vault");
+            assert_eq!(transport.url(paths::VAULT).as_str(), "https://hush.example.org/prefix/v2/vault");
             let session = proto::SessionId::from_bytes([1; 16]);
             assert_eq!(
                 transport.url(&paths::session(&session)).as_str(),
-                "https://hush.example.org/prefix/v1/sessions/01010101-0101-0101-0101-010101010101"
+                "https://hush.example.org/prefix/v2/sessions/01010101-0101-0101-0101-010101010101"
             );
         }
     }

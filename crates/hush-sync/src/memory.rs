@@ -1,4 +1,4 @@
-//! An honest, in-memory implementation of sync API v1 for tests: the reference the
+//! An honest, in-memory implementation of sync API v2 for tests: the reference the
 //! engine is tested against, and the base that malicious test servers wrap.
 //!
 //! It keeps what the real server keeps (ids, KDF parameters, public key, keyset,
@@ -27,7 +27,7 @@ struct Account {
 struct State {
     accounts: HashMap<proto::AccountId, Account>,
     challenges: HashMap<[u8; 32], proto::AccountId>,
-    sessions: HashMap<String, (proto::AccountId, proto::SessionId, String)>,
+    sessions: HashMap<String, (proto::AccountId, proto::SessionId, proto::SealedDeviceName)>,
 }
 
 /// A saved copy of a [`MemoryServer`]'s state.
@@ -45,6 +45,14 @@ fn err(status: u16, code: proto::ErrorCode, message: &str) -> TransportError {
 
 fn unauthorized() -> TransportError {
     err(401, proto::ErrorCode::Unauthorized, "invalid session")
+}
+
+/// The key version in a keyset's clear header, as the real server reads it
+/// (server/src/validate.rs).
+fn keyset_version(keyset: &[u8]) -> Result<u32, TransportError> {
+    hush_crypto::Keyset(keyset.to_vec())
+        .key_version()
+        .map_err(|_| err(400, proto::ErrorCode::BadRequest, "keyset is malformed"))
 }
 
 impl MemoryServer {
@@ -133,7 +141,14 @@ impl Transport for MemoryServer {
 
     fn challenge(&self, account: &proto::AccountId) -> Result<proto::ChallengeResponse, TransportError> {
         let challenge: [u8; 32] = hush_crypto::random_array();
-        self.with(|s| s.challenges.insert(challenge, *account));
+        self.with(|s| {
+            // As the real server: no challenge for an unknown account (server/src/routes/sessions.rs).
+            if !s.accounts.contains_key(account) {
+                return Err(err(404, proto::ErrorCode::NotFound, "no such account"));
+            }
+            s.challenges.insert(challenge, *account);
+            Ok(())
+        })?;
         Ok(proto::ChallengeResponse { challenge: proto::B64Array(challenge), expires_in: 300 })
     }
 
@@ -157,7 +172,7 @@ impl Transport for MemoryServer {
             }
             let token = proto::B64Array::<32>(hush_crypto::random_array()).encode();
             let session_id = proto::SessionId::random();
-            s.sessions.insert(token.clone(), (req.account_id, session_id, req.device_name.clone()));
+            s.sessions.insert(token.clone(), (req.account_id, session_id, req.device_name));
             Ok(proto::LoginResponse {
                 token: proto::SessionToken::new(token),
                 session_id,
@@ -173,7 +188,7 @@ impl Transport for MemoryServer {
             Ok(proto::PullResponse {
                 seq: a.seq,
                 keyset: proto::B64::new(a.keyset.clone()),
-                key_version: 1,
+                key_version: keyset_version(&a.keyset)?,
                 manifest: a.manifest.clone().map(proto::B64::new),
                 items: a
                     .items
@@ -225,6 +240,9 @@ impl Transport for MemoryServer {
             if !verify_signature(&a.public_key, &msg, req.signature.as_bytes()) {
                 return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
             }
+            if keyset_version(req.keyset.as_bytes())? <= keyset_version(&a.keyset)? {
+                return Err(err(409, proto::ErrorCode::StaleKeyset, "the key version must grow"));
+            }
             a.kdf = req.kdf.clone();
             a.public_key = *req.auth_public_key.as_bytes();
             a.keyset = req.keyset.as_bytes().to_vec();
@@ -245,7 +263,7 @@ impl Transport for MemoryServer {
                 .filter(|(acc, _, _)| *acc == account)
                 .map(|(_, id, name)| proto::SessionInfo {
                     id: *id,
-                    device_name: name.clone(),
+                    device_name: Some(*name),
                     created: now,
                     last_seen: now,
                     current: *id == current,
@@ -272,9 +290,20 @@ impl Transport for MemoryServer {
         })
     }
 
-    fn delete_account(&self, token: &proto::SessionToken) -> Result<(), TransportError> {
+    fn delete_account(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::DeleteAccountRequest,
+    ) -> Result<(), TransportError> {
         self.with(|s| {
             let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            if s.challenges.remove(req.challenge.as_bytes()) != Some(account) {
+                return Err(err(401, proto::ErrorCode::BadChallenge, "unknown challenge"));
+            }
+            let msg = proto::delete_account_message(&account, req.challenge.as_bytes());
+            if !verify_signature(&s.accounts[&account].public_key, &msg, req.signature.as_bytes()) {
+                return Err(err(401, proto::ErrorCode::BadSignature, "bad signature"));
+            }
             s.accounts.remove(&account);
             s.sessions.retain(|_, (acc, _, _)| *acc != account);
             Ok(())

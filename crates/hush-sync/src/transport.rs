@@ -1,9 +1,9 @@
-//! The sync API v1 as a trait, so that the engine runs unchanged over HTTP, over an
+//! The sync API v2 as a trait, so that the engine runs unchanged over HTTP, over an
 //! in-process server in tests, and against a deliberately malicious server.
 
 use hush_proto::{
-    AccountId, ChallengeResponse, ErrorCode, LoginRequest, LoginResponse, PreloginResponse, PullResponse,
-    PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList, SessionToken,
+    AccountId, ChallengeResponse, DeleteAccountRequest, ErrorCode, LoginRequest, LoginResponse, PreloginResponse,
+    PullResponse, PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList, SessionToken,
 };
 use thiserror::Error;
 
@@ -48,28 +48,28 @@ impl TransportError {
     }
 }
 
-/// Every call of sync API v1 (spec: sync-api-v1.md).
+/// Every call of sync API v2 (spec: docs/spec/sync-api-v2.md).
 pub trait Transport {
-    /// `POST /v1/accounts`.
+    /// `POST /v2/accounts`.
     fn register(&self, req: &RegisterRequest) -> Result<(), TransportError>;
-    /// `GET /v1/accounts/{id}/prelogin`.
+    /// `GET /v2/accounts/{id}/prelogin`.
     fn prelogin(&self, account: &AccountId) -> Result<PreloginResponse, TransportError>;
-    /// `POST /v1/sessions/challenge`.
+    /// `POST /v2/sessions/challenge`.
     fn challenge(&self, account: &AccountId) -> Result<ChallengeResponse, TransportError>;
-    /// `POST /v1/sessions`.
+    /// `POST /v2/sessions`.
     fn login(&self, req: &LoginRequest) -> Result<LoginResponse, TransportError>;
-    /// `GET /v1/vault?since=`.
+    /// `GET /v2/vault?since=`.
     fn pull(&self, token: &SessionToken, since: u64) -> Result<PullResponse, TransportError>;
-    /// `POST /v1/vault`.
+    /// `POST /v2/vault`.
     fn push(&self, token: &SessionToken, req: &PushRequest) -> Result<PushOutcome, TransportError>;
-    /// `PUT /v1/keyset`; returns the new `seq`.
+    /// `PUT /v2/keyset`; returns the new `seq`.
     fn rekey(&self, token: &SessionToken, req: &RekeyRequest) -> Result<u64, TransportError>;
-    /// `GET /v1/sessions`.
+    /// `GET /v2/sessions`.
     fn sessions(&self, token: &SessionToken) -> Result<SessionList, TransportError>;
-    /// `DELETE /v1/sessions/current`.
+    /// `DELETE /v2/sessions/current`.
     fn logout(&self, token: &SessionToken) -> Result<(), TransportError>;
-    /// `DELETE /v1/sessions/{id}`.
+    /// `DELETE /v2/sessions/{id}`.
     fn revoke(&self, token: &SessionToken, session: &SessionId) -> Result<(), TransportError>;
-    /// `DELETE /v1/accounts/current`.
-    fn delete_account(&self, token: &SessionToken) -> Result<(), TransportError>;
+    /// `DELETE /v2/accounts/current`.
+    fn delete_account(&self, token: &SessionToken, req: &DeleteAccountRequest) -> Result<(), TransportError>;
 }

@@ -13,7 +13,7 @@ const PW: &str = "pw";
 const URL: &str = "http://127.0.0.1:1";
 
 fn opts(policy: FloorPolicy, device_name: &str, now: i64) -> hush_sync::LoginOptions<'_> {
-    hush_sync::LoginOptions { server_url: URL, device_name, policy, now }
+    hush_sync::LoginOptions { server_url: URL, device_name, policy, insecure_http: false, now }
 }
 const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 
@@ -55,7 +55,7 @@ fn run(ops: Vec<Op>, devices: usize) {
     let server = MemoryServer::new();
     let (mut first, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
-    hush_sync::register(&mut first, &server, &keys, None, URL, "d0", 1).unwrap();
+    hush_sync::register(&mut first, &server, &keys, &ak, None, &opts(FloorPolicy::AllowInsecure, "d0", 1)).unwrap();
     let mut vaults = vec![first];
     for d in 1..devices {
         let (v, _) = hush_sync::login_new_device(

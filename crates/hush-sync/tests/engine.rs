@@ -1,20 +1,21 @@
 //! The sync engine against the honest in-memory server, and against the same server
-//! turned malicious: every tampering of issue #3 must be detected, reported as
-//! tampering, and leave the device's vault as it was.
+//! turned malicious: every tampering must be detected, reported as tampering of the right
+//! kind, and leave the device's vault as it was (docs/threat-model.md lists each attack
+//! with the test here that proves it).
 
 use std::cell::{Cell, RefCell};
 
-use hush_crypto::{AccountKey, DerivedKeys, FloorPolicy, ItemId, KdfParams};
+use hush_crypto::{AccountKey, DerivedKeys, FloorPolicy, HeadError, ItemId, KdfParams};
 use hush_proto as proto;
 use hush_sync::memory::MemoryServer;
-use hush_sync::{PushOutcome, SyncError, Transport, TransportError};
+use hush_sync::{PushOutcome, SyncError, Tampering, Transport, TransportError};
 use hush_vault::{Item, ItemKind, Vault};
 
 const PW: &str = "correct horse";
 const URL: &str = "http://127.0.0.1:1";
 
 fn opts(policy: FloorPolicy, device_name: &str, now: i64) -> hush_sync::LoginOptions<'_> {
-    hush_sync::LoginOptions { server_url: URL, device_name, policy, now }
+    hush_sync::LoginOptions { server_url: URL, device_name, policy, insecure_http: false, now }
 }
 /// Cheap parameters for tests; every call opts in with AllowInsecure.
 const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
@@ -33,7 +34,7 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     let (mut a, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     a.add(login("github", "pw-a"));
     let k = keys(&a, &ak);
-    hush_sync::register(&mut a, server, &k, None, URL, "a", 1).unwrap();
+    hush_sync::register(&mut a, server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "a", 1)).unwrap();
     let (b, _) = hush_sync::login_new_device(
         server,
         &a.account_id(),
@@ -118,19 +119,25 @@ fn edit_wins_over_delete_across_devices() {
     assert!(a.vault.get(&id).is_none());
 }
 
+/// What a sync may change: the server's seq and everything the device accepted.
+fn sync_memory(v: &Vault) -> (Option<u64>, hush_vault::state::Accepted) {
+    (v.state().sync.as_ref().map(|s| s.seq), v.state().accepted(&v.account_id()))
+}
+
 /// Runs a sync that must fail as tampering and checks the vault did not change.
-fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) -> SyncError {
-    let before = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
+fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) -> Tampering {
+    let before = sync_memory(&d.vault);
     let items_before = file_items(&d.vault);
     let err = hush_sync::sync(&mut d.vault, server, 99).expect_err(what);
-    assert!(matches!(err, SyncError::Tampered(_)), "{what}: {err}");
     assert!(err.to_string().contains("TAMPERING"), "{what}: {err}");
     // The caller saves nothing on error; the engine must also not have applied the
     // tampered data before it noticed: check the in-memory vault too.
-    let after = d.vault.state().sync.as_ref().map(|s| (s.seq, s.manifest_counter, s.manifest_digest));
-    assert_eq!(before, after, "{what}: sync state changed");
+    assert_eq!(before, sync_memory(&d.vault), "{what}: sync state changed");
     assert_eq!(items_before, file_items(&d.vault), "{what}: items changed");
-    err
+    match err {
+        SyncError::Tampered(t) => t,
+        other => panic!("{what}: not tampering: {other}"),
+    }
 }
 
 #[test]
@@ -144,7 +151,7 @@ fn altered_blob_is_tampering() {
     let n = blob.len();
     blob[n - 20] ^= 1;
     server.set_blob(proto::ItemId::from_bytes(id.0), blob);
-    assert_tampered(&mut b, &server, "altered blob");
+    assert_eq!(assert_tampered(&mut b, &server, "altered blob"), Tampering::ItemAuthentication { item: id });
 }
 
 #[test]
@@ -156,7 +163,7 @@ fn blob_moved_to_another_id_is_tampering() {
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
     // The server serves the first item's (valid) blob under the second item's id.
     server.set_blob(proto::ItemId::from_bytes(second.0), a.vault.entries()[&first].blob.clone());
-    assert_tampered(&mut b, &server, "moved blob");
+    assert_eq!(assert_tampered(&mut b, &server, "moved blob"), Tampering::ItemAuthentication { item: second });
 }
 
 type PullHook<'a> =
@@ -214,7 +221,7 @@ impl Transport for Intercept<'_> {
         sessions(t: &proto::SessionToken) -> proto::SessionList;
         logout(t: &proto::SessionToken) -> ();
         revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
-        delete_account(t: &proto::SessionToken) -> ();
+        delete_account(t: &proto::SessionToken, r: &proto::DeleteAccountRequest) -> ();
     }
 
     fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {
@@ -247,10 +254,10 @@ fn dropped_item_is_tampering() {
     a.vault.update(&id, 10, |i| i.notes = "changed".into());
     a.vault.add(login("new", "z"));
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    assert_tampered(&mut b, &dropper(&server, id), "dropped item");
+    assert_eq!(assert_tampered(&mut b, &dropper(&server, id), "dropped item"), Tampering::DigestMismatch);
     // A brand-new item hidden from a fresh device is caught the same way.
     let err = new_device_login_error(&dropper(&server, id), &a, PW, FloorPolicy::AllowInsecure);
-    assert!(matches!(err, SyncError::Tampered(_)), "{err}");
+    assert!(matches!(err, SyncError::Tampered(Tampering::DigestMismatch)), "{err}");
 }
 
 #[test]
@@ -261,9 +268,15 @@ fn item_rolled_back_is_tampering() {
     let old_blob = a.vault.entries()[&id].blob.clone();
     a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    // The server serves the old (authentic) blob with the new manifest.
+    // The server serves the old (authentic) blob with the new manifest: to B, which has the
+    // old one, the digest gives it away; to A, which has the new one, so does the revision.
     server.set_blob(proto::ItemId::from_bytes(id.0), old_blob);
-    assert_tampered(&mut b, &server, "item rollback");
+    assert_eq!(assert_tampered(&mut b, &server, "item rollback"), Tampering::DigestMismatch);
+    let rewind = Intercept::pulls(&server, |s, token, _since| s.pull(token, 0));
+    assert_eq!(
+        assert_tampered(&mut a, &rewind, "item rollback"),
+        Tampering::ItemWentBack { item: id, held: 1, got: 0 }
+    );
 }
 
 #[test]
@@ -277,22 +290,23 @@ fn whole_vault_rolled_back_is_tampering() {
     hush_sync::sync(&mut b.vault, &server, 12).unwrap();
     // The server forgets the last push and serves its older, consistent state.
     server.restore(&old);
-    assert_tampered(&mut b, &server, "vault rollback");
-    assert_tampered(&mut a, &server, "vault rollback");
+    assert_eq!(assert_tampered(&mut b, &server, "vault rollback"), Tampering::SeqWentBack { held: 2, got: 1 });
+    assert_eq!(assert_tampered(&mut a, &server, "vault rollback"), Tampering::SeqWentBack { held: 2, got: 1 });
 }
 
 #[test]
 fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
     let server = MemoryServer::new();
     let (mut a, mut b) = two_devices(&server);
-    let id = only_id(&a.vault);
     let old = server.snapshot();
-    a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
+    // A push that adds an item: no item of the older state is older than a device's copy,
+    // so only the head gives the rollback away.
+    a.vault.add(login("new", "z"));
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
     hush_sync::sync(&mut b.vault, &server, 12).unwrap();
     // The older state is complete and consistent (its items match its manifest), and its
     // seq no longer gives it away: only the manifest's push counter shows that it went back
-    // (crypto-v1.md, "Manifest").
+    // (crypto-v2.md, "What a device keeps and checks").
     server.restore(&old);
     // Every item whatever `since` asks, under a made-up `seq`: a rolled-back server
     // hiding the rollback from the `seq` check.
@@ -303,7 +317,7 @@ fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
     });
     for d in [&mut a, &mut b] {
         let err = assert_tampered(d, &forger, "manifest rollback");
-        assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("manifest went back")), "{err}");
+        assert_eq!(err, Tampering::Head(HeadError::CounterWentBack { held: 2, got: 1 }));
     }
 }
 
@@ -321,10 +335,10 @@ fn forked_history_is_tampering() {
     server.restore(&fork_point);
     b.vault.update(&id, 12, |i| i.notes = "branch b".into());
     hush_sync::sync(&mut b.vault, &server, 13).unwrap();
-    // Then shows B branch 1: same push counter, another digest.
+    // Then shows B branch 1: same push counter, another head.
     server.restore(&branch_a);
-    let err = hush_sync::sync(&mut b.vault, &server, 14).unwrap_err();
-    assert!(matches!(err, SyncError::Tampered(ref m) if m.contains("fork")), "{err}");
+    let err = assert_tampered(&mut b, &server, "fork");
+    assert_eq!(err, Tampering::Head(HeadError::OtherHeadSameCounter { counter: 2 }));
 }
 
 #[test]
@@ -336,7 +350,7 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
     let from_b = b.vault.add(login("from-b", "x"));
     let report = {
         // Just before A's first push lands, B pushes first: A's push comes back 409
-        // `conflict` (sync-api-v1.md, `POST /v1/vault`).
+        // `conflict` (sync-api-v2.md, `POST /v2/vault`).
         let (b_vault, b_server) = (&mut b.vault, &server);
         let other_device: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(Some(Box::new(move || {
             hush_sync::sync(b_vault, b_server, 11).unwrap();
@@ -382,7 +396,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     // A device that holds strong parameters refuses weaker ones from the server.
     let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
     let k = keys(&strong, &ak);
-    hush_sync::register(&mut strong, &server, &k, None, URL, "s", 1).unwrap();
+    hush_sync::register(&mut strong, &server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "s", 1)).unwrap();
     server.set_kdf(65_536, 2, 1);
     let err = hush_sync::login_existing(
         &strong.to_file(),
@@ -404,15 +418,19 @@ fn wrong_password_on_a_new_device_creates_nothing() {
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
 }
 
+/// `hush passwd` on a connected device: the server accepts, and the re-sealed items are pushed.
+fn change_password(d: &mut Device, server: &dyn Transport, new: &str, now: i64) {
+    let old = Vault::derive(d.vault.header(), PW, &d.account_key).unwrap();
+    let new = hush_sync::NewPassword { password: new, params: WEAK, policy: FloorPolicy::AllowInsecure };
+    let change = hush_sync::change_password(&mut d.vault, server, &old.auth, &d.account_key, new, now).unwrap();
+    change.push.unwrap();
+}
+
 #[test]
 fn password_change_revokes_other_devices_until_they_log_in_again() {
     let server = MemoryServer::new();
     let (mut a, mut b) = two_devices(&server);
-    let old = keys(&a.vault, &a.account_key);
-    let new =
-        a.vault.change_password("new password", &a.account_key, WEAK, FloorPolicy::AllowInsecure).unwrap();
-    hush_sync::rekey(&mut a.vault, &server, &old.auth, new.auth.public_key(), 10).unwrap();
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    change_password(&mut a, &server, "new password", 10);
     let err = hush_sync::sync(&mut b.vault, &server, 12).unwrap_err();
     assert!(matches!(err, SyncError::SessionExpired), "{err}");
     // The old password no longer logs in; the new one does and updates B's keyset.

@@ -31,7 +31,7 @@ use std::time::Duration;
 use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use hush_crypto::{FloorPolicy, KdfParams, VaultKey};
+use hush_crypto::{FloorPolicy, KdfParams, KeyRing};
 use hush_vault::{Editor, Found, Lookup, Vault, VaultFile, VaultView, store};
 
 mod common;
@@ -48,7 +48,7 @@ const SUBSTRING: &str = "004217";
 struct Fixture {
     n: usize,
     bytes: Vec<u8>,
-    vk: VaultKey,
+    ring: KeyRing,
 }
 
 fn fixture(n: usize) -> Fixture {
@@ -57,12 +57,12 @@ fn fixture(n: usize) -> Fixture {
     for i in 0..n {
         vault.add(common::item(i, now));
     }
-    Fixture { n, bytes: vault.to_bytes(), vk: vault.vault_key().clone() }
+    Fixture { n, bytes: vault.to_bytes(), ring: vault.ring().clone() }
 }
 
 fn open(f: &Fixture) -> Vault {
     let file = VaultFile::from_bytes(&f.bytes).expect("parse");
-    Vault::open(&file, f.vk.clone()).expect("open")
+    Vault::open(&file, f.ring.clone()).expect("open")
 }
 
 fn save(vault: &Vault, dir: &Path) {
@@ -104,7 +104,7 @@ fn large_vault(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::from_parameter(f.n), f, |b, f| {
             b.iter_batched(
                 || f.bytes.clone(),
-                |bytes| VaultView::open(bytes, f.vk.clone()).expect("view"),
+                |bytes| VaultView::open(bytes, f.ring.clone()).expect("view"),
                 BatchSize::LargeInput,
             )
         });
@@ -116,7 +116,7 @@ fn large_vault(c: &mut Criterion) {
     g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(3));
     for f in &fixtures {
-        let view = VaultView::open(f.bytes.clone(), f.vk.clone()).expect("view");
+        let view = VaultView::open(f.bytes.clone(), f.ring.clone()).expect("view");
         g.bench_with_input(BenchmarkId::from_parameter(f.n), &view, |b, v| {
             b.iter(|| {
                 let Found::One(id) = v.find(black_box(&exact)) else { panic!("{exact} not found") };
@@ -168,7 +168,7 @@ fn large_vault(c: &mut Criterion) {
             b.iter_batched(
                 || f.bytes.clone(),
                 |bytes| {
-                    let mut editor = Editor::open(bytes, f.vk.clone()).expect("editor");
+                    let mut editor = Editor::open(bytes, f.ring.clone()).expect("editor");
                     editor.add(common::item(f.n, hush_vault::now()));
                     store::write_atomic(&path, &editor.to_bytes(), Some(&path.with_extension("bak")))
                         .expect("write");

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use hush_crypto::{ItemId, ManifestDigest, VaultKey, blob_hash, open_local_in_place};
+use hush_crypto::{ItemId, KeyRing, ManifestDigest, blob_hash, open_local_in_place};
 
 use crate::file::{FileHeader, RawFile, in_memory, write_file};
 use crate::index::table::{EntryRef, IndexTable, Record};
@@ -25,7 +25,7 @@ pub struct Editor {
     /// The whole file as read.
     bytes: Vec<u8>,
     raw: RawFile,
-    vk: VaultKey,
+    ring: KeyRing,
     state: LocalState,
     /// The file's index, in the same order as `raw.items`.
     index: IndexTable,
@@ -42,16 +42,16 @@ struct Changed {
 impl Editor {
     /// Opens a whole vault file held in memory with the vault key, checking it
     /// (module documentation) without decrypting any item.
-    pub fn open(bytes: Vec<u8>, vk: VaultKey) -> Result<Editor, VaultError> {
+    pub fn open(bytes: Vec<u8>, ring: KeyRing) -> Result<Editor, VaultError> {
         let mut raw = RawFile::parse(&bytes)?;
         // Decrypted where it lies, and not kept sealed: it is megabytes on a large vault.
         let sealed = std::mem::take(&mut raw.state);
-        let plain = open_local_in_place(&vk, STATE_LABEL, &raw.header.account_id(), sealed)
+        let plain = open_local_in_place(ring.current(), STATE_LABEL, &raw.header.account_id(), sealed)
             .map_err(|_| VaultError::Tampered)?;
         let Some(split) = state::split(plain)? else {
-            return Editor::open(state::upgrade(&bytes, &vk)?, vk);
+            return Editor::open(state::upgrade(&bytes, &ring)?, ring);
         };
-        let state = split.meta()?;
+        let state = split.meta(&raw.header.account_id())?;
         let index = split.index;
         let same_items = index.len() == raw.items.len()
             && index.iter().zip(&raw.items).all(|(e, (id, range))| {
@@ -61,7 +61,7 @@ impl Editor {
         if !same_items || digest.0 != state.items_digest {
             return Err(VaultError::Tampered);
         }
-        Ok(Editor { bytes, raw, vk, state, index, changed: BTreeMap::new() })
+        Ok(Editor { bytes, raw, ring, state, index, changed: BTreeMap::new() })
     }
 
     /// The cleartext header.
@@ -74,9 +74,9 @@ impl Editor {
         &self.state
     }
 
-    /// The vault key.
-    pub fn vault_key(&self) -> &VaultKey {
-        &self.vk
+    /// The key ring.
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
     }
 
     /// Whether any item was sealed since the file was read.
@@ -111,7 +111,7 @@ impl Editor {
         let item = match (self.changed.get(id), self.blob(id)) {
             (Some(c), _) => c.item.clone(),
             (None, Some(blob)) => {
-                decrypt_item(&self.vk, &self.raw.header.account_id(), id, self.raw.header.key_version, blob)?
+                decrypt_item(&self.ring, &self.raw.header.account_id(), id, blob)?
             }
             (None, None) => return Ok(None),
         };
@@ -121,7 +121,7 @@ impl Editor {
     /// Stores `item` under `id` as a local edit, as [`Vault::put`](crate::Vault::put) does.
     pub fn put(&mut self, id: ItemId, item: Item) {
         let blob =
-            seal_item(&self.vk, &self.raw.header.account_id(), &id, self.raw.header.key_version, &item);
+            seal_item(&self.ring, &self.raw.header.account_id(), &id, &item);
         let current = self.blob(&id).map(<[u8]>::to_vec);
         self.state.mark_pending(id, current.as_deref());
         let entry = IndexEntry::new(id, &blob, &item);
@@ -175,7 +175,7 @@ impl Editor {
         }
         items.extend(changed.map(as_item));
         let entries = items.iter().map(|(_, blob, e)| (*e, blob.len()));
-        let sealed = state::seal(&self.vk, &self.raw.header.account_id(), &self.state, entries);
+        let sealed = state::seal(self.ring.current(), &self.raw.header.account_id(), &self.state, entries);
         write_file(&self.raw.header, &sealed, items.iter().map(|(id, blob, _)| (*id, *blob)))
     }
 }
@@ -313,7 +313,7 @@ mod tests {
         let original = v.to_file();
         let blob_of = |id: &ItemId| original.items.iter().find(|(i, _)| i == id).unwrap().1.clone();
 
-        let mut ed = Editor::open(original.to_bytes(), v.vault_key().clone()).unwrap();
+        let mut ed = Editor::open(original.to_bytes(), v.ring().clone()).unwrap();
         assert!(ed.update(&ids[3], 50, |i| i.username = "new user".into()).unwrap());
         assert!(ed.update(&ids[3], 60, |i| i.set_password("pw 3b".into(), 60)).unwrap());
         assert!(ed.delete(&ids[7], 70).unwrap());
@@ -328,14 +328,14 @@ mod tests {
         assert!(ed.has_name("FRESH") && !ed.has_name("site 7"));
 
         // The same edits through the full vault.
-        let mut full = Vault::open(&original, v.vault_key().clone()).unwrap();
+        let mut full = Vault::open(&original, v.ring().clone()).unwrap();
         full.update(&ids[3], 50, |i| i.username = "new user".into());
         full.update(&ids[3], 60, |i| i.set_password("pw 3b".into(), 60));
         full.delete(&ids[7], 70);
         full.put(new, added);
 
         let file = VaultFile::from_bytes(&ed.to_bytes()).unwrap();
-        let edited = Vault::open(&file, v.vault_key().clone()).unwrap();
+        let edited = Vault::open(&file, v.ring().clone()).unwrap();
         assert_eq!(edited.entries().len(), 41);
         for (id, entry) in edited.entries() {
             assert!(entry.item == full.entries()[id].item, "{id}");
@@ -364,7 +364,7 @@ mod tests {
             }
         }
         // And the read-only view reads the result.
-        let view = crate::VaultView::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = crate::VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.item(&ids[3]).unwrap().password, "pw 3b");
         assert_eq!(view.find("fresh"), Found::One(new));
     }
@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn a_file_changed_outside_hush_is_refused_not_rewritten() {
         let (v, _) = synced_vault(5);
-        let key = v.vault_key().clone();
+        let key = v.ring().clone();
         let good = v.to_file();
         let refuses = |file: &VaultFile| {
             matches!(Editor::open(file.to_bytes(), key.clone()), Err(VaultError::Tampered))
@@ -402,21 +402,21 @@ mod tests {
         let mut state = good.clone();
         state.state[50] ^= 1;
         assert!(refuses(&state), "the sealed state");
-        assert!(matches!(Editor::open(good.to_bytes(), VaultKey::generate()), Err(VaultError::Tampered)));
+        assert!(matches!(Editor::open(good.to_bytes(), KeyRing::new(1, hush_crypto::VaultKey::generate())), Err(VaultError::Tampered)));
         assert!(Editor::open(good.to_bytes(), key).is_ok());
     }
 
     #[test]
     fn a_file_with_the_version_1_state_is_edited_and_written_as_version_2() {
         let (v, ids) = synced_vault(3);
-        let file = crate::state::tests::with_version_1_state(&v);
-        let mut ed = Editor::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        let file = crate::state::tests::with_version_1_state(&v, None);
+        let mut ed = Editor::open(file.to_bytes(), v.ring().clone()).unwrap();
         ed.update(&ids[0], 5, |i| i.notes = "edited".into()).unwrap();
         let bytes = ed.to_bytes();
         let raw = RawFile::parse(&bytes).unwrap();
         let plain = hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &raw.state).unwrap();
         assert_eq!(plain[0], state::STATE_VERSION);
-        let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.vault_key().clone()).unwrap();
+        let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.ring().clone()).unwrap();
         assert_eq!(edited.get(&ids[0]).unwrap().notes, "edited");
         assert_eq!(edited.len(), 3);
     }

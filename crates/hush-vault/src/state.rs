@@ -3,25 +3,28 @@
 //!
 //! Its plaintext (docs/vault-format.md, "Sealed local state"):
 //! ```text
-//! version (2) || u32le meta_len || bincode(LocalState) || index (index::table)
+//! version (3) || u32le meta_len || bincode(LocalState) || index (index::table)
 //! ```
-//! Version 1 was `1 || bincode(LocalState with the index as a Vec<IndexEntry>)`; it is
-//! still read, and rewritten as version 2 by the next save. The index moved out of
-//! bincode because decoding it (tens of thousands of small allocations) was most of
-//! the time of `hush get` on a large vault (issue #4, docs/benchmarks.md).
+//! Version 2 had the same layout with an older `LocalState` (its sync state kept the manifest
+//! counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
+//! Vec<IndexEntry>)`. Both are still read, and rewritten as version 3 by the next save. The
+//! index moved out of bincode in version 2 because decoding it (tens of thousands of small
+//! allocations) was most of the time of `hush get` on a large vault (issue #4,
+//! docs/benchmarks.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use hush_crypto::{AccountId, ItemId, ManifestDigest, VaultKey, seal_local};
+use hush_crypto::{AccountId, DeviceId, Head, ItemId, ManifestDigest, OpenedManifest, VaultKey, seal_local};
 
 use crate::index::table::{EntryRef, IndexTable, Record};
 use crate::{IndexEntry, VaultError, codec};
 
 /// Format version of the sealed state's plaintext.
-pub const STATE_VERSION: u8 = 2;
+pub const STATE_VERSION: u8 = 3;
+const STATE_VERSION_2: u8 = 2;
 const STATE_VERSION_1: u8 = 1;
 /// The domain-separation label of the sealed state (distinct from every spec label).
 pub const STATE_LABEL: &[u8] = b"hush/local/v1/state";
@@ -40,9 +43,32 @@ pub struct LocalState {
     pub base: BTreeMap<[u8; 16], Vec<u8>>,
     /// The server this vault syncs with, once registered or logged in.
     pub sync: Option<SyncState>,
+    /// This device's id in the manifests it writes (docs/spec/crypto-v2.md, "Manifest"),
+    /// drawn on its first push and kept for good.
+    pub device_id: Option<DeviceId>,
+    /// The high-water mark of each account's server history: what this device accepted.
+    /// Keyed by account, not by server or session, so that it survives a logout, a new
+    /// session, a re-spelled URL and a move to another server; only `hush sync
+    /// --reset-trust` forgets it (docs/spec/sync-api-v2.md, "Resetting trust").
+    pub accepted: BTreeMap<AccountId, Accepted>,
+}
+
+/// What a device accepted of one account's server history (docs/spec/crypto-v2.md, "What a
+/// device keeps and checks").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The last head accepted: a verified pull or an acknowledged push of this device.
+    pub head: Option<Head>,
+    /// The highest keyset epoch (key version) accepted; an older keyset is tampering.
+    pub keyset_version: u32,
 }
 
 impl LocalState {
+    /// What this device accepted of `account`'s history (the default, nothing, if it never
+    /// synced).
+    pub fn accepted(&self, account: &AccountId) -> Accepted {
+        self.accepted.get(account).cloned().unwrap_or_default()
+    }
     /// Queues `id` for the next push. The first local edit since the last sync also
     /// remembers `current`, the blob the server last had, as the base of a later
     /// three-way merge (DESIGN.md, "Sync").
@@ -61,8 +87,57 @@ struct LocalStateV1 {
     items_digest: [u8; 32],
     pending: BTreeSet<[u8; 16]>,
     base: BTreeMap<[u8; 16], Vec<u8>>,
-    sync: Option<SyncState>,
+    sync: Option<SyncStateV2>,
     index: Vec<IndexEntry>,
+}
+
+/// The `LocalState` of state versions 1 and 2 (crypto v1's manifest rules).
+#[derive(Deserialize)]
+struct LocalStateV2 {
+    items_digest: [u8; 32],
+    pending: BTreeSet<[u8; 16]>,
+    base: BTreeMap<[u8; 16], Vec<u8>>,
+    sync: Option<SyncStateV2>,
+}
+
+/// The sync state of versions 1 and 2: the manifest counter and digest lived here, per server.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+struct SyncStateV2 {
+    server_url: String,
+    token: String,
+    session_id: String,
+    seq: u64,
+    manifest_counter: u64,
+    manifest_digest: [u8; 32],
+    auto_sync: bool,
+    insecure_http: bool,
+}
+
+impl LocalStateV2 {
+    /// The same state in version 3: the crypto-v1 counter and digest become a version-1 head
+    /// (docs/spec/crypto-v2.md, "Upgrading from version 1"); crypto v1 had one key version.
+    fn upgrade(self, account: &AccountId) -> LocalState {
+        let LocalStateV2 { items_digest, pending, base, sync } = self;
+        let mut accepted = BTreeMap::new();
+        if let Some(old) = &sync
+            && old.manifest_counter > 0
+        {
+            let v1 = OpenedManifest::V1 {
+                counter: old.manifest_counter,
+                digest: ManifestDigest(old.manifest_digest),
+            };
+            accepted.insert(*account, Accepted { head: Some(Head::of(1, &v1)), keyset_version: 1 });
+        }
+        let sync = sync.map(|old| SyncState {
+            server_url: old.server_url.clone(),
+            token: old.token.clone(),
+            session_id: old.session_id.clone(),
+            seq: old.seq,
+            auto_sync: old.auto_sync,
+            insecure_http: old.insecure_http,
+        });
+        LocalState { items_digest, pending, base, sync, device_id: None, accepted }
+    }
 }
 
 /// The index as the sealed state held it.
@@ -118,35 +193,42 @@ pub(crate) fn seal<R: Record>(
     seal_local(vk, STATE_LABEL, account_id, &plain)
 }
 
-/// A version-2 plaintext, split: the index parsed in place, the rest not yet decoded.
+/// A version-2 or -3 plaintext, split: the index parsed in place, the rest not yet decoded.
 pub(crate) struct Split {
     /// The index, holding the plaintext.
     pub index: IndexTable,
     /// Where the bincode `LocalState` lies in `index.plain()`.
     meta: std::ops::Range<usize>,
+    /// The state version, which says which `LocalState` layout `meta` holds.
+    version: u8,
 }
 
 impl Split {
-    /// Decodes the `LocalState`.
-    pub(crate) fn meta(&self) -> Result<LocalState, VaultError> {
-        codec::decode_raw(&self.index.plain()[self.meta.clone()], u64::MAX)
-            .map_err(|e| VaultError::Corrupt(format!("cannot decode the sealed state: {e}")))
+    /// Decodes the `LocalState` of `account`'s vault (an older layout is upgraded).
+    pub(crate) fn meta(&self, account: &AccountId) -> Result<LocalState, VaultError> {
+        let bytes = &self.index.plain()[self.meta.clone()];
+        let corrupt = |e: Box<bincode::ErrorKind>| VaultError::Corrupt(format!("cannot decode the sealed state: {e}"));
+        if self.version == STATE_VERSION_2 {
+            let old: LocalStateV2 = codec::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
+            return Ok(old.upgrade(account));
+        }
+        codec::decode_raw(bytes, u64::MAX).map_err(corrupt)
     }
 }
 
-/// Splits a version-2 plaintext without decoding its `LocalState` (read-only views
+/// Splits a version-2 or -3 plaintext without decoding its `LocalState` (read-only views
 /// need only the index, and the state of a vault never synced lists every item as
 /// pending). `None` for version 1, which only [`decode`] reads.
 pub(crate) fn split(plain: Zeroizing<Vec<u8>>) -> Result<Option<Split>, VaultError> {
     match plain.first() {
-        Some(&STATE_VERSION) => {
+        Some(&version @ (STATE_VERSION | STATE_VERSION_2)) => {
             let truncated = || VaultError::Corrupt("the sealed state is truncated".into());
             let len = plain.get(1..5).ok_or_else(truncated)?;
             let meta_end = 5usize
                 .checked_add(u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize)
                 .filter(|&end| end <= plain.len())
                 .ok_or_else(truncated)?;
-            Ok(Some(Split { index: IndexTable::parse(plain, meta_end)?, meta: 5..meta_end }))
+            Ok(Some(Split { index: IndexTable::parse(plain, meta_end)?, meta: 5..meta_end, version }))
         }
         Some(&STATE_VERSION_1) => Ok(None),
         Some(&v) => Err(VaultError::UnsupportedVersion(v)),
@@ -158,20 +240,24 @@ pub(crate) fn split(plain: Zeroizing<Vec<u8>>) -> Result<Option<Split>, VaultErr
 /// open reads it (and checks every blob), then it is serialised again. For the read
 /// paths that do not decode version 1 themselves ([`split`] answers `None`); the next
 /// save writes the file so.
-pub(crate) fn upgrade(bytes: &[u8], vk: &hush_crypto::VaultKey) -> Result<Vec<u8>, VaultError> {
-    Ok(crate::Vault::open(&crate::VaultFile::from_bytes(bytes)?, vk.clone())?.to_bytes())
+pub(crate) fn upgrade(bytes: &[u8], ring: &hush_crypto::KeyRing) -> Result<Vec<u8>, VaultError> {
+    Ok(crate::Vault::open(&crate::VaultFile::from_bytes(bytes)?, ring.clone())?.to_bytes())
 }
 
-/// Decodes the state's plaintext, either version.
-pub(crate) fn decode(plain: Zeroizing<Vec<u8>>) -> Result<(LocalState, StoredIndex), VaultError> {
+/// Decodes the state's plaintext of `account`'s vault, any version.
+pub(crate) fn decode(
+    plain: Zeroizing<Vec<u8>>,
+    account: &AccountId,
+) -> Result<(LocalState, StoredIndex), VaultError> {
     if plain.first() == Some(&STATE_VERSION_1) {
         let v1: LocalStateV1 = codec::decode(STATE_VERSION_1, &plain, u64::MAX)?;
         let LocalStateV1 { items_digest, pending, base, sync, index } = v1;
         let index = index.into_iter().map(|e| (e.item_id(), e)).collect();
-        return Ok((LocalState { items_digest, pending, base, sync }, StoredIndex::Decoded(index)));
+        let state = LocalStateV2 { items_digest, pending, base, sync }.upgrade(account);
+        return Ok((state, StoredIndex::Decoded(index)));
     }
-    let split = split(plain)?.expect("version 2");
-    Ok((split.meta()?, StoredIndex::Table(split.index)))
+    let split = split(plain)?.expect("version 2 or 3");
+    Ok((split.meta(account)?, StoredIndex::Table(split.index)))
 }
 
 /// What a device remembers about its server.
@@ -183,12 +269,8 @@ pub struct SyncState {
     pub token: String,
     /// The session's id, to tell it apart in `hush devices`.
     pub session_id: String,
-    /// The account's `seq` at the last successful sync.
+    /// The account's `seq` on this server at the last successful sync (what to pull from).
     pub seq: u64,
-    /// The highest manifest counter ever seen (rollback detection).
-    pub manifest_counter: u64,
-    /// The digest that counter was seen with (fork detection).
-    pub manifest_digest: [u8; 32],
     /// Whether to sync after every change.
     pub auto_sync: bool,
     /// The user allowed plain http:// to a non-loopback server (`--insecure-http`).
@@ -202,15 +284,28 @@ pub(crate) mod tests {
     use super::*;
     use crate::{Vault, VaultFile};
 
-    /// `v`'s file as the previous hush wrote it: the state at version 1, with the
-    /// index inside as decoded entries.
-    pub(crate) fn with_version_1_state(v: &Vault) -> VaultFile {
+    /// The sync state as state versions 1 and 2 wrote it.
+    #[derive(Serialize)]
+    pub(crate) struct OldSync<'a> {
+        pub(crate) server_url: &'a str,
+        pub(crate) token: &'a str,
+        pub(crate) session_id: &'a str,
+        pub(crate) seq: u64,
+        pub(crate) manifest_counter: u64,
+        pub(crate) manifest_digest: [u8; 32],
+        pub(crate) auto_sync: bool,
+        pub(crate) insecure_http: bool,
+    }
+
+    /// `v`'s file as the first hush wrote it: the state at version 1, with the index inside as
+    /// decoded entries, and `sync` as its sync state.
+    pub(crate) fn with_version_1_state(v: &Vault, sync: Option<OldSync<'_>>) -> VaultFile {
         #[derive(Serialize)]
         struct V1<'a> {
             items_digest: [u8; 32],
             pending: &'a BTreeSet<[u8; 16]>,
             base: &'a BTreeMap<[u8; 16], Vec<u8>>,
-            sync: &'a Option<SyncState>,
+            sync: Option<OldSync<'a>>,
             index: Vec<&'a IndexEntry>,
         }
         let mut file = v.to_file();
@@ -220,7 +315,7 @@ pub(crate) mod tests {
             items_digest: digest.0,
             pending: &state.pending,
             base: &state.base,
-            sync: &state.sync,
+            sync,
             index: v.index_entries().collect(),
         };
         let plain = codec::encode(STATE_VERSION_1, &v1);
@@ -228,20 +323,92 @@ pub(crate) mod tests {
         file
     }
 
+    /// `v`'s file as the previous hush wrote it: the state at version 2 (the index as a table,
+    /// crypto v1's manifest counter in the sync state).
+    fn with_version_2_state(v: &Vault, sync: Option<OldSync<'_>>) -> VaultFile {
+        #[derive(Serialize)]
+        struct V2<'a> {
+            items_digest: [u8; 32],
+            pending: &'a BTreeSet<[u8; 16]>,
+            base: &'a BTreeMap<[u8; 16], Vec<u8>>,
+            sync: Option<OldSync<'a>>,
+        }
+        let mut file = v.to_file();
+        let state = v.state();
+        let meta = codec::encode_raw(&V2 {
+            items_digest: ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..]))).0,
+            pending: &state.pending,
+            base: &state.base,
+            sync,
+        });
+        let mut plain = vec![STATE_VERSION_2];
+        plain.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        plain.extend_from_slice(&meta);
+        let entries: Vec<_> = v.entries().iter().map(|(id, e)| (v.index_entries().find(|x| x.item_id() == *id).unwrap(), e.blob.len())).collect();
+        crate::index::table::encode(&mut plain, entries.into_iter());
+        file.state = hush_crypto::seal_local(v.vault_key(), STATE_LABEL, &v.account_id(), &plain);
+        file
+    }
+
+    fn old_sync(counter: u64) -> OldSync<'static> {
+        OldSync {
+            server_url: "https://hush.example",
+            token: "tok",
+            session_id: "sid",
+            seq: 57,
+            manifest_counter: counter,
+            manifest_digest: [9; 32],
+            auto_sync: true,
+            insecure_http: false,
+        }
+    }
+
+    #[test]
+    fn a_crypto_v1_sync_state_becomes_a_version_1_head_of_its_account() {
+        let weak = hush_crypto::KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut v, _) = Vault::create("pw", weak, hush_crypto::FloorPolicy::AllowInsecure).unwrap();
+        v.add(crate::Item::new(crate::ItemKind::Login, "one", 1));
+        for file in [with_version_1_state(&v, Some(old_sync(12))), with_version_2_state(&v, Some(old_sync(12)))] {
+            let opened = Vault::open(&file, v.ring().clone()).unwrap();
+            let state = opened.state();
+            let sync = state.sync.as_ref().unwrap();
+            assert_eq!((sync.server_url.as_str(), sync.token.as_str(), sync.seq), ("https://hush.example", "tok", 57));
+            assert!(sync.auto_sync);
+            let accepted = state.accepted(&v.account_id());
+            let head = accepted.head.expect("a head");
+            assert!(head.legacy);
+            assert_eq!((head.counter, head.digest, head.key_version), (12, ManifestDigest([9; 32]), 1));
+            assert_eq!(head.chain, hush_crypto::ChainHash::of_v1(12, &ManifestDigest([9; 32])));
+            assert_eq!(accepted.keyset_version, 1);
+            assert_eq!(state.device_id, None);
+            // The editor and the view read it the same way.
+            let ed = crate::Editor::open(file.to_bytes(), v.ring().clone()).unwrap();
+            assert_eq!(ed.state().accepted, state.accepted);
+            let view = crate::VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
+            assert_eq!(view.state().unwrap().accepted, state.accepted);
+        }
+        // Never synced, or connected but never pushed: no head.
+        for sync in [None, Some(old_sync(0))] {
+            let opened = Vault::open(&with_version_2_state(&v, sync), v.ring().clone()).unwrap();
+            assert!(opened.state().accepted.is_empty());
+        }
+    }
+
     #[test]
     fn unknown_versions_and_truncations_are_refused() {
+        let account = AccountId([1; 16]);
         let plain = encode(&LocalState::default(), |out| {
             crate::index::table::encode(out, std::iter::empty::<(&IndexEntry, usize)>())
         });
-        assert!(decode(plain.clone()).is_ok());
+        assert!(decode(plain.clone(), &account).is_ok());
         for len in 0..plain.len() {
-            assert!(decode(Zeroizing::new(plain[..len].to_vec())).is_err(), "truncated to {len}");
+            assert!(decode(Zeroizing::new(plain[..len].to_vec()), &account).is_err(), "truncated to {len}");
         }
         let mut newer = plain.clone();
-        newer[0] = 3;
-        assert!(matches!(decode(newer), Err(VaultError::UnsupportedVersion(3))));
+        newer[0] = 4;
+        assert!(matches!(decode(newer, &account), Err(VaultError::UnsupportedVersion(4))));
         let mut longer = plain.to_vec();
         longer.push(0);
-        assert!(matches!(decode(Zeroizing::new(longer)), Err(VaultError::Corrupt(_))));
+        assert!(matches!(decode(Zeroizing::new(longer), &account), Err(VaultError::Corrupt(_))));
     }
 }

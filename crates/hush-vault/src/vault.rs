@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hush_crypto::{
-    AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Keyset,
+    AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, KeyRing, Keyset,
     KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
 };
 
@@ -20,6 +20,7 @@ pub const ITEM_VERSION: u8 = 1;
 pub const FIRST_KEY_VERSION: u32 = 1;
 
 /// One item: its blob exactly as the server holds it, and its plaintext.
+#[derive(Clone)]
 pub struct Entry {
     /// The sealed item.
     pub blob: Vec<u8>,
@@ -27,10 +28,14 @@ pub struct Entry {
     pub item: Item,
 }
 
-/// An unlocked vault.
+/// An unlocked vault. `Clone` lets a caller try a change that a server may refuse (a password
+/// change) and keep the original until it is accepted.
+#[derive(Clone)]
 pub struct Vault {
     header: FileHeader,
-    vk: VaultKey,
+    /// Every vault key of the account; the current one seals new blobs and the state
+    /// (docs/spec/crypto-v2.md, "Keyset").
+    ring: KeyRing,
     entries: BTreeMap<ItemId, Entry>,
     /// The search index, kept in step with `entries` by every edit, so that saving
     /// never has to re-hash or re-parse every item.
@@ -60,16 +65,16 @@ impl Vault {
         let account_key = AccountKey::generate();
         let salt = KdfSalt::random();
         let keys = derive_keys(password, &salt, &params, &account_id, &account_key, policy)?;
-        let vk = VaultKey::generate();
+        let ring = KeyRing::new(FIRST_KEY_VERSION, VaultKey::generate());
         let ctx = KeysetContext { account_id, params, salt, key_version: FIRST_KEY_VERSION };
-        let header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &vk, &ctx));
-        Ok((Vault::from_parts(header, vk), account_key))
+        let header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &ring, &ctx));
+        Ok((Vault::from_parts(header, ring), account_key))
     }
 
-    /// An empty vault around an existing header and key (a new device's vault, built
+    /// An empty vault around an existing header and key ring (a new device's vault, built
     /// from what the server holds).
-    pub fn from_parts(header: FileHeader, vk: VaultKey) -> Vault {
-        Vault { header, vk, entries: BTreeMap::new(), index: BTreeMap::new(), state: LocalState::default() }
+    pub fn from_parts(header: FileHeader, ring: KeyRing) -> Vault {
+        Vault { header, ring, entries: BTreeMap::new(), index: BTreeMap::new(), state: LocalState::default() }
     }
 
     /// Derives the keys for `header` from the master password (the slow step).
@@ -92,44 +97,45 @@ impl Vault {
         )?)
     }
 
-    /// Runs the KDF and unwraps the vault key: what `hush unlock` hands to the agent.
+    /// Runs the KDF and unwraps the key ring: what `hush unlock` hands to the agent.
     pub fn unlock_key(
         header: &FileHeader,
         password: &str,
         account_key: &AccountKey,
-    ) -> Result<VaultKey, VaultError> {
+    ) -> Result<KeyRing, VaultError> {
         Ok(Self::unlock(header, password, account_key)?.1)
     }
 
-    /// Runs the KDF and unwraps the vault key, keeping the derived keys too: for the
+    /// Runs the KDF and unwraps the key ring, keeping the derived keys too: for the
     /// commands that also need the auth key (register, passwd).
     pub fn unlock(
         header: &FileHeader,
         password: &str,
         account_key: &AccountKey,
-    ) -> Result<(DerivedKeys, VaultKey), VaultError> {
+    ) -> Result<(DerivedKeys, KeyRing), VaultError> {
         let keys = Self::derive(header, password, account_key)?;
-        let vk = header
+        let ring = header
             .keyset()
             .open(&keys.kek, &header.keyset_context())
             .map_err(|_| VaultError::WrongPassword)?;
-        Ok((keys, vk))
+        Ok((keys, ring))
     }
 
-    /// Opens a parsed file with the vault key: decrypts every item and checks that the
+    /// Opens a parsed file with the key ring: decrypts every item and checks that the
     /// set of items is the one the vault last wrote.
-    pub fn open(file: &VaultFile, vk: VaultKey) -> Result<Vault, VaultError> {
+    pub fn open(file: &VaultFile, ring: KeyRing) -> Result<Vault, VaultError> {
         let account_id = AccountId(file.header.account_id);
-        let plain =
-            open_local(&vk, STATE_LABEL, &account_id, &file.state).map_err(|_| VaultError::Tampered)?;
-        let (state, mut stored) = state::decode(plain)?;
+        check_ring(&file.header, &ring)?;
+        let plain = open_local(ring.current(), STATE_LABEL, &account_id, &file.state)
+            .map_err(|_| VaultError::Tampered)?;
+        let (state, mut stored) = state::decode(plain, &account_id)?;
         let hashes: Vec<[u8; 32]> = file.items.iter().map(|(_, b)| hush_crypto::blob_hash(b)).collect();
         let digest =
             ManifestDigest::from_blob_hashes(file.items.iter().zip(&hashes).map(|((id, _), h)| (*id, *h)));
         if digest.0 != state.items_digest {
             return Err(VaultError::Tampered);
         }
-        let items = decrypt_all(&vk, &account_id, file.header.key_version, &file.items)?;
+        let items = decrypt_all(&ring, &account_id, &file.items)?;
         // Reuse the stored index entry of every item whose blob is unchanged; build the
         // others (none, unless the file was written before the index existed).
         let mut index = BTreeMap::new();
@@ -143,7 +149,7 @@ impl Vault {
         for ((id, blob), item) in file.items.iter().zip(items) {
             entries.insert(*id, Entry { blob: blob.clone(), item });
         }
-        Ok(Vault { header: file.header.clone(), vk, entries, index, state })
+        Ok(Vault { header: file.header.clone(), ring, entries, index, state })
     }
 
     /// Seals the vault back into its file form. The digest is computed from the
@@ -162,7 +168,7 @@ impl Vault {
 
     fn sealed_state(&self) -> Vec<u8> {
         let entries = self.entries.iter().map(|(id, e)| (&self.index[id], e.blob.len()));
-        state::seal(&self.vk, &self.account_id(), &self.state, entries)
+        state::seal(self.ring.current(), &self.account_id(), &self.state, entries)
     }
 
     /// SHA-256 of the blob of `id` (tombstones included), from the index, which every
@@ -191,9 +197,14 @@ impl Vault {
         self.header.account_id()
     }
 
-    /// The vault key (for the agent and for sync).
+    /// The current vault key, which seals new items, manifests and the local state.
     pub fn vault_key(&self) -> &VaultKey {
-        &self.vk
+        self.ring.current()
+    }
+
+    /// Every vault key of the account (for the agent and for sync).
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
     }
 
     /// The sealed local state.
@@ -241,7 +252,7 @@ impl Vault {
     /// Stores `item` under `id` as a local edit: bumps its revision and update time
     /// is the caller's business; this seals it and queues it for the next sync.
     pub fn put(&mut self, id: ItemId, item: Item) {
-        let blob = seal_item(&self.vk, &self.account_id(), &id, self.header.key_version, &item);
+        let blob = seal_item(&self.ring, &self.account_id(), &id, &item);
         self.state.mark_pending(id, self.entries.get(&id).map(|old| &old.blob[..]));
         self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
@@ -280,14 +291,16 @@ impl Vault {
         self.entries.insert(id, Entry { blob, item });
     }
 
-    /// Decrypts a blob of this vault (e.g. a merge base or a pulled blob).
+    /// Decrypts a blob of this vault (e.g. a merge base or a pulled blob) with the ring's key
+    /// of the version its header names.
     pub fn decrypt(&self, id: &ItemId, blob: &[u8]) -> Result<Item, VaultError> {
-        decrypt_item(&self.vk, &self.account_id(), id, self.header.key_version, blob)
+        decrypt_item(&self.ring, &self.account_id(), id, blob)
     }
 
-    /// Changes the master password: a fresh salt, a new kek, the same vault key
-    /// re-sealed; items are not re-encrypted (spec: Keyset). Returns the new keys,
-    /// whose auth key the server must learn.
+    /// Changes the master password and rotates the vault key (docs/spec/crypto-v2.md,
+    /// "Password change and key rotation"): derives the new keys from a fresh salt, then
+    /// [`apply_password_change`](Self::apply_password_change). Returns the new keys, whose auth
+    /// key the server must learn.
     pub fn change_password(
         &mut self,
         new_password: &str,
@@ -297,20 +310,49 @@ impl Vault {
     ) -> Result<DerivedKeys, VaultError> {
         let salt = KdfSalt::random();
         let keys = derive_keys(new_password, &salt, &params, &self.account_id(), account_key, policy)?;
-        let ctx = KeysetContext {
-            account_id: self.account_id(),
-            params,
-            salt,
-            key_version: self.header.key_version,
-        };
-        self.header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &self.vk, &ctx));
+        self.apply_password_change(&keys.kek, salt, params);
         Ok(keys)
     }
 
-    /// Replaces the header (a keyset change learned from the server).
-    pub fn set_header(&mut self, header: FileHeader) {
-        self.header = header;
+    /// The second half of a password change, with keys already derived from the new password
+    /// and `salt`: a new vault key one version up, the ring (new key and every old one) sealed
+    /// under the new kek, and every item sealed again under the new key and queued for the next
+    /// push. From then on the old password opens nothing written after the change.
+    pub fn apply_password_change(&mut self, kek: &Kek, salt: KdfSalt, params: KdfParams) {
+        let ring = self.ring.rotated();
+        let ctx = KeysetContext { account_id: self.account_id(), params, salt, key_version: ring.current_version() };
+        self.header = FileHeader::new(&ctx, Keyset::seal(kek, &ring, &ctx));
+        self.ring = ring;
+        let ids: Vec<ItemId> = self.entries.keys().copied().collect();
+        for id in ids {
+            let item = self.entries[&id].item.clone();
+            // The same plaintext (and revision) under the new key: other devices see no change
+            // but the key, and a merge treats it as unchanged.
+            self.put(id, item);
+        }
     }
+
+    /// Replaces the header and key ring: a keyset change learned from the server (a password
+    /// change on another device). The new ring must hold this vault's current key, so that
+    /// every blob and the sealed state stay readable; anything else is refused as tampering.
+    pub fn adopt_keyset(&mut self, header: FileHeader, ring: KeyRing) -> Result<(), VaultError> {
+        if header.key_version < self.header.key_version
+            || !ring.holds(self.ring.current_version(), self.ring.current())
+        {
+            return Err(VaultError::Tampered);
+        }
+        check_ring(&header, &ring)?;
+        self.header = header;
+        self.ring = ring;
+        Ok(())
+    }
+}
+
+/// A header and a ring belong together: the header's epoch is the ring's current version.
+/// (An agent that still holds the ring from before a password change on this device fails
+/// here instead of sealing with an outdated key.)
+fn check_ring(header: &FileHeader, ring: &KeyRing) -> Result<(), VaultError> {
+    if ring.current_version() == header.key_version { Ok(()) } else { Err(VaultError::Tampered) }
 }
 
 /// Below this many items per thread, decrypting on one thread is as fast.
@@ -320,14 +362,9 @@ const MIN_ITEMS_PER_THREAD: usize = 2048;
 /// AEAD and decoding (docs/benchmarks.md), so large vaults are split into contiguous
 /// chunks decrypted on the available cores. The result is the same as one loop's: the
 /// items in order, or the error of the first blob (in file order) that fails.
-fn decrypt_all(
-    vk: &VaultKey,
-    account_id: &AccountId,
-    key_version: u32,
-    items: &[(ItemId, Vec<u8>)],
-) -> Result<Vec<Item>, VaultError> {
+fn decrypt_all(ring: &KeyRing, account_id: &AccountId, items: &[(ItemId, Vec<u8>)]) -> Result<Vec<Item>, VaultError> {
     crate::par::map_chunks(items, MIN_ITEMS_PER_THREAD, |chunk| {
-        chunk.iter().map(|(id, blob)| decrypt_item(vk, account_id, id, key_version, blob)).collect()
+        chunk.iter().map(|(id, blob)| decrypt_item(ring, account_id, id, blob)).collect()
     })
 }
 
@@ -341,27 +378,15 @@ impl Lookup for Vault {
     }
 }
 
-/// Encodes and seals one item.
-pub fn seal_item(
-    vk: &VaultKey,
-    account_id: &AccountId,
-    id: &ItemId,
-    key_version: u32,
-    item: &Item,
-) -> Vec<u8> {
+/// Encodes and seals one item under the ring's current key.
+pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Item) -> Vec<u8> {
     let plain = codec::encode(ITEM_VERSION, item);
-    ItemBlob::seal(vk, account_id, id, key_version, &plain)
+    ItemBlob::seal(ring.current(), account_id, id, ring.current_version(), &plain)
 }
 
-/// Opens and decodes one item blob.
-pub fn decrypt_item(
-    vk: &VaultKey,
-    account_id: &AccountId,
-    id: &ItemId,
-    key_version: u32,
-    blob: &[u8],
-) -> Result<Item, VaultError> {
-    let plain = ItemBlob::open(vk, account_id, id, key_version, blob).map_err(|_| VaultError::Tampered)?;
+/// Opens and decodes one item blob, with the ring's key of the version its header names.
+pub fn decrypt_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, blob: &[u8]) -> Result<Item, VaultError> {
+    let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
     codec::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
 }
 
@@ -381,14 +406,14 @@ mod tests {
             vault.add(item);
         }
         let file = vault.to_file();
-        let opened = Vault::open(&file, vault.vault_key().clone()).unwrap();
+        let opened = Vault::open(&file, vault.ring().clone()).unwrap();
         assert_eq!(opened.entries.len(), vault.entries.len());
         for ((a_id, a), (b_id, b)) in opened.entries.iter().zip(&vault.entries) {
             assert_eq!(a_id, b_id);
             assert_eq!(a.blob, b.blob);
             assert!(a.item == b.item, "{a_id}");
         }
-        let items = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &file.items).unwrap();
+        let items = decrypt_all(vault.ring(), &vault.account_id(), &file.items).unwrap();
         let names: Vec<_> = items.iter().map(|i| i.name.clone()).collect();
         let expected: Vec<_> = file.items.iter().map(|(id, _)| vault.get(id).unwrap().name.clone()).collect();
         assert_eq!(names, expected);
@@ -406,7 +431,7 @@ mod tests {
         assert_eq!(parsed.header, described.header);
         assert_eq!(parsed.items, described.items);
         // The sealed states differ only by their nonces: both open to the same vault.
-        let reopened = Vault::open(&parsed, vault.vault_key().clone()).unwrap();
+        let reopened = Vault::open(&parsed, vault.ring().clone()).unwrap();
         assert!(reopened.index_entries().eq(vault.index_entries()));
         assert_eq!(reopened.state().pending, vault.state().pending);
         // The index's blob hashes, which sync uses instead of hashing, are the blobs'.
@@ -417,6 +442,42 @@ mod tests {
                 assert_eq!(v.blob_hash(id), Some(hush_crypto::blob_hash(&entry.blob)));
             }
         }
+    }
+
+    #[test]
+    fn a_password_change_rotates_the_key_and_reseals_every_item() {
+        let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut vault, ak) = Vault::create("old pw", weak, FloorPolicy::AllowInsecure).unwrap();
+        let ids: Vec<_> = (0..3).map(|i| vault.add(Item::new(ItemKind::Login, format!("item {i}"), 1))).collect();
+        vault.delete(&ids[2], 2);
+        vault.state_mut().pending.clear();
+        vault.state_mut().base.clear();
+        let old_header = vault.header().clone();
+        let old_blobs: Vec<_> = ids.iter().map(|id| vault.entries()[id].blob.clone()).collect();
+
+        vault.change_password("new pw", &ak, weak, FloorPolicy::AllowInsecure).unwrap();
+        assert_eq!(vault.header().key_version, 2);
+        assert_eq!(vault.ring().versions().collect::<Vec<_>>(), [2, 1]);
+        // Every item, tombstones too, is sealed again under the new key and queued with its
+        // old blob as merge base; its plaintext is unchanged.
+        for (id, old) in ids.iter().zip(&old_blobs) {
+            let blob = &vault.entries()[id].blob;
+            assert_eq!(ItemBlob::key_version(blob), Ok(2));
+            assert!(vault.state().pending.contains(&id.0));
+            assert_eq!(vault.state().base.get(&id.0), Some(old));
+            assert!(vault.decrypt(id, old).unwrap() == vault.entries()[id].item);
+        }
+        // The old password opens the old header only, whose ring lacks the new key: nothing
+        // sealed after the change opens with it; the new password opens everything.
+        let (_, old_ring) = Vault::unlock(&old_header, "old pw", &ak).unwrap();
+        assert!(old_ring.get(2).is_none());
+        assert!(decrypt_item(&old_ring, &vault.account_id(), &ids[0], &vault.entries()[&ids[0]].blob).is_err());
+        assert!(matches!(Vault::unlock(vault.header(), "old pw", &ak), Err(VaultError::WrongPassword)));
+        let (_, new_ring) = Vault::unlock(vault.header(), "new pw", &ak).unwrap();
+        let reopened = Vault::open(&vault.to_file(), new_ring).unwrap();
+        assert_eq!(reopened.len(), 2);
+        // The old ring cannot even open the file's sealed state any more.
+        assert!(matches!(Vault::open(&vault.to_file(), old_ring), Err(VaultError::Tampered)));
     }
 
     #[test]
@@ -433,12 +494,12 @@ mod tests {
         items[last].1[40] ^= 1;
         let bad_version = ItemBlob::seal(vault.vault_key(), &vault.account_id(), &items[5].0, 1, &[9, 9]);
         items[5].1 = bad_version;
-        let err = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &items).err().unwrap();
+        let err = decrypt_all(vault.ring(), &vault.account_id(), &items).err().unwrap();
         assert!(matches!(err, VaultError::UnsupportedVersion(9)), "{err}");
         items.truncate(last);
         items.push((ItemId([0; 16]), vec![1; 64]));
         items[5].1 = vault.entries[&items[5].0].blob.clone();
-        let err = decrypt_all(vault.vault_key(), &vault.account_id(), 1, &items).err().unwrap();
+        let err = decrypt_all(vault.ring(), &vault.account_id(), &items).err().unwrap();
         assert!(matches!(err, VaultError::Tampered), "{err}");
     }
 }

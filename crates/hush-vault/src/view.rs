@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use hush_crypto::{ItemId, VaultKey, open_local_in_place};
+use hush_crypto::{ItemId, KeyRing, open_local_in_place};
 
 use crate::file::{FileHeader, ViewPrefix};
 use crate::index::table::EntryRef;
@@ -75,14 +75,14 @@ impl LockedView {
     }
 
     /// Opens the view with the vault key: decrypts the sealed state and its index.
-    pub fn unlock(self, vk: VaultKey) -> Result<VaultView, VaultError> {
+    pub fn unlock(self, ring: KeyRing) -> Result<VaultView, VaultError> {
         let LockedView { source, file_len, prefix } = self;
         let ViewPrefix { header, state, blobs_at } = prefix;
-        let plain = open_local_in_place(&vk, STATE_LABEL, &header.account_id(), state)
+        let plain = open_local_in_place(ring.current(), STATE_LABEL, &header.account_id(), state)
             .map_err(|_| VaultError::Tampered)?;
         match state::split(plain)? {
-            Some(state) => Ok(VaultView { source, header, blobs_at, vk, state }),
-            None => VaultView::open(state::upgrade(&source.read_range(0, file_len)?, &vk)?, vk),
+            Some(state) => Ok(VaultView { source, header, blobs_at, ring, state }),
+            None => VaultView::open(state::upgrade(&source.read_range(0, file_len)?, &ring)?, ring),
         }
     }
 }
@@ -97,14 +97,14 @@ pub struct VaultView {
     source: Source,
     header: FileHeader,
     blobs_at: u64,
-    vk: VaultKey,
+    ring: KeyRing,
     state: state::Split,
 }
 
 impl VaultView {
     /// Opens a whole file held in memory with the vault key.
-    pub fn open(bytes: Vec<u8>, vk: VaultKey) -> Result<VaultView, VaultError> {
-        LockedView::from_bytes(bytes)?.unlock(vk)
+    pub fn open(bytes: Vec<u8>, ring: KeyRing) -> Result<VaultView, VaultError> {
+        LockedView::from_bytes(bytes)?.unlock(ring)
     }
 
     /// The cleartext header.
@@ -114,7 +114,7 @@ impl VaultView {
 
     /// The sealed local state (sync settings, pending changes), decoded on demand.
     pub fn state(&self) -> Result<LocalState, VaultError> {
-        self.state.meta()
+        self.state.meta(&self.header.account_id())
     }
 
     /// Every live item's index entry, sorted by id.
@@ -136,7 +136,7 @@ impl VaultView {
         if hush_crypto::blob_hash(&blob) != entry.blob_hash() {
             return Err(VaultError::Tampered);
         }
-        decrypt_item(&self.vk, &self.header.account_id(), id, self.header.key_version, &blob)
+        decrypt_item(&self.ring, &self.header.account_id(), id, &blob)
     }
 }
 
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn finds_and_decrypts_one_item() {
         let (v, ids) = vault_with(&["alpha", "beta", "gamma"]);
-        let view = VaultView::open(v.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(v.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.find("beta"), Found::One(ids[1]));
         assert_eq!(view.find("gamma.example"), Found::One(ids[2]), "hosts are indexed");
         assert_eq!(view.item(&ids[1]).unwrap().password, "secret-beta");
@@ -192,14 +192,14 @@ mod tests {
         let mut file = v.to_file();
         // An authentic but older blob of the same item (a local rollback).
         file.items.iter_mut().find(|(id, _)| *id == ids[0]).unwrap().1 = old;
-        let view = VaultView::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
         assert!(matches!(view.item(&ids[0]), Err(VaultError::Tampered)));
         assert!(view.item(&ids[1]).is_ok(), "other items still open");
         // Another item's blob under this id.
         let mut file = v.to_file();
         let other = file.items[1].1.clone();
         file.items[0].1 = other;
-        let view = VaultView::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
         assert!(matches!(view.item(&file.items[0].0), Err(VaultError::Tampered)));
     }
 
@@ -211,20 +211,20 @@ mod tests {
         let mut dropped = v.to_file();
         let (gone, _) = dropped.items.pop().unwrap();
         let kept = dropped.items[0].0;
-        let view = VaultView::open(dropped.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(dropped.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.entries().count(), 2);
         assert_eq!(view.item(&kept).unwrap().password, v.get(&kept).unwrap().password);
         let err = view.item(&gone).err().unwrap();
         assert!(matches!(err, VaultError::Corrupt(_)), "{err}");
-        assert!(matches!(Vault::open(&dropped, v.vault_key().clone()), Err(VaultError::Tampered)));
+        assert!(matches!(Vault::open(&dropped, v.ring().clone()), Err(VaultError::Tampered)));
         // An item added outside hush is not in the index: never shown, and a write
         // refuses the file.
         let mut added = v.to_file();
         added.items.push((ItemId([0xff; 16]), vec![1; 300]));
-        let view = VaultView::open(added.to_bytes(), v.vault_key().clone()).unwrap();
+        let view = VaultView::open(added.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.entries().count(), 2);
         assert!(matches!(view.item(&ItemId([0xff; 16])), Err(VaultError::Tampered)));
-        assert!(matches!(Vault::open(&added, v.vault_key().clone()), Err(VaultError::Tampered)));
+        assert!(matches!(Vault::open(&added, v.ring().clone()), Err(VaultError::Tampered)));
     }
 
     #[test]
@@ -233,8 +233,8 @@ mod tests {
         let mut file = v.to_file();
         let last = file.state.len() - 1;
         file.state[last] ^= 1;
-        assert!(matches!(VaultView::open(file.to_bytes(), v.vault_key().clone()), Err(VaultError::Tampered)));
-        let other = VaultKey::generate();
+        assert!(matches!(VaultView::open(file.to_bytes(), v.ring().clone()), Err(VaultError::Tampered)));
+        let other = KeyRing::new(1, hush_crypto::VaultKey::generate());
         assert!(matches!(VaultView::open(v.to_bytes(), other), Err(VaultError::Tampered)));
     }
 
@@ -242,12 +242,12 @@ mod tests {
     fn a_file_with_the_version_1_state_is_viewed_and_rewritten_as_version_2() {
         let (mut v, ids) = vault_with(&["alpha", "beta", "gamma"]);
         v.delete(&ids[2], 5);
-        let file = crate::state::tests::with_version_1_state(&v);
-        let view = VaultView::open(file.to_bytes(), v.vault_key().clone()).unwrap();
+        let file = crate::state::tests::with_version_1_state(&v, None);
+        let view = VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.find("beta"), Found::One(ids[1]));
         assert_eq!(view.item(&ids[0]).unwrap().password, "secret-alpha");
         assert_eq!(view.entries().count(), 2, "the tombstone is not listed");
-        let reopened = Vault::open(&file, v.vault_key().clone()).unwrap();
+        let reopened = Vault::open(&file, v.ring().clone()).unwrap();
         assert!(reopened.index_entries().eq(v.index_entries()));
         let plain =
             hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &reopened.to_file().state)
@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn the_index_survives_a_full_open_and_save() {
         let (v, ids) = vault_with(&["alpha"]);
-        let reopened = Vault::open(&v.to_file(), v.vault_key().clone()).unwrap();
-        let view = VaultView::open(reopened.to_bytes(), v.vault_key().clone()).unwrap();
+        let reopened = Vault::open(&v.to_file(), v.ring().clone()).unwrap();
+        let view = VaultView::open(reopened.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.find("alpha"), Found::One(ids[0]));
     }
 }

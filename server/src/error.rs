@@ -40,6 +40,8 @@ pub enum ApiError {
     Timeout,
     /// 409: the account id is taken.
     AccountExists,
+    /// 409: a rekey whose keyset does not raise the key version (`sync-api-v2.md`, `PUT /v2/keyset`).
+    StaleKeyset,
     /// 409: `base_seq` is stale; `seq` is the account's current one.
     Conflict {
         /// The account's current seq.
@@ -77,7 +79,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
-            Self::AccountExists | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::AccountExists | Self::StaleKeyset | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -99,6 +101,7 @@ impl ApiError {
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Timeout => ErrorCode::Timeout,
             Self::AccountExists => ErrorCode::AccountExists,
+            Self::StaleKeyset => ErrorCode::StaleKeyset,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::TooLarge(_) => ErrorCode::TooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
@@ -120,6 +123,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method not allowed on this path".into(),
             Self::Timeout => "the request took too long; send it again".into(),
             Self::AccountExists => "an account with this id already exists".into(),
+            Self::StaleKeyset => "the new keyset must have a greater key version than the current one".into(),
             Self::Conflict { seq } => {
                 format!("base_seq is stale; the account is at seq {seq}: pull, merge, push again").into()
             }

@@ -12,16 +12,15 @@ use hush_proto::{B64, KdfParams, PushedItem, SALT_LEN};
 use crate::error::ApiError;
 use crate::store::AccountKeys;
 
-/// Largest keyset or manifest accepted. Both are under 100 bytes in crypto v1
-/// (`0x01 || u32le(key_version) || nonce(24) || ciphertext || tag(16)`); the slack leaves room
-/// for a later format without letting anyone park megabytes in the accounts table.
-pub const MAX_KEY_MATERIAL_BYTES: usize = 4096;
+/// Largest keyset or manifest accepted: 64 KiB. A version-2 keyset holds up to 1024 keys (36
+/// bytes each) and a version-2 manifest names up to 1024 writers (56 bytes each)
+/// (`crypto-v2.md`, "Keyset" and "Manifest"); both fit with room to spare, and nobody can park
+/// megabytes in the accounts table. This is all the server keeps for an account's chain.
+pub const MAX_KEY_MATERIAL_BYTES: usize = 64 * 1024;
 
-/// The version byte that opens a crypto-v1 keyset (`crypto-v1.md`, "Keyset").
-const KEYSET_FORMAT_V1: u8 = 0x01;
-
-/// Longest device name, in characters.
-pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+/// The version bytes that open a keyset (`crypto-v2.md`, "Keyset"): a ring (2), or the single
+/// key of crypto v1 (1).
+const KEYSET_FORMATS: [u8; 2] = [0x01, 0x02];
 
 fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
     ApiError::BadRequest(message.into())
@@ -47,15 +46,15 @@ pub fn kdf(params: &KdfParams) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Checks a keyset's size and clear header and returns the key version it declares
-/// (`keyset = 0x01 || u32le(key_version) || nonce || XSeal(...)`, `crypto-v1.md`, "Keyset").
+/// Checks a keyset's size and clear header and returns the key version (epoch) it declares
+/// (`keyset = format || u32le(key_version) || nonce || XSeal(...)`, `crypto-v2.md`, "Keyset").
 pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
     let bytes = keyset.as_bytes();
     if bytes.len() > MAX_KEY_MATERIAL_BYTES {
-        return Err(ApiError::TooLarge("keyset exceeds 4096 bytes".into()));
+        return Err(ApiError::TooLarge("keyset exceeds 65536 bytes".into()));
     }
     match bytes {
-        [KEYSET_FORMAT_V1, a, b, c, d, ..] => Ok(u32::from_le_bytes([*a, *b, *c, *d])),
+        [format, a, b, c, d, ..] if KEYSET_FORMATS.contains(format) => Ok(u32::from_le_bytes([*a, *b, *c, *d])),
         [_, _, _, _, _, ..] => Err(bad("keyset: unsupported format version")),
         _ => Err(bad("keyset is too short")),
     }
@@ -64,7 +63,7 @@ pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
 /// Checks a manifest's size. Its content is sealed; only the client can verify it.
 pub fn manifest(manifest: &B64) -> Result<(), ApiError> {
     if manifest.len() > MAX_KEY_MATERIAL_BYTES {
-        return Err(ApiError::TooLarge("manifest exceeds 4096 bytes".into()));
+        return Err(ApiError::TooLarge("manifest exceeds 65536 bytes".into()));
     }
     if manifest.is_empty() {
         return Err(bad("manifest is empty"));
@@ -94,18 +93,6 @@ pub fn account_keys(kdf: KdfParams, auth_public_key: [u8; 32], keyset: B64) -> R
     let key_version = self::keyset(&keyset)?;
     self::auth_public_key(&auth_public_key)?;
     Ok(AccountKeys { kdf, auth_public_key, keyset: keyset.into_bytes(), key_version })
-}
-
-/// A device name is shown in session lists, so it must be short, printable text.
-pub fn device_name(name: &str) -> Result<(), ApiError> {
-    let chars = name.chars().count();
-    if name.trim().is_empty() || chars > MAX_DEVICE_NAME_CHARS {
-        return Err(bad("device_name must be 1 to 64 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(bad("device_name must not contain control characters"));
-    }
-    Ok(())
 }
 
 /// Items of a push: each blob non-empty and at most `max_blob_bytes`, each id at most once (two
@@ -152,7 +139,9 @@ mod tests {
     #[test]
     fn keyset_header() {
         assert_eq!(keyset(&B64(vec![1, 7, 0, 0, 0, 9, 9])).ok(), Some(7));
-        assert!(keyset(&B64(vec![2, 7, 0, 0, 0, 9])).is_err());
+        assert_eq!(keyset(&B64(vec![2, 8, 0, 0, 0, 9, 9])).ok(), Some(8));
+        assert!(keyset(&B64(vec![3, 7, 0, 0, 0, 9])).is_err());
+        assert!(keyset(&B64(vec![0, 7, 0, 0, 0, 9])).is_err());
         assert!(keyset(&B64(vec![1, 7, 0, 0])).is_err());
         let mut big = vec![1; MAX_KEY_MATERIAL_BYTES + 1];
         big[0] = 1;
@@ -171,7 +160,7 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
         assert!(matches!(
-            account_keys(params(65_536, 3, 1, 16), good_key, B64(vec![2, 9, 0, 0, 0])),
+            account_keys(params(65_536, 3, 1, 16), good_key, B64(vec![3, 9, 0, 0, 0])),
             Err(ApiError::BadRequest(_))
         ));
         assert!(matches!(
@@ -180,16 +169,6 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn device_names() {
-        assert!(device_name("laptop").is_ok());
-        assert!(device_name("ноутбук").is_ok());
-        assert!(device_name("").is_err());
-        assert!(device_name("   ").is_err());
-        assert!(device_name("a\nb").is_err());
-        assert!(device_name(&"x".repeat(65)).is_err());
-        assert!(device_name(&"é".repeat(64)).is_ok());
-    }
 
     #[test]
     fn weak_public_keys_are_refused() {

@@ -209,9 +209,9 @@ fn serves_on_port_0_invites_and_stops_on_sigterm() {
     let code = String::from_utf8(output.stdout).expect("utf-8");
     let code = code.trim();
     assert_eq!(code.len(), 22, "{code:?}");
-    let (status, body) = http(server.address, "POST", "/v1/accounts", Some(&register_body(1, code)));
+    let (status, body) = http(server.address, "POST", "/v2/accounts", Some(&register_body(1, code)));
     assert_eq!(status, 201, "{body}");
-    let (status, body) = http(server.address, "POST", "/v1/accounts", Some(&register_body(2, code)));
+    let (status, body) = http(server.address, "POST", "/v2/accounts", Some(&register_body(2, code)));
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("registration_closed"), "{body}");
 
@@ -227,7 +227,7 @@ fn sigterm_lets_an_in_flight_request_finish() {
     let mut stream = TcpStream::connect(server.address).expect("connects");
     write!(
         stream,
-        "POST /v1/sessions/challenge HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+        "POST /v2/sessions/challenge HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
         body.len()
     )
@@ -264,7 +264,7 @@ fn a_stalled_request_times_out_with_408() {
     // Promise a body and never send it.
     stream
         .write_all(
-            b"POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+            b"POST /v2/accounts HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
               Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
         )
         .expect("written");
@@ -295,7 +295,7 @@ fn env_vars_configure_the_server() {
     BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line).expect("line");
     let address: SocketAddr =
         line.trim().strip_prefix("listening on ").expect("prefix").parse().expect("address");
-    let (status, body) = http(address, "POST", "/v1/accounts", Some(&register_body(3, "")));
+    let (status, body) = http(address, "POST", "/v2/accounts", Some(&register_body(3, "")));
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 201, "open registration from the environment: {body}");

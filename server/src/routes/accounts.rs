@@ -1,12 +1,15 @@
-//! Accounts (`sync-api-v1.md`, "Accounts"): register, prelogin, delete.
+//! Accounts (`sync-api-v2.md`, "Accounts"): register, prelogin, delete.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use hush_proto::{AccountId, PreloginResponse, RegisterRequest, RegisterResponse, paths};
+use hush_proto::{
+    AccountId, DeleteAccountRequest, PreloginResponse, RegisterRequest, RegisterResponse, delete_account_message,
+    paths,
+};
 
-use crate::auth::{AuthSession, invite_hash};
+use crate::auth::{AuthSession, invite_hash, signature_is_valid};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -48,8 +51,32 @@ async fn get_prelogin(
     Ok(Json(PreloginResponse { kdf: account.keys.kdf }))
 }
 
-/// `DELETE /v1/accounts/current`: deletes the account and everything it stored; 204.
-async fn delete_account(State(state): State<AppState>, auth: AuthSession) -> Result<StatusCode, ApiError> {
+/// `DELETE /v2/accounts/current`: deletes the account and everything it stored; 204.
+///
+/// A session token is not enough (a stolen one must not be able to destroy the account): the
+/// body carries a signature by the *current* auth key over a fresh challenge for this account,
+/// which only someone who knows the master password and holds the account key can make. The
+/// challenge is consumed whatever follows, as at login.
+async fn delete_account(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    ApiJson(request): ApiJson<DeleteAccountRequest>,
+) -> Result<StatusCode, ApiError> {
+    let now = state.clock.now();
+    let challenge = request.challenge.as_bytes();
+    let fresh = match state.store.take_challenge(*challenge).await? {
+        Some((owner, expires_at)) => owner == auth.account_id && now < expires_at,
+        None => false,
+    };
+    if !fresh {
+        return Err(ApiError::BadChallenge);
+    }
+    let account = state.store.account(auth.account_id).await?.ok_or(ApiError::NotFound("account"))?;
+    let message = delete_account_message(&auth.account_id, challenge);
+    if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
+        tracing::warn!("account deletion refused: bad signature");
+        return Err(ApiError::BadSignature);
+    }
     state.store.delete_account(auth.account_id).await?;
     tracing::info!("account deleted");
     Ok(StatusCode::NO_CONTENT)

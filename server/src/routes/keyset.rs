@@ -1,4 +1,4 @@
-//! `PUT /v1/keyset`: master password change (`sync-api-v1.md`, "Vault").
+//! `PUT /v2/keyset`: master password change (`sync-api-v2.md`, "Vault").
 
 use axum::extract::State;
 use axum::routing::put;
@@ -37,6 +37,12 @@ async fn put_keyset(
     if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
         tracing::warn!("rekey refused: bad signature");
         return Err(ApiError::BadSignature);
+    }
+    // The keyset's epoch only grows (`crypto-v2.md`, "Keyset"): a rekey that would put an older
+    // or equal key version back is refused, so even a stolen old auth key cannot reinstate an
+    // old keyset. Devices check the same thing on their side.
+    if keys.key_version <= account.keys.key_version {
+        return Err(ApiError::StaleKeyset);
     }
     let seq = state.store.rekey(auth.account_id, request.base_seq, keys, auth.session_id).await?;
     tracing::info!("account rekeyed; other sessions revoked");

@@ -1,4 +1,4 @@
-//! One module per resource of `sync-api-v1.md`, each exposing `router()`.
+//! One module per resource of `docs/spec/sync-api-v2.md`, each exposing `router()`.
 
 pub mod accounts;
 pub mod health;

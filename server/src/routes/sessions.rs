@@ -15,7 +15,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientIp};
 use crate::state::AppState;
 use crate::store::{NewSession, StoreError};
-use crate::validate;
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
@@ -61,7 +60,6 @@ async fn create_session(
     ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    validate::device_name(&request.device_name)?;
     let now = state.clock.now();
     let account_id = request.account_id;
     state
@@ -101,7 +99,7 @@ async fn create_session(
             id: session_id,
             account_id,
             token_hash,
-            device_name: request.device_name,
+            device_name: *request.device_name.as_bytes(),
             created: now,
         })
         .await?;
@@ -122,7 +120,7 @@ async fn list_sessions(
             .map(|session| SessionInfo {
                 current: session.id == auth.session_id,
                 id: session.id,
-                device_name: session.device_name,
+                device_name: session.device_name.map(hush_proto::B64Array),
                 created: session.created,
                 last_seen: session.last_seen,
             })

@@ -1,5 +1,5 @@
 //! Storage behind one object-safe trait, so a PostgreSQL backend can follow without touching the
-//! routes (DESIGN.md, "Server").
+//! routes (docs/server.md, "Storage").
 //!
 //! The trait speaks in the domain's terms, not SQL. Each method that changes several rows is one
 //! transaction in every backend: callers rely on "all or nothing" (`sync-api-v1.md`: "All of a
@@ -104,8 +104,8 @@ pub struct NewSession {
     pub account_id: AccountId,
     /// SHA-256 of the session token; the token itself is never stored.
     pub token_hash: [u8; 32],
-    /// The device name given at login.
-    pub device_name: String,
+    /// The sealed device name given at login (`crypto-v2.md`, "Device names").
+    pub device_name: [u8; hush_proto::SEALED_DEVICE_NAME_LEN],
     /// Creation time, also the first "last seen".
     pub created: Timestamp,
 }
@@ -119,8 +119,8 @@ pub struct SessionRecord {
     pub account_id: AccountId,
     /// SHA-256 of its token.
     pub token_hash: [u8; 32],
-    /// The device name given at login.
-    pub device_name: String,
+    /// The sealed device name given at login; `None` for sessions from before names were sealed.
+    pub device_name: Option<[u8; hush_proto::SEALED_DEVICE_NAME_LEN]>,
     /// When it was created.
     pub created: Timestamp,
     /// When it was last used.

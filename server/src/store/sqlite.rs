@@ -92,6 +92,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
+            // What is deleted is overwritten, not left in free pages: the plaintext device names
+            // an upgrade erases (migration 0003), revoked sessions, replaced blobs. A copy of the
+            // database file then holds only what the server currently keeps.
+            .pragma("secure_delete", "on")
             // sqlx runs SQLite on a worker thread and hands rows over a channel of 50 by
             // default, so a full pull of 10,000 items woke the task 200 times; the
             // channel was 22% of a pull (docs/benchmarks.md, S4). Rows are collected
@@ -105,7 +109,13 @@ impl SqliteStore {
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
-            .map_err(|source| OpenError::Migrate { path, source })?;
+            .map_err(|source| OpenError::Migrate { path: path.clone(), source })?;
+        // Moves what the migrations overwrote out of the write-ahead log into the database file
+        // and empties the log, so that no earlier version of a page survives in either.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await
+            .map_err(|source| OpenError::Connect { path, source })?;
         Ok(Self { pool })
     }
 
@@ -230,7 +240,7 @@ fn bind_keys<'q>(query: SqliteQuery<'q>, keys: &AccountKeys) -> SqliteQuery<'q> 
 type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);
 
 /// The row of `sessions` that [`SessionRecord`] is made from.
-type SessionRow = (Vec<u8>, Vec<u8>, Vec<u8>, String, i64, i64);
+type SessionRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>, i64, i64);
 
 fn session_from_row(row: SessionRow) -> Result<SessionRecord, StoreError> {
     let (id, account_id, token_hash, device_name, created, last_seen) = row;
@@ -238,7 +248,7 @@ fn session_from_row(row: SessionRow) -> Result<SessionRecord, StoreError> {
         id: SessionId::from_bytes(to_array(id, "session_id")?),
         account_id: AccountId::from_bytes(to_array(account_id, "account_id")?),
         token_hash: to_array(token_hash, "token_hash")?,
-        device_name,
+        device_name: device_name.map(|name| to_array(name, "device_name")).transpose()?,
         created: to_timestamp(created, "created_at")?,
         last_seen: to_timestamp(last_seen, "last_seen")?,
     })
@@ -394,7 +404,7 @@ impl Store for SqliteStore {
             .bind(&session.id.as_bytes()[..])
             .bind(&session.account_id.as_bytes()[..])
             .bind(&session.token_hash[..])
-            .bind(&session.device_name)
+            .bind(&session.device_name[..])
             .bind(session.created.as_second())
             .execute(&self.pool)
             .await?;
@@ -646,6 +656,47 @@ mod tests {
         (store, dir)
     }
 
+    /// A server of the previous version kept device names in the clear. Upgrading it erases
+    /// them (the server cannot seal them and must not keep them) and keeps everything else:
+    /// the sessions stay valid, the accounts and items untouched (crypto-v2.md, "Upgrading").
+    #[tokio::test]
+    async fn upgrading_a_version_2_database_erases_plaintext_device_names_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = prepare_files(dir.path()).expect("files");
+        {
+            let pool = SqlitePoolOptions::new()
+                .connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
+                .await
+                .expect("connect");
+            let mut old = sqlx::migrate!("./migrations");
+            old.migrations = std::borrow::Cow::Owned(old.migrations[..2].to_vec());
+            old.run(&pool).await.expect("the version-2 schema");
+            sqlx::raw_sql(
+                "INSERT INTO accounts (account_id, kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, \
+                 key_version, manifest, seq) VALUES (zeroblob(16), 65536, 3, 1, zeroblob(16), zeroblob(32), \
+                 x'0101000000', 1, x'01', 1); \
+                 INSERT INTO items (account_id, item_id, seq, blob) VALUES (zeroblob(16), zeroblob(16), 1, x'0102'); \
+                 INSERT INTO sessions (session_id, account_id, token_hash, device_name, created_at, last_seen) \
+                 VALUES (zeroblob(16), zeroblob(16), zeroblob(32), 'Alice''s work laptop', 5, 6);",
+            )
+            .execute(&pool)
+            .await
+            .expect("old rows");
+            pool.close().await;
+        }
+        let store = SqliteStore::open(dir.path()).await.expect("the upgrade runs");
+        let account = AccountId::from_bytes([0; 16]);
+        let session = store.session_by_token_hash([0; 32]).await.expect("query").expect("the session is kept");
+        assert_eq!((session.account_id, session.device_name), (account, None));
+        assert_eq!(store.list_sessions(account).await.expect("list").len(), 1);
+        let pull = store.pull(account, 0).await.expect("pull");
+        assert_eq!((pull.seq, pull.items.len(), pull.manifest), (1, 1, Some(vec![1])));
+        for file in [path.clone(), path.with_extension("db-wal")] {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            assert!(!bytes.windows(19).any(|w| w == b"Alice's work laptop"), "the name is left in {}", file.display());
+        }
+    }
+
     fn clock() -> ManualClock {
         ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range"))
     }
@@ -677,7 +728,7 @@ mod tests {
             id,
             account_id,
             token_hash: [seed; 32],
-            device_name: format!("device {seed}"),
+            device_name: [seed; hush_proto::SEALED_DEVICE_NAME_LEN],
             created,
         };
         store.create_session(session).await.expect("session created");

@@ -1,7 +1,8 @@
-//! `POST /v1/accounts`, `GET /v1/accounts/{id}/prelogin`, `DELETE /v1/accounts/current`.
+//! `POST /v2/accounts`, `GET /v2/accounts/{id}/prelogin`, `DELETE /v2/accounts/current`.
 
 use axum::http::{Method, StatusCode};
-use hush_proto::{AccountId, B64, ErrorCode, PreloginResponse, RegisterResponse, paths};
+use ed25519_dalek::Signer;
+use hush_proto::{AccountId, B64, B64Array, ErrorCode, PreloginResponse, RegisterResponse, paths};
 use hush_server::{Config, Store};
 
 use crate::support::{TestAccount, TestServer, item, push_request};
@@ -54,7 +55,7 @@ async fn prelogin_with_a_malformed_id_is_400() {
     let server = TestServer::new().await;
     for bad in ["not-a-uuid", "0123ABCD-4567-89EF-0123-456789ABCDEF", "0123abcd456789ef0123456789abcdef"] {
         server
-            .get(&format!("/v1/accounts/{bad}/prelogin"), None)
+            .get(&format!("/v2/accounts/{bad}/prelogin"), None)
             .await
             .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     }
@@ -110,7 +111,7 @@ async fn malformed_registrations_are_400_and_store_nothing() {
         }),
         ("keyset of another format", {
             let mut v = good.clone();
-            v["keyset"] = B64(vec![2, 1, 0, 0, 0, 7, 7]).encode().into();
+            v["keyset"] = B64(vec![3, 1, 0, 0, 0, 7, 7]).encode().into();
             v
         }),
         ("truncated keyset", {
@@ -139,7 +140,7 @@ async fn oversized_keyset_is_413() {
     let account = TestAccount::new(1);
     let mut request = account.register_request(None);
     let mut keyset = request.keyset.0.clone();
-    keyset.resize(5000, 0);
+    keyset.resize(70_000, 0);
     request.keyset = B64(keyset);
     server
         .send_json(Method::POST, paths::ACCOUNTS, None, &request)
@@ -213,7 +214,11 @@ async fn delete_account_removes_everything() {
     let other_device = server.login(&account).await;
     server.push(&token, &push_request(0, vec![item(1, 300, 1)])).await.assert_status(StatusCode::OK);
 
-    server.delete(paths::ACCOUNT_CURRENT, Some(&token)).await.assert_status(StatusCode::NO_CONTENT);
+    let request = server.delete_account_request(&account, &account.key).await;
+    server
+        .send_json(Method::DELETE, paths::ACCOUNT_CURRENT, Some(&token), &request)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
 
     assert_no_account(&server, account.id).await;
     for token in [&token, &other_device] {
@@ -234,9 +239,59 @@ async fn delete_account_needs_a_session() {
     let server = TestServer::new().await;
     let account = TestAccount::new(1);
     server.register(&account).await;
+    let request = server.delete_account_request(&account, &account.key).await;
     server
-        .delete(paths::ACCOUNT_CURRENT, None)
+        .send_json(Method::DELETE, paths::ACCOUNT_CURRENT, None, &request)
         .await
         .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
     server.get(&paths::prelogin(&account.id), None).await.assert_status(StatusCode::OK);
+}
+
+/// A stolen session token alone cannot delete the account (sync-api-v2.md, "Accounts"): the
+/// request must carry the current auth key's signature over a fresh challenge of this account.
+#[tokio::test]
+async fn delete_account_needs_the_current_auth_key_over_a_fresh_challenge() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    let other = TestAccount::new(2);
+    server.register(&account).await;
+    server.register(&other).await;
+    let token = server.login(&account).await;
+    let delete = |body: serde_json::Value| {
+        let server = &server;
+        let token = token.clone();
+        async move { server.send_json(Method::DELETE, paths::ACCOUNT_CURRENT, Some(&token), &body).await }
+    };
+    // No body, or a malformed one.
+    delete(serde_json::json!({})).await.assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    // Signed by another key (a thief with the token but not the password).
+    let forged = server.delete_account_request(&account, &other.key).await;
+    delete(serde_json::to_value(&forged).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    // The challenge is consumed by that attempt: replaying it with a good signature fails.
+    let replay = hush_proto::DeleteAccountRequest {
+        challenge: forged.challenge,
+        signature: B64Array(
+            account.key.sign(&hush_proto::delete_account_message(&account.id, forged.challenge.as_bytes())).to_bytes(),
+        ),
+    };
+    delete(serde_json::to_value(&replay).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    // A challenge of another account, signed properly for this one.
+    let foreign = server.challenge(other.id).await;
+    let with_foreign = hush_proto::DeleteAccountRequest {
+        challenge: B64Array(foreign),
+        signature: B64Array(account.key.sign(&hush_proto::delete_account_message(&account.id, &foreign)).to_bytes()),
+    };
+    delete(serde_json::to_value(&with_foreign).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    // A login signature over a challenge is not a deletion signature (another context).
+    let challenge = server.challenge(account.id).await;
+    let login_sig = hush_proto::DeleteAccountRequest {
+        challenge: B64Array(challenge),
+        signature: B64Array(account.key.sign(&hush_proto::login_message(&account.id, &challenge)).to_bytes()),
+    };
+    delete(serde_json::to_value(&login_sig).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    server.get(&paths::prelogin(&account.id), None).await.assert_status(StatusCode::OK);
+    // The real thing works.
+    let good = server.delete_account_request(&account, &account.key).await;
+    delete(serde_json::to_value(&good).unwrap()).await.assert_status(StatusCode::NO_CONTENT);
+    assert_no_account(&server, account.id).await;
 }

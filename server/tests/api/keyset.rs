@@ -1,4 +1,4 @@
-//! `PUT /v1/keyset`: master password change.
+//! `PUT /v2/keyset`: master password change.
 
 use axum::http::{Method, StatusCode};
 use ed25519_dalek::{Signer, SigningKey};
@@ -17,7 +17,7 @@ struct Rekey {
 fn rekey(account: &TestAccount, base_seq: u64, signer: &SigningKey) -> Rekey {
     let new_key = SigningKey::from_bytes(&[200; 32]);
     let new_public = new_key.verifying_key().to_bytes();
-    let new_keyset = keyset(1, 200);
+    let new_keyset = keyset(2, 200);
     let signature = signer.sign(&rekey_message(&account.id, &new_public, &new_keyset)).to_bytes();
     Rekey {
         request: RekeyRequest {
@@ -91,7 +91,7 @@ async fn rekey_signed_by_anything_but_the_current_key_is_refused_and_changes_not
         .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
     // Signed correctly, but the keyset sent is not the one signed.
     let Rekey { mut request, .. } = rekey(&account, 0, &account.key);
-    request.keyset = B64(keyset(1, 201));
+    request.keyset = B64(keyset(2, 201));
     server
         .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
         .await
@@ -100,6 +100,38 @@ async fn rekey_signed_by_anything_but_the_current_key_is_refused_and_changes_not
     assert_eq!(prelogin(&server, &account).await, account.kdf);
     assert_eq!(server.pull(&token, 0).await.seq, 0);
     server.get(paths::SESSIONS, Some(&other_device)).await.assert_status(StatusCode::OK);
+}
+
+/// The keyset's epoch only grows (crypto-v2.md, "Keyset"): a correctly signed rekey to the same
+/// or an older key version (an old keyset put back) is refused.
+#[tokio::test]
+async fn rekey_that_does_not_raise_the_key_version_is_409_stale_keyset() {
+    let server = TestServer::new().await;
+    let account = TestAccount::new(1);
+    server.register(&account).await;
+    let token = server.login(&account).await;
+    for (key_version, base_seq) in [(1, 0), (0, 0)] {
+        let Rekey { mut request, new_key } = rekey(&account, base_seq, &account.key);
+        request.keyset = B64(keyset(key_version, 200));
+        let public = new_key.verifying_key().to_bytes();
+        request.signature =
+            B64Array(account.key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes());
+        server
+            .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+            .await
+            .assert_error(StatusCode::CONFLICT, ErrorCode::StaleKeyset);
+    }
+    assert_eq!(prelogin(&server, &account).await, account.kdf);
+    // Raising it works, and afterwards the previous epoch is stale too.
+    let Rekey { request, new_key } = rekey(&account, 0, &account.key);
+    server.send_json(Method::PUT, paths::KEYSET, Some(&token), &request).await.assert_status(StatusCode::OK);
+    let Rekey { mut request, .. } = rekey(&account, 1, &new_key);
+    let public = SigningKey::from_bytes(&[200; 32]).verifying_key().to_bytes();
+    request.signature = B64Array(new_key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes());
+    server
+        .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
+        .await
+        .assert_error(StatusCode::CONFLICT, ErrorCode::StaleKeyset);
 }
 
 #[tokio::test]
@@ -133,7 +165,7 @@ async fn malformed_rekeys_are_4xx_and_change_nothing() {
         ("base_seq", "0".into(), bad_request),
         ("signature", B64(vec![1; 10]).encode().into(), bad_request),
         ("keyset", B64(vec![9; 10]).encode().into(), bad_request),
-        ("keyset", B64(vec![1; 5000]).encode().into(), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)),
+        ("keyset", B64(vec![1; 70_000]).encode().into(), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)),
         ("kdf", serde_json::json!({"m_kib": 1, "t": 1, "p": 1, "salt": "AA"}), bad_request),
         ("auth_public_key", serde_json::Value::Null, bad_request),
         ("extra", 1.into(), bad_request),

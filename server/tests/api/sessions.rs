@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode, header};
 use ed25519_dalek::SigningKey;
 use hush_proto::{
-    AccountId, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList, paths,
+    AccountId, B64, B64Array, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList, paths,
 };
 use hush_server::{Config, LoginRateLimits, RateLimit};
 
@@ -67,7 +67,7 @@ async fn login_lists_the_session_as_current() {
     assert_eq!(list.sessions.len(), 1);
     let session = &list.sessions[0];
     assert_eq!(session.id, login.session_id);
-    assert_eq!(session.device_name, "laptop");
+    assert_eq!(session.device_name, Some(B64Array(crate::support::SEALED_LAPTOP)));
     assert!(session.current);
     assert_eq!(session.created, now);
 }
@@ -163,9 +163,11 @@ async fn malformed_login_is_400_and_keeps_the_challenge() {
     let challenge = server.challenge(account.id).await;
     let good = serde_json::to_value(account.login_request(challenge, &account.key)).expect("json");
     let mutations: Vec<(&str, serde_json::Value)> = vec![
+        // A sealed name is exactly 110 bytes of base64url; the server cannot check more.
         ("device_name", "".into()),
-        ("device_name", "a\u{7}b".into()),
-        ("device_name", "x".repeat(65).into()),
+        ("device_name", "laptop".into()),
+        ("device_name", B64(vec![1; 109]).encode().into()),
+        ("device_name", B64(vec![1; 111]).encode().into()),
         ("device_name", 5.into()),
         ("signature", "AAAA".into()),
         ("challenge", serde_json::Value::Null),
@@ -218,7 +220,7 @@ async fn revoke_another_device() {
         .await
         .assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
     server
-        .delete("/v1/sessions/not-an-id", Some(&laptop))
+        .delete("/v2/sessions/not-an-id", Some(&laptop))
         .await
         .assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
 }

@@ -176,6 +176,17 @@ impl TestServer {
         body.challenge.0
     }
 
+    /// A deletion request for `account` over a fresh challenge, signed by `key`.
+    pub async fn delete_account_request(
+        &self,
+        account: &TestAccount,
+        key: &SigningKey,
+    ) -> hush_proto::DeleteAccountRequest {
+        let challenge = self.challenge(account.id).await;
+        let signature = key.sign(&hush_proto::delete_account_message(&account.id, &challenge)).to_bytes();
+        hush_proto::DeleteAccountRequest { challenge: B64Array(challenge), signature: B64Array(signature) }
+    }
+
     /// Logs in from `client`; returns the raw answer.
     pub async fn try_login_from(
         &self,
@@ -243,10 +254,13 @@ impl TestAccount {
             account_id: self.id,
             challenge: B64Array(challenge),
             signature: B64Array(signature),
-            device_name: "laptop".into(),
+            device_name: B64Array(SEALED_LAPTOP),
         }
     }
 }
+
+/// The bytes a client sends as its sealed device name (the server cannot read them anyway).
+pub const SEALED_LAPTOP: [u8; hush_proto::SEALED_DEVICE_NAME_LEN] = [0x5a; hush_proto::SEALED_DEVICE_NAME_LEN];
 
 /// A keyset-shaped byte string: version byte 0x01, `u32le(key_version)`, then filler.
 pub fn keyset(key_version: u32, fill: u8) -> Vec<u8> {

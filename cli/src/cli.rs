@@ -153,9 +153,16 @@ pub enum Command {
         For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments.")]
     Login(LoginArgs),
     /// Pull, verify, merge and push; print what changed.
+    #[command(
+        after_help = "Every answer of the server is verified before anything is applied; a server that \
+        rolls back, forks or alters your vault is reported as TAMPERING (exit 6) and nothing changes here.\n\n\
+        --reset-trust is for one case only: a server that was restored from an older backup on purpose. \
+        It makes this device accept the server's current state and push everything it holds into it; \
+        you give up detection of any rollback or fork that happened before."
+    )]
     Sync(SyncArgs),
     /// End this device's session on the server (the local vault stays).
-    Logout,
+    Logout(LogoutArgs),
     /// List the devices (sessions) of the account, or revoke one.
     Devices(DevicesArgs),
 }
@@ -494,7 +501,8 @@ pub struct RegisterArgs {
     /// Allow a plain http:// URL to a non-loopback host (traffic can be watched).
     #[arg(long)]
     pub insecure_http: bool,
-    /// The name this device shows in `hush devices` (default: the host name).
+    /// The name this device shows in `hush devices`, sealed so that the server cannot read it
+    /// (default: the operating system and today's date, never the host name).
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
 }
@@ -514,7 +522,8 @@ pub struct LoginArgs {
     /// Accept KDF parameters below the minimum from the server (tests only).
     #[arg(long)]
     pub insecure_kdf: bool,
-    /// The name this device shows in `hush devices` (default: the host name).
+    /// The name this device shows in `hush devices`, sealed so that the server cannot read it
+    /// (default: the operating system and today's date, never the host name).
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
 }
@@ -525,6 +534,25 @@ pub struct SyncArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// Forget the server state this device accepted and take the server's current state as it
+    /// is (after the server was restored from a backup on purpose). See below for what it costs.
+    #[arg(long)]
+    pub reset_trust: bool,
+    /// With --reset-trust: do not ask.
+    #[arg(long, requires = "reset_trust")]
+    pub yes: bool,
+}
+
+/// `hush logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Also delete the account and everything it stored from the server (needs the master
+    /// password; every device keeps its vault).
+    #[arg(long)]
+    pub delete_account: bool,
+    /// With --delete-account: do not ask.
+    #[arg(long, requires = "delete_account")]
+    pub yes: bool,
 }
 
 /// `hush devices`.
@@ -542,8 +570,8 @@ pub struct DevicesArgs {
 pub enum DevicesCommand {
     /// Revoke another device's session; it must log in again.
     Revoke {
-        /// The session id from `hush devices`.
-        id: String,
+        /// The device's name, or the first 4 or more characters of its id, from `hush devices`.
+        device: String,
     },
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use hush_crypto::{AccountKey, SetupCode, VaultKey};
+use hush_crypto::{AccountKey, KeyRing, SetupCode};
 use hush_vault::store::{self, Paths};
 use hush_vault::{Editor, FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
 use zeroize::Zeroizing;
@@ -32,8 +32,8 @@ pub struct Derived {
     pub account_key: AccountKey,
     /// The keys derived from the password and the account key (kek, auth key).
     pub keys: hush_crypto::DerivedKeys,
-    /// The vault key, unwrapped from the keyset.
-    pub vault_key: VaultKey,
+    /// The key ring, unwrapped from the keyset.
+    pub ring: KeyRing,
 }
 
 /// Where hush keeps its files: `$HUSH_HOME`, else the platform's data folder.
@@ -99,19 +99,22 @@ impl Ctx {
         Ok(VaultFile::from_bytes(&bytes)?)
     }
 
-    /// The vault key: from the agent when one holds it, else by running the KDF.
-    pub fn vault_key(&self, header: &FileHeader) -> Result<VaultKey> {
+    /// The key ring: from the agent when one holds this vault's current ring, else by running
+    /// the KDF. (An agent unlocked before a password change holds an older ring; it is not
+    /// used, and the password is asked for.)
+    pub fn key_ring(&self, header: &FileHeader) -> Result<KeyRing> {
         if self.use_agent
-            && let Some(key) = crate::agent::client::fetch_key(&self.paths, &header.account_id())
+            && let Some(ring) = crate::agent::client::fetch_key(&self.paths, &header.account_id())
+            && ring.current_version() == header.key_version
         {
-            return Ok(key);
+            return Ok(ring);
         }
-        self.derive_vault_key(header)
+        self.derive_ring(header)
     }
 
-    /// Runs the KDF with the master password and unwraps the vault key.
-    pub fn derive_vault_key(&self, header: &FileHeader) -> Result<VaultKey> {
-        Ok(self.derive_keys(header)?.vault_key)
+    /// Runs the KDF with the master password and unwraps the key ring.
+    pub fn derive_ring(&self, header: &FileHeader) -> Result<KeyRing> {
+        Ok(self.derive_keys(header)?.ring)
     }
 
     /// Proves the master password: reads `account.key` (which must belong to this
@@ -128,15 +131,15 @@ impl Ctx {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
         }
         let password = self.master_password()?;
-        let (keys, vault_key) = Vault::unlock(header, &password, &account_key)?;
-        Ok(Derived { account_key, keys, vault_key })
+        let (keys, ring) = Vault::unlock(header, &password, &account_key)?;
+        Ok(Derived { account_key, keys, ring })
     }
 
     /// Opens the vault for reading. No lock is needed: writers replace the file
     /// atomically, so a reader always sees a whole version.
     pub fn open(&self) -> Result<Vault> {
         let file = self.read_file()?;
-        let key = self.vault_key(&file.header)?;
+        let key = self.key_ring(&file.header)?;
         Ok(Vault::open(&file, key)?)
     }
 
@@ -144,13 +147,13 @@ impl Ctx {
     /// the item asked for is decrypted (see `hush_vault::VaultView`).
     pub fn view(&self) -> Result<VaultView> {
         let locked = hush_vault::LockedView::read(&self.paths.vault())?;
-        let key = self.vault_key(locked.header())?;
+        let key = self.key_ring(locked.header())?;
         Ok(locked.unlock(key)?)
     }
 
     /// The read-only view with a key the caller already holds (so a command that
     /// first shows and then edits asks for the master password once).
-    pub fn view_with_key(&self, key: VaultKey) -> Result<VaultView> {
+    pub fn view_with_key(&self, key: KeyRing) -> Result<VaultView> {
         Ok(hush_vault::LockedView::read(&self.paths.vault())?.unlock(key)?)
     }
 
@@ -161,24 +164,33 @@ impl Ctx {
         Ok((id, view.item(&id)?))
     }
 
-    /// Applies `edit` to the vault under the writers' lock and saves it.
-    ///
-    /// The key is obtained before taking the lock, so that a slow KDF in one `hush`
-    /// does not hold up the others.
-    pub fn update<T>(&self, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
-        // Only the header is needed to find the key; everything is read under the lock.
-        let key = self.vault_key(&self.header()?)?;
-        self.update_with_key(key, |vault| Ok((edit(vault)?, true)))
-    }
-
     /// The one write path (docs/vault-format.md, "Writing safely"): under the lock,
     /// re-read the file so that no concurrent edit is lost, open it with `key` (a file
     /// that does not authenticate fails here and is never overwritten), apply `edit`,
     /// and save when it reports a change — then sync if `[sync] auto` is on.
     pub fn update_with_key<T>(
         &self,
-        key: VaultKey,
+        key: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        self.write(key, edit, true)
+    }
+
+    /// [`update_with_key`](Self::update_with_key) for the commands that talk to the server
+    /// themselves (sync, login, register, passwd): no automatic sync afterwards.
+    pub fn update_connected<T>(
+        &self,
+        key: KeyRing,
+        edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        self.write(key, edit, false)
+    }
+
+    fn write<T>(
+        &self,
+        key: KeyRing,
+        edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
+        auto_sync: bool,
     ) -> Result<T> {
         let _lock = self.paths.lock_exclusive()?;
         store::remove_stale_temps(self.paths.dir());
@@ -187,7 +199,7 @@ impl Ctx {
         let (out, changed) = edit(&mut vault)?;
         if changed {
             self.save(&vault)?;
-            if crate::remote::auto_sync(self, &mut vault) {
+            if auto_sync && crate::remote::auto_sync(self, &mut vault)? {
                 self.save(&vault)?;
             }
         }
@@ -197,14 +209,14 @@ impl Ctx {
     /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`) under the writers'
     /// lock without decrypting the other items ([`hush_vault::Editor`]), and saves it.
     pub fn edit<T>(&self, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let key = self.vault_key(&self.header()?)?;
+        let key = self.key_ring(&self.header()?)?;
         self.edit_with_key(key, edit)
     }
 
     /// [`edit`](Self::edit) with a key the caller already holds. The same write path
     /// as [`update_with_key`](Self::update_with_key): a file that does not
     /// authenticate is refused and never overwritten.
-    pub fn edit_with_key<T>(&self, key: VaultKey, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+    pub fn edit_with_key<T>(&self, key: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
         let _lock = self.paths.lock_exclusive()?;
         store::remove_stale_temps(self.paths.dir());
         let path = self.paths.vault();
@@ -218,8 +230,8 @@ impl Ctx {
         store::write_atomic(&path, &bytes, Some(&self.paths.backup()))?;
         // Sync needs the whole vault; open it only when it will sync.
         if self.config.sync.auto && editor.state().sync.is_some() {
-            let mut vault = Vault::open(&VaultFile::from_bytes(&bytes)?, editor.vault_key().clone())?;
-            if crate::remote::auto_sync(self, &mut vault) {
+            let mut vault = Vault::open(&VaultFile::from_bytes(&bytes)?, editor.ring().clone())?;
+            if crate::remote::auto_sync(self, &mut vault)? {
                 self.save(&vault)?;
             }
         }

@@ -1,7 +1,8 @@
-//! Errors that carry their own exit code (documented in `hush --help`).
+//! Exit codes and the advice printed with an error: one table for every command (documented in
+//! `hush --help` and the README). Library errors say what happened; what the user should do
+//! next is the CLI's to say, here.
 
-use std::process::ExitCode;
-
+use hush_sync::SyncError;
 use hush_vault::VaultError;
 
 /// Failures with a specific exit code and message.
@@ -23,25 +24,59 @@ pub enum Exit {
     Findings,
 }
 
-/// The exit code for an error chain.
-pub fn code_for(err: &anyhow::Error) -> ExitCode {
+/// Exit code 5: wrong master password or setup code.
+pub const WRONG_CREDENTIALS: u8 = 5;
+/// Exit code 6: tampering detected.
+pub const TAMPERING: u8 = 6;
+
+/// The exit code and the advice for an error chain: the first cause the table knows decides.
+pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
     for cause in err.chain() {
         if let Some(exit) = cause.downcast_ref::<Exit>() {
-            return ExitCode::from(match exit {
-                Exit::NotFound(_) => 3,
-                Exit::Ambiguous { .. } => 4,
-                Exit::Findings => 1,
-            });
+            return match exit {
+                Exit::NotFound(_) => (3, None),
+                Exit::Ambiguous { .. } => (4, None),
+                Exit::Findings => (1, None),
+            };
         }
         if let Some(v) = cause.downcast_ref::<VaultError>() {
             match v {
-                VaultError::WrongPassword => return ExitCode::from(5),
-                VaultError::Tampered => return ExitCode::from(6),
+                VaultError::WrongPassword => return (WRONG_CREDENTIALS, None),
+                VaultError::Tampered => return (TAMPERING, None),
                 _ => {}
             }
         }
+        if let Some(s) = cause.downcast_ref::<SyncError>() {
+            return sync_advice(s);
+        }
     }
-    ExitCode::from(2)
+    (2, None)
+}
+
+/// What to do after a sync, login or registration failed.
+fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
+    match err {
+        SyncError::Tampered(_) => (
+            TAMPERING,
+            Some(
+                "Nothing was changed on this device. Do not trust this server: compare `hush status` \
+                 on your devices and read docs/threat-model.md. If the server was restored from a backup \
+                 on purpose, `hush sync --reset-trust` accepts its state (see `hush sync --help`).",
+            ),
+        ),
+        SyncError::WrongCredentials => {
+            (WRONG_CREDENTIALS, Some("Check the master password and the setup code."))
+        }
+        SyncError::SessionExpired => (2, Some("Log in again with `hush login`.")),
+        SyncError::PasswordChanged => (2, Some("Log in with the new master password: `hush login`.")),
+        SyncError::NotConnected => (2, Some("Connect this vault first: `hush register` or `hush login`.")),
+        SyncError::TooManyConflicts => (2, Some("Run `hush sync` again.")),
+        SyncError::UnsafeParameters(_) => (2, Some("Nothing was changed on this device.")),
+        SyncError::Transport(hush_sync::TransportError::Network(_)) => {
+            (2, Some("Your changes are kept on this device and sync when the server is back."))
+        }
+        _ => (2, None),
+    }
 }
 
 /// Whether the error is a closed stdout (`hush ls | head`), which is not a failure.

@@ -26,10 +26,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
+            let (code, advice) = exit::classify(&err);
             if !matches!(err.downcast_ref::<exit::Exit>(), Some(exit::Exit::Findings)) {
                 eprintln!("hush: {err:#}");
+                if let Some(advice) = advice {
+                    eprintln!("{advice}");
+                }
             }
-            exit::code_for(&err)
+            ExitCode::from(code)
         }
     }
 }

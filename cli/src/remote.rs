@@ -1,5 +1,5 @@
-//! The client side of sync for the commands: building the transport for the
-//! configured server, and the quiet automatic sync after changes.
+//! The client side of sync for the commands: the server URL as this device remembers it, the
+//! transport for it, the default device name, and the automatic sync after changes.
 
 use std::time::Duration;
 
@@ -10,13 +10,23 @@ use hush_vault::state::LocalState;
 
 use crate::context::Ctx;
 
-/// The device name the server lists in `hush devices`: the host name.
-pub fn device_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "device".to_owned())
+/// The name this device shows in `hush devices` when none is given: the operating system and
+/// the day it joined, never the host name (which often names its owner, and which the server
+/// must not learn; names are sealed anyway, docs/spec/crypto-v2.md, "Device names").
+pub fn default_device_name() -> String {
+    let os = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "macOS",
+        "freebsd" => "FreeBSD",
+        other => other,
+    };
+    format!("{os} device, added {}", crate::output::date(hush_vault::now()))
+}
+
+/// A server URL checked (https, or plain http only to loopback or with `--insecure-http`) and
+/// normalised, so that `https://Host/` and `https://host` are one server.
+pub fn server_url(url: &str, insecure_http: bool) -> Result<String> {
+    Ok(hush_sync::normalize_server_url(&check_server_url(url, insecure_http)?))
 }
 
 /// A transport for `url`, refusing plain http to non-loopback hosts unless allowed.
@@ -33,20 +43,27 @@ pub fn connected_transport(ctx: &Ctx, state: &LocalState, timeout: Duration) -> 
         .context("cannot reach the configured server")
 }
 
-/// After a change: if `sync.auto` is set in config.toml and the vault is connected,
-/// sync now. Quiet when the server is unreachable: the change stays queued for the
-/// next sync. Tampering is never quiet.
-pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> bool {
+/// After a change: if `sync.auto` is set in config.toml and the vault is connected, sync now.
+/// `Ok(true)` when it synced (the caller saves again). Quiet but for one note when the server
+/// cannot be reached: the change is saved and waits for the next sync. Tampering is an error:
+/// the command that triggered the sync fails with it (exit 6), after its own change was saved.
+pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
     if !ctx.config.sync.auto || vault.state().sync.is_none() {
-        return false;
+        return Ok(false);
     }
-    let Ok(transport) = connected_transport(ctx, vault.state(), Duration::from_secs(5)) else { return false };
+    let Ok(transport) = connected_transport(ctx, vault.state(), Duration::from_secs(5)) else {
+        return Ok(false);
+    };
     match hush_sync::sync(vault, &transport, hush_vault::now()) {
-        Ok(_) => true,
-        Err(e @ hush_sync::SyncError::Tampered(_)) => {
-            eprintln!("hush: {e}");
-            false
+        Ok(_) => Ok(true),
+        Err(e @ hush_sync::SyncError::Tampered(_)) => Err(e.into()),
+        Err(hush_sync::SyncError::Transport(hush_sync::TransportError::Network(_))) => {
+            eprintln!("note: the server cannot be reached; the change is saved here and will sync later");
+            Ok(false)
         }
-        Err(_) => false,
+        Err(e) => {
+            eprintln!("note: the automatic sync failed ({e}); the change is saved here");
+            Ok(false)
+        }
     }
 }

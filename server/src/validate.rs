@@ -54,7 +54,9 @@ pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
         return Err(ApiError::TooLarge("keyset exceeds 65536 bytes".into()));
     }
     match bytes {
-        [format, a, b, c, d, ..] if KEYSET_FORMATS.contains(format) => Ok(u32::from_le_bytes([*a, *b, *c, *d])),
+        [format, a, b, c, d, ..] if KEYSET_FORMATS.contains(format) => {
+            Ok(u32::from_le_bytes([*a, *b, *c, *d]))
+        }
         [_, _, _, _, _, ..] => Err(bad("keyset: unsupported format version")),
         _ => Err(bad("keyset is too short")),
     }
@@ -168,7 +170,6 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
     }
-
 
     #[test]
     fn weak_public_keys_are_refused() {

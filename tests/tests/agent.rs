@@ -397,9 +397,12 @@ fn agent_rejects_malformed_requests_and_keeps_working() {
     let cases: &[(&[u8], &str)] = &[
         (b"not json\n", "bad_request"),
         (b"{\"op\":\"get_key\"}\n", "bad_request"),
-        (b"{\"v\":1,\"op\":\"dump_memory\"}\n", "bad_request"),
-        (b"{\"v\":2,\"op\":\"get_key\"}\n", "unsupported_version"),
-        (b"{\"v\":1,\"op\":\"put_key\",\"account_id\":\"nope\",\"key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
+        (b"{\"v\":2,\"op\":\"dump_memory\"}\n", "bad_request"),
+        (b"{\"v\":1,\"op\":\"get_key\"}\n", "unsupported_version"),
+        (b"{\"v\":3,\"op\":\"get_key\"}\n", "unsupported_version"),
+        (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"nope\",\"key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
+        // A version-1 key (32 bytes) is not a key ring.
+        (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"00000000-0000-0000-0000-000000000000\",\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
     ];
     for (request, code) in cases {
         let answer = raw(&socket, request);

@@ -14,11 +14,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use hush_crypto::{AccountId, VaultKey};
+use hush_crypto::{AccountId, KeyRing};
 use hush_vault::Paths;
 use rustix::net::sockopt;
 
-use super::memlock::KEY_LEN;
 use super::protocol::{self, Envelope, ErrorCode, Op, Request, Response, SecretB64, StatusReply, VERSION};
 
 /// What the CLI says when the agent speaks another protocol version (issue #4).
@@ -62,11 +61,11 @@ pub enum AgentError {
     Io(#[from] io::Error),
 }
 
-/// The vault key from a running agent for this account, if there is one.
+/// The key ring from a running agent for this account, if there is one.
 ///
 /// Prints a line on stderr when an agent exists but cannot be used (another
 /// version, another vault), so the user knows why they are asked for the password.
-pub fn fetch_key(paths: &Paths, account_id: &AccountId) -> Option<VaultKey> {
+pub fn fetch_key(paths: &Paths, account_id: &AccountId) -> Option<KeyRing> {
     let socket = match super::socket_path(paths, false) {
         Ok(Some(s)) => s,
         Ok(None) => return None,
@@ -96,8 +95,8 @@ pub fn fetch_key(paths: &Paths, account_id: &AccountId) -> Option<VaultKey> {
         eprintln!("note: the agent holds the key of another vault; run `hush lock` and `hush unlock`");
         return None;
     }
-    let bytes = reply.key.decode::<KEY_LEN>()?;
-    Some(VaultKey::from_bytes(*bytes))
+    let bytes = reply.key.decode(super::protocol::MAX_RING_BYTES)?;
+    KeyRing::decode(&bytes).ok().filter(|ring| ring.current_version() == reply.key_version)
 }
 
 /// The agent's status; `None` when no agent is running.
@@ -150,8 +149,7 @@ pub fn lock(socket: &Path) -> Result<LockOutcome> {
 pub fn start_and_hand_over(
     socket: &Path,
     account_id: &AccountId,
-    key_version: u32,
-    key: &VaultKey,
+    ring: &KeyRing,
     timeout_secs: u64,
 ) -> Result<Vec<String>> {
     lock(socket)?;
@@ -195,8 +193,8 @@ pub fn start_and_hand_over(
         v: VERSION,
         op: Op::PutKey,
         account_id: Some(account_id.to_string()),
-        key_version: Some(key_version),
-        key: Some(SecretB64::encode(key.expose())),
+        key_version: Some(ring.current_version()),
+        key: Some(SecretB64::encode(&ring.encode())),
         timeout_secs: Some(timeout_secs),
     };
     let response = exchange(stream, &request)?;

@@ -1,17 +1,21 @@
-//! The agent protocol, version 1: one JSON line from the client, one JSON line back,
-//! then the connection closes (rbw's `Action`/`Response` pattern, STYLE.md).
+//! The agent protocol, version 2: one JSON line from the client, one JSON line back,
+//! then the connection closes (the `Action`/`Response` pattern of rbw's agent).
 //!
 //! ```text
-//! → {"v":1,"op":"get_key"}
-//! ← {"v":1,"key":{"account_id":"…","key_version":1,"key":"<base64 vault key>"}}
-//! → {"v":1,"op":"put_key","account_id":"…","key_version":1,"key":"<base64>","timeout_secs":900}
-//! ← {"v":1,"ok":{"warnings":[]}}
-//! → {"v":1,"op":"status"}
-//! ← {"v":1,"status":{"unlocked":true,"account_id":"…","timeout_secs":900,"remaining_secs":873,"pid":4242}}
-//! → {"v":1,"op":"lock"}
-//! ← {"v":1,"ok":{"warnings":[]}}
-//! ← {"v":1,"error":{"code":"locked","message":"…"}}
+//! → {"v":2,"op":"get_key"}
+//! ← {"v":2,"key":{"account_id":"…","key_version":3,"key":"<base64 key ring>"}}
+//! → {"v":2,"op":"put_key","account_id":"…","key_version":3,"key":"<base64>","timeout_secs":900}
+//! ← {"v":2,"ok":{"warnings":[]}}
+//! → {"v":2,"op":"status"}
+//! ← {"v":2,"status":{"unlocked":true,"account_id":"…","timeout_secs":900,"remaining_secs":873,"pid":4242}}
+//! → {"v":2,"op":"lock"}
+//! ← {"v":2,"ok":{"warnings":[]}}
+//! ← {"v":2,"error":{"code":"locked","message":"…"}}
 //! ```
+//!
+//! Version 2 hands over the vault's key ring (docs/spec/crypto-v2.md, "Keyset": every key the
+//! account has had, newest first) instead of version 1's single 32-byte key; `key_version` is
+//! the ring's current version.
 //!
 //! Every message starts with `v`. Each side first reads only `v` ([`Envelope`]) and
 //! then the rest, so that a future version may change every other field and still be
@@ -31,12 +35,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 /// The protocol version this hush speaks.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
-/// The longest line either side reads. A request or response is well under 1 KiB;
-/// the bound keeps a misbehaving peer from making the other side allocate without
-/// end, and lets the buffer be allocated once (no reallocation leaves key copies).
-pub const MAX_LINE: usize = 4096;
+/// The longest line either side reads: room for the largest key ring a keyset may hold
+/// (1024 keys, 36 bytes each, in base64) with the other fields. A typical line is well under
+/// 1 KiB; the bound keeps a misbehaving peer from making the other side allocate without end,
+/// and lets the buffer be allocated once (no reallocation leaves key copies).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The longest encoded key ring accepted (`hush_crypto::MAX_RING_KEYS` keys).
+pub const MAX_RING_BYTES: usize = 4 + 36 * hush_crypto::MAX_RING_KEYS;
 
 /// Just the version, read before anything else.
 #[derive(Debug, Deserialize)]
@@ -193,17 +201,20 @@ impl SecretB64 {
         SecretB64(Zeroizing::new(BASE64.encode(bytes)))
     }
 
-    /// Decodes into exactly `N` bytes, or `None`.
-    pub fn decode<const N: usize>(&self) -> Option<Zeroizing<[u8; N]>> {
-        let mut out = Zeroizing::new([0u8; N]);
-        // A buffer with room to spare: decode_slice wants space for its estimate.
-        let mut buf = Zeroizing::new([0u8; 64]);
-        let n = BASE64.decode_slice(self.0.as_bytes(), &mut buf[..]).ok()?;
-        if n != N {
+    /// Decodes into at most `max` bytes, or `None`. The buffer is sized once from the text's
+    /// length, so no reallocation leaves a copy of the key behind.
+    pub fn decode(&self, max: usize) -> Option<Zeroizing<Vec<u8>>> {
+        let estimate = base64::decoded_len_estimate(self.0.len());
+        if estimate > max + 3 {
             return None;
         }
-        out.copy_from_slice(&buf[..N]);
-        Some(out)
+        let mut buf = Zeroizing::new(vec![0u8; estimate]);
+        let n = BASE64.decode_slice(self.0.as_bytes(), &mut buf[..]).ok()?;
+        if n > max {
+            return None;
+        }
+        buf.truncate(n);
+        Some(buf)
     }
 }
 
@@ -268,17 +279,17 @@ mod tests {
     #[test]
     fn request_is_flat_json() {
         let json = serde_json::to_string(&Request::simple(Op::GetKey)).unwrap();
-        assert_eq!(json, r#"{"v":1,"op":"get_key"}"#);
+        assert_eq!(json, r#"{"v":2,"op":"get_key"}"#);
     }
 
     #[test]
     fn key_round_trips_through_base64() {
         let key = [7u8; 32];
         let b64 = SecretB64::encode(&key);
-        assert_eq!(*b64.decode::<32>().unwrap(), key);
-        assert!(b64.decode::<16>().is_none());
-        assert!(SecretB64(Zeroizing::new("not base64!".into())).decode::<32>().is_none());
-        assert!(SecretB64(Zeroizing::new("A".repeat(200))).decode::<32>().is_none());
+        assert_eq!(b64.decode(32).unwrap().as_slice(), key);
+        assert!(b64.decode(16).is_none());
+        assert!(SecretB64(Zeroizing::new("not base64!".into())).decode(32).is_none());
+        assert!(SecretB64(Zeroizing::new("A".repeat(200))).decode(32).is_none());
     }
 
     #[test]

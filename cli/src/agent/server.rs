@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use hush_crypto::AccountId;
 use rustix::net::sockopt::{self, Timeout};
 
-use super::memlock::{KEY_LEN, LockedKey};
+use super::memlock::LockedKey;
 use super::protocol::{
     self, Envelope, ErrorCode, KeyReply, Op, Request, Response, SecretB64, StatusReply, VERSION,
 };
@@ -248,8 +248,14 @@ impl Agent {
         let Some(account_id) = request.account_id.as_deref().and_then(AccountId::parse) else {
             return Response::error(ErrorCode::BadRequest, "put_key needs a valid account_id");
         };
-        let Some(key) = request.key.as_ref().and_then(SecretB64::decode::<KEY_LEN>) else {
-            return Response::error(ErrorCode::BadRequest, "put_key needs a 32-byte base64 key");
+        // The ring is parsed once to refuse garbage; the agent keeps its encoded bytes.
+        let Some(key) = request
+            .key
+            .as_ref()
+            .and_then(|k| k.decode(protocol::MAX_RING_BYTES))
+            .filter(|bytes| hush_crypto::KeyRing::decode(bytes).is_ok())
+        else {
+            return Response::error(ErrorCode::BadRequest, "put_key needs a base64 key ring");
         };
         let Some(timeout) = request.timeout_secs.filter(|&t| t > 0) else {
             return Response::error(ErrorCode::BadRequest, "put_key needs timeout_secs of at least 1");

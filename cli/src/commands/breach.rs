@@ -19,7 +19,7 @@ use std::io::BufRead as _;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
-use hush_crypto::{ItemId, VaultKey};
+use hush_crypto::{ItemId, KeyRing};
 use hush_vault::audit::sharing_password;
 use hush_vault::{Editor, Found, Item, ItemKind, Lookup, Vault, host_of, now};
 use zeroize::Zeroizing;
@@ -63,7 +63,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     let interactive = prompt::interactive();
     // The key once: the session saves several times and must not ask for the
     // master password again each time.
-    let key = ctx.vault_key(&ctx.header()?)?;
+    let key = ctx.key_ring(&ctx.header()?)?;
 
     if interactive && !args.yes {
         let vault = Vault::open(&ctx.read_file()?, key.clone())?;
@@ -282,7 +282,7 @@ fn unique_password(
 
 /// Step 3 and 4: one item at a time, until every item is confirmed or the user
 /// stops. Exit code 1 while anything is left pending.
-fn walk_through(ctx: &Ctx, key: &VaultKey, rotations: &[Rotation], print: bool) -> Result<()> {
+fn walk_through(ctx: &Ctx, key: &KeyRing, rotations: &[Rotation], print: bool) -> Result<()> {
     let clear_after = ctx.config.clipboard_clear_after;
     let total = rotations.len();
     let mut left: Vec<&str> = Vec::new();
@@ -394,7 +394,7 @@ fn open_url(url: &str) -> Result<()> {
 
 /// Step 4 for one item: asks for a TOTP secret (no echo) and saves it. Returns
 /// whether the item now has one.
-fn offer_totp(ctx: &Ctx, key: &VaultKey, r: &Rotation) -> Result<bool> {
+fn offer_totp(ctx: &Ctx, key: &KeyRing, r: &Rotation) -> Result<bool> {
     eprintln!(
         "  {} has no 2FA secret in hush. If the site offers two-factor authentication, turn it on now.",
         r.name
@@ -489,7 +489,7 @@ fn status(ctx: &Ctx, json: bool) -> Result<()> {
 
 /// `hush breach --confirm QUERY`: the site accepted the new password.
 fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
-    let key = ctx.vault_key(&ctx.header()?)?;
+    let key = ctx.key_ring(&ctx.header()?)?;
     let (name, was_pending, has_totp, left) = ctx.update_with_key(key, |vault| {
         let id = find_one(vault, query)?;
         let item = vault.get(&id).expect("found items exist");
@@ -518,12 +518,12 @@ fn confirm(ctx: &Ctx, query: &str) -> Result<()> {
 
 /// Saves an edit with the key fetched once for the whole session, so that the
 /// several saves of one breach cost one KDF run (or agent request), not one each.
-fn save_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
+fn save_with_key<T>(ctx: &Ctx, key: &KeyRing, edit: impl FnOnce(&mut Vault) -> Result<T>) -> Result<T> {
     ctx.update_with_key(key.clone(), |vault| Ok((edit(vault)?, true)))
 }
 
 /// [`save_with_key`] for the walk-through's one-item changes (a flag, a TOTP
 /// secret): through the editor, which decrypts only those items, not the vault.
-fn edit_with_key<T>(ctx: &Ctx, key: &VaultKey, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+fn edit_with_key<T>(ctx: &Ctx, key: &KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
     ctx.edit_with_key(key.clone(), edit)
 }

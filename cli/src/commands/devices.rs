@@ -1,10 +1,9 @@
-//! `hush devices`: the account's sessions; `hush devices revoke ID` ends one.
+//! `hush devices`: the account's sessions, with the names the devices sealed;
+//! `hush devices revoke DEVICE` ends one, named by its name or a prefix of its id.
 
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use hush_proto::{SessionId, SessionToken};
-use hush_sync::Transport;
 use serde::Serialize;
 
 use crate::cli::{DevicesArgs, DevicesCommand};
@@ -14,7 +13,7 @@ use crate::{output, remote};
 #[derive(Serialize)]
 struct DeviceJson {
     id: String,
-    name: String,
+    name: Option<String>,
     created: String,
     last_seen: String,
     current: bool,
@@ -23,37 +22,44 @@ struct DeviceJson {
 /// Runs `hush devices`.
 pub fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
     // Only the sealed state is needed (server and token): no item is decrypted.
-    let state = ctx.view()?.state()?;
+    let view = ctx.view()?;
+    let state = view.state()?;
+    let account = view.header().account_id();
+    let (_, account_key) = ctx.account_key()?;
     let transport = remote::connected_transport(ctx, &state, Duration::from_secs(30))?;
-    let sync = state.sync.as_ref().ok_or(hush_sync::SyncError::NotConnected)?;
-    let token = SessionToken::new(sync.token.clone());
+    let devices = hush_sync::devices::list(&state, &account, &account_key, &transport)?;
     match &args.command {
-        Some(DevicesCommand::Revoke { id }) => {
-            let session: SessionId =
-                id.parse().map_err(|_| anyhow!("{id:?} is not a session id; see `hush devices`"))?;
-            transport.revoke(&token, &session).map_err(hush_sync::SyncError::from_call)?;
-            eprintln!("Revoked {id}. That device must log in again to sync.");
+        Some(DevicesCommand::Revoke { device }) => {
+            let found =
+                hush_sync::devices::find(&devices, device).map_err(|e| anyhow!("{e}; see `hush devices`"))?;
+            hush_sync::devices::revoke(&state, &transport, &found.id)?;
+            let name = found.name.as_deref().unwrap_or("unnamed device");
+            eprintln!("Revoked {name} ({}). That device must log in again to sync.", found.id);
             Ok(())
         }
         None => {
-            let list = transport.sessions(&token).map_err(hush_sync::SyncError::from_call)?;
             if args.json {
-                let devices: Vec<_> = list
-                    .sessions
+                let json: Vec<_> = devices
                     .iter()
-                    .map(|s| DeviceJson {
-                        id: s.id.to_string(),
-                        name: s.device_name.clone(),
-                        created: s.created.to_string(),
-                        last_seen: s.last_seen.to_string(),
-                        current: s.current,
+                    .map(|d| DeviceJson {
+                        id: d.id.to_string(),
+                        name: d.name.clone(),
+                        created: d.created.to_string(),
+                        last_seen: d.last_seen.to_string(),
+                        current: d.current,
                     })
                     .collect();
-                return output::json(&devices);
+                return output::json(&json);
             }
-            for s in &list.sessions {
-                let mark = if s.current { "  (this device)" } else { "" };
-                output::line(format!("{}  {:<20}  last seen {}{mark}", s.id, s.device_name, s.last_seen))?;
+            for d in &devices {
+                let mark = if d.current { "  (this device)" } else { "" };
+                let name = d.name.as_deref().unwrap_or("(unnamed)");
+                output::line(format!(
+                    "{}  {:<28}  last seen {}{mark}",
+                    &d.id.to_string()[..8],
+                    name,
+                    d.last_seen
+                ))?;
             }
             Ok(())
         }

@@ -39,7 +39,7 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let file = VaultFile::from_bytes(&bytes)?;
     // Open the very bytes that will be written: a backup that fails to authenticate
     // would only be found out on the day it is needed.
-    let vault = Vault::open(&file, ctx.vault_key(&file.header)?)?;
+    let vault = Vault::open(&file, ctx.key_ring(&file.header)?)?;
     write_atomic(out, &bytes, None)?;
     eprintln!(
         "Wrote an encrypted backup of {} item(s) to {}.\n\

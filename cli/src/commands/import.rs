@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use hush_crypto::{SetupCode, VaultKey};
+use hush_crypto::{KeyRing, SetupCode};
 use hush_vault::import::{self, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
 use hush_vault::{FileHeader, Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         ImportFormat::Hush => {
             let path = input_path(args)?;
             let backup = read_backup(path)?;
-            let key = ctx.vault_key(&current)?;
+            let key = ctx.key_ring(&current)?;
             let items = backup_items(args, &backup, &current, &key)
                 .with_context(|| format!("cannot import the backup {}", path.display()))?;
             (Import { items, warnings: Vec::new() }, Some(key))
@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     }
     let key = match key {
         Some(key) => key,
-        None => ctx.vault_key(&current)?,
+        None => ctx.key_ring(&current)?,
     };
 
     if args.dry_run {
@@ -160,7 +160,7 @@ fn backup_items(
     args: &ImportArgs,
     backup: &VaultFile,
     current: &FileHeader,
-    key: &VaultKey,
+    key: &KeyRing,
 ) -> Result<Vec<Item>> {
     let same_account =
         backup.header.account_id == current.account_id && backup.header.key_version == current.key_version;

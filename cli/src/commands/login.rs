@@ -1,5 +1,7 @@
-//! `hush login`: on a new device, fetch and verify the vault with the setup code and
-//! master password; on a device that has it, start a new session.
+//! `hush login`: on a new device, fetch and verify the vault with the setup code and master
+//! password; on a device that has it, start a new session (after a logout, a revocation, a
+//! password change on another device, or to move to another server). What this device accepted
+//! of the account's history is kept either way (docs/spec/sync-api-v2.md, "Verifying a pull").
 
 use std::time::Duration;
 
@@ -13,13 +15,16 @@ use crate::{prompt, remote};
 
 /// Runs `hush login`.
 pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
-    let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(120))?;
+    let url = remote::server_url(&args.server, args.insecure_http)?;
+    let transport = remote::transport(ctx, &url, args.insecure_http, Duration::from_secs(120))?;
     let policy = if args.insecure_kdf { FloorPolicy::AllowInsecure } else { FloorPolicy::Enforce };
-    let device = args.device_name.clone().unwrap_or_else(remote::device_name);
+    let device = args.device_name.clone().unwrap_or_else(remote::default_device_name);
+    hush_crypto::check_device_name(&device)?;
     let opts = hush_sync::LoginOptions {
-        server_url: &args.server,
+        server_url: &url,
         device_name: &device,
         policy,
+        insecure_http: args.insecure_http,
         now: hush_vault::now(),
     };
     if ctx.paths.vault().exists() {
@@ -28,11 +33,7 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
         let password = ctx.master_password()?;
         let _lock = ctx.paths.lock_exclusive()?;
         let file = ctx.read_file()?;
-        let (mut vault, report) =
-            hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
-        if let Some(s) = vault.state_mut().sync.as_mut() {
-            s.insecure_http = args.insecure_http;
-        }
+        let (vault, report) = hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
         ctx.save(&vault)?;
         eprintln!(
             "Logged in again; {} change(s) received, {} pushed.",
@@ -47,11 +48,8 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     };
     let (account_id, account_key) = SetupCode::parse(&code).map_err(|e| anyhow!("{e}"))?;
     let password = ctx.master_password()?;
-    let (mut vault, report) =
+    let (vault, report) =
         hush_sync::login_new_device(&transport, &account_id, &account_key, &password, opts)?;
-    if let Some(s) = vault.state_mut().sync.as_mut() {
-        s.insecure_http = args.insecure_http;
-    }
     ctx.paths.ensure_dir()?;
     let _lock = ctx.paths.lock_exclusive()?;
     ctx.paths.write_account_key(&account_id, &account_key)?;

@@ -71,7 +71,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Register(args) => register::run(&ctx, &args),
         Command::Login(args) => login::run(&ctx, &args),
         Command::Sync(args) => sync_cmd::run(&ctx, &args),
-        Command::Logout => logout::run(&ctx),
+        Command::Logout(args) => logout::run(&ctx, &args),
         Command::Devices(args) => devices::run(&ctx, &args),
     }
 }

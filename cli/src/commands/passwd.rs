@@ -1,36 +1,74 @@
-//! `hush passwd`: a new master password re-seals the keyset under a new salt; items
-//! are not re-encrypted (spec: Keyset).
+//! `hush passwd`: a new master password, and with it a new vault key (docs/spec/crypto-v2.md,
+//! "Password change and key rotation"): every item is sealed again under it, so an old copy of
+//! the vault opened with the old password reads nothing written after the change.
 
 use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
+use hush_crypto::KeyRing;
 
 use crate::cli::PasswdArgs;
 use crate::commands::init::kdf_params;
 use crate::context::{Ctx, Derived};
-use crate::remote;
+use crate::{agent, remote};
 
 /// Runs `hush passwd`.
 pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     let header = ctx.header()?;
-    // Always prove the current password (the agent's key alone is not enough to
-    // change it), and keep the old auth key: the server only accepts a new keyset
-    // signed with it (sync-api-v1, PUT /v1/keyset).
-    let Derived { account_key, keys: old, vault_key: key } = ctx.derive_keys(&header)?;
+    // Always prove the current password (the agent's key alone is not enough to change it),
+    // and keep the old auth key: the server only accepts a new keyset signed with it
+    // (sync-api-v2.md, `PUT /v2/keyset`).
+    let Derived { account_key, keys: old, ring } = ctx.derive_keys(&header)?;
     let (params, policy) = kdf_params(&args.kdf, header.params())?;
     let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
-    ctx.update_with_key(key, |vault| {
-        let new = vault.change_password(&new_password, &account_key, params, policy)?;
-        if vault.state().sync.is_some() {
-            // The server must learn the new keyset before this device saves it, or the
-            // two would disagree; if the server is unreachable, nothing changes.
-            let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(60))?;
-            hush_sync::rekey(vault, &transport, &old.auth, new.auth.public_key(), hush_vault::now())
-                .context("the server did not accept the new master password; nothing was changed")?;
-            eprintln!("The server has the new keyset; your other devices must run `hush login` with the new password.");
+    let (ring, push) = ctx.update_connected(ring, |vault| {
+        if vault.state().sync.is_none() {
+            vault.change_password(&new_password, &account_key, params, policy)?;
+            return Ok(((vault.ring().clone(), None), true));
         }
-        Ok(((), true))
+        // The server must accept the new keyset before this device adopts it, or the two
+        // would disagree; if it refuses or cannot be reached, nothing changes anywhere.
+        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(60))?;
+        let new = hush_sync::NewPassword { password: &new_password, params, policy };
+        let change =
+            hush_sync::change_password(vault, &transport, &old.auth, &account_key, new, hush_vault::now())?;
+        Ok(((vault.ring().clone(), Some(change.push)), true))
     })?;
-    eprintln!("Master password changed. The old one no longer opens this vault.");
-    Ok(())
+    // The backup kept by the save above still opens with the old password: replace it, so that
+    // nothing on disk does (the old password may be why it was changed).
+    hush_vault::store::write_atomic(&ctx.paths.backup(), &std::fs::read(ctx.paths.vault())?, None)?;
+    refresh_agent(ctx, &ring);
+    eprintln!(
+        "Master password changed; the vault key was rotated. The old password opens nothing written from now on."
+    );
+    match push {
+        None => Ok(()),
+        Some(Ok(_)) => {
+            eprintln!(
+                "The server has the new keyset; your other devices must run `hush login` with the new password."
+            );
+            Ok(())
+        }
+        Some(Err(e)) => {
+            eprintln!(
+                "The server has the new keyset, but the re-sealed items were not pushed yet; they will be at the next `hush sync`."
+            );
+            Err(e.into())
+        }
+    }
+}
+
+/// An agent unlocked before the change holds the old ring, which no longer opens the vault:
+/// hand it the new one, with its timeout.
+fn refresh_agent(ctx: &Ctx, ring: &KeyRing) {
+    let Ok(Some(socket)) = agent::socket_path(&ctx.paths, false) else { return };
+    if let Ok(Some(status)) = agent::client::status(&socket)
+        && status.unlocked
+        && let Ok(header) = ctx.header()
+    {
+        let timeout = status.timeout_secs.max(1);
+        if agent::client::start_and_hand_over(&socket, &header.account_id(), ring, timeout).is_err() {
+            let _ = agent::client::lock(&socket);
+        }
+    }
 }

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-
 use zeroize::Zeroizing;
 
 use crate::cli::RegisterArgs;
@@ -13,7 +12,10 @@ use crate::{prompt, remote};
 /// Runs `hush register`.
 pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     let header = ctx.header()?;
-    let transport = remote::transport(ctx, &args.server, args.insecure_http, Duration::from_secs(60))?;
+    let url = remote::server_url(&args.server, args.insecure_http)?;
+    let transport = remote::transport(ctx, &url, args.insecure_http, Duration::from_secs(60))?;
+    let device = args.device_name.clone().unwrap_or_else(remote::default_device_name);
+    hush_crypto::check_device_name(&device)?;
     // A code on the command line can be read by other local users (`ps`), who could
     // race to spend it; a file cannot.
     let invite = match (&args.invite, &args.invite_file) {
@@ -22,31 +24,31 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
         (None, None) => None,
     };
     // Registration needs the auth key, which only the master password yields.
-    let Derived { keys, vault_key: vk, .. } = ctx.derive_keys(&header)?;
-    let device = args.device_name.clone().unwrap_or_else(remote::device_name);
-    let report = ctx.update_with_key(vk, |vault| {
+    let Derived { keys, ring, account_key } = ctx.derive_keys(&header)?;
+    let report = ctx.update_connected(ring, |vault| {
         if vault.state().sync.is_some() {
             bail!("this vault is already connected to a server; use `hush sync`, or `hush logout` first");
         }
+        let opts = hush_sync::LoginOptions {
+            server_url: &url,
+            device_name: &device,
+            policy: hush_crypto::FloorPolicy::Enforce,
+            insecure_http: args.insecure_http,
+            now: hush_vault::now(),
+        };
         let report = hush_sync::register(
             vault,
             &transport,
             &keys,
+            &account_key,
             invite.as_deref().map(String::as_str),
-            &args.server,
-            &device,
-            hush_vault::now(),
+            &opts,
         )?;
-        if let Some(s) = vault.state_mut().sync.as_mut() {
-            s.insecure_http = args.insecure_http;
-        }
         Ok((report, true))
     })?;
     eprintln!(
-        "Registered with {} and pushed {} item(s). On another device: `hush login --server {}` with your setup code.",
-        args.server,
+        "Registered with {url} and pushed {} item(s). On another device: `hush login --server {url}` with your setup code.",
         report.pushed.len(),
-        args.server
     );
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::prompt;
 pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
     // One key for the confirmation and the deletion: without the agent, the master
     // password is asked once, not twice.
-    let key = ctx.vault_key(&ctx.header()?)?;
+    let key = ctx.key_ring(&ctx.header()?)?;
     if !args.yes && prompt::interactive() {
         let view = ctx.view_with_key(key.clone())?;
         let id = find_one(&view, &args.query)?;

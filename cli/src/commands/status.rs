@@ -1,4 +1,7 @@
-//! `hush status`: whether the vault is unlocked, and for how long.
+//! `hush status`: whether the vault is unlocked, and for how long; when unlocked, the server it
+//! syncs with and the fingerprint of the last server state this device accepted, so that two
+//! devices can be compared by eye (docs/spec/crypto-v2.md, "Manifest": equal heads, equal
+//! fingerprints).
 
 use anyhow::Result;
 use hush_crypto::AccountId;
@@ -24,6 +27,26 @@ struct StatusJson {
     agent_pid: Option<u32>,
     /// The agent's socket.
     socket: Option<String>,
+    /// What this device knows of its sync server (only while unlocked: it is sealed).
+    sync: Option<SyncJson>,
+}
+
+/// The sync part of `hush status --json`.
+#[derive(Serialize)]
+struct SyncJson {
+    /// The server, if connected.
+    server: Option<String>,
+    /// The last server state this device accepted.
+    head: Option<HeadJson>,
+    /// Local changes not pushed yet.
+    pending: usize,
+}
+
+#[derive(Serialize)]
+struct HeadJson {
+    counter: u64,
+    fingerprint: String,
+    key_version: u32,
 }
 
 /// Runs `hush status`.
@@ -37,6 +60,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         agent: "none",
         agent_pid: None,
         socket: None,
+        sync: None,
     };
     let mut note = None;
     match agent::socket_path(&ctx.paths, false) {
@@ -77,6 +101,9 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
     if let Some(note) = &note {
         eprintln!("hush: {note}");
     }
+    if out.unlocked {
+        out.sync = sync_status(ctx);
+    }
     if args.json {
         return output::json(&out);
     }
@@ -92,8 +119,41 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
             output::duration(out.remaining_secs),
             output::duration(out.timeout_secs),
             out.agent_pid.unwrap_or_default()
-        ))
+        ))?;
+        if let Some(sync) = &out.sync {
+            match (&sync.server, &sync.head) {
+                (Some(server), Some(head)) => output::line(format!(
+                    "synced with {server}: state {} (push {}), {} change(s) to push",
+                    head.fingerprint, head.counter, sync.pending
+                ))?,
+                (Some(server), None) => output::line(format!("connected to {server}; not synced yet"))?,
+                (None, Some(head)) => output::line(format!(
+                    "not connected (`hush login`); last accepted state {} (push {})",
+                    head.fingerprint, head.counter
+                ))?,
+                (None, None) => output::line("not connected to a server")?,
+            }
+        }
+        Ok(())
     } else {
         output::line(paint("locked", "1"))
     }
+}
+
+/// The sync state, read with the agent's key; `None` if that fails (the vault changed since).
+fn sync_status(ctx: &Ctx) -> Option<SyncJson> {
+    let header = ctx.header().ok()?;
+    let ring = agent::client::fetch_key(&ctx.paths, &header.account_id())?;
+    let view = ctx.view_with_key(ring).ok()?;
+    let state = view.state().ok()?;
+    let head = state.accepted(&header.account_id()).head;
+    Some(SyncJson {
+        server: state.sync.as_ref().map(|s| s.server_url.clone()),
+        head: head.map(|h| HeadJson {
+            counter: h.counter,
+            fingerprint: h.chain.fingerprint(),
+            key_version: h.key_version,
+        }),
+        pending: state.pending.len(),
+    })
 }

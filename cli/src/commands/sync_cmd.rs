@@ -1,48 +1,103 @@
-//! `hush sync`: pull, verify, merge, push; say what changed.
+//! `hush sync`: pull, verify, merge, push; say what changed. `--reset-trust` is the one way to
+//! accept a server state that does not extend what this device accepted (docs/spec/sync-api-v2.md,
+//! "Resetting trust").
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use hush_crypto::ItemId;
 use hush_vault::Vault;
 use serde::Serialize;
 
 use crate::cli::SyncArgs;
 use crate::context::Ctx;
-use crate::{output, remote};
+use crate::{output, prompt, remote};
+
+#[derive(Serialize)]
+struct HeldBack {
+    name: String,
+    bytes: usize,
+}
+
+#[derive(Serialize)]
+struct Head {
+    counter: u64,
+    fingerprint: String,
+    key_version: u32,
+}
 
 #[derive(Serialize)]
 struct SyncJson {
     received: Vec<String>,
     merged: Vec<String>,
     pushed: Vec<String>,
+    held_back: Vec<HeldBack>,
     seq: u64,
+    head: Option<Head>,
 }
+
+/// What `--reset-trust` costs, said before it happens.
+const RESET_WARNING: &str = "\
+Resetting trust: this device forgets the server state it accepted, takes the server's current
+state as it is, merges everything this device holds into it and pushes the result. Nothing on
+this device is lost. You give up: detection of any rollback or fork that happened before now.
+Other devices that report tampering must be reset the same way; changes that only they hold
+come back when they sync.";
 
 /// Names the items of a report (deleted ones by id).
 fn names(vault: &Vault, ids: &[ItemId]) -> Vec<String> {
-    ids.iter()
-        .map(|id| match vault.entries().get(id) {
-            Some(e) if !e.item.deleted => e.item.name.clone(),
-            _ => format!("{id} (deleted)"),
-        })
-        .collect()
+    ids.iter().map(|id| name(vault, id)).collect()
+}
+
+fn name(vault: &Vault, id: &ItemId) -> String {
+    match vault.entries().get(id) {
+        Some(e) if !e.item.deleted => e.item.name.clone(),
+        _ => format!("{id} (deleted)"),
+    }
 }
 
 /// Runs `hush sync`.
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
-    let key = ctx.vault_key(&ctx.header()?)?;
-    let summary = ctx.update_with_key(key, |vault| {
+    if args.reset_trust {
+        eprintln!("{RESET_WARNING}");
+        if !args.yes && !prompt::confirm("Reset trust in the server's state?")? {
+            bail!("not reset; pass --yes with --reset-trust in a script");
+        }
+    }
+    let key = ctx.key_ring(&ctx.header()?)?;
+    let summary = ctx.update_connected(key, |vault| {
         let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
+        if args.reset_trust {
+            hush_sync::reset_trust(vault);
+        }
         let report = hush_sync::sync(vault, &transport, hush_vault::now())?;
         let summary = SyncJson {
             received: names(vault, &report.received),
             merged: names(vault, &report.merged),
             pushed: names(vault, &report.pushed),
+            held_back: report
+                .held_back
+                .iter()
+                .map(|(id, bytes)| HeldBack { name: name(vault, id), bytes: *bytes })
+                .collect(),
             seq: report.seq,
+            head: report.head.map(|h| Head {
+                counter: h.counter,
+                fingerprint: h.chain.fingerprint(),
+                key_version: h.key_version,
+            }),
         };
         Ok((summary, true))
     })?;
+    for held in &summary.held_back {
+        eprintln!(
+            "hush: {} is too large to sync ({} KiB, the limit is {} KiB); shorten its notes or history. \
+             Everything else synced.",
+            held.name,
+            held.bytes / 1024,
+            hush_sync::MAX_PUSHED_BLOB / 1024
+        );
+    }
     if args.json {
         return output::json(&summary);
     }

@@ -41,8 +41,8 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         }
         _ => {}
     }
-    let key = ctx.derive_vault_key(&header)?;
-    let warnings = client::start_and_hand_over(&socket, &account_id, header.key_version, &key, timeout)?;
+    let key = ctx.derive_ring(&header)?;
+    let warnings = client::start_and_hand_over(&socket, &account_id, &key, timeout)?;
     for w in warnings {
         eprintln!("warning: {w}");
     }

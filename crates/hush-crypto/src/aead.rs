@@ -35,7 +35,12 @@ impl<'a> SealedBox<'a> {
             return Err(DecryptError);
         }
         let key_version = u32::from_le_bytes(blob[1..5].try_into().map_err(|_| DecryptError)?);
-        Ok(Self { format: blob[0], key_version, nonce: &blob[5..HEADER_LEN], ciphertext: &blob[HEADER_LEN..] })
+        Ok(Self {
+            format: blob[0],
+            key_version,
+            nonce: &blob[5..HEADER_LEN],
+            ciphertext: &blob[HEADER_LEN..],
+        })
     }
 }
 

@@ -128,7 +128,9 @@ mod tests {
 
     #[test]
     fn invisible_and_control_characters_are_refused() {
-        for bad in ["evil\u{202E}txt", "a\u{2066}b", "zero\u{200B}width", "bell\u{7}", "new\nline", "bom\u{FEFF}"] {
+        for bad in
+            ["evil\u{202E}txt", "a\u{2066}b", "zero\u{200B}width", "bell\u{7}", "new\nline", "bom\u{FEFF}"]
+        {
             assert!(matches!(check_device_name(bad), Err(DeviceNameError::Invisible(_))), "{bad:?}");
         }
         assert_eq!(check_device_name("  "), Err(DeviceNameError::Empty));

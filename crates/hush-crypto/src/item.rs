@@ -92,8 +92,13 @@ impl ItemBlob {
         key_version: u32,
         blob: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-        let padded =
-            aead::open(FORMAT_V1, vk.expose(), key_version, blob, &Self::aad(account_id, item_id, key_version))?;
+        let padded = aead::open(
+            FORMAT_V1,
+            vk.expose(),
+            key_version,
+            blob,
+            &Self::aad(account_id, item_id, key_version),
+        )?;
         unpad(padded)
     }
 

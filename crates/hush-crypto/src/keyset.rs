@@ -153,15 +153,31 @@ impl Keyset {
     /// Seals with a given nonce: known-answer tests only.
     #[doc(hidden)]
     pub fn seal_with_nonce(kek: &Kek, ring: &KeyRing, ctx: &KeysetContext, nonce: &[u8; 24]) -> Self {
-        assert_eq!(ctx.key_version, ring.current_version(), "the keyset's epoch is its ring's current version");
+        assert_eq!(
+            ctx.key_version,
+            ring.current_version(),
+            "the keyset's epoch is its ring's current version"
+        );
         let plain = ring.encode();
-        Self(aead::seal_with_nonce(FORMAT_V2, kek.expose(), ctx.key_version, nonce, &plain, &ctx.aad(FORMAT_V2)))
+        Self(aead::seal_with_nonce(
+            FORMAT_V2,
+            kek.expose(),
+            ctx.key_version,
+            nonce,
+            &plain,
+            &ctx.aad(FORMAT_V2),
+        ))
     }
 
     /// A version-1 keyset (one key): what hush wrote before crypto v2, for upgrade tests and
     /// the version-1 known-answer vector.
     #[doc(hidden)]
-    pub fn seal_v1_with_nonce(kek: &Kek, vault_key: &VaultKey, ctx: &KeysetContext, nonce: &[u8; 24]) -> Self {
+    pub fn seal_v1_with_nonce(
+        kek: &Kek,
+        vault_key: &VaultKey,
+        ctx: &KeysetContext,
+        nonce: &[u8; 24],
+    ) -> Self {
         Self(aead::seal_with_nonce(
             FORMAT_V1,
             kek.expose(),

@@ -33,8 +33,8 @@ pub use crate::item::{ItemBlob, padme};
 pub use crate::kdf::{DerivedKeys, FloorPolicy, KdfParams, KdfSalt, derive_keys};
 pub use crate::keyset::{KeyRing, Keyset, KeysetContext, MAX_RING_KEYS};
 pub use crate::manifest::{
-    ChainHash, Head, HeadError, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, OpenedManifest, Writer,
-    blob_hash,
+    ChainHash, Head, HeadError, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, OpenedManifest,
+    Writer, blob_hash,
 };
 pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
 pub use crate::setup_code::SetupCode;

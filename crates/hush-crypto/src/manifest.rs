@@ -243,7 +243,12 @@ impl Manifest {
     }
 
     /// Seals a version-2 manifest under `vk`, the ring's key of `key_version`, with a fresh nonce.
-    pub fn seal(vk: &VaultKey, account_id: &AccountId, key_version: u32, payload: &ManifestPayload) -> Vec<u8> {
+    pub fn seal(
+        vk: &VaultKey,
+        account_id: &AccountId,
+        key_version: u32,
+        payload: &ManifestPayload,
+    ) -> Vec<u8> {
         Self::seal_with_nonce(vk, account_id, key_version, payload, &crate::random_array())
     }
 
@@ -297,7 +302,8 @@ impl Manifest {
         let header = aead::SealedBox::parse(blob)?;
         let (format, key_version) = (header.format, header.key_version);
         let key = ring.get(key_version).ok_or(DecryptError)?;
-        let plain = aead::open(format, key.expose(), key_version, blob, &Self::aad(format, account_id, key_version))?;
+        let plain =
+            aead::open(format, key.expose(), key_version, blob, &Self::aad(format, account_id, key_version))?;
         let opened = if format == FORMAT_V1 {
             if plain.len() != 40 {
                 return Err(DecryptError);
@@ -373,14 +379,21 @@ impl Head {
             return Err(HeadError::KeyVersionWentBack { held: self.key_version, got: next_key_version });
         }
         if next_key_version > keyset_version {
-            return Err(HeadError::KeyVersionAboveKeyset { manifest: next_key_version, keyset: keyset_version });
+            return Err(HeadError::KeyVersionAboveKeyset {
+                manifest: next_key_version,
+                keyset: keyset_version,
+            });
         }
         let counter = next.counter();
         if counter < self.counter {
             return Err(HeadError::CounterWentBack { held: self.counter, got: counter });
         }
         if counter == self.counter {
-            return if next.chain() == self.chain { Ok(()) } else { Err(HeadError::OtherHeadSameCounter { counter }) };
+            return if next.chain() == self.chain {
+                Ok(())
+            } else {
+                Err(HeadError::OtherHeadSameCounter { counter })
+            };
         }
         let payload = match next {
             OpenedManifest::V1 { .. } if !self.legacy => return Err(HeadError::Version1AfterVersion2),
@@ -397,7 +410,11 @@ impl Head {
             };
             let got = payload.writers[i];
             if got.counter < held.counter {
-                return Err(HeadError::WriterWentBack { device: held.device, held: held.counter, got: got.counter });
+                return Err(HeadError::WriterWentBack {
+                    device: held.device,
+                    held: held.counter,
+                    got: got.counter,
+                });
             }
             if got.counter == held.counter && got.digest != held.digest {
                 return Err(HeadError::WriterDiverged { device: held.device, counter: got.counter });
@@ -584,10 +601,7 @@ mod tests {
         assert_eq!(ok(&b, &p1), Err(HeadError::CounterWentBack { held: 2, got: 1 }));
         let held = Head { key_version: 3, ..b.clone() };
         let next = OpenedManifest::V2(push(Some(&b), 1, 3).0);
-        assert_eq!(
-            held.check_successor(2, 3, &next),
-            Err(HeadError::KeyVersionWentBack { held: 3, got: 2 })
-        );
+        assert_eq!(held.check_successor(2, 3, &next), Err(HeadError::KeyVersionWentBack { held: 3, got: 2 }));
         assert_eq!(
             held.check_successor(4, 3, &next),
             Err(HeadError::KeyVersionAboveKeyset { manifest: 4, keyset: 3 })

@@ -19,11 +19,10 @@ fn ring() -> KeyRing {
 
 fn payload(counter: u64) -> ManifestPayload {
     // A history of `counter` pushes by one device.
-    let mut head = None;
     let mut p = ManifestPayload::next(None, DeviceId([1; 16]), ManifestDigest([3; 32]));
     for _ in 1..counter {
-        head = Some(hush_crypto::Head::of_push(KV, &p));
-        p = ManifestPayload::next(head.as_ref(), DeviceId([1; 16]), ManifestDigest([3; 32]));
+        let head = hush_crypto::Head::of_push(KV, &p);
+        p = ManifestPayload::next(Some(&head), DeviceId([1; 16]), ManifestDigest([3; 32]));
     }
     p
 }
@@ -103,7 +102,8 @@ fn ctx() -> KeysetContext {
 fn keyset_bit_flips_and_truncations() {
     let kek = Kek::from_bytes([4; 32]);
     let ks = Keyset::seal(&kek, &ring().rotated(), &KeysetContext { key_version: KV + 1, ..ctx() });
-    let open = |b: &[u8]| Keyset(b.to_vec()).open(&kek, &KeysetContext { key_version: KV + 1, ..ctx() }).map(|_| ());
+    let open =
+        |b: &[u8]| Keyset(b.to_vec()).open(&kek, &KeysetContext { key_version: KV + 1, ..ctx() }).map(|_| ());
     every_bit_flip_fails(&ks.0, open);
     every_truncation_fails(&ks.0, open);
     let ks = Keyset::seal(&kek, &ring(), &ctx());

@@ -36,7 +36,8 @@ pub use session::{
     ChallengeRequest, ChallengeResponse, LoginRequest, LoginResponse, SessionInfo, SessionList,
 };
 pub use signing::{
-    DELETE_ACCOUNT_CONTEXT, LOGIN_CONTEXT, REKEY_CONTEXT, delete_account_message, login_message, rekey_message,
+    DELETE_ACCOUNT_CONTEXT, LOGIN_CONTEXT, REKEY_CONTEXT, delete_account_message, login_message,
+    rekey_message,
 };
 pub use vault::{PullQuery, PullResponse, PulledItem, PushRequest, PushResponse, PushedItem};
 

@@ -134,7 +134,12 @@ fn register(
 fn populate(a: &Args, t: &dyn Transport) -> Result<(), String> {
     let out = a.token_out.as_ref().ok_or("populate needs --token-out FILE")?;
     let (vault, _, took) = register(a, t, a.items)?;
-    let token = vault.state().sync.as_ref().map(|s| zeroize::Zeroizing::new(s.token.clone())).ok_or("not connected")?;
+    let token = vault
+        .state()
+        .sync
+        .as_ref()
+        .map(|s| zeroize::Zeroizing::new(s.token.clone()))
+        .ok_or("not connected")?;
     let mut f = {
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(out)

@@ -76,7 +76,9 @@ pub fn find<'a>(devices: &'a [Device], query: &str) -> Result<&'a Device, Device
         devices
             .iter()
             .filter(|d| {
-                d.name.as_deref().is_some_and(|n| if exact { n == query } else { n.eq_ignore_ascii_case(query) })
+                d.name
+                    .as_deref()
+                    .is_some_and(|n| if exact { n == query } else { n.eq_ignore_ascii_case(query) })
             })
             .collect()
     };
@@ -103,7 +105,11 @@ pub fn find<'a>(devices: &'a [Device], query: &str) -> Result<&'a Device, Device
 }
 
 /// Revokes one session of the account.
-pub fn revoke(state: &LocalState, transport: &dyn Transport, session: &proto::SessionId) -> Result<(), SyncError> {
+pub fn revoke(
+    state: &LocalState,
+    transport: &dyn Transport,
+    session: &proto::SessionId,
+) -> Result<(), SyncError> {
     Ok(transport.revoke(&token(state)?, session)?)
 }
 
@@ -128,7 +134,10 @@ pub fn delete_account(
     let token = token(state)?;
     let challenge = transport.challenge(&proto_account(account_id))?;
     let signature = auth.sign(&delete_account_message(account_id, challenge.challenge.as_bytes()));
-    let req = proto::DeleteAccountRequest { challenge: challenge.challenge, signature: proto::Signature::from(signature) };
+    let req = proto::DeleteAccountRequest {
+        challenge: challenge.challenge,
+        signature: proto::Signature::from(signature),
+    };
     transport.delete_account(&token, &req)?;
     state.sync = None;
     Ok(())

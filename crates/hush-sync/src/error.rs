@@ -92,10 +92,14 @@ pub enum SyncError {
     #[error("the server offered unsafe KDF parameters: {0}")]
     UnsafeParameters(String),
     /// Master password or setup code wrong (or the server lied about the parameters).
-    #[error("wrong master password or setup code (or the server sent other KDF parameters than your vault's)")]
+    #[error(
+        "wrong master password or setup code (or the server sent other KDF parameters than your vault's)"
+    )]
     WrongCredentials,
     /// The session is gone (logged out, revoked, or the password changed elsewhere).
-    #[error("this device's session is no longer valid (revoked, expired, or the master password changed on another device)")]
+    #[error(
+        "this device's session is no longer valid (revoked, expired, or the master password changed on another device)"
+    )]
     SessionExpired,
     /// The server holds a newer keyset: the password was changed on another device.
     #[error("the master password was changed on another device")]

@@ -195,7 +195,9 @@ impl Transport for HttpTransport {
         token: &proto::SessionToken,
         req: &proto::DeleteAccountRequest,
     ) -> Result<(), TransportError> {
-        empty(self.send(self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()).json(req))?)
+        empty(self.send(
+            self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()).json(req),
+        )?)
     }
 }
 

@@ -73,7 +73,12 @@ fn connect(vault: &mut Vault, server_url: &str, login: &proto::LoginResponse, in
 }
 
 fn proto_kdf(header: &FileHeader) -> proto::KdfParams {
-    proto::KdfParams { m_kib: header.m_kib, t: header.t, p: header.p, salt: proto::B64::new(header.salt.to_vec()) }
+    proto::KdfParams {
+        m_kib: header.m_kib,
+        t: header.t,
+        p: header.p,
+        salt: proto::B64::new(header.salt.to_vec()),
+    }
 }
 
 /// How a login or registration identifies itself and what it accepts.
@@ -179,7 +184,9 @@ fn authenticate(
     let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, opts.policy)?;
     let name = DeviceNameKey::derive(account_id, account_key).seal(opts.device_name)?;
     let login = open_session(transport, account_id, &keys.auth, &name).map_err(|e| match e {
-        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => SyncError::WrongCredentials,
+        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
+            SyncError::WrongCredentials
+        }
         e => e,
     })?;
     let token = proto::SessionToken::new(login.token.expose().to_owned());
@@ -187,7 +194,9 @@ fn authenticate(
     let keyset = Keyset(pull.keyset.as_bytes().to_vec());
     let header_version = keyset.key_version().map_err(|_| Tampering::KeysetMalformed)?;
     if header_version != pull.key_version {
-        return Err(Tampering::KeyVersionMismatch { claimed: pull.key_version, keyset: header_version }.into());
+        return Err(
+            Tampering::KeyVersionMismatch { claimed: pull.key_version, keyset: header_version }.into()
+        );
     }
     // An older keyset than this device holds is a replay from before a password change: the
     // old password must never come back to life here, whatever it opens.

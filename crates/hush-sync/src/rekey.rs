@@ -67,9 +67,11 @@ pub fn change_password(
             },
             auth_public_key: proto::AuthPublicKey::from(new_public),
             keyset: proto::B64::new(header.keyset.clone()),
-            signature: proto::Signature::from(
-                old_auth.sign(&rekey_message(&vault.account_id(), &new_public, &header.keyset)),
-            ),
+            signature: proto::Signature::from(old_auth.sign(&rekey_message(
+                &vault.account_id(),
+                &new_public,
+                &header.keyset,
+            ))),
         };
         match transport.rekey(&token_of(vault)?, &req) {
             Ok(seq) => {

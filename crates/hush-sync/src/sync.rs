@@ -4,10 +4,11 @@
 //! engine works on an in-memory `Vault`; the caller writes the file only after success, so a
 //! sync that fails, for tampering or anything else, changes nothing on disk.
 
-use hush_crypto::{DeviceId, Head, ItemId, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, blob_hash};
+use hush_crypto::{
+    DeviceId, Head, ItemId, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, blob_hash,
+};
 use hush_proto as proto;
 use hush_vault::Vault;
-use hush_vault::state::Accepted;
 
 use crate::merge::merge_items;
 use crate::verify::{VerifiedPull, server_view, verify_pull};
@@ -48,7 +49,7 @@ pub(crate) fn token_of(vault: &Vault) -> Result<proto::SessionToken, SyncError> 
 /// or its own acknowledged push) and a keyset epoch. Epochs only grow.
 fn accept(vault: &mut Vault, head: Option<Head>, keyset_version: u32) {
     let account = vault.account_id();
-    let entry = vault.state_mut().accepted.entry(account).or_insert_with(Accepted::default);
+    let entry = vault.state_mut().accepted.entry(account).or_default();
     if head.is_some() {
         entry.head = head;
     }
@@ -130,7 +131,10 @@ fn push_pending(
     for id in &pushing {
         let blob = &vault.entries()[id].blob;
         view.insert(*id, blob_hash(blob));
-        items.push(proto::PushedItem { id: proto::ItemId::from_bytes(id.0), blob: proto::B64::new(blob.clone()) });
+        items.push(proto::PushedItem {
+            id: proto::ItemId::from_bytes(id.0),
+            blob: proto::B64::new(blob.clone()),
+        });
     }
     let base = vault.state().accepted(&account).head;
     let payload = ManifestPayload::next(base.as_ref(), device, ManifestDigest::from_blob_hashes(view));

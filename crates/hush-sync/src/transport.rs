@@ -2,8 +2,9 @@
 //! in-process server in tests, and against a deliberately malicious server.
 
 use hush_proto::{
-    AccountId, ChallengeResponse, DeleteAccountRequest, ErrorCode, LoginRequest, LoginResponse, PreloginResponse,
-    PullResponse, PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList, SessionToken,
+    AccountId, ChallengeResponse, DeleteAccountRequest, ErrorCode, LoginRequest, LoginResponse,
+    PreloginResponse, PullResponse, PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList,
+    SessionToken,
 };
 use thiserror::Error;
 

@@ -63,7 +63,9 @@ pub(crate) fn check_keyset(vault: &Vault, pull: &proto::PullResponse) -> Result<
     let keyset = Keyset(pull.keyset.as_bytes().to_vec());
     let header_version = keyset.key_version().map_err(|_| Tampering::KeysetMalformed)?;
     if header_version != pull.key_version {
-        return Err(Tampering::KeyVersionMismatch { claimed: pull.key_version, keyset: header_version }.into());
+        return Err(
+            Tampering::KeyVersionMismatch { claimed: pull.key_version, keyset: header_version }.into()
+        );
     }
     let held = vault.state().accepted(&vault.account_id()).keyset_version.max(vault.header().key_version);
     if pull.key_version < held {

@@ -55,7 +55,8 @@ fn run(ops: Vec<Op>, devices: usize) {
     let server = MemoryServer::new();
     let (mut first, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
-    hush_sync::register(&mut first, &server, &keys, &ak, None, &opts(FloorPolicy::AllowInsecure, "d0", 1)).unwrap();
+    hush_sync::register(&mut first, &server, &keys, &ak, None, &opts(FloorPolicy::AllowInsecure, "d0", 1))
+        .unwrap();
     let mut vaults = vec![first];
     for d in 1..devices {
         let (v, _) = hush_sync::login_new_device(

@@ -163,7 +163,10 @@ fn blob_moved_to_another_id_is_tampering() {
     hush_sync::sync(&mut a.vault, &server, 11).unwrap();
     // The server serves the first item's (valid) blob under the second item's id.
     server.set_blob(proto::ItemId::from_bytes(second.0), a.vault.entries()[&first].blob.clone());
-    assert_eq!(assert_tampered(&mut b, &server, "moved blob"), Tampering::ItemAuthentication { item: second });
+    assert_eq!(
+        assert_tampered(&mut b, &server, "moved blob"),
+        Tampering::ItemAuthentication { item: second }
+    );
 }
 
 type PullHook<'a> =
@@ -290,8 +293,14 @@ fn whole_vault_rolled_back_is_tampering() {
     hush_sync::sync(&mut b.vault, &server, 12).unwrap();
     // The server forgets the last push and serves its older, consistent state.
     server.restore(&old);
-    assert_eq!(assert_tampered(&mut b, &server, "vault rollback"), Tampering::SeqWentBack { held: 2, got: 1 });
-    assert_eq!(assert_tampered(&mut a, &server, "vault rollback"), Tampering::SeqWentBack { held: 2, got: 1 });
+    assert_eq!(
+        assert_tampered(&mut b, &server, "vault rollback"),
+        Tampering::SeqWentBack { held: 2, got: 1 }
+    );
+    assert_eq!(
+        assert_tampered(&mut a, &server, "vault rollback"),
+        Tampering::SeqWentBack { held: 2, got: 1 }
+    );
 }
 
 #[test]
@@ -396,7 +405,8 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     // A device that holds strong parameters refuses weaker ones from the server.
     let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
     let k = keys(&strong, &ak);
-    hush_sync::register(&mut strong, &server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "s", 1)).unwrap();
+    hush_sync::register(&mut strong, &server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "s", 1))
+        .unwrap();
     server.set_kdf(65_536, 2, 1);
     let err = hush_sync::login_existing(
         &strong.to_file(),
@@ -422,7 +432,8 @@ fn wrong_password_on_a_new_device_creates_nothing() {
 fn change_password(d: &mut Device, server: &dyn Transport, new: &str, now: i64) {
     let old = Vault::derive(d.vault.header(), PW, &d.account_key).unwrap();
     let new = hush_sync::NewPassword { password: new, params: WEAK, policy: FloorPolicy::AllowInsecure };
-    let change = hush_sync::change_password(&mut d.vault, server, &old.auth, &d.account_key, new, now).unwrap();
+    let change =
+        hush_sync::change_password(&mut d.vault, server, &old.auth, &d.account_key, new, now).unwrap();
     change.push.unwrap();
 }
 

@@ -110,9 +110,7 @@ impl Editor {
     pub fn get(&self, id: &ItemId) -> Result<Option<Item>, VaultError> {
         let item = match (self.changed.get(id), self.blob(id)) {
             (Some(c), _) => c.item.clone(),
-            (None, Some(blob)) => {
-                decrypt_item(&self.ring, &self.raw.header.account_id(), id, blob)?
-            }
+            (None, Some(blob)) => decrypt_item(&self.ring, &self.raw.header.account_id(), id, blob)?,
             (None, None) => return Ok(None),
         };
         Ok(Some(item).filter(|i| !i.deleted))
@@ -120,8 +118,7 @@ impl Editor {
 
     /// Stores `item` under `id` as a local edit, as [`Vault::put`](crate::Vault::put) does.
     pub fn put(&mut self, id: ItemId, item: Item) {
-        let blob =
-            seal_item(&self.ring, &self.raw.header.account_id(), &id, &item);
+        let blob = seal_item(&self.ring, &self.raw.header.account_id(), &id, &item);
         let current = self.blob(&id).map(<[u8]>::to_vec);
         self.state.mark_pending(id, current.as_deref());
         let entry = IndexEntry::new(id, &blob, &item);
@@ -402,7 +399,10 @@ mod tests {
         let mut state = good.clone();
         state.state[50] ^= 1;
         assert!(refuses(&state), "the sealed state");
-        assert!(matches!(Editor::open(good.to_bytes(), KeyRing::new(1, hush_crypto::VaultKey::generate())), Err(VaultError::Tampered)));
+        assert!(matches!(
+            Editor::open(good.to_bytes(), KeyRing::new(1, hush_crypto::VaultKey::generate())),
+            Err(VaultError::Tampered)
+        ));
         assert!(Editor::open(good.to_bytes(), key).is_ok());
     }
 

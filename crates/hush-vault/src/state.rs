@@ -207,7 +207,8 @@ impl Split {
     /// Decodes the `LocalState` of `account`'s vault (an older layout is upgraded).
     pub(crate) fn meta(&self, account: &AccountId) -> Result<LocalState, VaultError> {
         let bytes = &self.index.plain()[self.meta.clone()];
-        let corrupt = |e: Box<bincode::ErrorKind>| VaultError::Corrupt(format!("cannot decode the sealed state: {e}"));
+        let corrupt =
+            |e: Box<bincode::ErrorKind>| VaultError::Corrupt(format!("cannot decode the sealed state: {e}"));
         if self.version == STATE_VERSION_2 {
             let old: LocalStateV2 = codec::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
             return Ok(old.upgrade(account));
@@ -344,7 +345,11 @@ pub(crate) mod tests {
         let mut plain = vec![STATE_VERSION_2];
         plain.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         plain.extend_from_slice(&meta);
-        let entries: Vec<_> = v.entries().iter().map(|(id, e)| (v.index_entries().find(|x| x.item_id() == *id).unwrap(), e.blob.len())).collect();
+        let entries: Vec<_> = v
+            .entries()
+            .iter()
+            .map(|(id, e)| (v.index_entries().find(|x| x.item_id() == *id).unwrap(), e.blob.len()))
+            .collect();
         crate::index::table::encode(&mut plain, entries.into_iter());
         file.state = hush_crypto::seal_local(v.vault_key(), STATE_LABEL, &v.account_id(), &plain);
         file
@@ -368,11 +373,16 @@ pub(crate) mod tests {
         let weak = hush_crypto::KdfParams { m_kib: 64, t: 1, p: 1 };
         let (mut v, _) = Vault::create("pw", weak, hush_crypto::FloorPolicy::AllowInsecure).unwrap();
         v.add(crate::Item::new(crate::ItemKind::Login, "one", 1));
-        for file in [with_version_1_state(&v, Some(old_sync(12))), with_version_2_state(&v, Some(old_sync(12)))] {
+        for file in
+            [with_version_1_state(&v, Some(old_sync(12))), with_version_2_state(&v, Some(old_sync(12)))]
+        {
             let opened = Vault::open(&file, v.ring().clone()).unwrap();
             let state = opened.state();
             let sync = state.sync.as_ref().unwrap();
-            assert_eq!((sync.server_url.as_str(), sync.token.as_str(), sync.seq), ("https://hush.example", "tok", 57));
+            assert_eq!(
+                (sync.server_url.as_str(), sync.token.as_str(), sync.seq),
+                ("https://hush.example", "tok", 57)
+            );
             assert!(sync.auto_sync);
             let accepted = state.accepted(&v.account_id());
             let head = accepted.head.expect("a head");

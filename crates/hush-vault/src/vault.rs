@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use hush_crypto::{
-    AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, KeyRing, Keyset,
-    KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
+    AccountId, AccountKey, DerivedKeys, FloorPolicy, ItemBlob, ItemId, KdfParams, KdfSalt, Kek, KeyRing,
+    Keyset, KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
 };
 
 use crate::codec::{self, MAX_PLAINTEXT};
@@ -320,7 +320,12 @@ impl Vault {
     /// push. From then on the old password opens nothing written after the change.
     pub fn apply_password_change(&mut self, kek: &Kek, salt: KdfSalt, params: KdfParams) {
         let ring = self.ring.rotated();
-        let ctx = KeysetContext { account_id: self.account_id(), params, salt, key_version: ring.current_version() };
+        let ctx = KeysetContext {
+            account_id: self.account_id(),
+            params,
+            salt,
+            key_version: ring.current_version(),
+        };
         self.header = FileHeader::new(&ctx, Keyset::seal(kek, &ring, &ctx));
         self.ring = ring;
         let ids: Vec<ItemId> = self.entries.keys().copied().collect();
@@ -362,7 +367,11 @@ const MIN_ITEMS_PER_THREAD: usize = 2048;
 /// AEAD and decoding (docs/benchmarks.md), so large vaults are split into contiguous
 /// chunks decrypted on the available cores. The result is the same as one loop's: the
 /// items in order, or the error of the first blob (in file order) that fails.
-fn decrypt_all(ring: &KeyRing, account_id: &AccountId, items: &[(ItemId, Vec<u8>)]) -> Result<Vec<Item>, VaultError> {
+fn decrypt_all(
+    ring: &KeyRing,
+    account_id: &AccountId,
+    items: &[(ItemId, Vec<u8>)],
+) -> Result<Vec<Item>, VaultError> {
     crate::par::map_chunks(items, MIN_ITEMS_PER_THREAD, |chunk| {
         chunk.iter().map(|(id, blob)| decrypt_item(ring, account_id, id, blob)).collect()
     })
@@ -385,7 +394,12 @@ pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Ite
 }
 
 /// Opens and decodes one item blob, with the ring's key of the version its header names.
-pub fn decrypt_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, blob: &[u8]) -> Result<Item, VaultError> {
+pub fn decrypt_item(
+    ring: &KeyRing,
+    account_id: &AccountId,
+    id: &ItemId,
+    blob: &[u8],
+) -> Result<Item, VaultError> {
     let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
     codec::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
 }
@@ -448,7 +462,8 @@ mod tests {
     fn a_password_change_rotates_the_key_and_reseals_every_item() {
         let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
         let (mut vault, ak) = Vault::create("old pw", weak, FloorPolicy::AllowInsecure).unwrap();
-        let ids: Vec<_> = (0..3).map(|i| vault.add(Item::new(ItemKind::Login, format!("item {i}"), 1))).collect();
+        let ids: Vec<_> =
+            (0..3).map(|i| vault.add(Item::new(ItemKind::Login, format!("item {i}"), 1))).collect();
         vault.delete(&ids[2], 2);
         vault.state_mut().pending.clear();
         vault.state_mut().base.clear();
@@ -471,7 +486,9 @@ mod tests {
         // sealed after the change opens with it; the new password opens everything.
         let (_, old_ring) = Vault::unlock(&old_header, "old pw", &ak).unwrap();
         assert!(old_ring.get(2).is_none());
-        assert!(decrypt_item(&old_ring, &vault.account_id(), &ids[0], &vault.entries()[&ids[0]].blob).is_err());
+        assert!(
+            decrypt_item(&old_ring, &vault.account_id(), &ids[0], &vault.entries()[&ids[0]].blob).is_err()
+        );
         assert!(matches!(Vault::unlock(vault.header(), "old pw", &ak), Err(VaultError::WrongPassword)));
         let (_, new_ring) = Vault::unlock(vault.header(), "new pw", &ak).unwrap();
         let reopened = Vault::open(&vault.to_file(), new_ring).unwrap();

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use hush_proto::{
-    AccountId, DeleteAccountRequest, PreloginResponse, RegisterRequest, RegisterResponse, delete_account_message,
-    paths,
+    AccountId, DeleteAccountRequest, PreloginResponse, RegisterRequest, RegisterResponse,
+    delete_account_message, paths,
 };
 
 use crate::auth::{AuthSession, invite_hash, signature_is_valid};

@@ -686,14 +686,19 @@ mod tests {
         }
         let store = SqliteStore::open(dir.path()).await.expect("the upgrade runs");
         let account = AccountId::from_bytes([0; 16]);
-        let session = store.session_by_token_hash([0; 32]).await.expect("query").expect("the session is kept");
+        let session =
+            store.session_by_token_hash([0; 32]).await.expect("query").expect("the session is kept");
         assert_eq!((session.account_id, session.device_name), (account, None));
         assert_eq!(store.list_sessions(account).await.expect("list").len(), 1);
         let pull = store.pull(account, 0).await.expect("pull");
         assert_eq!((pull.seq, pull.items.len(), pull.manifest), (1, 1, Some(vec![1])));
         for file in [path.clone(), path.with_extension("db-wal")] {
             let bytes = std::fs::read(&file).unwrap_or_default();
-            assert!(!bytes.windows(19).any(|w| w == b"Alice's work laptop"), "the name is left in {}", file.display());
+            assert!(
+                !bytes.windows(19).any(|w| w == b"Alice's work laptop"),
+                "the name is left in {}",
+                file.display()
+            );
         }
     }
 

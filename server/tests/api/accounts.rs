@@ -266,29 +266,42 @@ async fn delete_account_needs_the_current_auth_key_over_a_fresh_challenge() {
     delete(serde_json::json!({})).await.assert_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     // Signed by another key (a thief with the token but not the password).
     let forged = server.delete_account_request(&account, &other.key).await;
-    delete(serde_json::to_value(&forged).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    delete(serde_json::to_value(&forged).unwrap())
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
     // The challenge is consumed by that attempt: replaying it with a good signature fails.
     let replay = hush_proto::DeleteAccountRequest {
         challenge: forged.challenge,
         signature: B64Array(
-            account.key.sign(&hush_proto::delete_account_message(&account.id, forged.challenge.as_bytes())).to_bytes(),
+            account
+                .key
+                .sign(&hush_proto::delete_account_message(&account.id, forged.challenge.as_bytes()))
+                .to_bytes(),
         ),
     };
-    delete(serde_json::to_value(&replay).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    delete(serde_json::to_value(&replay).unwrap())
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
     // A challenge of another account, signed properly for this one.
     let foreign = server.challenge(other.id).await;
     let with_foreign = hush_proto::DeleteAccountRequest {
         challenge: B64Array(foreign),
-        signature: B64Array(account.key.sign(&hush_proto::delete_account_message(&account.id, &foreign)).to_bytes()),
+        signature: B64Array(
+            account.key.sign(&hush_proto::delete_account_message(&account.id, &foreign)).to_bytes(),
+        ),
     };
-    delete(serde_json::to_value(&with_foreign).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    delete(serde_json::to_value(&with_foreign).unwrap())
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
     // A login signature over a challenge is not a deletion signature (another context).
     let challenge = server.challenge(account.id).await;
     let login_sig = hush_proto::DeleteAccountRequest {
         challenge: B64Array(challenge),
         signature: B64Array(account.key.sign(&hush_proto::login_message(&account.id, &challenge)).to_bytes()),
     };
-    delete(serde_json::to_value(&login_sig).unwrap()).await.assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    delete(serde_json::to_value(&login_sig).unwrap())
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
     server.get(&paths::prelogin(&account.id), None).await.assert_status(StatusCode::OK);
     // The real thing works.
     let good = server.delete_account_request(&account, &account.key).await;

@@ -114,8 +114,9 @@ async fn rekey_that_does_not_raise_the_key_version_is_409_stale_keyset() {
         let Rekey { mut request, new_key } = rekey(&account, base_seq, &account.key);
         request.keyset = B64(keyset(key_version, 200));
         let public = new_key.verifying_key().to_bytes();
-        request.signature =
-            B64Array(account.key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes());
+        request.signature = B64Array(
+            account.key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes(),
+        );
         server
             .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
             .await
@@ -127,7 +128,8 @@ async fn rekey_that_does_not_raise_the_key_version_is_409_stale_keyset() {
     server.send_json(Method::PUT, paths::KEYSET, Some(&token), &request).await.assert_status(StatusCode::OK);
     let Rekey { mut request, .. } = rekey(&account, 1, &new_key);
     let public = SigningKey::from_bytes(&[200; 32]).verifying_key().to_bytes();
-    request.signature = B64Array(new_key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes());
+    request.signature =
+        B64Array(new_key.sign(&rekey_message(&account.id, &public, request.keyset.as_bytes())).to_bytes());
     server
         .send_json(Method::PUT, paths::KEYSET, Some(&token), &request)
         .await
@@ -165,7 +167,11 @@ async fn malformed_rekeys_are_4xx_and_change_nothing() {
         ("base_seq", "0".into(), bad_request),
         ("signature", B64(vec![1; 10]).encode().into(), bad_request),
         ("keyset", B64(vec![9; 10]).encode().into(), bad_request),
-        ("keyset", B64(vec![1; 70_000]).encode().into(), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)),
+        (
+            "keyset",
+            B64(vec![1; 70_000]).encode().into(),
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+        ),
         ("kdf", serde_json::json!({"m_kib": 1, "t": 1, "p": 1, "salt": "AA"}), bad_request),
         ("auth_public_key", serde_json::Value::Null, bad_request),
         ("extra", 1.into(), bad_request),

@@ -5,7 +5,8 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode, header};
 use ed25519_dalek::SigningKey;
 use hush_proto::{
-    AccountId, B64, B64Array, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList, paths,
+    AccountId, B64, B64Array, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList,
+    paths,
 };
 use hush_server::{Config, LoginRateLimits, RateLimit};
 

@@ -260,7 +260,8 @@ impl TestAccount {
 }
 
 /// The bytes a client sends as its sealed device name (the server cannot read them anyway).
-pub const SEALED_LAPTOP: [u8; hush_proto::SEALED_DEVICE_NAME_LEN] = [0x5a; hush_proto::SEALED_DEVICE_NAME_LEN];
+pub const SEALED_LAPTOP: [u8; hush_proto::SEALED_DEVICE_NAME_LEN] =
+    [0x5a; hush_proto::SEALED_DEVICE_NAME_LEN];
 
 /// A keyset-shaped byte string: version byte 0x01, `u32le(key_version)`, then filler.
 pub fn keyset(key_version: u32, fill: u8) -> Vec<u8> {

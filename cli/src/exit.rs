@@ -36,7 +36,7 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
         if let Some(v) = cause.downcast_ref::<VaultError>() {
             match v {
                 VaultError::WrongPassword => return ExitCode::from(5),
-                VaultError::Tampered => return ExitCode::from(6),
+                VaultError::Tampered | VaultError::Unauthentic { .. } => return ExitCode::from(6),
                 _ => {}
             }
         }

@@ -8,11 +8,12 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  something was found that needs attention (audit findings, rotations pending)
-  2  error (bad usage, I/O, wrong password, ...)
+  2  error (bad usage, I/O, a damaged vault file or account.key, ...)
   3  no item matches the query
   4  the query matches several items (they are listed on stderr)
   5  wrong master password
-  6  tampering detected: the data failed to authenticate
+  6  tampering detected: the data failed to authenticate (or was damaged where no
+     checksum tells; see docs/vault-format.md, \"Recovering\")
 
 Environment:
   HUSH_HOME   keep every file of hush under this folder (tests, several profiles)
@@ -39,15 +40,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How `add` and `edit` share standard input between the options that read it
+/// (`commands::fields::read_dash_values`; e2e test
+/// `values_from_standard_input_come_in_the_documented_order`).
+macro_rules! stdin_order {
+    () => {
+        "Standard input is read in this order: the password's line (--password-stdin), the TOTP \
+         secret's line (--totp -), one line per --hidden-field KEY=- in the order given, then the \
+         notes (--notes -) to the end. Values given directly (--totp VALUE, --hidden-field KEY=VALUE, \
+         --notes TEXT) are visible to other local users (ps); hush warns about each."
+    };
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new vault and print its setup code.
     Init(InitArgs),
     /// Add an item.
-    #[command(after_help = "Examples:\n  hush add github --username me --url github.com --generate\n  \
+    #[command(after_help = concat!("Examples:\n  hush add github --username me --url github.com --generate\n  \
         printf '%s' \"$PW\" | hush add bank --password-stdin\n  \
-        hush add aws --totp 'otpauth://totp/AWS:me?secret=JBSWY3DPEHPK3PXP'")]
+        hush add aws --totp -              asks for the TOTP secret (or reads it from stdin)\n  \
+        hush add server --kind note --notes - < notes.txt\n\n", stdin_order!()))]
     Add(AddArgs),
     /// Show an item, or one field of it.
     #[command(
@@ -59,6 +73,7 @@ pub enum Command {
     /// List items, optionally only those matching a query.
     Ls(LsArgs),
     /// Change any field of an item.
+    #[command(after_help = stdin_order!())]
     Edit(EditArgs),
     /// Delete an item (it syncs as a deletion).
     Rm(RmArgs),
@@ -236,18 +251,26 @@ pub struct ItemFields {
     /// A URL of the site (repeat for several; `edit` replaces the list).
     #[arg(long = "url", value_name = "URL")]
     pub urls: Vec<String>,
-    /// Notes.
-    #[arg(long)]
+    /// Notes. Text given here is visible to other local users (ps), and hush warns:
+    /// `-` reads the notes from standard input to its end (several lines; after every
+    /// other value read from it), and --notes-file reads them from a file.
+    #[arg(long, value_name = "TEXT|-")]
     pub notes: Option<String>,
-    /// TOTP secret: Base32, or an otpauth://totp/ URI. `-` asks for it (or reads the
-    /// next line of standard input), keeping it off the command line.
+    /// Read the notes from this file (all of it, up to 1 MiB; one final line ending is
+    /// dropped, as with --notes -).
+    #[arg(long, value_name = "PATH", conflicts_with = "notes")]
+    pub notes_file: Option<PathBuf>,
+    /// TOTP secret: Base32, or an otpauth://totp/ URI. A value given here is visible to
+    /// other local users (ps), and hush warns: `-` asks for it (or reads the next line
+    /// of standard input), keeping it off the command line.
     #[arg(long, value_name = "SECRET|URI|-")]
     pub totp: Option<String>,
     /// A custom field KEY=VALUE (repeat for several).
     #[arg(long = "field", value_name = "KEY=VALUE")]
     pub fields: Vec<String>,
-    /// A hidden custom field KEY=VALUE, shown like a password. KEY=- asks for the
-    /// value (or reads the next line of standard input).
+    /// A hidden custom field KEY=VALUE, shown like a password. A value given here is
+    /// visible to other local users (ps), and hush warns: KEY=- asks for the value (or
+    /// reads the next line of standard input).
     #[arg(long = "hidden-field", value_name = "KEY=VALUE")]
     pub hidden_fields: Vec<String>,
     /// A tag (repeat for several; `edit` replaces the list).
@@ -492,7 +515,8 @@ pub struct RegisterArgs {
     #[arg(long, value_name = "URL")]
     pub server: String,
     /// The one-time registration code from `hush-server invite`. Other local users can
-    /// see a command line: prefer --invite-file on a shared machine.
+    /// see a command line (ps) and could race to spend it, and hush warns: prefer
+    /// --invite-file.
     #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub invite: Option<String>,
     /// Read the registration code from the first line of this file.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use hush_crypto::{AccountKey, KeyRing, SetupCode};
 use hush_vault::store::{self, Paths};
 use hush_vault::{Editor, FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
@@ -13,6 +13,10 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::prompt;
+
+/// How to put `account.key` back (docs/vault-format.md, "Recovering").
+const ACCOUNT_KEY_FIX: &str = "Write your setup code (HUSH1-…, shown by `hush init`, or by `hush kit` on another \
+     device of this account) into it as its only line: see docs/vault-format.md, \"Recovering\"";
 
 /// The state shared by the commands of one invocation.
 pub struct Ctx {
@@ -74,29 +78,50 @@ impl Ctx {
         Ok(pw)
     }
 
-    /// The account key from `account.key`.
+    /// The account key from `account.key`. Every failure names the file, says that
+    /// nothing was modified and how to put the key back (docs/vault-format.md,
+    /// "Recovering"); none repeats the file's content.
     pub fn account_key(&self) -> Result<(hush_crypto::AccountId, AccountKey)> {
         let path = self.paths.account_key();
-        let text = Zeroizing::new(std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read the account key at {}; restore it with your setup code (`hush login`)",
+        let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| {
+            anyhow!(
+                "cannot read the account key {} ({e}); nothing was modified. {ACCOUNT_KEY_FIX}",
                 path.display()
             )
         })?);
-        SetupCode::parse(text.trim())
-            .map_err(|e| anyhow!("the account key file {} is damaged: {e}", path.display()))
+        let damaged = |why: &dyn std::fmt::Display| {
+            anyhow!(
+                "the account key {} is damaged ({why}); nothing was modified. {ACCOUNT_KEY_FIX}",
+                path.display()
+            )
+        };
+        let text = std::str::from_utf8(&bytes).map_err(|_| damaged(&"it is not text"))?;
+        SetupCode::parse(text.trim()).map_err(|e| damaged(&e))
     }
 
-    /// Reads only the vault file's cleartext header (enough to find the key).
+    /// Turns an error from reading or opening `vault.hush` into one that names the
+    /// file, says it was not modified and what to do ([`store::in_vault_file`]). Only
+    /// for errors about the vault file, never about what a server sent.
+    pub fn in_vault_file(&self) -> impl Fn(VaultError) -> VaultError + '_ {
+        |e| store::in_vault_file(&self.paths, e)
+    }
+
+    /// Reads only the vault file's cleartext header (enough to find the key). A
+    /// damaged header is reported here, before any key derivation.
     pub fn header(&self) -> Result<FileHeader> {
-        Ok(hush_vault::file::read_header_at(&self.paths.vault())?)
+        Ok(hush_vault::file::read_header_at(&self.paths.vault()).map_err(self.in_vault_file())?)
     }
 
     /// Reads and parses the vault file without unlocking it.
     pub fn read_file(&self) -> Result<VaultFile> {
         let path = self.paths.vault();
         let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-        Ok(VaultFile::from_bytes(&bytes)?)
+        Ok(VaultFile::from_bytes(&bytes).map_err(self.in_vault_file())?)
+    }
+
+    /// Reads the vault file and opens it with `key`, decrypting every item.
+    pub fn open_with_key(&self, key: KeyRing) -> Result<Vault> {
+        Ok(Vault::open(&self.read_file()?, key).map_err(self.in_vault_file())?)
     }
 
     /// The key ring: from the agent when one holds this vault's current ring, else by running
@@ -124,7 +149,11 @@ impl Ctx {
         let (account_id, account_key) = self.account_key()?;
         if account_id != header.account_id() {
             bail!(
-                "account.key belongs to another account than vault.hush; they must come from the same setup"
+                "{} belongs to another account than {}; they must come from the same setup; nothing was \
+                 modified. Put back the account key of this vault (its setup code as the only line), or the \
+                 vault of this key: see docs/vault-format.md, \"Recovering\"",
+                self.paths.account_key().display(),
+                self.paths.vault().display()
             );
         }
         if header.insecure_kdf {
@@ -140,28 +169,29 @@ impl Ctx {
     pub fn open(&self) -> Result<Vault> {
         let file = self.read_file()?;
         let key = self.key_ring(&file.header)?;
-        Ok(Vault::open(&file, key)?)
+        Ok(Vault::open(&file, key).map_err(self.in_vault_file())?)
     }
 
     /// Opens the vault read-only for commands that show one item or a listing: only
     /// the item asked for is decrypted (see `hush_vault::VaultView`).
     pub fn view(&self) -> Result<VaultView> {
-        let locked = hush_vault::LockedView::read(&self.paths.vault())?;
+        let locked = hush_vault::LockedView::read(&self.paths.vault()).map_err(self.in_vault_file())?;
         let key = self.key_ring(locked.header())?;
-        Ok(locked.unlock(key)?)
+        Ok(locked.unlock(key).map_err(self.in_vault_file())?)
     }
 
     /// The read-only view with a key the caller already holds (so a command that
     /// first shows and then edits asks for the master password once).
     pub fn view_with_key(&self, key: KeyRing) -> Result<VaultView> {
-        Ok(hush_vault::LockedView::read(&self.paths.vault())?.unlock(key)?)
+        let locked = hush_vault::LockedView::read(&self.paths.vault()).map_err(self.in_vault_file())?;
+        Ok(locked.unlock(key).map_err(self.in_vault_file())?)
     }
 
     /// Finds one item through the read-only view and decrypts just that item.
     pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         let view = self.view()?;
         let id = find_one(&view, query)?;
-        Ok((id, view.item(&id)?))
+        Ok((id, view.item(&id).map_err(self.in_vault_file())?))
     }
 
     /// The one write path (docs/vault-format.md, "Writing safely"): under the lock,
@@ -195,7 +225,7 @@ impl Ctx {
         let _lock = self.paths.lock_exclusive()?;
         store::remove_stale_temps(self.paths.dir());
         let file = self.read_file()?;
-        let mut vault = Vault::open(&file, key)?;
+        let mut vault = Vault::open(&file, key).map_err(self.in_vault_file())?;
         let (out, changed) = edit(&mut vault)?;
         if changed {
             self.save(&vault)?;
@@ -221,7 +251,7 @@ impl Ctx {
         store::remove_stale_temps(self.paths.dir());
         let path = self.paths.vault();
         let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-        let mut editor = Editor::open(bytes, key)?;
+        let mut editor = Editor::open(bytes, key).map_err(self.in_vault_file())?;
         let out = edit(&mut editor)?;
         if !editor.is_changed() {
             return Ok(out);

@@ -42,7 +42,7 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(v) = cause.downcast_ref::<VaultError>() {
             match v {
                 VaultError::WrongPassword => return (WRONG_CREDENTIALS, None),
-                VaultError::Tampered => return (TAMPERING, None),
+                VaultError::Tampered | VaultError::Unauthentic { .. } => return (TAMPERING, None),
                 _ => {}
             }
         }

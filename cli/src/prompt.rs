@@ -38,6 +38,16 @@ fn strip_newline(line: &mut String) {
     }
 }
 
+/// The warning for a secret given as `option`'s value on the command line: every local
+/// user can read a process's arguments (`ps`, /proc/PID/cmdline) while it runs, and
+/// shells keep them in their history. `alternative` is the way to keep it off.
+pub fn on_command_line(option: &str, alternative: &str) -> String {
+    format!(
+        "warning: the value of {option} is on the command line, where other local users can see it (ps); \
+         use {alternative} instead"
+    )
+}
+
 /// Asks for a secret on the terminal without echo.
 pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
     if !interactive() {

@@ -16,7 +16,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     if item.name.is_empty() {
         anyhow::bail!("the item needs a name");
     }
-    // Standard input, in order: the password's line, then the secrets given as `-`.
+    // Standard input, in order: the password's line, then the values given as `-`
+    // (fields::read_dash_values).
     let stdin_pw = if args.fields.password_stdin { Some(prompt::stdin_line()?) } else { None };
     let mut f = args.fields.clone();
     fields::read_dash_values(&mut f, &item.name)?;
@@ -38,7 +39,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let generated = args.fields.generate;
     let (id, duplicate) = ctx.edit(|vault| {
         let duplicate = vault.has_name(&name);
-        Ok((vault.add(item), duplicate))
+        Ok((vault.add(item)?, duplicate))
     })?;
     if duplicate {
         eprintln!("note: another item is also named {name:?}; use its id to tell them apart");

@@ -66,7 +66,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
     let key = ctx.key_ring(&ctx.header()?)?;
 
     if interactive && !args.yes {
-        let vault = Vault::open(&ctx.read_file()?, key.clone())?;
+        let vault = ctx.open_with_key(key.clone())?;
         let plan = plan(&vault, site)?;
         eprintln!("New passwords will be generated for:");
         for id in &plan.targets {
@@ -95,10 +95,11 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
             } else {
                 let pw = unique_password(vault, item, &fresh, &ctx.config)?;
                 fresh.push(pw.clone());
-                vault.update(id, t, |it| {
+                // Checked: the old password goes to the history, which makes the item larger.
+                vault.try_update(id, t, |it| {
                     it.set_password(pw.to_string(), t);
                     it.rotation_pending = true;
-                });
+                })?;
                 pw
             };
             let item = vault.get(id).expect("planned items exist");

@@ -36,10 +36,10 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     };
     let path = ctx.paths.vault();
     let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-    let file = VaultFile::from_bytes(&bytes)?;
+    let file = VaultFile::from_bytes(&bytes).map_err(ctx.in_vault_file())?;
     // Open the very bytes that will be written: a backup that fails to authenticate
     // would only be found out on the day it is needed.
-    let vault = Vault::open(&file, ctx.key_ring(&file.header)?)?;
+    let vault = Vault::open(&file, ctx.key_ring(&file.header)?).map_err(ctx.in_vault_file())?;
     write_atomic(out, &bytes, None)?;
     eprintln!(
         "Wrote an encrypted backup of {} item(s) to {}.\n\

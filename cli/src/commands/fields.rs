@@ -1,6 +1,8 @@
 //! Applying the field options of `add` and `edit` to an item.
 
-use anyhow::{Result, anyhow, bail};
+use std::io::Read;
+
+use anyhow::{Context as _, Result, anyhow, bail};
 use hush_vault::Item;
 use hush_vault::generator::{PassphrasePolicy, PasswordPolicy, generate_passphrase, generate_password};
 use hush_vault::totp::Totp;
@@ -21,12 +23,20 @@ fn key_value(s: &str, hidden: bool) -> Result<(&str, &str)> {
     Ok((k.trim(), v))
 }
 
-/// Replaces each secret given as `-` (`--totp -`, `--hidden-field KEY=-`) by its
-/// value, asked for without echo on a terminal, else read from the next line of
-/// standard input (in that order, after the password's line with --password-stdin).
-/// A secret on the command line is visible to every local user in `ps`; this is how
-/// to keep TOTP seeds and hidden fields off it. Call before taking the vault's lock.
+/// Replaces each value given as `-` (`--totp -`, `--hidden-field KEY=-`, `--notes -`)
+/// or in a file (`--notes-file`) by its value, after warning about each secret given
+/// directly on the command line, where every local user can see it in `ps`.
+///
+/// Standard input is read in one order (`cli::stdin_order!`): the password's line
+/// with --password-stdin, read by the command before this; then the TOTP secret's
+/// line; then one line per hidden field given as `KEY=-`, in the order given; then the
+/// notes, to the end of standard input. On a terminal the TOTP secret and hidden
+/// fields are asked for without echo instead, and the notes are typed up to Ctrl-D.
+/// Call before taking the vault's lock.
 pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
+    for warning in command_line_warnings(f) {
+        eprintln!("{warning}");
+    }
     let read = |what: String| -> Result<String> {
         let value =
             if prompt::interactive() { prompt::secret(&format!("{what}: "))? } else { prompt::stdin_line()? };
@@ -41,7 +51,76 @@ pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
             *kv = format!("{k}={}", read(format!("{k} for {item}"))?);
         }
     }
+    if f.notes.as_deref() == Some("-") {
+        if prompt::interactive() {
+            eprintln!("Notes for {item} (end with Ctrl-D on a line of its own):");
+        }
+        f.notes = Some(read_notes(std::io::stdin().lock(), "standard input", item)?);
+    } else if let Some(path) = &f.notes_file {
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        f.notes = Some(read_notes(file, &path.display().to_string(), item)?);
+    }
     Ok(())
+}
+
+/// The largest notes read from standard input or a file: an item's blob is at most
+/// `MAX_ITEM_BLOB` (256 KiB), whose check gives the precise answer; this bound only
+/// keeps `hush add --notes - < /dev/zero` from filling the memory first.
+const MAX_NOTES: usize = hush_vault::file::MAX_BLOB;
+
+/// Notes from `input` to its end: UTF-8 text of at most [`MAX_NOTES`] bytes, less one
+/// final line ending (so that `hush get X --field notes | hush edit X --notes -` keeps
+/// them as they were).
+fn read_notes(input: impl Read, source: &str, item: &str) -> Result<String> {
+    // Sized once, so that the buffer never moves and leaves no copy behind.
+    let mut buf = Vec::with_capacity(MAX_NOTES + 1);
+    input
+        .take(MAX_NOTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read the notes from {source}"))?;
+    if buf.len() > MAX_NOTES {
+        bail!(
+            "the notes for {item:?} from {source} are larger than {} MiB, and one item may take at most \
+             {} KiB (the sync server's limit, docs/server.md \"Limits\"); nothing was written",
+            MAX_NOTES >> 20,
+            hush_vault::MAX_ITEM_BLOB >> 10
+        );
+    }
+    let mut notes =
+        String::from_utf8(buf).map_err(|_| anyhow!("the notes from {source} are not UTF-8 text"))?;
+    if notes.ends_with('\n') {
+        notes.pop();
+        if notes.ends_with('\r') {
+            notes.pop();
+        }
+    }
+    Ok(notes)
+}
+
+/// One warning for each secret given directly on the command line (`--totp VALUE`,
+/// `--hidden-field KEY=VALUE`, `--notes TEXT`), naming the way to keep it off. `-` and
+/// empty values show nothing and need no warning. Hidden fields are named by key only.
+pub fn command_line_warnings(f: &ItemFields) -> Vec<String> {
+    let given = |v: &str| !v.is_empty() && v != "-";
+    let mut out = Vec::new();
+    if f.totp.as_deref().is_some_and(given) {
+        out.push(prompt::on_command_line("--totp", "--totp - (asked for, or read from standard input)"));
+    }
+    for kv in &f.hidden_fields {
+        match kv.split_once('=') {
+            Some((k, v)) if given(v) => out.push(prompt::on_command_line(
+                &format!("--hidden-field {}", k.trim()),
+                &format!("--hidden-field {}=- (asked for, or read from standard input)", k.trim()),
+            )),
+            Some(_) => {}
+            // Malformed, and refused later; it may be the secret alone, so no part of it is shown.
+            None => out.push(prompt::on_command_line("--hidden-field", "--hidden-field KEY=-")),
+        }
+    }
+    if f.notes.as_deref().is_some_and(given) {
+        out.push(prompt::on_command_line("--notes", "--notes - (standard input) or --notes-file PATH"));
+    }
+    out
 }
 
 /// Normalises a TOTP secret or URI to the stored `otpauth://` form.
@@ -139,4 +218,60 @@ pub fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Resu
         item.set_password(pw.to_string(), now);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_on_the_command_line_are_warned_about_once_each_and_dashes_are_not() {
+        let f = ItemFields {
+            totp: Some("JBSWY3DPEHPK3PXP".into()),
+            hidden_fields: vec!["pin=1234".into(), "cvv=-".into(), "empty=".into(), "no-equals-sign".into()],
+            notes: Some("some notes".into()),
+            ..ItemFields::default()
+        };
+        let warnings = command_line_warnings(&f);
+        assert_eq!(warnings.len(), 4, "{warnings:#?}");
+        for (w, alternative) in warnings.iter().zip([
+            "--totp -",
+            "--hidden-field pin=-",
+            "--hidden-field KEY=-",
+            "--notes - (standard input) or --notes-file PATH",
+        ]) {
+            assert!(w.starts_with("warning: ") && w.contains("(ps)") && w.contains(alternative), "{w}");
+            assert!(!w.contains('\n'), "one line: {w}");
+            for secret in ["JBSWY3DPEHPK3PXP", "1234", "no-equals-sign", "some notes"] {
+                assert!(!w.contains(secret), "{w}");
+            }
+        }
+        let dashes = ItemFields {
+            totp: Some("-".into()),
+            hidden_fields: vec!["cvv=-".into()],
+            notes: Some("-".into()),
+            ..ItemFields::default()
+        };
+        assert!(command_line_warnings(&dashes).is_empty());
+        assert!(command_line_warnings(&ItemFields::default()).is_empty());
+    }
+
+    #[test]
+    fn notes_are_read_whole_less_one_final_line_ending() {
+        let read = |s: &str| read_notes(s.as_bytes(), "test", "x").unwrap();
+        assert_eq!(read("one\ntwo\n\nthree\n"), "one\ntwo\n\nthree");
+        assert_eq!(read("crlf\r\n"), "crlf");
+        assert_eq!(read("two endings\n\n"), "two endings\n");
+        assert_eq!(read("none"), "none");
+        assert_eq!(read(""), "");
+        let err = read_notes(&[0xff, 0xfe][..], "test", "x").unwrap_err().to_string();
+        assert!(err.contains("not UTF-8"), "{err}");
+        let huge = vec![b'a'; MAX_NOTES + 1];
+        let err = read_notes(&huge[..], "test", "big").unwrap_err().to_string();
+        assert!(
+            err.contains("\"big\"") && err.contains("256 KiB") && err.contains("nothing was written"),
+            "{err}"
+        );
+        assert_eq!(read_notes(&huge[..MAX_NOTES], "test", "x").unwrap().len(), MAX_NOTES);
+    }
 }

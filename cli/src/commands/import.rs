@@ -4,7 +4,10 @@
 //! The whole input is parsed before the vault is touched, and the new items are
 //! written in one locked update: a malformed file imports nothing. Items that
 //! duplicate existing ones (`hush_vault::import::is_duplicate`) are reported and
-//! skipped, so importing the same export twice changes nothing.
+//! skipped, so importing the same export twice changes nothing. An item larger than
+//! one item may be (`hush_vault::MAX_ITEM_BLOB`, the sync server's limit) makes the
+//! whole import fail, naming every such item: nothing is imported, as with a malformed
+//! file, so that fixing the export and importing again gives the whole of it.
 
 use std::path::{Path, PathBuf};
 
@@ -59,13 +62,27 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     };
 
     if args.dry_run {
-        let vault = Vault::open(&ctx.read_file()?, key)?;
+        let vault = ctx.open_with_key(key)?;
         let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
+        let too_large = too_large(&plan.new);
+        let mut large = too_large.iter().peekable();
+        // `too_large` keeps the items' order.
         for item in &plan.new {
-            output::line(format!("add   {}", describe(item)))?;
+            match large.next_if(|(big, _)| std::ptr::eq(*big, item)) {
+                None => output::line(format!("add   {}", describe(item)))?,
+                Some((_, size)) => output::line(format!("FAIL  {}  ({})", describe(item), size_note(*size)))?,
+            }
         }
         for dup in &plan.duplicates {
             output::line(format!("skip  {}  (duplicate of {})", describe(&dup.item), origin(dup)))?;
+        }
+        if !too_large.is_empty() {
+            eprintln!(
+                "Dry run: the import would fail: {} larger than one item may be (FAIL above). \
+                 Nothing was changed.",
+                items_are(too_large.len())
+            );
+            return Ok(());
         }
         eprintln!(
             "Dry run: would import {}, skip {}; {}. Nothing was changed.",
@@ -78,9 +95,10 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
 
     let (added, duplicates) = ctx.update_with_key(key, |vault| {
         let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
+        refuse_too_large(&plan.new)?;
         let added = plan.new.len();
         for item in plan.new {
-            vault.add(item);
+            vault.try_add(item)?;
         }
         Ok(((added, plan.duplicates), added > 0))
     })?;
@@ -208,6 +226,47 @@ fn backup_items(
     // Ids are random; list and add in name order instead.
     items.sort_by_cached_key(|item| (item.name.to_lowercase(), item.created));
     Ok(items)
+}
+
+/// The items that would be sealed larger than one item may be, with their sizes.
+fn too_large(items: &[Item]) -> Vec<(&Item, usize)> {
+    items
+        .iter()
+        .filter_map(|item| match hush_vault::check_item_size(item) {
+            Err(hush_vault::VaultError::ItemTooLarge { size, .. }) => Some((item, size)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn items_are(n: usize) -> String {
+    if n == 1 { "1 item is".to_owned() } else { format!("{n} items are") }
+}
+
+fn size_note(size: usize) -> String {
+    format!("{size} bytes sealed, over the limit of {} bytes", hush_vault::MAX_ITEM_BLOB)
+}
+
+/// Fails, naming each one, when any item to import is larger than one item may be:
+/// the sync server would refuse it (docs/server.md, "Limits").
+fn refuse_too_large(items: &[Item]) -> Result<()> {
+    let too_large = too_large(items);
+    if too_large.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = too_large
+        .iter()
+        .map(|(item, size)| format!("  {}  ({})", describe(item), size_note(*size)))
+        .collect();
+    bail!(
+        "{} larger than one item may be ({} KiB sealed, the sync server's limit: docs/server.md \"Limits\"); \
+         nothing was imported. Shorten {} in the export (notes, fields), or remove {}, and import again:\n{}",
+        items_are(too_large.len()),
+        hush_vault::MAX_ITEM_BLOB >> 10,
+        if too_large.len() == 1 { "it" } else { "them" },
+        if too_large.len() == 1 { "it" } else { "them" },
+        list.join("\n")
+    )
 }
 
 fn report(added: usize, duplicates: &[import::Duplicate], warnings: usize) {

@@ -68,7 +68,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Breach(args) => breach::run(&ctx, &args),
-        Command::Register(args) => register::run(&ctx, &args),
+        Command::Register(args) => {
+            // Here rather than in register.rs, which the sync work changes: the code is
+            // single-use, and another local user who reads it in `ps` can spend it first.
+            if args.invite.is_some() {
+                eprintln!("{}", crate::prompt::on_command_line("--invite", "--invite-file PATH"));
+            }
+            register::run(&ctx, &args)
+        }
         Command::Login(args) => login::run(&ctx, &args),
         Command::Sync(args) => sync_cmd::run(&ctx, &args),
         Command::Logout(args) => logout::run(&ctx, &args),

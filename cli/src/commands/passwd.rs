@@ -36,7 +36,10 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     })?;
     // The backup kept by the save above still opens with the old password: replace it, so that
     // nothing on disk does (the old password may be why it was changed).
-    hush_vault::store::write_atomic(&ctx.paths.backup(), &std::fs::read(ctx.paths.vault())?, None)?;
+    {
+        let _lock = ctx.paths.lock_exclusive()?;
+        hush_vault::store::refresh_backup(&ctx.paths)?;
+    }
     refresh_agent(ctx, &ring);
     eprintln!(
         "Master password changed; the vault key was rotated. The old password opens nothing written from now on."

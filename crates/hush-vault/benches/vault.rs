@@ -169,7 +169,7 @@ fn large_vault(c: &mut Criterion) {
                 || f.bytes.clone(),
                 |bytes| {
                     let mut editor = Editor::open(bytes, f.ring.clone()).expect("editor");
-                    editor.add(common::item(f.n, hush_vault::now()));
+                    editor.add(common::item(f.n, hush_vault::now())).expect("add");
                     store::write_atomic(&path, &editor.to_bytes(), Some(&path.with_extension("bak")))
                         .expect("write");
                 },

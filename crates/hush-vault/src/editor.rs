@@ -17,7 +17,7 @@ use crate::file::{FileHeader, RawFile, in_memory, write_file};
 use crate::index::table::{EntryRef, IndexTable, Record};
 use crate::index::{Found, IndexEntry, Lookup, Searchable};
 use crate::state::{self, LocalState, STATE_LABEL};
-use crate::vault::seal_item;
+use crate::vault::seal_item_checked;
 use crate::{Item, ItemKind, VaultError, decrypt_item};
 
 /// A vault opened for a small edit.
@@ -116,20 +116,23 @@ impl Editor {
         Ok(Some(item).filter(|i| !i.deleted))
     }
 
-    /// Stores `item` under `id` as a local edit, as [`Vault::put`](crate::Vault::put) does.
-    pub fn put(&mut self, id: ItemId, item: Item) {
-        let blob = seal_item(&self.ring, &self.raw.header.account_id(), &id, &item);
+    /// Stores `item` under `id` as a local edit, as [`Vault::try_put`](crate::Vault::try_put)
+    /// does: every edit here is one a user asked for, so an item larger than the sync
+    /// server takes is refused ([`VaultError::ItemTooLarge`]) and nothing changes.
+    pub fn put(&mut self, id: ItemId, item: Item) -> Result<(), VaultError> {
+        let blob = seal_item_checked(&self.ring, &self.raw.header.account_id(), &id, &item)?;
         let current = self.blob(&id).map(<[u8]>::to_vec);
         self.state.mark_pending(id, current.as_deref());
         let entry = IndexEntry::new(id, &blob, &item);
         self.changed.insert(id, Changed { blob, entry, item });
+        Ok(())
     }
 
     /// Adds a new item under a fresh id.
-    pub fn add(&mut self, item: Item) -> ItemId {
+    pub fn add(&mut self, item: Item) -> Result<ItemId, VaultError> {
         let id = ItemId::random();
-        self.put(id, item);
-        id
+        self.put(id, item)?;
+        Ok(id)
     }
 
     /// Applies `edit` to a live item, as [`Vault::update`](crate::Vault::update) does.
@@ -140,14 +143,14 @@ impl Editor {
         edit: impl FnOnce(&mut Item),
     ) -> Result<bool, VaultError> {
         let Some(item) = self.get(id)? else { return Ok(false) };
-        self.put(*id, item.edited(now, edit));
+        self.put(*id, item.edited(now, edit))?;
         Ok(true)
     }
 
     /// Replaces a live item by its tombstone, as [`Vault::delete`](crate::Vault::delete) does.
     pub fn delete(&mut self, id: &ItemId, now: i64) -> Result<bool, VaultError> {
         let Some(old) = self.get(id)? else { return Ok(false) };
-        self.put(*id, old.tombstone(now));
+        self.put(*id, old.tombstone(now))?;
         Ok(true)
     }
 
@@ -317,7 +320,7 @@ mod tests {
         assert!(!ed.delete(&ids[7], 71).unwrap(), "a tombstone is not live");
         let mut added = Item::new(ItemKind::Note, "fresh", 80);
         added.tags = vec!["tag".into()];
-        let new = ed.add(added.clone());
+        let new = ed.add(added.clone()).unwrap();
         // Lookups see the edits before they are saved.
         assert_eq!(ed.find("fresh"), Found::One(new));
         assert_eq!(ed.find("site 7"), Found::None);
@@ -404,6 +407,35 @@ mod tests {
             Err(VaultError::Tampered)
         ));
         assert!(Editor::open(good.to_bytes(), key).is_ok());
+    }
+
+    #[test]
+    fn an_item_larger_than_the_server_takes_is_refused_and_nothing_changes() {
+        let (v, ids) = synced_vault(3);
+        let original = v.to_bytes();
+        let mut ed = Editor::open(original.clone(), v.ring().clone()).unwrap();
+        let mut big = Item::new(ItemKind::Note, "huge", 1);
+        big.notes = "x".repeat(300 * 1024);
+        let err = ed.add(big).err().unwrap();
+        assert!(matches!(&err, VaultError::ItemTooLarge { name, .. } if name == "huge"), "{err}");
+        let err = ed.update(&ids[1], 5, |i| i.notes = "y".repeat(300 * 1024)).err().unwrap();
+        assert!(matches!(&err, VaultError::ItemTooLarge { name, .. } if name == "site 1"), "{err}");
+        assert!(!ed.is_changed(), "nothing was sealed");
+        assert!(ed.state().pending.is_empty());
+        assert_eq!(ed.get(&ids[1]).unwrap().unwrap().notes, "");
+    }
+
+    #[test]
+    fn a_format_1_file_is_edited_and_written_as_format_2() {
+        let (v, ids) = synced_vault(3);
+        let old = crate::file::tests::to_format_1(&v.to_bytes());
+        let mut ed = Editor::open(old, v.ring().clone()).unwrap();
+        ed.update(&ids[0], 5, |i| i.notes = "edited".into()).unwrap();
+        let bytes = ed.to_bytes();
+        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), crate::file::FORMAT_VERSION);
+        let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.ring().clone()).unwrap();
+        assert_eq!(edited.get(&ids[0]).unwrap().notes, "edited");
+        assert_eq!(edited.len(), 3);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The on-disk layout of `vault.hush` (docs/vault-format.md).
 //!
 //! ```text
-//! magic "hushvlt\0" (8) || u16le format (1)
+//! magic "hushvlt\0" (8) || u16le format (2)
 //! u32le header_len || header          bincode FileHeader, at most 64 KiB
+//! header_sha256 (32)                  SHA-256 of everything before it (format 2)
 //! u32le state_len  || state           LocalState sealed under the vault key
 //! u32le item_count || item_count × ( id (16) || u32le blob_len )     the table
 //! blobs, concatenated in table order
@@ -13,10 +14,18 @@
 //! server holds. The parser is written by hand with a bound on every length, so a
 //! damaged or hostile file is refused before anything large is allocated; nothing in
 //! it is trusted until it authenticates.
+//!
+//! The header's checksum (format 2, issue #9) tells a damaged header apart from a
+//! wrong master password: the header is cleartext, and before the checksum a flipped
+//! bit in the KDF parameters, salt or keyset only showed as a keyset that would not
+//! open, after a full KDF run. It is not a MAC: whoever can write the file can
+//! recompute it, and then the keyset still fails to open, as before (docs/vault-format.md,
+//! "Damage and tampering"). Format 1, without it, is still read; every write is format 2.
 
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use hush_crypto::{AccountId, ItemId, KdfParams, KdfSalt, Keyset, KeysetContext};
 
@@ -24,11 +33,21 @@ use crate::{VaultError, codec};
 
 /// The file's magic bytes.
 pub const MAGIC: &[u8; 8] = b"hushvlt\0";
-/// The layout version written by this code.
-pub const FORMAT_VERSION: u16 = 1;
+/// The layout version written by this code: 2, with the header's checksum.
+pub const FORMAT_VERSION: u16 = 2;
+/// The first layout, without the header's checksum: still read, never written.
+pub const FORMAT_VERSION_1: u16 = 1;
 const MAX_HEADER: usize = 64 * 1024;
-/// The largest item blob accepted (the server's limit is 256 KiB).
+/// The largest item blob a vault file may hold when it is read. Larger than
+/// [`MAX_ITEM_BLOB`] so that a vault written before that limit existed still opens
+/// (and its oversized item can be shortened or deleted).
 pub const MAX_BLOB: usize = 1024 * 1024;
+/// The largest item blob hush creates: 256 KiB, the sync server's default per-blob
+/// limit (`max_blob_bytes`, docs/server.md "Limits"). An item sealed larger would be
+/// refused by the server at the next sync, so every user-facing write (`add`, `edit`,
+/// `import`) checks it before anything is written ([`crate::Vault::try_put`],
+/// [`crate::Editor::put`]). The server's limit is inclusive, and so is this one.
+pub const MAX_ITEM_BLOB: usize = 256 * 1024;
 const MAX_STATE: usize = 1 << 30;
 
 /// The cleartext header: what is needed to unlock, and nothing secret.
@@ -131,11 +150,15 @@ pub(crate) fn write_file<'a>(
 ) -> Vec<u8> {
     let header = codec::encode_raw(header);
     let (count, blobs_len) = items.clone().fold((0, 0), |(n, len), (_, b)| (n + 1, len + b.len()));
-    let mut out = Vec::with_capacity(8 + 2 + 4 + header.len() + 4 + state.len() + 4 + 20 * count + blobs_len);
+    let mut out = Vec::with_capacity(
+        8 + 2 + 4 + header.len() + CHECKSUM_LEN + 4 + state.len() + 4 + 20 * count + blobs_len,
+    );
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     put_len(&mut out, header.len());
     out.extend_from_slice(&header);
+    let checksum = header_checksum(&out);
+    out.extend_from_slice(&checksum);
     put_len(&mut out, state.len());
     out.extend_from_slice(state);
     put_len(&mut out, count);
@@ -231,6 +254,15 @@ fn read_start<R: Read>(r: &mut Reader<'_, R>) -> Result<(FileHeader, Vec<u8>, us
     Ok((header, state, count))
 }
 
+/// Length of the header's checksum (format 2).
+const CHECKSUM_LEN: usize = 32;
+
+/// SHA-256 of the file's start up to the end of the header: magic, format, header
+/// length and header (docs/vault-format.md, "`vault.hush`").
+fn header_checksum(start: &[u8]) -> [u8; CHECKSUM_LEN] {
+    Sha256::digest(start).into()
+}
+
 fn put_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&u32::try_from(len).expect("length fits in u32").to_le_bytes());
 }
@@ -253,17 +285,58 @@ pub(crate) fn open_vault_file(path: &std::path::Path) -> Result<(std::fs::File, 
     Ok((file, len))
 }
 
+/// Reads the header and, in format 2, checks it against its checksum before anything
+/// in it is decoded or used: a damaged header is reported as damage
+/// ([`VaultError::Corrupt`]), never as a wrong password, and no KDF runs on it.
 fn read_header<R: Read>(r: &mut Reader<'_, R>) -> Result<FileHeader, VaultError> {
-    if r.bytes(8)? != MAGIC {
+    let magic = r.bytes(8)?;
+    if magic != MAGIC {
         return Err(VaultError::Corrupt("not a hush vault file".into()));
     }
-    let version = u16::from_le_bytes(r.array()?);
-    if version != FORMAT_VERSION {
-        return Err(VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)));
+    let version_bytes: [u8; 2] = r.array()?;
+    let version = u16::from_le_bytes(version_bytes);
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
+        return Err(unknown_version(r, version));
     }
-    let header_len = r.len(MAX_HEADER)?;
-    codec::decode_raw(&r.bytes(header_len)?, MAX_HEADER as u64)
-        .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))
+    let len_bytes: [u8; 4] = r.array()?;
+    let header_len = bounded(len_bytes, MAX_HEADER)?;
+    let header = r.bytes(header_len)?;
+    if version == FORMAT_VERSION {
+        let stored: [u8; CHECKSUM_LEN] = r.array()?;
+        let start = [&magic[..], &version_bytes, &len_bytes, &header].concat();
+        if header_checksum(&start) != stored {
+            return Err(VaultError::Corrupt("its header does not match its checksum".into()));
+        }
+    }
+    codec::decode_raw(&header, MAX_HEADER as u64).map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))
+}
+
+/// The error for a format this hush does not know. A newer hush's file is
+/// [`VaultError::UnsupportedVersion`]; but if the rest of the start reads as a format-2
+/// header whose checksum matches with the format 2 in its place, the format field
+/// itself was damaged (a flipped bit never turns 2 into 1, so format 1 needs no such
+/// check).
+fn unknown_version<R: Read>(r: &mut Reader<'_, R>, version: u16) -> VaultError {
+    let mut as_format_2 = || -> Result<bool, VaultError> {
+        let len_bytes: [u8; 4] = r.array()?;
+        let header = r.bytes(bounded(len_bytes, MAX_HEADER)?)?;
+        let stored: [u8; CHECKSUM_LEN] = r.array()?;
+        let start = [&MAGIC[..], &FORMAT_VERSION.to_le_bytes(), &len_bytes, &header].concat();
+        Ok(header_checksum(&start) == stored)
+    };
+    match as_format_2() {
+        Ok(true) => VaultError::Corrupt(format!("its format field reads {version}, not {FORMAT_VERSION}")),
+        _ => VaultError::UnsupportedVersion(u8::try_from(version).unwrap_or(u8::MAX)),
+    }
+}
+
+/// A little-endian length checked against its bound.
+fn bounded(bytes: [u8; 4], max: usize) -> Result<usize, VaultError> {
+    let n = u32::from_le_bytes(bytes) as usize;
+    if n > max {
+        return Err(VaultError::Corrupt(format!("a length of {n} exceeds its bound of {max}")));
+    }
+    Ok(n)
 }
 
 /// Sequential reads with every length checked against what the file has left.
@@ -293,16 +366,12 @@ impl<R: Read> Reader<'_, R> {
     }
 
     fn len(&mut self, max: usize) -> Result<usize, VaultError> {
-        let n = u32::from_le_bytes(self.array()?) as usize;
-        if n > max {
-            return Err(VaultError::Corrupt(format!("a length of {n} exceeds its bound of {max}")));
-        }
-        Ok(n)
+        bounded(self.array()?, max)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn sample() -> VaultFile {
@@ -339,12 +408,17 @@ mod tests {
         assert!(VaultFile::from_bytes(&longer).is_err());
     }
 
+    /// Where the state's length lies in a format-2 file: after the header and its
+    /// checksum.
+    fn state_len_at(bytes: &[u8]) -> usize {
+        14 + u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize + CHECKSUM_LEN
+    }
+
     #[test]
     fn huge_lengths_are_refused_without_allocating() {
         let mut bytes = sample().to_bytes();
-        // The item count sits right after the header and the state.
-        let header_len = u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize;
-        let at = 14 + header_len;
+        // The item count sits right after the header, its checksum and the state.
+        let at = state_len_at(&bytes);
         let state_len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
         let at = at + 4 + state_len;
         bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
@@ -352,12 +426,94 @@ mod tests {
     }
 
     #[test]
-    fn wrong_magic_and_version() {
+    fn wrong_magic_and_newer_formats() {
         let mut bytes = sample().to_bytes();
         bytes[0] = b'X';
         assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::Corrupt(_))));
+        // A newer hush's file: another format, whose start does not read as format 2
+        // (here: a checksum over its own format number).
         let mut bytes = sample().to_bytes();
-        bytes[8] = 2;
-        assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::UnsupportedVersion(2))));
+        bytes[8..10].copy_from_slice(&3u16.to_le_bytes());
+        let end = state_len_at(&bytes) - CHECKSUM_LEN;
+        let checksum = header_checksum(&bytes[..end]);
+        bytes[end..end + CHECKSUM_LEN].copy_from_slice(&checksum);
+        assert!(matches!(VaultFile::from_bytes(&bytes), Err(VaultError::UnsupportedVersion(3))));
+        // Garbage after an unknown format number is a newer format too, not damage.
+        let mut short = MAGIC.to_vec();
+        short.extend_from_slice(&7u16.to_le_bytes());
+        assert!(matches!(VaultFile::from_bytes(&short), Err(VaultError::UnsupportedVersion(7))));
+    }
+
+    /// Issue #9, item 8: a flipped bit anywhere in the cleartext start (magic,
+    /// format, header length, KDF parameters, salt, keyset, account id, or the
+    /// checksum itself) is damage, found before anything in the header is used. With
+    /// format 1, most of these read as a wrong master password after a KDF run.
+    #[test]
+    fn every_bit_flip_in_the_header_is_reported_as_damage() {
+        let bytes = sample().to_bytes();
+        let end = state_len_at(&bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.hush");
+        for byte in 0..end {
+            for bit in 0..8 {
+                let mut damaged = bytes.clone();
+                damaged[byte] ^= 1 << bit;
+                let err = VaultFile::from_bytes(&damaged).err();
+                assert!(matches!(err, Some(VaultError::Corrupt(_))), "byte {byte} bit {bit}: {err:?}");
+                let err = ViewPrefix::read(&mut &damaged[..], damaged.len() as u64).err();
+                assert!(matches!(err, Some(VaultError::Corrupt(_))), "byte {byte} bit {bit}: {err:?}");
+                if bit == 0 {
+                    // What a command reads before it runs the KDF.
+                    std::fs::write(&path, &damaged).unwrap();
+                    let err = read_header_at(&path).err();
+                    assert!(matches!(err, Some(VaultError::Corrupt(_))), "byte {byte}: {err:?}");
+                }
+            }
+        }
+        let err = VaultFile::from_bytes(&[&bytes[..12], &[0xff], &bytes[13..]].concat()).err().unwrap();
+        assert!(err.to_string().contains("exceeds its bound"), "{err}");
+        let mut flipped = bytes.clone();
+        flipped[20] ^= 1;
+        let err = VaultFile::from_bytes(&flipped).err().unwrap();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        let mut flipped = bytes;
+        flipped[8] ^= 1;
+        let err = VaultFile::from_bytes(&flipped).err().unwrap();
+        assert!(err.to_string().contains("format field reads 3"), "{err}");
+    }
+
+    /// `bytes` (format 2) as the previous hush wrote it: format 1, no checksum.
+    pub(crate) fn to_format_1(bytes: &[u8]) -> Vec<u8> {
+        let checksum_at = state_len_at(bytes) - CHECKSUM_LEN;
+        let mut old = [&bytes[..checksum_at], &bytes[checksum_at + CHECKSUM_LEN..]].concat();
+        old[8..10].copy_from_slice(&FORMAT_VERSION_1.to_le_bytes());
+        old
+    }
+
+    #[test]
+    fn format_1_files_are_read_and_written_as_format_2() {
+        let f = sample();
+        let old = to_format_1(&f.to_bytes());
+        assert_eq!(u16::from_le_bytes([old[8], old[9]]), 1);
+        assert_eq!(VaultFile::from_bytes(&old).unwrap(), f);
+        let prefix = ViewPrefix::read(&mut &old[..], old.len() as u64).unwrap();
+        assert_eq!(prefix.header, f.header);
+        assert_eq!(RawFile::parse(&old).unwrap().items.len(), 2);
+        let rewritten = VaultFile::from_bytes(&old).unwrap().to_bytes();
+        assert_eq!(u16::from_le_bytes([rewritten[8], rewritten[9]]), FORMAT_VERSION);
+        assert_eq!(rewritten, f.to_bytes());
+        // Format 1 has no checksum, so it is never refused as damaged for one: many
+        // different headers (every keyset length, odd parameters) all read.
+        for n in 0..200u32 {
+            let mut g = sample();
+            g.header.keyset = vec![n as u8; n as usize];
+            g.header.m_kib = n.wrapping_mul(2_654_435_761);
+            g.header.salt[(n % 16) as usize] = n as u8;
+            assert_eq!(VaultFile::from_bytes(&to_format_1(&g.to_bytes())).unwrap(), g, "{n}");
+        }
+        // Every truncation of a format-1 file is refused too.
+        for len in 0..old.len() {
+            assert!(VaultFile::from_bytes(&old[..len]).is_err(), "truncated to {len}");
+        }
     }
 }

@@ -21,11 +21,13 @@ mod vault;
 mod view;
 
 pub use crate::editor::Editor;
-pub use crate::error::VaultError;
-pub use crate::file::{FileHeader, VaultFile};
+pub use crate::error::{Recovery, VaultError};
+pub use crate::file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 pub use crate::index::table::EntryRef;
 pub use crate::index::{Found, IndexEntry, Lookup, Searchable, find, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::store::Paths;
-pub use crate::vault::{Entry, ITEM_VERSION, Vault, decrypt_item, now, seal_item};
+pub use crate::vault::{
+    Entry, ITEM_VERSION, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
+};
 pub use crate::view::{LockedView, VaultView};

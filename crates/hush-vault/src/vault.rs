@@ -9,7 +9,7 @@ use hush_crypto::{
 };
 
 use crate::codec::{self, MAX_PLAINTEXT};
-use crate::file::{FileHeader, VaultFile};
+use crate::file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::index::{Found, IndexEntry, Lookup};
 use crate::state::{self, LocalState, STATE_LABEL};
 use crate::{Item, VaultError};
@@ -251,11 +251,47 @@ impl Vault {
 
     /// Stores `item` under `id` as a local edit: bumps its revision and update time
     /// is the caller's business; this seals it and queues it for the next sync.
+    ///
+    /// It does not check the item's size: sync stores here what a merge of two stored
+    /// items yields. Every write a user asks for goes through [`try_put`](Self::try_put).
     pub fn put(&mut self, id: ItemId, item: Item) {
         let blob = seal_item(&self.ring, &self.account_id(), &id, &item);
+        self.put_sealed(id, blob, item);
+    }
+
+    /// [`put`](Self::put) for a write the user asked for (add, edit, import): an item
+    /// that would be sealed larger than [`MAX_ITEM_BLOB`](crate::MAX_ITEM_BLOB), which
+    /// the sync server would refuse, is refused with [`VaultError::ItemTooLarge`] and
+    /// the vault is left as it was.
+    pub fn try_put(&mut self, id: ItemId, item: Item) -> Result<(), VaultError> {
+        let blob = seal_item_checked(&self.ring, &self.account_id(), &id, &item)?;
+        self.put_sealed(id, blob, item);
+        Ok(())
+    }
+
+    fn put_sealed(&mut self, id: ItemId, blob: Vec<u8>, item: Item) {
         self.state.mark_pending(id, self.entries.get(&id).map(|old| &old.blob[..]));
         self.index.insert(id, IndexEntry::new(id, &blob, &item));
         self.entries.insert(id, Entry { blob, item });
+    }
+
+    /// [`add`](Self::add) with the size check of [`try_put`](Self::try_put).
+    pub fn try_add(&mut self, item: Item) -> Result<ItemId, VaultError> {
+        let id = ItemId::random();
+        self.try_put(id, item)?;
+        Ok(id)
+    }
+
+    /// [`update`](Self::update) with the size check of [`try_put`](Self::try_put).
+    pub fn try_update(
+        &mut self,
+        id: &ItemId,
+        now: i64,
+        edit: impl FnOnce(&mut Item),
+    ) -> Result<bool, VaultError> {
+        let Some(item) = self.get(id).cloned() else { return Ok(false) };
+        self.try_put(*id, item.edited(now, edit))?;
+        Ok(true)
     }
 
     /// Applies `edit` to a live item, bumping its revision and update time.
@@ -393,6 +429,44 @@ pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Ite
     ItemBlob::seal(ring.current(), account_id, id, ring.current_version(), &plain)
 }
 
+/// [`seal_item`] for a write the user asked for: refuses an item whose blob would be
+/// larger than [`MAX_ITEM_BLOB`](crate::MAX_ITEM_BLOB) (the sync server's limit) with
+/// [`VaultError::ItemTooLarge`], naming the item.
+pub fn seal_item_checked(
+    ring: &KeyRing,
+    account_id: &AccountId,
+    id: &ItemId,
+    item: &Item,
+) -> Result<Vec<u8>, VaultError> {
+    check_item_size(item)?;
+    let blob = seal_item(ring, account_id, id, item);
+    // The size is known before sealing (`sealed_len`); this only guards that formula.
+    if blob.len() > MAX_ITEM_BLOB {
+        return Err(too_large(item, blob.len()));
+    }
+    Ok(blob)
+}
+
+/// Whether `item` fits in one item blob ([`MAX_ITEM_BLOB`](crate::MAX_ITEM_BLOB)),
+/// without sealing it: for checks before any key is at hand (`hush import --dry-run`).
+pub fn check_item_size(item: &Item) -> Result<(), VaultError> {
+    let size = sealed_len(item);
+    if size > MAX_ITEM_BLOB { Err(too_large(item, size)) } else { Ok(()) }
+}
+
+/// The length of `item`'s blob once sealed: the plaintext (version byte and bincode)
+/// padded to its padmé bucket, plus the sealed box's version, key version, nonce and
+/// tag (spec: Items). `a_sealed_items_length_is_known_before_sealing` checks it
+/// against real blobs.
+fn sealed_len(item: &Item) -> usize {
+    const BOX_OVERHEAD: usize = 1 + 4 + 24 + 16;
+    BOX_OVERHEAD + hush_crypto::padme(codec::encode(ITEM_VERSION, item).len() + 1)
+}
+
+fn too_large(item: &Item, size: usize) -> VaultError {
+    VaultError::ItemTooLarge { name: item.name.clone(), size, limit: MAX_ITEM_BLOB }
+}
+
 /// Opens and decodes one item blob, with the ring's key of the version its header names.
 pub fn decrypt_item(
     ring: &KeyRing,
@@ -456,6 +530,61 @@ mod tests {
                 assert_eq!(v.blob_hash(id), Some(hush_crypto::blob_hash(&entry.blob)));
             }
         }
+    }
+
+    /// An item of `notes_len` bytes of notes.
+    fn item_with_notes(notes_len: usize) -> Item {
+        let mut item = Item::new(ItemKind::Note, "big notes", 1);
+        item.notes = "n".repeat(notes_len);
+        item
+    }
+
+    #[test]
+    fn a_sealed_items_length_is_known_before_sealing() {
+        let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (vault, _) = Vault::create("pw", weak, FloorPolicy::AllowInsecure).unwrap();
+        let id = ItemId::random();
+        for len in [0, 1, 100, 255, 256, 1000, 4095, 65_536, 200_000, 261_000, 262_144, 300_000] {
+            let item = item_with_notes(len);
+            let blob = seal_item(vault.ring(), &vault.account_id(), &id, &item);
+            assert_eq!(sealed_len(&item), blob.len(), "{len} bytes of notes");
+        }
+    }
+
+    /// Issue #9, item 6: nothing larger than the server takes is created.
+    #[test]
+    fn items_larger_than_the_server_takes_are_refused_and_change_nothing() {
+        let weak = KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut vault, _) = Vault::create("pw", weak, FloorPolicy::AllowInsecure).unwrap();
+        let small = vault.try_add(item_with_notes(10)).unwrap();
+        // The largest notes that still fit, found by bisection on the real check.
+        let (mut fits, mut too_big) = (0, MAX_ITEM_BLOB);
+        while too_big - fits > 1 {
+            let mid = (fits + too_big) / 2;
+            if check_item_size(&item_with_notes(mid)).is_ok() { fits = mid } else { too_big = mid }
+        }
+        assert!(fits > 200 * 1024, "{fits}");
+        let blob = seal_item_checked(vault.ring(), &vault.account_id(), &small, &item_with_notes(fits));
+        assert!(blob.unwrap().len() <= MAX_ITEM_BLOB);
+        let before = vault.to_file();
+        let err = vault.try_add(item_with_notes(too_big)).err().unwrap();
+        let VaultError::ItemTooLarge { name, size, limit } = &err else { panic!("{err}") };
+        assert_eq!((name.as_str(), *limit), ("big notes", MAX_ITEM_BLOB));
+        assert!(*size > MAX_ITEM_BLOB);
+        let message = err.to_string();
+        assert!(message.contains("\"big notes\"") && message.contains("256 KiB"), "{message}");
+        assert!(message.contains("nothing was written"), "{message}");
+        let err = vault.try_update(&small, 2, |i| i.notes = "m".repeat(300 * 1024)).err().unwrap();
+        assert!(matches!(err, VaultError::ItemTooLarge { .. }), "{err}");
+        // Nothing changed: the same items, nothing more pending.
+        let after = vault.to_file();
+        assert_eq!(after.items, before.items);
+        assert_eq!(vault.state().pending, [small.0].into());
+        assert_eq!(vault.get(&small).unwrap().notes.len(), 10);
+        assert!(vault.try_update(&small, 3, |i| i.notes = "m".repeat(fits)).unwrap());
+        // The unchecked path used by sync still stores anything.
+        vault.put(small, item_with_notes(too_big));
+        assert!(vault.entries()[&small].blob.len() > MAX_ITEM_BLOB);
     }
 
     #[test]

@@ -102,6 +102,36 @@ impl MemoryServer {
         });
     }
 
+    /// Puts the key material of `snapshot` back for every account, and nothing else: a server
+    /// that replays an old keyset (with its KDF parameters and auth key) after a password change.
+    pub fn restore_keys(&self, snapshot: &Snapshot) {
+        self.with(|s| {
+            for (id, a) in s.accounts.iter_mut() {
+                if let Some(old) = snapshot.0.accounts.get(id) {
+                    a.kdf = old.kdf.clone();
+                    a.public_key = old.public_key;
+                    a.keyset = old.keyset.clone();
+                }
+            }
+        });
+    }
+
+    /// Replaces every account's manifest (a malicious server, or one still holding a manifest
+    /// of crypto v1).
+    pub fn set_manifest(&self, manifest: Vec<u8>) {
+        self.with(|s| s.accounts.values_mut().for_each(|a| a.manifest = Some(manifest.clone())));
+    }
+
+    /// Sets every account's seq (a server hiding a rollback from the seq check).
+    pub fn set_seq(&self, seq: u64) {
+        self.with(|s| s.accounts.values_mut().for_each(|a| a.seq = seq));
+    }
+
+    /// Every sealed device name the server holds (for assertions).
+    pub fn sealed_device_names(&self) -> Vec<Vec<u8>> {
+        self.with(|s| s.sessions.values().map(|(_, _, name)| name.as_bytes().to_vec()).collect())
+    }
+
     /// Every blob the server holds for every account (for assertions).
     pub fn all_blobs(&self) -> Vec<Vec<u8>> {
         self.with(|s| s.accounts.values().flat_map(|a| a.items.values().map(|(_, b)| b.clone())).collect())

@@ -479,3 +479,358 @@ fn the_server_never_sees_plaintext() {
         }
     }
 }
+
+/// The attack that protocol v2 closes (docs/spec/crypto-v2.md, "Manifest"): the server shows B
+/// an older state, B pushes on it twice; then A, which had pushed a new password, is shown B's
+/// longer branch with every item resent. Under crypto v1 A accepted it and lost its password.
+#[test]
+fn a_fork_joined_later_is_tampering_and_loses_nothing() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let fork_point = server.snapshot();
+    a.vault.update(&id, 10, |i| i.set_password("a's new password".into(), 10));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    let branch_a = server.snapshot();
+    server.restore(&fork_point);
+    for n in 0..3 {
+        b.vault.update(&id, 12 + n, |i| i.notes = format!("b edit {n}"));
+        hush_sync::sync(&mut b.vault, &server, 12 + n).unwrap();
+    }
+    // Every item resent, whatever A asks for.
+    let resend = Intercept::pulls(&server, |s, token, _since| s.pull(token, 0));
+    let err = assert_tampered(&mut a, &resend, "fork then join");
+    assert!(
+        matches!(err, Tampering::Head(HeadError::WriterWentBack { .. } | HeadError::WriterMissing { .. })),
+        "{err:?}"
+    );
+    assert_eq!(a.vault.get(&id).unwrap().password, "a's new password");
+    // And B, shown A's branch under a forged seq (so that only the head can tell), refuses it:
+    // its own pushes are missing there.
+    server.restore(&branch_a);
+    let forged = Intercept::pulls(&server, |s, t, _| {
+        let mut pull = s.pull(t, 0)?;
+        pull.seq = 1000;
+        Ok(pull)
+    });
+    // B's copy of the item is newer than A's branch's (caught first); the head is older too.
+    let err = assert_tampered(&mut b, &forged, "replayed branch");
+    assert!(matches!(err, Tampering::ItemWentBack { held: 3, got: 1, .. }), "{err:?}");
+}
+
+/// A branch that skips this device's own acknowledged push is refused, however long it is.
+#[test]
+fn a_branch_without_this_devices_own_push_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let before = server.snapshot();
+    a.vault.add(login("a's item", "secret"));
+    hush_sync::sync(&mut a.vault, &server, 10).unwrap();
+    // The server forgets A's push and lets B push twice on the older state.
+    server.restore(&before);
+    for n in 0..3 {
+        b.vault.update(&id, 11 + n, |i| i.notes = format!("b{n}"));
+        hush_sync::sync(&mut b.vault, &server, 11 + n).unwrap();
+    }
+    let err = assert_tampered(&mut a, &Intercept::pulls(&server, |s, t, _| s.pull(t, 0)), "skipped own push");
+    let a_device = a.vault.state().device_id.unwrap();
+    assert_eq!(err, Tampering::Head(HeadError::WriterWentBack { device: a_device, held: 2, got: 1 }));
+}
+
+/// A rollback is remembered across a logout and a new login, and across a re-spelled server
+/// URL: the high-water mark belongs to the account, not to the session or the URL.
+#[test]
+fn a_rollback_stays_tampering_after_logout_login_and_another_url() {
+    let server = MemoryServer::new();
+    let (mut a, _b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let old = server.snapshot();
+    a.vault.update(&id, 10, |i| i.set_password("newer".into(), 10));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    server.restore(&old);
+    assert_tampered(&mut a, &server, "rollback");
+    assert!(hush_sync::devices::logout(a.vault.state_mut(), &server).is_none());
+    assert!(a.vault.state().sync.is_none());
+    assert!(a.vault.state().accepted(&a.vault.account_id()).head.is_some(), "logout keeps the mark");
+    for url in [URL, "http://localhost:1", "http://127.0.0.1:1/"] {
+        let options =
+            hush_sync::LoginOptions { server_url: url, ..opts(FloorPolicy::AllowInsecure, "a", 12) };
+        let err = hush_sync::login_existing(&a.vault.to_file(), &server, &a.account_key, PW, options)
+            .err()
+            .expect("the login must refuse the rolled-back state");
+        assert!(
+            matches!(err, SyncError::Tampered(Tampering::Head(_) | Tampering::ItemWentBack { .. })),
+            "{url}: {err}"
+        );
+    }
+    assert_eq!(a.vault.get(&id).unwrap().password, "newer");
+}
+
+/// Reconnecting under another spelling of the same URL keeps the server's seq; another server
+/// starts from 0 but keeps the head.
+#[test]
+fn server_urls_are_normalised() {
+    for (a, b) in [
+        ("https://Hush.Example.org/", "https://hush.example.org"),
+        ("https://hush.example.org:443", "https://hush.example.org"),
+        ("http://127.0.0.1:8787/", "http://127.0.0.1:8787"),
+        ("https://hush.example.org/prefix/", "https://hush.example.org/prefix"),
+        ("https://hush.example.org/?x=1#f", "https://hush.example.org"),
+    ] {
+        let url = hush_sync::http::check_server_url(a, false).unwrap();
+        assert_eq!(hush_sync::normalize_server_url(&url), b, "{a}");
+    }
+}
+
+/// After a password change the server replays the old keyset (with its KDF parameters and auth
+/// key): a device that has seen the new one refuses it, on sync and on login, and the old
+/// password never opens anything again on that device.
+#[test]
+fn an_old_keyset_replayed_after_a_password_change_is_tampering() {
+    let server = MemoryServer::new();
+    let (mut a, b) = two_devices(&server);
+    let before_change = server.snapshot();
+    change_password(&mut a, &server, "new password", 10);
+    assert_eq!(a.vault.header().key_version, 2);
+    // B logs in with the new password and adopts the new ring.
+    let (mut b2, _) = hush_sync::login_existing(
+        &b.vault.to_file(),
+        &server,
+        &b.account_key,
+        "new password",
+        opts(FloorPolicy::AllowInsecure, "b", 11),
+    )
+    .unwrap();
+    assert_eq!(b2.header().key_version, 2);
+    server.restore_keys(&before_change);
+    for (name, vault) in [("a", &mut a.vault), ("b", &mut b2)] {
+        let err = hush_sync::sync(vault, &server, 12).unwrap_err();
+        assert!(
+            matches!(err, SyncError::Tampered(Tampering::KeysetWentBack { held: 2, got: 1 })),
+            "{name}: {err}"
+        );
+    }
+    // The old password against the replayed keyset: refused before the header is touched.
+    let err = hush_sync::login_existing(
+        &b2.to_file(),
+        &server,
+        &b.account_key,
+        PW,
+        opts(FloorPolicy::AllowInsecure, "b", 13),
+    )
+    .err()
+    .expect("the old password must not log in");
+    assert!(matches!(err, SyncError::Tampered(Tampering::KeysetWentBack { held: 2, got: 1 })), "{err}");
+    assert!(
+        Vault::unlock_key(b2.header(), PW, &b.account_key).is_err(),
+        "the old password opens nothing here"
+    );
+}
+
+/// A password change rotates the vault key: the other device moves to the new key after
+/// proving the new password, keeps its own pending edit, and nothing sealed after the change
+/// opens with the old key.
+#[test]
+fn a_password_change_rotates_the_key_for_every_device() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let old_ring = a.vault.ring().clone();
+    b.vault.update(&id, 9, |i| i.notes = "b's offline edit".into());
+    change_password(&mut a, &server, "new password", 10);
+    let added = a.vault.add(login("after the change", "fresh"));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    for blob in server.all_blobs() {
+        assert_eq!(
+            hush_crypto::ItemBlob::key_version(&blob),
+            Ok(2),
+            "every item is sealed under the new key"
+        );
+    }
+    assert!(
+        hush_vault::decrypt_item(&old_ring, &a.vault.account_id(), &added, &a.vault.entries()[&added].blob)
+            .is_err()
+    );
+    // B: its session was revoked; it logs in with the new password and pushes its edit.
+    assert!(matches!(hush_sync::sync(&mut b.vault, &server, 12), Err(SyncError::SessionExpired)));
+    let (mut b2, _) = hush_sync::login_existing(
+        &b.vault.to_file(),
+        &server,
+        &b.account_key,
+        "new password",
+        opts(FloorPolicy::AllowInsecure, "b", 13),
+    )
+    .unwrap();
+    assert_eq!(b2.ring().versions().collect::<Vec<_>>(), [2, 1]);
+    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    assert_eq!(a.vault.get(&id).unwrap().notes, "b's offline edit");
+    assert!(b2.get(&added).is_some());
+    hush_sync::sync(&mut b2, &server, 15).unwrap();
+    assert_eq!(file_items(&a.vault), file_items(&b2));
+}
+
+/// The one way out of a refused state: after a deliberate restore of the server, each device
+/// resets trust, pushes what it has, and they converge without losing a password.
+#[test]
+fn resetting_trust_after_a_restore_loses_nothing() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let backup = server.snapshot();
+    a.vault.update(&id, 10, |i| i.set_password("set after the backup".into(), 10));
+    let added = a.vault.add(login("added after the backup", "x"));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    server.restore(&backup);
+    assert_tampered(&mut a, &server, "restored server");
+    assert_tampered(&mut b, &server, "restored server");
+    hush_sync::reset_trust(&mut a.vault);
+    hush_sync::sync(&mut a.vault, &server, 13).unwrap();
+    // B still holds the newer head, which the server's new state does not extend.
+    assert_tampered(&mut b, &server, "b not reset yet");
+    hush_sync::reset_trust(&mut b.vault);
+    hush_sync::sync(&mut b.vault, &server, 14).unwrap();
+    hush_sync::sync(&mut a.vault, &server, 15).unwrap();
+    for d in [&a, &b] {
+        let item = d.vault.get(&id).unwrap();
+        let known = item.password == "set after the backup"
+            || item.history.iter().any(|h| h.password == "set after the backup");
+        assert!(known, "the password set after the backup survives");
+        assert!(d.vault.get(&added).is_some());
+    }
+    assert_eq!(file_items(&a.vault), file_items(&b.vault));
+}
+
+/// Device names reach the server sealed, and the owner's devices read them back.
+#[test]
+fn device_names_are_sealed_and_read_back() {
+    let server = MemoryServer::new();
+    let (a, _b) = two_devices(&server);
+    // The server holds two names of one fixed length, which open only under the account key.
+    let sealed = server.sealed_device_names();
+    assert_eq!(sealed.len(), 2);
+    let stranger = hush_crypto::DeviceNameKey::derive(&a.vault.account_id(), &AccountKey::generate());
+    for name in &sealed {
+        assert_eq!(name.len(), hush_crypto::SEALED_NAME_LEN);
+        assert!(stranger.open(name).is_err());
+    }
+    let devices =
+        hush_sync::devices::list(a.vault.state(), &a.vault.account_id(), &a.account_key, &server).unwrap();
+    let mut names: Vec<_> = devices.iter().map(|d| d.name.clone().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(devices.iter().filter(|d| d.current).count(), 1);
+    assert_eq!(hush_sync::devices::find(&devices, "b").unwrap().name.as_deref(), Some("b"));
+    let prefix = devices[0].id.to_string()[..6].to_owned();
+    assert_eq!(hush_sync::devices::find(&devices, &prefix).unwrap().id, devices[0].id);
+    assert!(hush_sync::devices::find(&devices, "nobody").is_err());
+    // A name with a bidirectional override never leaves the device.
+    let (mut c, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
+    let k = keys(&c, &ak);
+    let err = hush_sync::register(
+        &mut c,
+        &server,
+        &k,
+        &ak,
+        None,
+        &opts(FloorPolicy::AllowInsecure, "evil\u{202e}gpj", 1),
+    )
+    .unwrap_err();
+    assert!(matches!(err, SyncError::DeviceName(_)), "{err}");
+}
+
+/// Deleting the account needs the current auth key; a session token alone is refused.
+#[test]
+fn deleting_the_account_needs_the_current_auth_key() {
+    let server = MemoryServer::new();
+    let (mut a, _b) = two_devices(&server);
+    let account = a.vault.account_id();
+    let stranger = hush_crypto::AuthKey::from_seed(&[7; 32]);
+    let err =
+        hush_sync::devices::delete_account(a.vault.state_mut(), &account, &stranger, &server).unwrap_err();
+    assert!(
+        matches!(err, SyncError::Transport(ref t) if t.code() == Some(proto::ErrorCode::BadSignature)),
+        "{err}"
+    );
+    assert!(a.vault.state().sync.is_some(), "nothing forgotten on a refusal");
+    let auth = keys(&a.vault, &a.account_key).auth;
+    hush_sync::devices::delete_account(a.vault.state_mut(), &account, &auth, &server).unwrap();
+    assert!(a.vault.state().sync.is_none());
+    assert!(server.all_blobs().is_empty());
+}
+
+/// An item a merge grew past the server's blob limit stays pending and is reported; it never
+/// blocks the other items (sync-api-v2.md, "Limits").
+#[test]
+fn an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let big = 150 * 1024;
+    a.vault.update(&id, 10, |i| i.notes = "a".repeat(big));
+    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    b.vault.update(&id, 9, |i| i.notes = "b".repeat(big));
+    let other = b.vault.add(login("small", "x"));
+    let report = hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    assert_eq!(report.held_back.len(), 1, "{report:?}");
+    assert_eq!(report.held_back[0].0, id);
+    assert!(report.held_back[0].1 > hush_sync::MAX_PUSHED_BLOB);
+    assert_eq!(report.pushed, vec![other]);
+    assert!(b.vault.state().pending.contains(&id.0));
+    hush_sync::sync(&mut a.vault, &server, 13).unwrap();
+    assert!(a.vault.get(&other).is_some());
+    // Shortening the item lets it sync.
+    b.vault.update(&id, 14, |i| i.notes = "short now".into());
+    let report = hush_sync::sync(&mut b.vault, &server, 15).unwrap();
+    assert!(report.held_back.is_empty() && report.pushed == vec![id], "{report:?}");
+}
+
+/// A server still holding a crypto-v1 manifest: devices upgraded from v1 (a version-1 head)
+/// accept it, the next push writes a version-2 manifest linked to it, and from then on a
+/// version-1 manifest is refused as a replay (crypto-v2.md, "Upgrading from version 1").
+#[test]
+fn a_version_1_history_upgrades_and_is_never_replayed() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let account = a.vault.account_id();
+    let head = a.vault.state().accepted(&account).head.unwrap();
+    let v1 = hush_crypto::Manifest::seal_v1_with_nonce(
+        a.vault.vault_key(),
+        &account,
+        1,
+        head.counter,
+        &head.digest,
+        &[9; 24],
+    );
+    server.set_manifest(v1.clone());
+    for d in [&mut a, &mut b] {
+        let legacy = hush_crypto::Head::of(
+            1,
+            &hush_crypto::OpenedManifest::V1 { counter: head.counter, digest: head.digest },
+        );
+        d.vault.state_mut().accepted.get_mut(&account).unwrap().head = Some(legacy);
+        hush_sync::sync(&mut d.vault, &server, 10).unwrap();
+    }
+    a.vault.update(&id, 11, |i| i.notes = "after the upgrade".into());
+    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
+    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    assert!(!b.vault.state().accepted(&account).head.unwrap().legacy);
+    assert_eq!(b.vault.get(&id).unwrap().notes, "after the upgrade");
+    // The old version-1 manifest, or a forged one with a higher counter: both refused.
+    server.set_manifest(v1);
+    let err = assert_tampered(&mut b, &server, "v1 replay");
+    assert_eq!(err, Tampering::Head(HeadError::CounterWentBack { held: 2, got: 1 }));
+    let ahead = hush_crypto::Manifest::seal_v1_with_nonce(
+        b.vault.vault_key(),
+        &account,
+        1,
+        9,
+        &head.digest,
+        &[8; 24],
+    );
+    server.set_manifest(ahead);
+    let err = assert_tampered(&mut b, &server, "v1 replay");
+    assert_eq!(err, Tampering::Head(HeadError::Version1AfterVersion2));
+}

@@ -4,12 +4,19 @@
 //! ```sh
 //! sync_bench measure  --server URL [--invite CODE] [--items N] [--runs R]
 //! sync_bench populate --server URL [--invite CODE] --items N --token-out FILE
+//! sync_bench catchup  --server URL [--invite CODE] [--items N] [--pushes P] [--runs R]
 //! ```
 //! `measure` registers a fresh account holding N realistic items (default 10,000) and
 //! reports medians over R runs (default 5) of: (a) the initial sync of a new device
 //! (`login_new_device`), split into its KDF, the bare HTTP pull and the rest; (b) an
 //! empty incremental sync; (c) adding one item and syncing it; (d) the bytes on the
 //! wire, counted as the JSON bodies the transport sends and receives.
+//!
+//! `catchup` (issue #9, "Cost"): device A registers N items and device B logs in; then A
+//! makes P pushes of one edited item each while B is away, and B's sync is timed: the pull
+//! of what changed plus the fork-consistency check of the new head (docs/spec/crypto-v2.md,
+//! "What a device keeps and checks"), split into the bare HTTP pull and the rest. R rounds;
+//! each round's P pushes go through the same server.
 //!
 //! `populate` registers an account with N items (pushed 10,000 at a time, to stay under
 //! the server's 16 MiB body limit), writes a session token to FILE (mode 0600, for
@@ -40,7 +47,7 @@ const PW: &str = "correct horse battery staple";
 const CHEAP: KdfParams = KdfParams { m_kib: 8 * 1024, t: 1, p: 1 };
 /// Items per push while populating: about 4.5 MB of JSON, well under the 16 MiB limit.
 const BATCH: usize = 10_000;
-const USAGE: &str = "usage: sync_bench measure|populate --server URL [--invite CODE] [--items N] [--runs R] [--token-out FILE]";
+const USAGE: &str = "usage: sync_bench measure|populate|catchup --server URL [--invite CODE] [--items N] [--runs R] [--pushes P] [--token-out FILE]";
 
 struct Args {
     mode: String,
@@ -48,13 +55,15 @@ struct Args {
     invite: Option<String>,
     items: usize,
     runs: usize,
+    pushes: usize,
     token_out: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mode = it.next().ok_or(USAGE)?;
-    let mut a = Args { mode, server: String::new(), invite: None, items: 10_000, runs: 5, token_out: None };
+    let mut a =
+        Args { mode, server: String::new(), invite: None, items: 10_000, runs: 5, pushes: 10_000, token_out: None };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(USAGE)?;
         match flag.as_str() {
@@ -62,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
             "--invite" => a.invite = Some(value),
             "--items" => a.items = value.parse().map_err(|e| format!("--items: {e}"))?,
             "--runs" => a.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--pushes" => a.pushes = value.parse().map_err(|e| format!("--pushes: {e}"))?,
             "--token-out" => a.token_out = Some(PathBuf::from(value)),
             _ => return Err(USAGE.into()),
         }
@@ -91,6 +101,7 @@ fn run(a: &Args) -> Result<(), String> {
     match a.mode.as_str() {
         "populate" => populate(a, &http),
         "measure" => measure(a, &http),
+        "catchup" => catchup(a, &http),
         _ => Err(USAGE.into()),
     }
 }
@@ -286,6 +297,70 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
         "    the other device receiving {} new items: {:.2} ms; wire: {bytes_receive}",
         report.received.len(),
         receive_one.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn catchup(a: &Args, http: &HttpTransport) -> Result<(), String> {
+    let n = a.items;
+    let (mut dev_a, account_key, _) = register(a, http, n)?;
+    let account = dev_a.account_id();
+    let login = |name: &str| {
+        hush_sync::login_new_device(
+            http,
+            &account,
+            &account_key,
+            PW,
+            LoginOptions {
+                server_url: &a.server,
+                device_name: name,
+                policy: FloorPolicy::AllowInsecure,
+                insecure_http: false,
+                now: hush_vault::now(),
+            },
+        )
+        .map(|(v, _)| v)
+        .map_err(|e| e.to_string())
+    };
+    let mut dev_b = login("bench-b")?;
+    let ids: Vec<_> = dev_a.items().map(|(id, _)| id).collect();
+    let mut catch_up = Vec::new();
+    let mut bare = Vec::new();
+    let mut pushes = Vec::new();
+    for round in 0..a.runs {
+        let start_seq = dev_b.state().sync.as_ref().map_or(0, |s| s.seq);
+        let started = Instant::now();
+        for p in 0..a.pushes {
+            let id = ids[(round * a.pushes + p) % ids.len()];
+            dev_a.update(&id, hush_vault::now(), |i| i.notes = format!("round {round} push {p}"));
+            hush_sync::sync(&mut dev_a, http, hush_vault::now()).map_err(|e| e.to_string())?;
+        }
+        pushes.push(started.elapsed() / u32::try_from(a.pushes.max(1)).unwrap_or(u32::MAX));
+        let token = proto::SessionToken::new(dev_b.state().sync.as_ref().ok_or("not connected")?.token.clone());
+        bare.push(time(|| http.pull(&token, start_seq).map_err(|e| e.to_string()))?.1);
+        let (report, d) =
+            time(|| hush_sync::sync(&mut dev_b, http, hush_vault::now()).map_err(|e| e.to_string()))?;
+        if report.received.len() != a.pushes.min(ids.len()) {
+            return Err(format!("B received {} items, expected {}", report.received.len(), a.pushes.min(ids.len())));
+        }
+        catch_up.push(d);
+    }
+    let head = dev_b.state().accepted(&account).head.ok_or("no head")?;
+    println!("account of {n} items; A pushed {} times per round while B was away", a.pushes);
+    println!("one push by A (pull + push):          {}", stats(pushes));
+    println!("B catches up and verifies:            {}", stats(catch_up));
+    println!("    of which the bare GET + JSON:     {}", stats(bare));
+    println!(
+        "head: push {}, {} writers; what the server keeps for the chain: one manifest of {} bytes",
+        head.counter,
+        head.writers.len(),
+        hush_crypto::Manifest::seal(
+            dev_b.vault_key(),
+            &account,
+            head.key_version,
+            &hush_crypto::ManifestPayload::next(Some(&head), head.writers[0].device, head.digest)
+        )
+        .len()
     );
     Ok(())
 }

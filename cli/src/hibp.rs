@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::time::Duration;
 
-use hush_vault::audit::{PwnedHash, PwnedSource};
+use hush_audit::{PwnedHash, PwnedSource};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use url::Url;

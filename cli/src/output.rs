@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use hush_crypto::ItemId;
-use hush_vault::import::hush_json;
+use hush_import::hush_json;
 use hush_vault::{IndexEntry, Item};
 use serde::Serialize;
 

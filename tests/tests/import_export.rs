@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// The sample exports of the parsers' unit tests.
 fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/hush-vault/tests/data/import").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/hush-import/tests/data/import").join(name)
 }
 
 /// Whether `tool` can run; if not, panics under CI and otherwise says loudly that

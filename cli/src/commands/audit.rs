@@ -1,12 +1,12 @@
 //! `hush audit`: reused, weak, old and breached passwords and logins without 2FA
-//! (issue #5). The analysis is `hush_vault::audit`; this module picks the breach
+//! (issue #5). The analysis is `hush_audit`; this module picks the breach
 //! source, prints, and turns findings into exit code 1.
 //!
 //! Nothing about the vault leaves the machine, except with `--hibp` the first five
 //! hex digits of each distinct password's SHA-1. No output names a password.
 
 use anyhow::{Context as _, Result};
-use hush_vault::audit::{self, AuditOptions, PwnedFile, Report, Reuse};
+use hush_audit::{self as audit, AuditOptions, PwnedFile, Report, Reuse};
 use serde::Serialize;
 
 use crate::cli::AuditArgs;

@@ -2,7 +2,7 @@
 //! issue #5).
 //!
 //! 1. Find the login(s) for SITE and every other login whose password is the same
-//!    or nearly the same (`hush_vault::audit::sharing_password`).
+//!    or nearly the same (`hush_audit::sharing_password`).
 //! 2. Give each a new unique password from its own generator settings, keep the old
 //!    one in history, mark it "rotation pending" — and save, in one update, *before*
 //!    anything is shown or copied. An interruption from then on loses nothing: the
@@ -19,8 +19,8 @@ use std::io::BufRead as _;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
+use hush_audit::sharing_password;
 use hush_crypto::{ItemId, KeyRing};
-use hush_vault::audit::sharing_password;
 use hush_vault::{Editor, Found, Item, ItemKind, Lookup, Vault, host_of, now};
 use zeroize::Zeroizing;
 
@@ -418,7 +418,7 @@ fn offer_totp(ctx: &Ctx, key: &KeyRing, r: &Rotation) -> Result<bool> {
             Ok(())
         })?;
         // Sites ask for a current code to finish enrolment.
-        if let Ok(totp) = hush_vault::totp::Totp::parse(&uri) {
+        if let Ok(totp) = hush_totp::Totp::parse(&uri) {
             let code = totp.now();
             eprintln!(
                 "  Saved. The current code is {} for {} s more (`hush totp {}` shows it later).",

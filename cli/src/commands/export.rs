@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use hush_vault::import::{bitwarden, hush_json};
+use hush_import::{bitwarden, hush_json};
 use hush_vault::store::{self, write_atomic};
 use hush_vault::{Item, Vault, VaultError, VaultFile, now};
 

@@ -3,9 +3,9 @@
 use std::io::Read;
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use hush_generate::{PassphrasePolicy, PasswordPolicy, generate_passphrase, generate_password};
+use hush_totp::Totp;
 use hush_vault::Item;
-use hush_vault::generator::{PassphrasePolicy, PasswordPolicy, generate_passphrase, generate_password};
-use hush_vault::totp::Totp;
 use zeroize::Zeroizing;
 
 use crate::cli::{GenOptions, ItemFields};

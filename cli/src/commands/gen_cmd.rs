@@ -1,7 +1,7 @@
 //! `hush gen`: a random password or passphrase, with its entropy on stderr.
 
 use anyhow::Result;
-use hush_vault::generator::{PassphrasePolicy, entropy_bits, passphrase_entropy_bits};
+use hush_generate::{PassphrasePolicy, entropy_bits, passphrase_entropy_bits};
 
 use crate::cli::GenArgs;
 use crate::commands::fields;

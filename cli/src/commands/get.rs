@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use hush_crypto::ItemId;
-use hush_vault::totp::Totp;
+use hush_totp::Totp;
 use hush_vault::{Conflict, Item};
 
 use crate::cli::GetArgs;

@@ -11,7 +11,7 @@ pub fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     let (_, item) = ctx.view_one(&args.query)?;
     let item = &item;
     if args.json {
-        return output::json(&hush_vault::import::hush_json::history(item));
+        return output::json(&hush_import::hush_json::history(item));
     }
     if item.history.is_empty() {
         eprintln!("{} has no previous passwords.", item.name);

@@ -3,7 +3,7 @@
 //!
 //! The whole input is parsed before the vault is touched, and the new items are
 //! written in one locked update: a malformed file imports nothing. Items that
-//! duplicate existing ones (`hush_vault::import::is_duplicate`) are reported and
+//! duplicate existing ones (`hush_import::is_duplicate`) are reported and
 //! skipped, so importing the same export twice changes nothing. An item larger than
 //! one item may be (`hush_vault::MAX_ITEM_BLOB`, the sync server's limit) makes the
 //! whole import fail, naming every such item: nothing is imported, as with a malformed
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{KeyRing, SetupCode};
-use hush_vault::import::{self, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
+use hush_import::{self as import, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
 use hush_vault::{FileHeader, Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
 

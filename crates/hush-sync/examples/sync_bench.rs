@@ -62,8 +62,15 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mode = it.next().ok_or(USAGE)?;
-    let mut a =
-        Args { mode, server: String::new(), invite: None, items: 10_000, runs: 5, pushes: 10_000, token_out: None };
+    let mut a = Args {
+        mode,
+        server: String::new(),
+        invite: None,
+        items: 10_000,
+        runs: 5,
+        pushes: 10_000,
+        token_out: None,
+    };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(USAGE)?;
         match flag.as_str() {
@@ -336,12 +343,17 @@ fn catchup(a: &Args, http: &HttpTransport) -> Result<(), String> {
             hush_sync::sync(&mut dev_a, http, hush_vault::now()).map_err(|e| e.to_string())?;
         }
         pushes.push(started.elapsed() / u32::try_from(a.pushes.max(1)).unwrap_or(u32::MAX));
-        let token = proto::SessionToken::new(dev_b.state().sync.as_ref().ok_or("not connected")?.token.clone());
+        let token =
+            proto::SessionToken::new(dev_b.state().sync.as_ref().ok_or("not connected")?.token.clone());
         bare.push(time(|| http.pull(&token, start_seq).map_err(|e| e.to_string()))?.1);
         let (report, d) =
             time(|| hush_sync::sync(&mut dev_b, http, hush_vault::now()).map_err(|e| e.to_string()))?;
         if report.received.len() != a.pushes.min(ids.len()) {
-            return Err(format!("B received {} items, expected {}", report.received.len(), a.pushes.min(ids.len())));
+            return Err(format!(
+                "B received {} items, expected {}",
+                report.received.len(),
+                a.pushes.min(ids.len())
+            ));
         }
         catch_up.push(d);
     }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::generator::PasswordPolicy;
+use hush_generate::PasswordPolicy;
 
 /// What an item is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Zeroize, Default)]

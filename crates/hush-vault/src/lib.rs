@@ -1,22 +1,20 @@
-//! hush-vault: the domain of hush — items, the unlocked vault, the encrypted vault
-//! file with its crash-safe writes and lock, the generator, TOTP, import/export and
-//! audit. Synchronous and without networking.
+//! hush-vault: the vault itself — the item model, the unlocked vault, the encrypted
+//! `vault.hush` file with its sealed local state and search index, the read-only view and
+//! the one-item editor, and the crash-safe writes under a lock (docs/vault-format.md).
+//! Synchronous and without networking. What works *on* items lives in crates of its own:
+//! `hush-generate`, `hush-totp`, `hush-import` and `hush-audit`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod audit;
 pub mod codec;
 mod editor;
 mod error;
 pub mod file;
-pub mod generator;
-pub mod import;
 mod index;
 mod item;
-mod par;
+pub mod par;
 pub mod state;
 pub mod store;
-pub mod totp;
 mod vault;
 mod view;
 

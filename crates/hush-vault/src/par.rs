@@ -6,7 +6,7 @@
 /// `min_per_thread` items each), on scoped threads. The result is the same as one
 /// call's: the outputs in order, or the error of the first chunk (in order) that
 /// fails. A panic in a worker is passed on.
-pub(crate) fn map_chunks<T, R, E>(
+pub fn map_chunks<T, R, E>(
     items: &[T],
     min_per_thread: usize,
     f: impl Fn(&[T]) -> Result<Vec<R>, E> + Sync,

@@ -62,9 +62,9 @@ fn truthy(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ItemKind;
+    use hush_vault::ItemKind;
 
-    const CSV: &[u8] = include_bytes!("../../tests/data/import/1password.csv");
+    const CSV: &[u8] = include_bytes!("../tests/data/import/1password.csv");
 
     #[test]
     fn import_1password8_csv() {

@@ -1,6 +1,6 @@
 //! Issue #5: how long `hush audit` takes on a large vault, without network.
 //!
-//! `cargo bench -p hush-vault --bench audit`. Groups:
+//! `cargo bench -p hush-audit --bench audit`. Groups:
 //!
 //! - `audit/10000`: `audit::audit` over 10,000 realistic logins (from `common`), with
 //!   some exact and near reuse, a few weak passwords, old ones and items without TOTP
@@ -14,6 +14,7 @@
 //! The wall-clock time of the whole `hush audit --pwned-file` command on 1 and 10
 //! million lines is measured by `bench/pwned-file.sh`.
 
+#[path = "../../hush-vault/benches/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;
@@ -21,9 +22,9 @@ use std::io::{BufWriter, Write};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use hush_audit::{self as audit, AuditOptions, PwnedFile, PwnedHash};
 use hush_crypto::ItemId;
 use hush_vault::Item;
-use hush_vault::audit::{self, AuditOptions, PwnedFile, PwnedHash};
 
 const ITEMS: usize = 10_000;
 const NOW: i64 = 1_800_000_000;

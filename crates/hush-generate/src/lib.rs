@@ -1,4 +1,10 @@
-//! Password and passphrase generation.
+//! hush-generate: password and passphrase generation for hush (`hush gen`, `hush add
+//! --generate`, `hush breach`). Passwords are uniform over every valid password of the
+//! policy, passphrases over the EFF large wordlist, both from the operating system's CSPRNG,
+//! and each comes with its exact entropy; an item can keep its own policy (a site that
+//! forbids symbols), which is why the policy type is serialisable.
+//!
+//! # Password and passphrase generation
 //!
 //! Both generators draw from the operating system's CSPRNG ([`SysRng`], i.e.
 //! `getrandom(2)` on Linux) and map random numbers to characters or words with
@@ -41,6 +47,8 @@
 //! Joseph Bonneau / the Electronic Frontier Foundation, "EFF large wordlist,
 //! CC BY 3.0 US" (<https://www.eff.org/dice>), as embedded by the
 //! `diceware_wordlists` crate.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use rand::distr::{Distribution, Uniform};
 use rand::rand_core::UnwrapErr;

@@ -1,4 +1,9 @@
-//! Time-based one-time passwords (RFC 6238) and the `otpauth://` Key Uri Format.
+//! hush-totp: time-based one-time passwords (RFC 6238) and the `otpauth://` Key Uri Format,
+//! for `hush totp`, `hush copy` and the importers. It parses what users paste, normalises it
+//! to the one URI form hush stores inside an item, and computes the current code; the secret
+//! is wiped from memory and never printed.
+//!
+//! # Codes and URIs
 //!
 //! A [`Totp`] holds a shared secret and the parameters a site chose; it turns a
 //! Unix time into the code the site expects. HOTP (RFC 4226) is the building
@@ -15,6 +20,8 @@
 //!
 //! The secret is wiped from memory when a [`Totp`] is dropped, and [`Debug`]
 //! never prints it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use std::fmt;
 use std::str::FromStr;

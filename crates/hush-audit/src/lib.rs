@@ -1,5 +1,9 @@
-//! Auditing a vault (`hush audit`, issue #5): reused, weak, old and breached
-//! passwords, and logins without a second factor.
+//! hush-audit: what `hush audit` finds in a vault — reused, weak, old and breached
+//! passwords, and logins without a second factor — as a typed report that names items and
+//! says why, never what a password is. It reads decrypted items and, for breached passwords,
+//! a local copy of the Pwned Passwords list or any [`PwnedSource`]; it has no networking.
+//!
+//! # Findings
 //!
 //! Everything here is pure analysis over decrypted items and returns a typed
 //! [`Report`] that names items (id and name) and says why, never what the password
@@ -32,6 +36,9 @@
 //! bound holds whatever the crate version does). No password that long is weak
 //! unless its first hundred characters are.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod pwned;
 #[cfg(test)]
 mod tests;
@@ -42,7 +49,7 @@ use hush_crypto::ItemId;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use self::pwned::{PwnedFile, PwnedFileError, PwnedHash, PwnedSource};
-use crate::{Item, ItemKind};
+use hush_vault::{Item, ItemKind};
 
 /// Passwords with a zxcvbn score below this (of 0–4) are reported as weak.
 pub const WEAK_BELOW_SCORE: u8 = 3;
@@ -181,7 +188,7 @@ pub struct AuditOptions {
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        AuditOptions { now: crate::now(), max_age_days: DEFAULT_MAX_AGE_DAYS }
+        AuditOptions { now: hush_vault::now(), max_age_days: DEFAULT_MAX_AGE_DAYS }
     }
 }
 
@@ -341,7 +348,7 @@ fn reuse_groups(items: &[(ItemId, &Item)]) -> Vec<ReuseGroup> {
 /// estimates are independent, so they are spread over the available cores.
 fn strengths(items: &[(ItemId, &Item)]) -> Vec<WeakPassword> {
     const MIN_PER_THREAD: usize = 64;
-    let estimates = crate::par::map_chunks(items, MIN_PER_THREAD, |chunk| {
+    let estimates = hush_vault::par::map_chunks(items, MIN_PER_THREAD, |chunk| {
         Ok::<_, std::convert::Infallible>(chunk.iter().map(|(id, item)| strength(*id, item)).collect())
     });
     match estimates {

@@ -19,7 +19,7 @@ use super::{
     Import, ImportError, Warning, apply_totp, entry_error, item_name, json_error, label, push_field,
     push_tag, rfc3339, set_times,
 };
-use crate::{Item, ItemKind, PasswordChange};
+use hush_vault::{Item, ItemKind, PasswordChange};
 
 /// The tag that stands for Bitwarden's (and 1Password's) "favorite" flag.
 pub const FAVORITE_TAG: &str = "favorite";
@@ -441,8 +441,8 @@ fn join_row(values: &[String]) -> String {
 mod tests {
     use super::*;
 
-    const JSON: &[u8] = include_bytes!("../../tests/data/import/bitwarden.json");
-    const CSV: &[u8] = include_bytes!("../../tests/data/import/bitwarden.csv");
+    const JSON: &[u8] = include_bytes!("../tests/data/import/bitwarden.json");
+    const CSV: &[u8] = include_bytes!("../tests/data/import/bitwarden.csv");
 
     #[test]
     fn import_bitwarden_json_maps_every_item_type() {

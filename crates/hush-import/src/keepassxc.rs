@@ -62,10 +62,10 @@ pub fn parse_csv(input: &[u8], now: i64) -> Result<Import, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ItemKind;
+    use hush_vault::ItemKind;
 
     /// Written by keepassxc-cli 2.7.4 (`export --format csv`), passwords replaced.
-    const CSV: &[u8] = include_bytes!("../../tests/data/import/keepassxc.csv");
+    const CSV: &[u8] = include_bytes!("../tests/data/import/keepassxc.csv");
 
     #[test]
     fn import_keepassxc_csv() {

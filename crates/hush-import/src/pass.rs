@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
 use super::{Import, ImportError, Warning, apply_totp, push_tag};
-use crate::{Item, ItemKind};
+use hush_vault::{Item, ItemKind};
 
 /// Decrypts one file of the store.
 pub trait Decrypt {

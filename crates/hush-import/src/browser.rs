@@ -11,7 +11,7 @@
 
 use super::csv_input::CsvInput;
 use super::{Import, ImportError, item_name, push_field, set_times, url_list};
-use crate::{Item, ItemKind};
+use hush_vault::{Item, ItemKind};
 
 /// Parses a Chrome/Chromium passwords CSV.
 pub fn parse_chrome_csv(input: &[u8], now: i64) -> Result<Import, ImportError> {
@@ -76,8 +76,8 @@ fn millis(value: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    const CHROME: &[u8] = include_bytes!("../../tests/data/import/chrome.csv");
-    const FIREFOX: &[u8] = include_bytes!("../../tests/data/import/firefox.csv");
+    const CHROME: &[u8] = include_bytes!("../tests/data/import/chrome.csv");
+    const FIREFOX: &[u8] = include_bytes!("../tests/data/import/firefox.csv");
 
     #[test]
     fn import_chrome_csv() {

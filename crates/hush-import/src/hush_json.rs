@@ -26,8 +26,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::{Import, ImportError, apply_totp, entry_error, json_error, label, rfc3339, to_rfc3339};
-use crate::generator::PasswordPolicy;
-use crate::{CustomField, Item, ItemKind, PasswordChange};
+use hush_generate::PasswordPolicy;
+use hush_vault::{CustomField, Item, ItemKind, PasswordChange};
 
 /// The `format` value that identifies the document.
 pub const FORMAT: &str = "hush-export";
@@ -247,7 +247,7 @@ pub fn parse_json(input: &[u8], now: i64) -> Result<Import, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::push_field;
+    use crate::push_field;
 
     fn sample() -> Vec<Item> {
         let mut a = Item::new(ItemKind::Login, "GitHub", 1_700_000_000);

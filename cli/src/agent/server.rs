@@ -245,7 +245,7 @@ impl Agent {
     }
 
     fn put_key(&mut self, request: &Request) -> Response {
-        let Some(account_id) = request.account_id.as_deref().and_then(AccountId::parse) else {
+        let Some(account_id) = request.account_id.as_deref().and_then(|s| s.parse::<AccountId>().ok()) else {
             return Response::error(ErrorCode::BadRequest, "put_key needs a valid account_id");
         };
         // The ring is parsed once to refuse garbage; the agent keeps its encoded bytes.

@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
                 Ok(Some(s)) => {
                     out.agent = "running";
                     out.agent_pid = Some(s.pid);
-                    let agent_account = s.account_id.as_deref().and_then(AccountId::parse);
+                    let agent_account = s.account_id.as_deref().and_then(|s| s.parse::<AccountId>().ok());
                     if s.unlocked && account.is_some() && agent_account != account {
                         out.agent = "other_vault";
                         note = Some("the agent holds the key of another vault; `hush lock`".into());

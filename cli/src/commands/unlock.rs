@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     match client::status(&socket) {
         Ok(Some(status))
             if status.unlocked
-                && status.account_id.as_deref().and_then(hush_crypto::AccountId::parse)
+                && status.account_id.as_deref().and_then(|s| s.parse::<hush_crypto::AccountId>().ok())
                     == Some(account_id) =>
         {
             eprintln!(

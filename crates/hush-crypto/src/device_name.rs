@@ -14,8 +14,10 @@ use crate::{AccountId, AccountKey, DecryptError, FORMAT_V2, aead};
 
 /// Longest name, in bytes of UTF-8.
 pub const MAX_NAME_BYTES: usize = 64;
-/// Length of every sealed name: header (29) + padded plaintext (65) + tag (16).
-pub const SEALED_NAME_LEN: usize = aead::HEADER_LEN + 1 + MAX_NAME_BYTES + aead::TAG_LEN;
+/// Length of every sealed name: header (29) + padded plaintext (65) + tag (16); the server checks
+/// the same constant, from hush-core.
+pub const SEALED_NAME_LEN: usize = hush_core::SEALED_DEVICE_NAME_LEN;
+const _: () = assert!(SEALED_NAME_LEN == aead::HEADER_LEN + 1 + MAX_NAME_BYTES + aead::TAG_LEN);
 
 /// Why a device name is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,40 +11,6 @@ use thiserror::Error;
 #[error("decryption failed: the data was tampered with, is corrupt, or the key is wrong")]
 pub struct DecryptError;
 
-/// Key derivation could not run with the given parameters.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KdfError {
-    /// The parameters are below the floor of spec section "Key derivation"
-    /// (m = 64 MiB, t = 3, p = 1) and the caller did not explicitly allow it.
-    #[error(
-        "KDF parameters m={m_kib} KiB, t={t}, p={p} are below the minimum \
-         (m=65536 KiB, t=3, p=1); refusing them"
-    )]
-    BelowFloor {
-        /// Memory in KiB.
-        m_kib: u32,
-        /// Iterations.
-        t: u32,
-        /// Parallelism.
-        p: u32,
-    },
-    /// The parameters are so large that deriving would exhaust this machine
-    /// (attacker-chosen cost is an error of its own, never a hang).
-    #[error("KDF parameters m={m_kib} KiB, t={t}, p={p} exceed what hush accepts (excessive work)")]
-    ExcessiveWork {
-        /// Memory in KiB.
-        m_kib: u32,
-        /// Iterations.
-        t: u32,
-        /// Parallelism.
-        p: u32,
-    },
-    /// Argon2 itself rejected the parameters.
-    #[error("invalid KDF parameters: {0}")]
-    Invalid(String),
-}
-
 /// A setup code could not be parsed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -16,7 +16,6 @@ mod aead;
 mod auth;
 mod device_name;
 mod error;
-mod ids;
 mod item;
 mod kdf;
 mod keyset;
@@ -25,12 +24,11 @@ mod secret;
 mod setup_code;
 
 pub use crate::aead::{SealedBox, open_local, open_local_in_place, seal_local};
-pub use crate::auth::{AuthKey, delete_account_message, login_message, rekey_message, verify_signature};
+pub use crate::auth::AuthKey;
 pub use crate::device_name::{DeviceNameError, DeviceNameKey, SEALED_NAME_LEN, check_device_name};
-pub use crate::error::{DecryptError, KdfError, SetupCodeError};
-pub use crate::ids::{AccountId, DeviceId, ItemId};
+pub use crate::error::{DecryptError, SetupCodeError};
 pub use crate::item::{ItemBlob, padme};
-pub use crate::kdf::{DerivedKeys, FloorPolicy, KdfParams, KdfSalt, derive_keys};
+pub use crate::kdf::{DerivedKeys, KdfSalt, derive_keys};
 pub use crate::keyset::{KeyRing, Keyset, KeysetContext, MAX_RING_KEYS};
 pub use crate::manifest::{
     ChainHash, Head, HeadError, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, OpenedManifest,
@@ -39,8 +37,9 @@ pub use crate::manifest::{
 pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
 pub use crate::setup_code::SetupCode;
 
-/// The first byte of a sealed structure of format version 1: every item blob, and keysets and
-/// manifests written before crypto v2.
-pub const FORMAT_V1: u8 = 0x01;
-/// The first byte of a version-2 keyset, manifest or sealed device name (crypto-v2.md).
-pub const FORMAT_V2: u8 = 0x02;
+// What the client and the server share is defined once, in hush-core (docs/architecture.md);
+// it is re-exported here so that users of the cryptography need one import path.
+pub use hush_core::{
+    AccountId, DeviceId, FORMAT_V1, FORMAT_V2, FloorPolicy, ItemId, KdfError, KdfParams,
+    delete_account_message, login_message, rekey_message, verify_signature,
+};

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::b64::{AuthPublicKey, B64, Challenge, Signature};
-use crate::ids::AccountId;
 use crate::secret::RegistrationCode;
+use hush_core::AccountId;
 
 /// Argon2id parameters and salt (`crypto-v2.md`, "Key derivation").
 ///

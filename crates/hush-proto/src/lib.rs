@@ -1,10 +1,10 @@
 //! hush sync API v2 wire types, shared by the server and the sync client so the two can never
 //! disagree (`docs/spec/sync-api-v2.md`).
 //!
-//! Everything here is plain data: typed ids, base64url byte strings, the request and response
-//! bodies of every endpoint, the error body, and the two messages a client signs. There is no
-//! I/O and no cryptography in this crate; the server verifies signatures with these messages and
-//! the client (through `hush-crypto`) makes them.
+//! Everything here is plain data: base64url byte strings, the request and response bodies of
+//! every endpoint, and the error body. There is no I/O and no cryptography in this crate. Ids,
+//! the messages a client signs and the shared constants come from `hush-core` and are
+//! re-exported here.
 //!
 //! Conventions of the spec that these types enforce on (de)serialisation:
 //! - ids are lower-case hyphenated UUID strings ([`AccountId`], [`ItemId`], [`SessionId`]);
@@ -17,11 +17,9 @@
 mod account;
 mod b64;
 mod error;
-mod ids;
 pub mod paths;
 mod secret;
 mod session;
-mod signing;
 mod vault;
 
 pub use account::{
@@ -30,27 +28,15 @@ pub use account::{
 };
 pub use b64::{AuthPublicKey, B64, B64Array, Challenge, SealedDeviceName, Signature};
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{AccountId, IdParseError, ItemId, SessionId};
+// Ids, the signed messages and the constants the server checks are defined once, in hush-core
+// (docs/architecture.md), and re-exported here for the wire.
+pub use hush_core::{
+    AccountId, CHALLENGE_LEN, DELETE_ACCOUNT_CONTEXT, IdParseError, ItemId, LOGIN_CONTEXT, PUBLIC_KEY_LEN,
+    REKEY_CONTEXT, SALT_LEN, SEALED_DEVICE_NAME_LEN, SIGNATURE_LEN, SessionId, TOKEN_LEN,
+    delete_account_message, login_message, rekey_message,
+};
 pub use secret::{RegistrationCode, SessionToken};
 pub use session::{
     ChallengeRequest, ChallengeResponse, LoginRequest, LoginResponse, SessionInfo, SessionList,
 };
-pub use signing::{
-    DELETE_ACCOUNT_CONTEXT, LOGIN_CONTEXT, REKEY_CONTEXT, delete_account_message, login_message,
-    rekey_message,
-};
 pub use vault::{PullQuery, PullResponse, PulledItem, PushRequest, PushResponse, PushedItem};
-
-/// Length in bytes of an Ed25519 public key (`crypto-v2.md`, "Server authentication").
-pub const PUBLIC_KEY_LEN: usize = 32;
-/// Length in bytes of an Ed25519 signature.
-pub const SIGNATURE_LEN: usize = 64;
-/// Length in bytes of a login challenge: "32 random bytes" (`crypto-v2.md`, "Server authentication").
-pub const CHALLENGE_LEN: usize = 32;
-/// Length in bytes of the random session token: "a random 256-bit session token".
-pub const TOKEN_LEN: usize = 32;
-/// Length in bytes of a sealed device name: `0x02 || u32le(0) || nonce(24) || XSeal(65 bytes)`
-/// (`crypto-v2.md`, "Device names"; `hush-crypto` checks that its own constant agrees).
-pub const SEALED_DEVICE_NAME_LEN: usize = 110;
-/// Length in bytes of a KDF salt (`crypto-v2.md`, "Secrets and where they live").
-pub const SALT_LEN: usize = 16;

@@ -1,6 +1,6 @@
 //! The request paths of sync API v2, so the client and the server's router name them once.
 
-use crate::ids::{AccountId, SessionId};
+use hush_core::{AccountId, SessionId};
 
 /// `POST`: register.
 pub const ACCOUNTS: &str = "/v2/accounts";

@@ -4,8 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::b64::{Challenge, SealedDeviceName, Signature};
-use crate::ids::{AccountId, SessionId};
 use crate::secret::SessionToken;
+use hush_core::{AccountId, SessionId};
 
 /// `POST /v2/sessions/challenge`: ask for a one-time login challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::b64::B64;
-use crate::ids::ItemId;
+use hush_core::ItemId;
 
 /// The query of `GET /v2/vault?since=<seq>`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

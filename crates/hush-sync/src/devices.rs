@@ -7,7 +7,6 @@ use hush_proto as proto;
 use hush_vault::state::LocalState;
 use jiff::Timestamp;
 
-use crate::login::proto_account;
 use crate::{SyncError, Transport};
 
 /// One session of the account.
@@ -132,7 +131,7 @@ pub fn delete_account(
     transport: &dyn Transport,
 ) -> Result<(), SyncError> {
     let token = token(state)?;
-    let challenge = transport.challenge(&proto_account(account_id))?;
+    let challenge = transport.challenge(account_id)?;
     let signature = auth.sign(&delete_account_message(account_id, challenge.challenge.as_bytes()));
     let req = proto::DeleteAccountRequest {
         challenge: challenge.challenge,

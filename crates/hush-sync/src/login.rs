@@ -18,10 +18,6 @@ use crate::sync::{SyncReport, apply_pull, sync};
 use crate::verify::verify_pull;
 use crate::{SyncError, Tampering, Transport};
 
-pub(crate) fn proto_account(id: &AccountId) -> proto::AccountId {
-    proto::AccountId::from_bytes(id.0)
-}
-
 /// The spelling of a server URL that this device remembers: scheme and host in lower case,
 /// no default port, no trailing slash, no query (`https://Hush.example.org:443/` and
 /// `https://hush.example.org` are one server).
@@ -41,7 +37,7 @@ pub(crate) fn open_session(
     auth: &AuthKey,
     sealed_name: &[u8],
 ) -> Result<proto::LoginResponse, SyncError> {
-    let account = proto_account(account_id);
+    let account = *account_id;
     let challenge = transport.challenge(&account)?;
     let signature = auth.sign(&login_message(account_id, challenge.challenge.as_bytes()));
     let device_name = proto::SealedDeviceName::try_from_slice(sealed_name)
@@ -109,7 +105,7 @@ pub fn register(
     let header = vault.header().clone();
     let name = DeviceNameKey::derive(&vault.account_id(), account_key).seal(opts.device_name)?;
     let req = proto::RegisterRequest {
-        account_id: proto_account(&vault.account_id()),
+        account_id: vault.account_id(),
         kdf: proto_kdf(&header),
         auth_public_key: proto::AuthPublicKey::from(keys.auth.public_key()),
         keyset: proto::B64::new(header.keyset.clone()),
@@ -137,7 +133,7 @@ fn prelogin(
     policy: FloorPolicy,
     held: Option<KdfParams>,
 ) -> Result<(KdfParams, KdfSalt), SyncError> {
-    let pre = transport.prelogin(&proto_account(account_id))?;
+    let pre = transport.prelogin(account_id)?;
     let params = KdfParams { m_kib: pre.kdf.m_kib, t: pre.kdf.t, p: pre.kdf.p };
     params.check(policy).map_err(|e| SyncError::UnsafeParameters(e.to_string()))?;
     if let Some(held) = held

@@ -131,10 +131,7 @@ fn push_pending(
     for id in &pushing {
         let blob = &vault.entries()[id].blob;
         view.insert(*id, blob_hash(blob));
-        items.push(proto::PushedItem {
-            id: proto::ItemId::from_bytes(id.0),
-            blob: proto::B64::new(blob.clone()),
-        });
+        items.push(proto::PushedItem { id: *id, blob: proto::B64::new(blob.clone()) });
     }
     let base = vault.state().accepted(&account).head;
     let payload = ManifestPayload::next(base.as_ref(), device, ManifestDigest::from_blob_hashes(view));

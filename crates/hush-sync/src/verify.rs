@@ -101,7 +101,7 @@ pub(crate) fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<Ve
     let mut view = server_view(vault);
     let mut items = Vec::with_capacity(pull.items.len());
     for pulled in pull.items {
-        let id = ItemId(*pulled.id.as_bytes());
+        let id = pulled.id;
         let blob = pulled.blob.into_bytes();
         let item = vault.decrypt(&id, &blob).map_err(|_| Tampering::ItemAuthentication { item: id })?;
         // Items never go backwards (sync-api-v2.md, "Verifying a pull", 2): defence in depth

@@ -149,7 +149,7 @@ pub fn search<E: Searchable>(entries: impl Iterator<Item = E>, query: &str) -> V
 /// otherwise a single match; otherwise the candidates (DESIGN.md, "Items").
 pub fn find<E: Searchable>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Found {
     let q = query.trim();
-    if let Some(id) = ItemId::parse(q)
+    if let Some(id) = ItemId::parse_lenient(q)
         && entries.clone().any(|e| !e.deleted() && e.item_id() == id)
     {
         return Found::One(id);

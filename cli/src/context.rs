@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use hush_crypto::{AccountKey, KeyRing, SetupCode};
 use hush_vault::store::{self, Paths};
-use hush_vault::{Editor, FileHeader, Found, ItemKind, Lookup, Vault, VaultError, VaultFile, VaultView};
+use hush_vault::{
+    Editor, FileHeader, ItemKind, ItemLookup, Matches, Vault, VaultError, VaultFile, VaultView,
+};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -109,7 +111,7 @@ impl Ctx {
     /// Reads only the vault file's cleartext header (enough to find the key). A
     /// damaged header is reported here, before any key derivation.
     pub fn header(&self) -> Result<FileHeader> {
-        Ok(hush_vault::file::read_header_at(&self.paths.vault()).map_err(self.in_vault_file())?)
+        Ok(hush_vault::vault_file::read_header_at(&self.paths.vault()).map_err(self.in_vault_file())?)
     }
 
     /// Reads and parses the vault file without unlocking it.
@@ -277,11 +279,11 @@ impl Ctx {
 }
 
 /// Resolves a query to exactly one item, or explains why not.
-pub fn find_one(vault: &impl Lookup, query: &str) -> Result<hush_crypto::ItemId> {
+pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::ItemId> {
     match vault.find(query) {
-        Found::One(id) => Ok(id),
-        Found::None => Err(Exit::NotFound(query.to_owned()).into()),
-        Found::Many(ids) => {
+        Matches::One(id) => Ok(id),
+        Matches::None => Err(Exit::NotFound(query.to_owned()).into()),
+        Matches::Many(ids) => {
             let list = ids
                 .iter()
                 .filter_map(|id| vault.entry(id).map(|e| (id, e)))

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use hush_crypto::ItemId;
 use hush_import::hush_json;
-use hush_vault::{IndexEntry, Item};
+use hush_vault::{IndexRecord, Item};
 use serde::Serialize;
 
 /// Writes a line to stdout; a closed pipe surfaces as an error that `main` treats
@@ -109,7 +109,7 @@ pub struct ListJson<'a> {
 
 impl<'a> ListJson<'a> {
     /// Builds the listing view.
-    pub fn new(entry: &'a IndexEntry) -> Self {
+    pub fn new(entry: &'a IndexRecord) -> Self {
         ListJson {
             id: entry.item_id().to_string(),
             kind: entry.kind.as_str(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use hush_sync::http::{HttpTransport, check_server_url};
 use hush_vault::Vault;
-use hush_vault::state::LocalState;
+use hush_vault::local_state::LocalState;
 
 use crate::context::Ctx;
 

@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 use hush_audit::sharing_password;
 use hush_crypto::{ItemId, KeyRing};
-use hush_vault::{Editor, Found, Item, ItemKind, Lookup, Vault, host_of, now};
+use hush_vault::{Editor, Item, ItemKind, ItemLookup, Matches, Vault, host_of, now};
 use zeroize::Zeroizing;
 
 use super::fields;
@@ -238,9 +238,9 @@ fn find_site(vault: &Vault, site: &str) -> Result<Vec<ItemId>> {
     let mut strict: Vec<(ItemId, &Item)> = vault.items().filter(|(_, item)| matches(item)).collect();
     if strict.is_empty() {
         let id = match vault.find(query) {
-            Found::One(id) => id,
+            Matches::One(id) => id,
             // find_one turns these into the usual "no item" / "several items" errors.
-            Found::None | Found::Many(_) => find_one(vault, query)?,
+            Matches::None | Matches::Many(_) => find_one(vault, query)?,
         };
         strict.push((id, vault.get(&id).expect("found items exist")));
     }

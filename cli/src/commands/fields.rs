@@ -66,7 +66,7 @@ pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
 /// The largest notes read from standard input or a file: an item's blob is at most
 /// `MAX_ITEM_BLOB` (256 KiB), whose check gives the precise answer; this bound only
 /// keeps `hush add --notes - < /dev/zero` from filling the memory first.
-const MAX_NOTES: usize = hush_vault::file::MAX_BLOB;
+const MAX_NOTES: usize = hush_vault::vault_file::MAX_BLOB;
 
 /// Notes from `input` to its end: UTF-8 text of at most [`MAX_NOTES`] bytes, less one
 /// final line ending (so that `hush get X --field notes | hush edit X --notes -` keeps

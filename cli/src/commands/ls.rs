@@ -1,7 +1,7 @@
 //! `hush ls`: answered from the sealed search index, without decrypting any item.
 
 use anyhow::Result;
-use hush_vault::Lookup;
+use hush_vault::ItemLookup;
 
 use crate::cli::LsArgs;
 use crate::context::Ctx;

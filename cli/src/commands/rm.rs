@@ -1,7 +1,7 @@
 //! `hush rm`: replaces an item by a tombstone, so the deletion syncs.
 
 use anyhow::{Result, bail};
-use hush_vault::Lookup;
+use hush_vault::ItemLookup;
 use hush_vault::now;
 
 use crate::cli::RmArgs;

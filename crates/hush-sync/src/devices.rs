@@ -4,7 +4,7 @@
 
 use hush_crypto::{AccountId, AccountKey, AuthKey, DeviceNameKey, delete_account_message};
 use hush_proto as proto;
-use hush_vault::state::LocalState;
+use hush_vault::local_state::LocalState;
 use jiff::Timestamp;
 
 use crate::{SyncError, Transport};

@@ -11,7 +11,7 @@ use hush_crypto::{
     Keyset, KeysetContext, login_message,
 };
 use hush_proto as proto;
-use hush_vault::state::SyncState;
+use hush_vault::local_state::SyncState;
 use hush_vault::{FileHeader, Vault, VaultFile};
 
 use crate::sync::{SyncReport, apply_pull, sync};

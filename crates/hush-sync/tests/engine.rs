@@ -120,7 +120,7 @@ fn edit_wins_over_delete_across_devices() {
 }
 
 /// What a sync may change: the server's seq and everything the device accepted.
-fn sync_memory(v: &Vault) -> (Option<u64>, hush_vault::state::Accepted) {
+fn sync_memory(v: &Vault) -> (Option<u64>, hush_vault::local_state::Accepted) {
     (v.state().sync.as_ref().map(|s| s.seq), v.state().accepted(&v.account_id()))
 }
 

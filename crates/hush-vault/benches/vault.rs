@@ -32,7 +32,7 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hush_crypto::{FloorPolicy, KdfParams, KeyRing};
-use hush_vault::{Editor, Found, Lookup, Vault, VaultFile, VaultView, store};
+use hush_vault::{Editor, ItemLookup, Matches, Vault, VaultFile, VaultView, store};
 
 mod common;
 
@@ -119,7 +119,7 @@ fn large_vault(c: &mut Criterion) {
         let view = VaultView::open(f.bytes.clone(), f.ring.clone()).expect("view");
         g.bench_with_input(BenchmarkId::from_parameter(f.n), &view, |b, v| {
             b.iter(|| {
-                let Found::One(id) = v.find(black_box(&exact)) else { panic!("{exact} not found") };
+                let Matches::One(id) = v.find(black_box(&exact)) else { panic!("{exact} not found") };
                 v.item(&id).expect("item")
             })
         });
@@ -132,7 +132,7 @@ fn large_vault(c: &mut Criterion) {
         g.measurement_time(Duration::from_secs(3));
         for f in &fixtures {
             let vault = open(f);
-            assert!(matches!(vault.find(query), Found::One(_)), "{query} must find exactly one item");
+            assert!(matches!(vault.find(query), Matches::One(_)), "{query} must find exactly one item");
             g.bench_with_input(BenchmarkId::from_parameter(f.n), &vault, |b, v| {
                 b.iter(|| v.find(black_box(query)))
             });

@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 
 use hush_crypto::{ItemId, KeyRing, ManifestDigest, blob_hash, open_local_in_place};
 
-use crate::file::{FileHeader, RawFile, in_memory, write_file};
-use crate::index::table::{EntryRef, IndexTable, Record};
-use crate::index::{Found, IndexEntry, Lookup, Searchable};
-use crate::state::{self, LocalState, STATE_LABEL};
+use crate::index::table::{IndexRecordRef, IndexTable, Record};
+use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields};
+use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault::seal_item_checked;
+use crate::vault_file::{FileHeader, RawFile, in_memory, write_file};
 use crate::{Item, ItemKind, VaultError, decrypt_item};
 
 /// A vault opened for a small edit.
@@ -35,7 +35,7 @@ pub struct Editor {
 
 struct Changed {
     blob: Vec<u8>,
-    entry: IndexEntry,
+    entry: IndexRecord,
     item: Item,
 }
 
@@ -48,8 +48,8 @@ impl Editor {
         let sealed = std::mem::take(&mut raw.state);
         let plain = open_local_in_place(ring.current(), STATE_LABEL, &raw.header.account_id(), sealed)
             .map_err(|_| VaultError::Tampered)?;
-        let Some(split) = state::split(plain)? else {
-            return Editor::open(state::upgrade(&bytes, &ring)?, ring);
+        let Some(split) = local_state::split(plain)? else {
+            return Editor::open(local_state::upgrade(&bytes, &ring)?, ring);
         };
         let state = split.meta(&raw.header.account_id())?;
         let index = split.index;
@@ -123,7 +123,7 @@ impl Editor {
         let blob = seal_item_checked(&self.ring, &self.raw.header.account_id(), &id, &item)?;
         let current = self.blob(&id).map(<[u8]>::to_vec);
         self.state.mark_pending(id, current.as_deref());
-        let entry = IndexEntry::new(id, &blob, &item);
+        let entry = IndexRecord::new(id, &blob, &item);
         self.changed.insert(id, Changed { blob, entry, item });
         Ok(())
     }
@@ -175,17 +175,18 @@ impl Editor {
         }
         items.extend(changed.map(as_item));
         let entries = items.iter().map(|(_, blob, e)| (*e, blob.len()));
-        let sealed = state::seal(self.ring.current(), &self.raw.header.account_id(), &self.state, entries);
+        let sealed =
+            local_state::seal(self.ring.current(), &self.raw.header.account_id(), &self.state, entries);
         write_file(&self.raw.header, &sealed, items.iter().map(|(id, blob, _)| (*id, *blob)))
     }
 }
 
-impl Lookup for Editor {
-    fn find(&self, query: &str) -> Found {
+impl ItemLookup for Editor {
+    fn find(&self, query: &str) -> Matches {
         crate::index::find(self.current(), query)
     }
 
-    fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
+    fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
         let entry = match self.changed.get(id) {
             Some(c) => c.entry.clone(),
             None => self.index.find_id(id)?.to_entry(),
@@ -197,11 +198,11 @@ impl Lookup for Editor {
 /// An index entry as it stands now: read from the file, or of an item sealed since.
 #[derive(Clone, Copy)]
 enum Current<'a> {
-    Stored(EntryRef<'a>),
-    Changed(&'a IndexEntry),
+    Stored(IndexRecordRef<'a>),
+    Changed(&'a IndexRecord),
 }
 
-impl Searchable for Current<'_> {
+impl SearchFields for Current<'_> {
     fn item_id(&self) -> ItemId {
         match self {
             Current::Stored(e) => e.item_id(),
@@ -322,8 +323,8 @@ mod tests {
         added.tags = vec!["tag".into()];
         let new = ed.add(added.clone()).unwrap();
         // Lookups see the edits before they are saved.
-        assert_eq!(ed.find("fresh"), Found::One(new));
-        assert_eq!(ed.find("site 7"), Found::None);
+        assert_eq!(ed.find("fresh"), Matches::One(new));
+        assert_eq!(ed.find("site 7"), Matches::None);
         assert_eq!(ed.entry(&ids[3]).unwrap().username, "new user");
         assert!(ed.has_name("FRESH") && !ed.has_name("site 7"));
 
@@ -341,7 +342,7 @@ mod tests {
             assert!(entry.item == full.entries()[id].item, "{id}");
         }
         // The index entries agree except for the hashes of blobs sealed with other nonces.
-        let strip = |e: &IndexEntry| {
+        let strip = |e: &IndexRecord| {
             let mut e = e.clone();
             e.blob_hash = [0; 32];
             e
@@ -366,7 +367,7 @@ mod tests {
         // And the read-only view reads the result.
         let view = crate::VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
         assert_eq!(view.item(&ids[3]).unwrap().password, "pw 3b");
-        assert_eq!(view.find("fresh"), Found::One(new));
+        assert_eq!(view.find("fresh"), Matches::One(new));
     }
 
     #[test]
@@ -428,11 +429,11 @@ mod tests {
     #[test]
     fn a_format_1_file_is_edited_and_written_as_format_2() {
         let (v, ids) = synced_vault(3);
-        let old = crate::file::tests::to_format_1(&v.to_bytes());
+        let old = crate::vault_file::tests::to_format_1(&v.to_bytes());
         let mut ed = Editor::open(old, v.ring().clone()).unwrap();
         ed.update(&ids[0], 5, |i| i.notes = "edited".into()).unwrap();
         let bytes = ed.to_bytes();
-        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), crate::file::FORMAT_VERSION);
+        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), crate::vault_file::FORMAT_VERSION);
         let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.ring().clone()).unwrap();
         assert_eq!(edited.get(&ids[0]).unwrap().notes, "edited");
         assert_eq!(edited.len(), 3);
@@ -441,13 +442,13 @@ mod tests {
     #[test]
     fn a_file_with_the_version_1_state_is_edited_and_written_as_version_2() {
         let (v, ids) = synced_vault(3);
-        let file = crate::state::tests::with_version_1_state(&v, None);
+        let file = crate::local_state::tests::with_version_1_state(&v, None);
         let mut ed = Editor::open(file.to_bytes(), v.ring().clone()).unwrap();
         ed.update(&ids[0], 5, |i| i.notes = "edited".into()).unwrap();
         let bytes = ed.to_bytes();
         let raw = RawFile::parse(&bytes).unwrap();
         let plain = hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &raw.state).unwrap();
-        assert_eq!(plain[0], state::STATE_VERSION);
+        assert_eq!(plain[0], local_state::STATE_VERSION);
         let edited = Vault::open(&VaultFile::from_bytes(&bytes).unwrap(), v.ring().clone()).unwrap();
         assert_eq!(edited.get(&ids[0]).unwrap().notes, "edited");
         assert_eq!(edited.len(), 3);

@@ -51,7 +51,7 @@ pub enum VaultError {
         /// What the user can do.
         recovery: Recovery,
     },
-    /// An item would be sealed larger than hush creates ([`crate::file::MAX_ITEM_BLOB`]).
+    /// An item would be sealed larger than hush creates ([`crate::vault_file::MAX_ITEM_BLOB`]).
     #[error(
         "the item {name:?} would take {size} bytes sealed, more than the {limit} bytes ({}) one item may \
          take (the sync server's limit, docs/server.md \"Limits\"); nothing was written. Shorten its notes \

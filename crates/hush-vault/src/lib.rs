@@ -6,26 +6,26 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod codec;
 mod editor;
+pub mod encoding;
 mod error;
-pub mod file;
 mod index;
 mod item;
+pub mod local_state;
 pub mod par;
-pub mod state;
 pub mod store;
 mod vault;
+pub mod vault_file;
 mod view;
 
 pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
-pub use crate::file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
-pub use crate::index::table::EntryRef;
-pub use crate::index::{Found, IndexEntry, Lookup, Searchable, find, search};
+pub use crate::index::table::IndexRecordRef;
+pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::store::Paths;
 pub use crate::vault::{
-    Entry, ITEM_VERSION, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
+    ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
 };
+pub use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 pub use crate::view::{LockedView, VaultView};

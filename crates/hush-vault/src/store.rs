@@ -244,7 +244,7 @@ fn copy_to_temp(path: &Path, dir: &Path) -> Result<tempfile::TempPath, VaultErro
 pub fn refresh_backup(paths: &Paths) -> Result<(), VaultError> {
     let path = paths.vault();
     let bytes = read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-    crate::file::RawFile::parse(&bytes).map_err(|e| in_vault_file(paths, e))?;
+    crate::vault_file::RawFile::parse(&bytes).map_err(|e| in_vault_file(paths, e))?;
     write_atomic(&paths.backup(), &bytes, None)
 }
 
@@ -285,7 +285,7 @@ pub fn recovery(paths: &Paths) -> Recovery {
     let path = paths.backup();
     match read_file(&path) {
         Ok(None) => Recovery::NoBackup(path),
-        Ok(Some(bytes)) => match crate::file::RawFile::parse(&bytes) {
+        Ok(Some(bytes)) => match crate::vault_file::RawFile::parse(&bytes) {
             Ok(_) => Recovery::Backup(path),
             Err(VaultError::Corrupt(detail)) => Recovery::BackupDamaged { path, detail },
             Err(e) => Recovery::BackupDamaged { path, detail: e.to_string() },

@@ -8,10 +8,10 @@ use hush_crypto::{
     Keyset, KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
 };
 
-use crate::codec::{self, MAX_PLAINTEXT};
-use crate::file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
-use crate::index::{Found, IndexEntry, Lookup};
-use crate::state::{self, LocalState, STATE_LABEL};
+use crate::encoding::{self, MAX_PLAINTEXT};
+use crate::index::{IndexRecord, ItemLookup, Matches};
+use crate::local_state::{self, LocalState, STATE_LABEL};
+use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::{Item, VaultError};
 
 /// Format version of the item plaintext (its first byte, spec: Items).
@@ -21,7 +21,7 @@ pub const FIRST_KEY_VERSION: u32 = 1;
 
 /// One item: its blob exactly as the server holds it, and its plaintext.
 #[derive(Clone)]
-pub struct Entry {
+pub struct SealedItem {
     /// The sealed item.
     pub blob: Vec<u8>,
     /// The decrypted item.
@@ -36,10 +36,10 @@ pub struct Vault {
     /// Every vault key of the account; the current one seals new blobs and the state
     /// (docs/spec/crypto-v2.md, "Keyset").
     ring: KeyRing,
-    entries: BTreeMap<ItemId, Entry>,
+    entries: BTreeMap<ItemId, SealedItem>,
     /// The search index, kept in step with `entries` by every edit, so that saving
     /// never has to re-hash or re-parse every item.
-    index: BTreeMap<ItemId, IndexEntry>,
+    index: BTreeMap<ItemId, IndexRecord>,
     state: LocalState,
 }
 
@@ -128,7 +128,7 @@ impl Vault {
         check_ring(&file.header, &ring)?;
         let plain = open_local(ring.current(), STATE_LABEL, &account_id, &file.state)
             .map_err(|_| VaultError::Tampered)?;
-        let (state, mut stored) = state::decode(plain, &account_id)?;
+        let (state, mut stored) = local_state::decode(plain, &account_id)?;
         let hashes: Vec<[u8; 32]> = file.items.iter().map(|(_, b)| hush_crypto::blob_hash(b)).collect();
         let digest =
             ManifestDigest::from_blob_hashes(file.items.iter().zip(&hashes).map(|((id, _), h)| (*id, *h)));
@@ -140,14 +140,14 @@ impl Vault {
         // others (none, unless the file was written before the index existed).
         let mut index = BTreeMap::new();
         for (((id, blob), item), hash) in file.items.iter().zip(&items).zip(&hashes) {
-            let entry = stored.take(id, hash).unwrap_or_else(|| IndexEntry::new(*id, blob, item));
+            let entry = stored.take(id, hash).unwrap_or_else(|| IndexRecord::new(*id, blob, item));
             index.insert(*id, entry);
         }
         // Items in id order (the file's): each insert appends to the tree's last leaf,
         // which moves the large entries less than collecting them into a map would.
         let mut entries = BTreeMap::new();
         for ((id, blob), item) in file.items.iter().zip(items) {
-            entries.insert(*id, Entry { blob: blob.clone(), item });
+            entries.insert(*id, SealedItem { blob: blob.clone(), item });
         }
         Ok(Vault { header: file.header.clone(), ring, entries, index, state })
     }
@@ -163,12 +163,12 @@ impl Vault {
     /// twice (docs/benchmarks.md, C3): what a save writes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let items = self.entries.iter().map(|(id, e)| (*id, &e.blob[..]));
-        crate::file::write_file(&self.header, &self.sealed_state(), items)
+        crate::vault_file::write_file(&self.header, &self.sealed_state(), items)
     }
 
     fn sealed_state(&self) -> Vec<u8> {
         let entries = self.entries.iter().map(|(id, e)| (&self.index[id], e.blob.len()));
-        state::seal(self.ring.current(), &self.account_id(), &self.state, entries)
+        local_state::seal(self.ring.current(), &self.account_id(), &self.state, entries)
     }
 
     /// SHA-256 of the blob of `id` (tombstones included), from the index, which every
@@ -178,7 +178,7 @@ impl Vault {
     }
 
     /// Every index entry, tombstones included, sorted by id.
-    pub fn index_entries(&self) -> impl Iterator<Item = &IndexEntry> {
+    pub fn index_entries(&self) -> impl Iterator<Item = &IndexRecord> {
         self.index.values()
     }
 
@@ -223,7 +223,7 @@ impl Vault {
     }
 
     /// Every entry, tombstones included (for sync).
-    pub fn entries(&self) -> &BTreeMap<ItemId, Entry> {
+    pub fn entries(&self) -> &BTreeMap<ItemId, SealedItem> {
         &self.entries
     }
 
@@ -271,8 +271,8 @@ impl Vault {
 
     fn put_sealed(&mut self, id: ItemId, blob: Vec<u8>, item: Item) {
         self.state.mark_pending(id, self.entries.get(&id).map(|old| &old.blob[..]));
-        self.index.insert(id, IndexEntry::new(id, &blob, &item));
-        self.entries.insert(id, Entry { blob, item });
+        self.index.insert(id, IndexRecord::new(id, &blob, &item));
+        self.entries.insert(id, SealedItem { blob, item });
     }
 
     /// [`add`](Self::add) with the size check of [`try_put`](Self::try_put).
@@ -323,8 +323,8 @@ impl Vault {
     pub fn put_decrypted(&mut self, id: ItemId, blob: Vec<u8>, item: Item) {
         self.state.pending.remove(&id.0);
         self.state.base.remove(&id.0);
-        self.index.insert(id, IndexEntry::new(id, &blob, &item));
-        self.entries.insert(id, Entry { blob, item });
+        self.index.insert(id, IndexRecord::new(id, &blob, &item));
+        self.entries.insert(id, SealedItem { blob, item });
     }
 
     /// Decrypts a blob of this vault (e.g. a merge base or a pulled blob) with the ring's key
@@ -413,19 +413,19 @@ fn decrypt_all(
     })
 }
 
-impl Lookup for Vault {
-    fn find(&self, query: &str) -> Found {
+impl ItemLookup for Vault {
+    fn find(&self, query: &str) -> Matches {
         crate::index::find(self.index.values(), query)
     }
 
-    fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
+    fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
         self.index.get(id).filter(|e| !e.deleted).cloned()
     }
 }
 
 /// Encodes and seals one item under the ring's current key.
 pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Item) -> Vec<u8> {
-    let plain = codec::encode(ITEM_VERSION, item);
+    let plain = encoding::encode(ITEM_VERSION, item);
     ItemBlob::seal(ring.current(), account_id, id, ring.current_version(), &plain)
 }
 
@@ -460,7 +460,7 @@ pub fn check_item_size(item: &Item) -> Result<(), VaultError> {
 /// against real blobs.
 fn sealed_len(item: &Item) -> usize {
     const BOX_OVERHEAD: usize = 1 + 4 + 24 + 16;
-    BOX_OVERHEAD + hush_crypto::padme(codec::encode(ITEM_VERSION, item).len() + 1)
+    BOX_OVERHEAD + hush_crypto::padme(encoding::encode(ITEM_VERSION, item).len() + 1)
 }
 
 fn too_large(item: &Item, size: usize) -> VaultError {
@@ -475,7 +475,7 @@ pub fn decrypt_item(
     blob: &[u8],
 ) -> Result<Item, VaultError> {
     let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
-    codec::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
+    encoding::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
 }
 
 #[cfg(test)]

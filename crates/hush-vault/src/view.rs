@@ -12,10 +12,10 @@ use std::path::Path;
 
 use hush_crypto::{ItemId, KeyRing, open_local_in_place};
 
-use crate::file::{FileHeader, ViewPrefix};
-use crate::index::table::EntryRef;
-use crate::index::{Found, IndexEntry, Lookup, Searchable};
-use crate::state::{self, LocalState, STATE_LABEL};
+use crate::index::table::IndexRecordRef;
+use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields};
+use crate::local_state::{self, LocalState, STATE_LABEL};
+use crate::vault_file::{FileHeader, ViewPrefix};
 use crate::{Item, VaultError, decrypt_item};
 
 /// Where the blobs are read from.
@@ -57,7 +57,7 @@ pub struct LockedView {
 impl LockedView {
     /// Reads the prefix of the vault file at `path`.
     pub fn read(path: &Path) -> Result<LockedView, VaultError> {
-        let (file, file_len) = crate::file::open_vault_file(path)?;
+        let (file, file_len) = crate::vault_file::open_vault_file(path)?;
         let prefix = ViewPrefix::read(&mut std::io::BufReader::new(&file), file_len)?;
         Ok(LockedView { source: Source::File(file), file_len, prefix })
     }
@@ -80,9 +80,9 @@ impl LockedView {
         let ViewPrefix { header, state, blobs_at } = prefix;
         let plain = open_local_in_place(ring.current(), STATE_LABEL, &header.account_id(), state)
             .map_err(|_| VaultError::Tampered)?;
-        match state::split(plain)? {
+        match local_state::split(plain)? {
             Some(state) => Ok(VaultView { source, header, blobs_at, ring, state }),
-            None => VaultView::open(state::upgrade(&source.read_range(0, file_len)?, &ring)?, ring),
+            None => VaultView::open(local_state::upgrade(&source.read_range(0, file_len)?, &ring)?, ring),
         }
     }
 }
@@ -98,7 +98,7 @@ pub struct VaultView {
     header: FileHeader,
     blobs_at: u64,
     ring: KeyRing,
-    state: state::Split,
+    state: local_state::Split,
 }
 
 impl VaultView {
@@ -118,7 +118,7 @@ impl VaultView {
     }
 
     /// Every live item's index entry, sorted by id.
-    pub fn entries(&self) -> impl Iterator<Item = EntryRef<'_>> {
+    pub fn entries(&self) -> impl Iterator<Item = IndexRecordRef<'_>> {
         self.state.index.iter().filter(|e| !e.deleted())
     }
 
@@ -140,13 +140,13 @@ impl VaultView {
     }
 }
 
-impl Lookup for VaultView {
-    fn find(&self, query: &str) -> Found {
+impl ItemLookup for VaultView {
+    fn find(&self, query: &str) -> Matches {
         crate::index::find(self.state.index.iter(), query)
     }
 
-    fn entry(&self, id: &ItemId) -> Option<IndexEntry> {
-        self.state.index.find_id(id).filter(|e| !e.deleted()).map(EntryRef::to_entry)
+    fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
+        self.state.index.find_id(id).filter(|e| !e.deleted()).map(IndexRecordRef::to_entry)
     }
 }
 
@@ -177,8 +177,8 @@ mod tests {
     fn finds_and_decrypts_one_item() {
         let (v, ids) = vault_with(&["alpha", "beta", "gamma"]);
         let view = VaultView::open(v.to_bytes(), v.ring().clone()).unwrap();
-        assert_eq!(view.find("beta"), Found::One(ids[1]));
-        assert_eq!(view.find("gamma.example"), Found::One(ids[2]), "hosts are indexed");
+        assert_eq!(view.find("beta"), Matches::One(ids[1]));
+        assert_eq!(view.find("gamma.example"), Matches::One(ids[2]), "hosts are indexed");
         assert_eq!(view.item(&ids[1]).unwrap().password, "secret-beta");
         assert_eq!(view.entries().count(), 3);
         assert_eq!(view.search(""), v.search(""));
@@ -242,9 +242,9 @@ mod tests {
     fn a_file_with_the_version_1_state_is_viewed_and_rewritten_as_version_2() {
         let (mut v, ids) = vault_with(&["alpha", "beta", "gamma"]);
         v.delete(&ids[2], 5);
-        let file = crate::state::tests::with_version_1_state(&v, None);
+        let file = crate::local_state::tests::with_version_1_state(&v, None);
         let view = VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
-        assert_eq!(view.find("beta"), Found::One(ids[1]));
+        assert_eq!(view.find("beta"), Matches::One(ids[1]));
         assert_eq!(view.item(&ids[0]).unwrap().password, "secret-alpha");
         assert_eq!(view.entries().count(), 2, "the tombstone is not listed");
         let reopened = Vault::open(&file, v.ring().clone()).unwrap();
@@ -252,7 +252,7 @@ mod tests {
         let plain =
             hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &reopened.to_file().state)
                 .unwrap();
-        assert_eq!(plain[0], state::STATE_VERSION);
+        assert_eq!(plain[0], local_state::STATE_VERSION);
     }
 
     #[test]
@@ -260,6 +260,6 @@ mod tests {
         let (v, ids) = vault_with(&["alpha"]);
         let reopened = Vault::open(&v.to_file(), v.ring().clone()).unwrap();
         let view = VaultView::open(reopened.to_bytes(), v.ring().clone()).unwrap();
-        assert_eq!(view.find("alpha"), Found::One(ids[0]));
+        assert_eq!(view.find("alpha"), Matches::One(ids[0]));
     }
 }

@@ -15,7 +15,7 @@ pub mod table;
 
 /// What the index knows about one item.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
-pub struct IndexEntry {
+pub struct IndexRecord {
     /// The item's id.
     pub id: [u8; 16],
     /// SHA-256 of the item's blob in the vault file.
@@ -40,10 +40,10 @@ pub struct IndexEntry {
     pub updated: i64,
 }
 
-impl IndexEntry {
+impl IndexRecord {
     /// The entry for `item` stored as `blob` under `id`.
     pub fn new(id: ItemId, blob: &[u8], item: &Item) -> Self {
-        IndexEntry {
+        IndexRecord {
             id: id.0,
             blob_hash: hush_crypto::blob_hash(blob),
             kind: item.kind,
@@ -64,9 +64,9 @@ impl IndexEntry {
     }
 }
 
-/// What a query looks at in an index entry, whether owned ([`IndexEntry`], in the
-/// unlocked vault) or read in place from the sealed index ([`table::EntryRef`]).
-pub trait Searchable {
+/// What a query looks at in an index entry, whether owned ([`IndexRecord`], in the
+/// unlocked vault) or read in place from the sealed index ([`table::IndexRecordRef`]).
+pub trait SearchFields {
     /// The item's id.
     fn item_id(&self) -> ItemId;
     /// Display name.
@@ -97,7 +97,7 @@ pub trait Searchable {
     }
 }
 
-impl Searchable for &IndexEntry {
+impl SearchFields for &IndexRecord {
     fn item_id(&self) -> ItemId {
         ItemId(self.id)
     }
@@ -125,7 +125,7 @@ impl Searchable for &IndexEntry {
 
 /// What a query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Found {
+pub enum Matches {
     /// Nothing matched.
     None,
     /// Exactly one item.
@@ -135,7 +135,7 @@ pub enum Found {
 }
 
 /// Every live entry matching `query`, sorted by name (then id).
-pub fn search<E: Searchable>(entries: impl Iterator<Item = E>, query: &str) -> Vec<ItemId> {
+pub fn search<E: SearchFields>(entries: impl Iterator<Item = E>, query: &str) -> Vec<ItemId> {
     let q = query.trim().to_lowercase();
     let mut hits: Vec<(String, ItemId)> = entries
         .filter(|e| !e.deleted() && e.matches(&q))
@@ -147,29 +147,29 @@ pub fn search<E: Searchable>(entries: impl Iterator<Item = E>, query: &str) -> V
 
 /// Resolves a query to one item: a full id or an exact name (case-insensitive) wins;
 /// otherwise a single match; otherwise the candidates (DESIGN.md, "Items").
-pub fn find<E: Searchable>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Found {
+pub fn find<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Matches {
     let q = query.trim();
     if let Some(id) = ItemId::parse_lenient(q)
         && entries.clone().any(|e| !e.deleted() && e.item_id() == id)
     {
-        return Found::One(id);
+        return Matches::One(id);
     }
     let mut exact: Vec<ItemId> =
         entries.clone().filter(|e| !e.deleted() && e.name_is(q)).map(|e| e.item_id()).collect();
     exact.sort();
     let hits = if exact.is_empty() { search(entries, q) } else { exact };
     match hits.len() {
-        0 => Found::None,
-        1 => Found::One(hits[0]),
-        _ => Found::Many(hits),
+        0 => Matches::None,
+        1 => Matches::One(hits[0]),
+        _ => Matches::Many(hits),
     }
 }
 
 /// Anything that can resolve queries and describe candidates: the unlocked
 /// [`Vault`](crate::Vault) and the read-only [`VaultView`](crate::VaultView).
-pub trait Lookup {
+pub trait ItemLookup {
     /// Resolves a query.
-    fn find(&self, query: &str) -> Found;
+    fn find(&self, query: &str) -> Matches;
     /// The index entry of a live item.
-    fn entry(&self, id: &ItemId) -> Option<IndexEntry>;
+    fn entry(&self, id: &ItemId) -> Option<IndexRecord>;
 }

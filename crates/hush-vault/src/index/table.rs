@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 
 use hush_crypto::ItemId;
 
-use super::{IndexEntry, Searchable};
+use super::{IndexRecord, SearchFields};
 use crate::{ItemKind, VaultError};
 
 const RECORD_LEN: usize = 80;
@@ -44,9 +44,9 @@ pub struct BlobSpan {
     pub len: u32,
 }
 
-/// What the index stores of an entry: an owned [`IndexEntry`] (an item the vault just
-/// sealed) or an [`EntryRef`] copied from the index it was read from.
-pub(crate) trait Record: Searchable {
+/// What the index stores of an entry: an owned [`IndexRecord`] (an item the vault just
+/// sealed) or an [`IndexRecordRef`] copied from the index it was read from.
+pub(crate) trait Record: SearchFields {
     /// SHA-256 of the item's blob.
     fn blob_hash(&self) -> [u8; 32];
     /// The item's kind.
@@ -57,7 +57,7 @@ pub(crate) trait Record: Searchable {
     fn updated(&self) -> i64;
 }
 
-impl Record for &IndexEntry {
+impl Record for &IndexRecord {
     fn blob_hash(&self) -> [u8; 32] {
         self.blob_hash
     }
@@ -78,9 +78,9 @@ impl Record for &IndexEntry {
     }
 }
 
-impl Record for EntryRef<'_> {
+impl Record for IndexRecordRef<'_> {
     fn blob_hash(&self) -> [u8; 32] {
-        EntryRef::blob_hash(*self)
+        IndexRecordRef::blob_hash(*self)
     }
 
     fn kind(&self) -> ItemKind {
@@ -262,8 +262,8 @@ impl IndexTable {
     }
 
     /// The `i`-th entry in id order.
-    pub(crate) fn get(&self, i: usize) -> EntryRef<'_> {
-        EntryRef { table: self, record: self.record(i) }
+    pub(crate) fn get(&self, i: usize) -> IndexRecordRef<'_> {
+        IndexRecordRef { table: self, record: self.record(i) }
     }
 
     /// The bytes of the `j`-th string.
@@ -279,12 +279,12 @@ impl IndexTable {
     }
 
     /// Every entry in id order, tombstones included.
-    pub fn iter(&self) -> impl Iterator<Item = EntryRef<'_>> + Clone {
+    pub fn iter(&self) -> impl Iterator<Item = IndexRecordRef<'_>> + Clone {
         (0..self.count).map(|i| self.get(i))
     }
 
     /// The entry of `id`, tombstone or not.
-    pub fn find_id(&self, id: &ItemId) -> Option<EntryRef<'_>> {
+    pub fn find_id(&self, id: &ItemId) -> Option<IndexRecordRef<'_>> {
         self.position(id).map(|i| self.get(i))
     }
 
@@ -305,12 +305,12 @@ impl IndexTable {
 
 /// One entry of an [`IndexTable`], read in place.
 #[derive(Clone, Copy)]
-pub struct EntryRef<'a> {
+pub struct IndexRecordRef<'a> {
     table: &'a IndexTable,
     record: &'a [u8],
 }
 
-impl<'a> EntryRef<'a> {
+impl<'a> IndexRecordRef<'a> {
     /// This entry's strings: name, user name, hosts, tags.
     fn strings(self) -> impl Iterator<Item = &'a str> {
         let first = read_u32(self.record, 76).unwrap_or(0) as usize;
@@ -335,10 +335,10 @@ impl<'a> EntryRef<'a> {
     }
 
     /// The owned form, as the unlocked vault keeps it.
-    pub fn to_entry(self) -> IndexEntry {
+    pub fn to_entry(self) -> IndexRecord {
         let hosts = u16_at(self.record, 70);
         let mut strings = self.strings().map(str::to_owned);
-        IndexEntry {
+        IndexRecord {
             id: self.record[0..16].try_into().expect("16 bytes"),
             blob_hash: self.blob_hash(),
             kind: Record::kind(&self),
@@ -354,7 +354,7 @@ impl<'a> EntryRef<'a> {
     }
 }
 
-impl Searchable for EntryRef<'_> {
+impl SearchFields for IndexRecordRef<'_> {
     fn item_id(&self) -> ItemId {
         ItemId(self.record[0..16].try_into().expect("16 bytes"))
     }
@@ -391,8 +391,8 @@ impl Searchable for EntryRef<'_> {
 mod tests {
     use super::*;
 
-    fn entry(id: u8, name: &str, hosts: &[&str], tags: &[&str]) -> IndexEntry {
-        IndexEntry {
+    fn entry(id: u8, name: &str, hosts: &[&str], tags: &[&str]) -> IndexRecord {
+        IndexRecord {
             id: [id; 16],
             blob_hash: [id ^ 0x55; 32],
             kind: kind_of(id % 4).unwrap(),
@@ -407,7 +407,7 @@ mod tests {
         }
     }
 
-    fn sample() -> (Vec<IndexEntry>, Vec<usize>) {
+    fn sample() -> (Vec<IndexRecord>, Vec<usize>) {
         let entries = vec![
             entry(1, "GitHub", &["github.com"], &[]),
             entry(2, "", &[], &[]),
@@ -417,7 +417,7 @@ mod tests {
         (entries, vec![301, 333, 1, 4096])
     }
 
-    fn encoded(entries: &[IndexEntry], lens: &[usize]) -> Zeroizing<Vec<u8>> {
+    fn encoded(entries: &[IndexRecord], lens: &[usize]) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(b"prefix".to_vec());
         encode(&mut out, entries.iter().zip(lens.iter().copied()));
         out
@@ -427,9 +427,9 @@ mod tests {
     fn entries_read_in_place_are_the_entries_written() {
         let (entries, lens) = sample();
         let table = IndexTable::parse(encoded(&entries, &lens), 6).unwrap();
-        let read: Vec<IndexEntry> = table.iter().map(EntryRef::to_entry).collect();
+        let read: Vec<IndexRecord> = table.iter().map(IndexRecordRef::to_entry).collect();
         assert!(read == entries);
-        let spans: Vec<BlobSpan> = table.iter().map(EntryRef::blob).collect();
+        let spans: Vec<BlobSpan> = table.iter().map(IndexRecordRef::blob).collect();
         let offsets = [0, 301, 634, 635];
         for ((span, offset), len) in spans.iter().zip(offsets).zip(&lens) {
             assert_eq!(*span, BlobSpan { offset, len: *len as u32 });

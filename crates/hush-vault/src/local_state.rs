@@ -7,7 +7,7 @@
 //! ```
 //! Version 2 had the same layout with an older `LocalState` (its sync state kept the manifest
 //! counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
-//! Vec<IndexEntry>)`. Both are still read, and rewritten as version 3 by the next save. The
+//! Vec<IndexRecord>)`. Both are still read, and rewritten as version 3 by the next save. The
 //! index moved out of bincode in version 2 because decoding it (tens of thousands of small
 //! allocations) was most of the time of `hush get` on a large vault (issue #4,
 //! docs/benchmarks.md).
@@ -19,8 +19,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use hush_crypto::{AccountId, DeviceId, Head, ItemId, ManifestDigest, OpenedManifest, VaultKey, seal_local};
 
-use crate::index::table::{EntryRef, IndexTable, Record};
-use crate::{IndexEntry, VaultError, codec};
+use crate::index::table::{IndexRecordRef, IndexTable, Record};
+use crate::{IndexRecord, VaultError, encoding};
 
 /// Format version of the sealed state's plaintext.
 pub const STATE_VERSION: u8 = 3;
@@ -88,7 +88,7 @@ struct LocalStateV1 {
     pending: BTreeSet<[u8; 16]>,
     base: BTreeMap<[u8; 16], Vec<u8>>,
     sync: Option<SyncStateV2>,
-    index: Vec<IndexEntry>,
+    index: Vec<IndexRecord>,
 }
 
 /// The `LocalState` of state versions 1 and 2 (crypto v1's manifest rules).
@@ -145,15 +145,15 @@ pub(crate) enum StoredIndex {
     /// Version 2: read in place.
     Table(IndexTable),
     /// Version 1: decoded entries (none in files written before the index existed).
-    Decoded(BTreeMap<ItemId, IndexEntry>),
+    Decoded(BTreeMap<ItemId, IndexRecord>),
 }
 
 impl StoredIndex {
     /// Takes the stored entry of `id` if it describes exactly the blob `blob_hash`.
-    pub(crate) fn take(&mut self, id: &ItemId, blob_hash: &[u8; 32]) -> Option<IndexEntry> {
+    pub(crate) fn take(&mut self, id: &ItemId, blob_hash: &[u8; 32]) -> Option<IndexRecord> {
         match self {
             StoredIndex::Table(table) => {
-                table.find_id(id).filter(|e| e.blob_hash() == *blob_hash).map(EntryRef::to_entry)
+                table.find_id(id).filter(|e| e.blob_hash() == *blob_hash).map(IndexRecordRef::to_entry)
             }
             StoredIndex::Decoded(map) => map.remove(id).filter(|e| e.blob_hash == *blob_hash),
         }
@@ -162,7 +162,7 @@ impl StoredIndex {
 
 /// Encodes the state's plaintext; `index` appends the index (`index::table::encode`).
 pub(crate) fn encode(state: &LocalState, index: impl FnOnce(&mut Vec<u8>)) -> Zeroizing<Vec<u8>> {
-    let meta = codec::encode_raw(state);
+    let meta = encoding::encode_raw(state);
     // The index is encoded apart and the result sized exactly, so that the buffer
     // holding the session token never grows (a grown Vec frees an unwiped copy).
     let mut encoded_index = Zeroizing::new(Vec::new());
@@ -210,10 +210,10 @@ impl Split {
         let corrupt =
             |e: Box<bincode::ErrorKind>| VaultError::Corrupt(format!("cannot decode the sealed state: {e}"));
         if self.version == STATE_VERSION_2 {
-            let old: LocalStateV2 = codec::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
+            let old: LocalStateV2 = encoding::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
             return Ok(old.upgrade(account));
         }
-        codec::decode_raw(bytes, u64::MAX).map_err(corrupt)
+        encoding::decode_raw(bytes, u64::MAX).map_err(corrupt)
     }
 }
 
@@ -251,7 +251,7 @@ pub(crate) fn decode(
     account: &AccountId,
 ) -> Result<(LocalState, StoredIndex), VaultError> {
     if plain.first() == Some(&STATE_VERSION_1) {
-        let v1: LocalStateV1 = codec::decode(STATE_VERSION_1, &plain, u64::MAX)?;
+        let v1: LocalStateV1 = encoding::decode(STATE_VERSION_1, &plain, u64::MAX)?;
         let LocalStateV1 { items_digest, pending, base, sync, index } = v1;
         let index = index.into_iter().map(|e| (e.item_id(), e)).collect();
         let state = LocalStateV2 { items_digest, pending, base, sync }.upgrade(account);
@@ -307,7 +307,7 @@ pub(crate) mod tests {
             pending: &'a BTreeSet<[u8; 16]>,
             base: &'a BTreeMap<[u8; 16], Vec<u8>>,
             sync: Option<OldSync<'a>>,
-            index: Vec<&'a IndexEntry>,
+            index: Vec<&'a IndexRecord>,
         }
         let mut file = v.to_file();
         let digest = hush_crypto::ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..])));
@@ -319,7 +319,7 @@ pub(crate) mod tests {
             sync,
             index: v.index_entries().collect(),
         };
-        let plain = codec::encode(STATE_VERSION_1, &v1);
+        let plain = encoding::encode(STATE_VERSION_1, &v1);
         file.state = hush_crypto::seal_local(v.vault_key(), STATE_LABEL, &v.account_id(), &plain);
         file
     }
@@ -336,7 +336,7 @@ pub(crate) mod tests {
         }
         let mut file = v.to_file();
         let state = v.state();
-        let meta = codec::encode_raw(&V2 {
+        let meta = encoding::encode_raw(&V2 {
             items_digest: ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..]))).0,
             pending: &state.pending,
             base: &state.base,
@@ -408,7 +408,7 @@ pub(crate) mod tests {
     fn unknown_versions_and_truncations_are_refused() {
         let account = AccountId([1; 16]);
         let plain = encode(&LocalState::default(), |out| {
-            crate::index::table::encode(out, std::iter::empty::<(&IndexEntry, usize)>())
+            crate::index::table::encode(out, std::iter::empty::<(&IndexRecord, usize)>())
         });
         assert!(decode(plain.clone(), &account).is_ok());
         for len in 0..plain.len() {

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use hush_crypto::{AccountId, ItemId, KdfParams, KdfSalt, Keyset, KeysetContext};
 
-use crate::{VaultError, codec};
+use crate::{VaultError, encoding};
 
 /// The file's magic bytes.
 pub const MAGIC: &[u8; 8] = b"hushvlt\0";
@@ -148,7 +148,7 @@ pub(crate) fn write_file<'a>(
     state: &[u8],
     items: impl Iterator<Item = (ItemId, &'a [u8])> + Clone,
 ) -> Vec<u8> {
-    let header = codec::encode_raw(header);
+    let header = encoding::encode_raw(header);
     let (count, blobs_len) = items.clone().fold((0, 0), |(n, len), (_, b)| (n + 1, len + b.len()));
     let mut out = Vec::with_capacity(
         8 + 2 + 4 + header.len() + CHECKSUM_LEN + 4 + state.len() + 4 + 20 * count + blobs_len,
@@ -308,7 +308,8 @@ fn read_header<R: Read>(r: &mut Reader<'_, R>) -> Result<FileHeader, VaultError>
             return Err(VaultError::Corrupt("its header does not match its checksum".into()));
         }
     }
-    codec::decode_raw(&header, MAX_HEADER as u64).map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))
+    encoding::decode_raw(&header, MAX_HEADER as u64)
+        .map_err(|e| VaultError::Corrupt(format!("bad header: {e}")))
 }
 
 /// The error for a format this hush does not know. A newer hush's file is

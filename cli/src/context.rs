@@ -4,11 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
-use hush_crypto::{AccountKey, KeyRing, SetupCode};
-use hush_vault::store::{self, Paths};
-use hush_vault::{
-    Editor, FileHeader, ItemKind, ItemLookup, Matches, Vault, VaultError, VaultFile, VaultView,
-};
+use hush_crypto::{AccountKey, KeyRing};
+use hush_vault::{Editor, FileHeader, FileVersion, ItemKind, ItemLookup, Matches, Profile, Vault, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -16,14 +13,10 @@ use crate::config::Config;
 use crate::exit::Exit;
 use crate::prompt;
 
-/// How to put `account.key` back (docs/vault-format.md, "Recovering").
-const ACCOUNT_KEY_FIX: &str = "Write your setup code (HUSH1-…, shown by `hush init`, or by `hush kit` on another \
-     device of this account) into it as its only line: see docs/vault-format.md, \"Recovering\"";
-
 /// The state shared by the commands of one invocation.
 pub struct Ctx {
-    /// The profile's files.
-    pub paths: Paths,
+    /// The profile: its files and the vault's life cycle in it.
+    pub profile: Profile,
     /// The settings.
     pub config: Config,
     /// `--password-file`, if given.
@@ -55,9 +48,9 @@ pub fn home_dir() -> Result<PathBuf> {
 impl Ctx {
     /// Resolves paths and reads the settings.
     pub fn new(cli: &Cli) -> Result<Ctx> {
-        let paths = Paths::new(home_dir()?);
-        let config = Config::load(&paths.config())?;
-        Ok(Ctx { paths, config, password_file: cli.password_file.clone(), use_agent: !cli.no_agent })
+        let profile = Profile::new(home_dir()?);
+        let config = Config::load(&profile.config())?;
+        Ok(Ctx { profile, config, password_file: cli.password_file.clone(), use_agent: !cli.no_agent })
     }
 
     /// The master password, from `--password-file` or a prompt.
@@ -80,50 +73,15 @@ impl Ctx {
         Ok(pw)
     }
 
-    /// The account key from `account.key`. Every failure names the file, says that
-    /// nothing was modified and how to put the key back (docs/vault-format.md,
-    /// "Recovering"); none repeats the file's content.
+    /// The account id and key from `account.key`.
     pub fn account_key(&self) -> Result<(hush_crypto::AccountId, AccountKey)> {
-        let path = self.paths.account_key();
-        let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| {
-            anyhow!(
-                "cannot read the account key {} ({e}); nothing was modified. {ACCOUNT_KEY_FIX}",
-                path.display()
-            )
-        })?);
-        let damaged = |why: &dyn std::fmt::Display| {
-            anyhow!(
-                "the account key {} is damaged ({why}); nothing was modified. {ACCOUNT_KEY_FIX}",
-                path.display()
-            )
-        };
-        let text = std::str::from_utf8(&bytes).map_err(|_| damaged(&"it is not text"))?;
-        SetupCode::parse(text.trim()).map_err(|e| damaged(&e))
+        Ok(self.profile.read_account_key()?)
     }
 
-    /// Turns an error from reading or opening `vault.hush` into one that names the
-    /// file, says it was not modified and what to do ([`store::in_vault_file`]). Only
-    /// for errors about the vault file, never about what a server sent.
-    pub fn in_vault_file(&self) -> impl Fn(VaultError) -> VaultError + '_ {
-        |e| store::in_vault_file(&self.paths, e)
-    }
-
-    /// Reads only the vault file's cleartext header (enough to find the key). A
-    /// damaged header is reported here, before any key derivation.
+    /// Reads only the vault file's cleartext header (enough to find the key). A damaged header is
+    /// reported here, before any key derivation.
     pub fn header(&self) -> Result<FileHeader> {
-        Ok(hush_vault::vault_file::read_header_at(&self.paths.vault()).map_err(self.in_vault_file())?)
-    }
-
-    /// Reads and parses the vault file without unlocking it.
-    pub fn read_file(&self) -> Result<VaultFile> {
-        let path = self.paths.vault();
-        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-        Ok(VaultFile::from_bytes(&bytes).map_err(self.in_vault_file())?)
-    }
-
-    /// Reads the vault file and opens it with `key`, decrypting every item.
-    pub fn open_with_key(&self, key: KeyRing) -> Result<Vault> {
-        Ok(Vault::open(&self.read_file()?, key).map_err(self.in_vault_file())?)
+        Ok(self.profile.read_header()?)
     }
 
     /// The key ring: from the agent when one holds this vault's current ring, else by running
@@ -131,7 +89,7 @@ impl Ctx {
     /// used, and the password is asked for.)
     pub fn key_ring(&self, header: &FileHeader) -> Result<KeyRing> {
         if self.use_agent
-            && let Some(ring) = crate::agent::client::fetch_key(&self.paths, &header.account_id())
+            && let Some(ring) = crate::agent::client::fetch_key(&self.profile, &header.account_id())
             && ring.current_version() == header.key_version
         {
             return Ok(ring);
@@ -144,20 +102,11 @@ impl Ctx {
         Ok(self.derive_keys(header)?.ring)
     }
 
-    /// Proves the master password: reads `account.key` (which must belong to this
-    /// vault), runs the KDF and unwraps the vault key. The one place that does, for
-    /// every command that needs the password rather than the agent's key.
+    /// Proves the master password: reads `account.key` (which must belong to this vault), runs
+    /// the KDF and unwraps the key ring. The one place that does, for every command that needs
+    /// the password rather than the agent's key.
     pub fn derive_keys(&self, header: &FileHeader) -> Result<Derived> {
-        let (account_id, account_key) = self.account_key()?;
-        if account_id != header.account_id() {
-            bail!(
-                "{} belongs to another account than {}; they must come from the same setup; nothing was \
-                 modified. Put back the account key of this vault (its setup code as the only line), or the \
-                 vault of this key: see docs/vault-format.md, \"Recovering\"",
-                self.paths.account_key().display(),
-                self.paths.vault().display()
-            );
-        }
+        let account_key = self.profile.account_key_for(header)?;
         if header.insecure_kdf {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
         }
@@ -166,114 +115,93 @@ impl Ctx {
         Ok(Derived { account_key, keys, ring })
     }
 
-    /// Opens the vault for reading. No lock is needed: writers replace the file
-    /// atomically, so a reader always sees a whole version.
+    /// Opens the whole vault for reading.
     pub fn open(&self) -> Result<Vault> {
-        let file = self.read_file()?;
-        let key = self.key_ring(&file.header)?;
-        Ok(Vault::open(&file, key).map_err(self.in_vault_file())?)
+        let ring = self.key_ring(&self.header()?)?;
+        self.open_with_key(ring)
     }
 
-    /// Opens the vault read-only for commands that show one item or a listing: only
-    /// the item asked for is decrypted (see `hush_vault::VaultView`).
+    /// Opens the whole vault with a key the caller already holds.
+    pub fn open_with_key(&self, ring: KeyRing) -> Result<Vault> {
+        Ok(self.profile.open(ring)?.0)
+    }
+
+    /// Opens the vault read-only for commands that show one item or a listing: only the item
+    /// asked for is decrypted (see `hush_vault::VaultView`).
     pub fn view(&self) -> Result<VaultView> {
-        let locked = hush_vault::LockedView::read(&self.paths.vault()).map_err(self.in_vault_file())?;
-        let key = self.key_ring(locked.header())?;
-        Ok(locked.unlock(key).map_err(self.in_vault_file())?)
+        let locked = self.profile.locked_view()?;
+        let ring = self.key_ring(locked.header())?;
+        Ok(self.profile.view(ring)?)
     }
 
-    /// The read-only view with a key the caller already holds (so a command that
-    /// first shows and then edits asks for the master password once).
-    pub fn view_with_key(&self, key: KeyRing) -> Result<VaultView> {
-        let locked = hush_vault::LockedView::read(&self.paths.vault()).map_err(self.in_vault_file())?;
-        Ok(locked.unlock(key).map_err(self.in_vault_file())?)
+    /// The read-only view with a key the caller already holds (so a command that first shows and
+    /// then edits asks for the master password once).
+    pub fn view_with_key(&self, ring: KeyRing) -> Result<VaultView> {
+        Ok(self.profile.view(ring)?)
     }
 
     /// Finds one item through the read-only view and decrypts just that item.
     pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         let view = self.view()?;
         let id = find_one(&view, query)?;
-        Ok((id, view.item(&id).map_err(self.in_vault_file())?))
+        Ok((id, view.item(&id).map_err(|e| hush_vault::profile::in_vault_file(&self.profile, e))?))
     }
 
-    /// The one write path (docs/vault-format.md, "Writing safely"): under the lock,
-    /// re-read the file so that no concurrent edit is lost, open it with `key` (a file
-    /// that does not authenticate fails here and is never overwritten), apply `edit`,
-    /// and save when it reports a change — then sync if `[sync] auto` is on.
+    /// Applies `edit` to the whole vault and saves it when it reports a change
+    /// ([`Profile::update`]); then, with the lock released, syncs if `[sync] auto` is on.
     pub fn update_with_key<T>(
         &self,
-        key: KeyRing,
+        ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
     ) -> Result<T> {
-        self.write(key, edit, true)
+        let updated = self.profile.update(ring, edit)?;
+        if let Some((vault, version)) = updated.saved {
+            self.auto_sync(vault, version)?;
+        }
+        Ok(updated.value)
     }
 
     /// [`update_with_key`](Self::update_with_key) for the commands that talk to the server
-    /// themselves (sync, login, register, passwd): no automatic sync afterwards.
+    /// themselves (login, register, passwd, logout): no automatic sync afterwards.
     pub fn update_connected<T>(
         &self,
-        key: KeyRing,
+        ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
     ) -> Result<T> {
-        self.write(key, edit, false)
+        Ok(self.profile.update(ring, edit)?.value)
     }
 
-    fn write<T>(
-        &self,
-        key: KeyRing,
-        edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
-        auto_sync: bool,
-    ) -> Result<T> {
-        let _lock = self.paths.lock_exclusive()?;
-        store::remove_stale_temps(self.paths.dir());
-        let file = self.read_file()?;
-        let mut vault = Vault::open(&file, key).map_err(self.in_vault_file())?;
-        let (out, changed) = edit(&mut vault)?;
-        if changed {
-            self.save(&vault)?;
-            if auto_sync && crate::remote::auto_sync(self, &mut vault)? {
-                self.save(&vault)?;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`) under the writers'
-    /// lock without decrypting the other items ([`hush_vault::Editor`]), and saves it.
+    /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`) without decrypting the other
+    /// items ([`hush_vault::Editor`]), and saves it; then, with the lock released, syncs if
+    /// `[sync] auto` is on.
     pub fn edit<T>(&self, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let key = self.key_ring(&self.header()?)?;
-        self.edit_with_key(key, edit)
+        let ring = self.key_ring(&self.header()?)?;
+        self.edit_with_key(ring, edit)
     }
 
-    /// [`edit`](Self::edit) with a key the caller already holds. The same write path
-    /// as [`update_with_key`](Self::update_with_key): a file that does not
-    /// authenticate is refused and never overwritten.
-    pub fn edit_with_key<T>(&self, key: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let _lock = self.paths.lock_exclusive()?;
-        store::remove_stale_temps(self.paths.dir());
-        let path = self.paths.vault();
-        let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-        let mut editor = Editor::open(bytes, key).map_err(self.in_vault_file())?;
-        let out = edit(&mut editor)?;
-        if !editor.is_changed() {
-            return Ok(out);
-        }
-        let bytes = editor.to_bytes();
-        store::write_atomic(&path, &bytes, Some(&self.paths.backup()))?;
-        // Sync needs the whole vault; open it only when it will sync.
-        if self.config.sync.auto && editor.state().sync.is_some() {
-            let mut vault = Vault::open(&VaultFile::from_bytes(&bytes)?, editor.ring().clone())?;
-            if crate::remote::auto_sync(self, &mut vault)? {
-                self.save(&vault)?;
+    /// [`edit`](Self::edit) with a key the caller already holds.
+    pub fn edit_with_key<T>(&self, ring: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+        let edited = self.profile.edit(ring.clone(), edit)?;
+        // Sync needs the whole vault; open it only when it will sync, and only the version just
+        // written (another writer may have come in between: its own sync covers both).
+        if let Some(version) = edited.saved
+            && self.config.sync.auto
+        {
+            let (vault, read) = self.profile.open(ring)?;
+            if read == version && vault.state().sync.is_some() {
+                self.auto_sync(vault, version)?;
             }
         }
-        Ok(out)
+        Ok(edited.value)
     }
 
-    /// Writes the vault (callers hold the lock).
-    pub fn save(&self, vault: &Vault) -> Result<()> {
-        let bytes = vault.to_bytes();
-        store::write_atomic(&self.paths.vault(), &bytes, Some(&self.paths.backup()))?;
+    /// The automatic sync after a saved change, without the lock: the network must not hold up
+    /// other `hush` commands. Its result is written only over the version just saved
+    /// ([`Profile::commit`]); if another writer came in between, the next sync does it again.
+    fn auto_sync(&self, mut vault: Vault, version: FileVersion) -> Result<()> {
+        if crate::remote::auto_sync(self, &mut vault)? {
+            self.profile.commit(&vault, version)?;
+        }
         Ok(())
     }
 }

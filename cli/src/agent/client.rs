@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use hush_crypto::{AccountId, KeyRing};
-use hush_vault::Paths;
+use hush_vault::Profile;
 use rustix::net::sockopt;
 
 use super::protocol::{self, Envelope, ErrorCode, Op, Request, Response, SecretB64, StatusReply, VERSION};
@@ -65,7 +65,7 @@ pub enum AgentError {
 ///
 /// Prints a line on stderr when an agent exists but cannot be used (another
 /// version, another vault), so the user knows why they are asked for the password.
-pub fn fetch_key(paths: &Paths, account_id: &AccountId) -> Option<KeyRing> {
+pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
     let socket = match super::socket_path(paths, false) {
         Ok(Some(s)) => s,
         Ok(None) => return None,

@@ -19,7 +19,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use hush_vault::Paths;
+use hush_vault::Profile;
 use sha2::{Digest, Sha256};
 
 /// The folder that holds the agents' sockets: `$XDG_RUNTIME_DIR/hush`, or
@@ -84,7 +84,7 @@ fn check_private_dir(dir: &Path) -> Result<()> {
 /// The socket's file name for a profile: a hash of the profile folder's absolute
 /// path, so two `HUSH_HOME`s never share an agent and the name stays short (a Unix
 /// socket path must fit in 108 bytes).
-pub fn socket_name(paths: &Paths) -> String {
+pub fn socket_name(paths: &Profile) -> String {
     let dir = fs::canonicalize(paths.dir())
         .or_else(|_| std::path::absolute(paths.dir()))
         .unwrap_or_else(|_| paths.dir().to_owned());
@@ -95,7 +95,7 @@ pub fn socket_name(paths: &Paths) -> String {
 
 /// The socket path for a profile; `None` when the runtime folder does not exist
 /// (and `create` is false).
-pub fn socket_path(paths: &Paths, create: bool) -> Result<Option<PathBuf>> {
+pub fn socket_path(paths: &Profile, create: bool) -> Result<Option<PathBuf>> {
     Ok(runtime_dir(create)?.map(|d| d.join(socket_name(paths))))
 }
 
@@ -132,10 +132,10 @@ mod tests {
 
     #[test]
     fn socket_names_differ_per_profile_and_are_short() {
-        let a = socket_name(&Paths::new("/tmp/profile-a"));
-        let b = socket_name(&Paths::new("/tmp/profile-b"));
+        let a = socket_name(&Profile::new("/tmp/profile-a"));
+        let b = socket_name(&Profile::new("/tmp/profile-b"));
         assert_ne!(a, b);
-        assert_eq!(a, socket_name(&Paths::new("/tmp/profile-a")));
+        assert_eq!(a, socket_name(&Profile::new("/tmp/profile-a")));
         assert_eq!(a.len(), "agent-".len() + 16 + ".sock".len());
     }
 

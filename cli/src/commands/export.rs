@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use hush_import::{bitwarden, hush_json};
-use hush_vault::store::{self, write_atomic};
-use hush_vault::{Item, Vault, VaultError, VaultFile, now};
+use hush_vault::durable::write_atomic;
+use hush_vault::{Item, now};
 
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Ctx;
@@ -34,12 +34,9 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let Some(out) = &args.output else {
         bail!("--format hush needs --output PATH (the backup is a binary file)");
     };
-    let path = ctx.paths.vault();
-    let bytes = store::read_file(&path)?.ok_or_else(|| VaultError::NotFound(path.clone()))?;
-    let file = VaultFile::from_bytes(&bytes).map_err(ctx.in_vault_file())?;
     // Open the very bytes that will be written: a backup that fails to authenticate
     // would only be found out on the day it is needed.
-    let vault = Vault::open(&file, ctx.key_ring(&file.header)?).map_err(ctx.in_vault_file())?;
+    let (bytes, vault) = ctx.profile.read_authenticated_bytes(ctx.key_ring(&ctx.header()?)?)?;
     write_atomic(out, &bytes, None)?;
     eprintln!(
         "Wrote an encrypted backup of {} item(s) to {}.\n\
@@ -93,7 +90,7 @@ fn plaintext(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
 /// its backup or the account key.
 fn refuse_hush_folder(ctx: &Ctx, out: &Path) -> Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if let (Ok(a), Ok(b)) = (parent.canonicalize(), ctx.paths.dir().canonicalize())
+    if let (Ok(a), Ok(b)) = (parent.canonicalize(), ctx.profile.dir().canonicalize())
         && a == b
     {
         bail!("refusing to write into hush's own folder {}; choose another path", b.display());

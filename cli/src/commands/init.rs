@@ -32,30 +32,23 @@ pub fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<(KdfParams, FloorPo
 
 /// Runs `hush init`.
 pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
-    let paths = &ctx.paths;
-    if paths.vault().exists() {
-        return Err(VaultError::AlreadyExists(paths.vault()).into());
+    let profile = &ctx.profile;
+    if profile.vault().exists() {
+        return Err(VaultError::AlreadyExists(profile.vault()).into());
     }
     let (params, policy) = kdf_params(&args.kdf, KdfParams::DEFAULT)?;
     // For init, --password-file names the new password (asked twice on a terminal).
     let password = ctx.new_master_password(ctx.password_file.as_ref())?;
-    paths.ensure_dir()?;
-    let _lock = paths.lock_exclusive()?;
-    if paths.vault().exists() {
-        return Err(VaultError::AlreadyExists(paths.vault()).into());
-    }
     let (vault, account_key) = Vault::create(&password, params, policy)?;
     let code = SetupCode::encode(&vault.account_id(), &account_key);
-    // The account key goes first: a vault without its key would be unopenable.
-    paths.write_account_key(&vault.account_id(), &account_key)?;
-    ctx.save(&vault)?;
+    profile.create(&vault, &account_key)?;
     eprintln!(
         "Created a vault in {}.\n\n\
          Your setup code is below. With it and your master password you can add a device\n\
          or recover everything if you lose this one. Without it, nobody (not even you) can\n\
          decrypt your vault. Write it down or print it, and keep it somewhere safe and\n\
          offline. `hush kit` shows it again.\n",
-        paths.dir().display()
+        profile.dir().display()
     );
     output::line(&*code)
 }

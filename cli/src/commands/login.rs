@@ -27,14 +27,14 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
         insecure_http: args.insecure_http,
         now: hush_vault::now(),
     };
-    if ctx.paths.vault().exists() {
+    if ctx.profile.vault().exists() {
         let (_, account_key) = ctx.account_key()?;
         // The current master password: after a change on another device, the new one.
         let password = ctx.master_password()?;
-        let _lock = ctx.paths.lock_exclusive()?;
-        let file = ctx.read_file()?;
+        let lock = ctx.profile.lock_exclusive()?;
+        let (file, _) = ctx.profile.read_file()?;
         let (vault, report) = hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
-        ctx.save(&vault)?;
+        ctx.profile.save(&lock, &vault)?;
         eprintln!(
             "Logged in again; {} change(s) received, {} pushed.",
             report.received.len() + report.merged.len(),
@@ -50,14 +50,11 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let password = ctx.master_password()?;
     let (vault, report) =
         hush_sync::login_new_device(&transport, &account_id, &account_key, &password, opts)?;
-    ctx.paths.ensure_dir()?;
-    let _lock = ctx.paths.lock_exclusive()?;
-    ctx.paths.write_account_key(&account_id, &account_key)?;
-    ctx.save(&vault)?;
+    ctx.profile.create(&vault, &account_key)?;
     eprintln!(
         "Logged in: {} item(s) fetched and verified into {}.",
         report.received.len(),
-        ctx.paths.dir().display()
+        ctx.profile.dir().display()
     );
     Ok(())
 }

@@ -37,8 +37,8 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     // The backup kept by the save above still opens with the old password: replace it, so that
     // nothing on disk does (the old password may be why it was changed).
     {
-        let _lock = ctx.paths.lock_exclusive()?;
-        hush_vault::store::refresh_backup(&ctx.paths)?;
+        let lock = ctx.profile.lock_exclusive()?;
+        hush_vault::profile::refresh_backup(&ctx.profile, &lock)?;
     }
     refresh_agent(ctx, &ring);
     eprintln!(
@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
 /// An agent unlocked before the change holds the old ring, which no longer opens the vault:
 /// hand it the new one, with its timeout.
 fn refresh_agent(ctx: &Ctx, ring: &KeyRing) {
-    let Ok(Some(socket)) = agent::socket_path(&ctx.paths, false) else { return };
+    let Ok(Some(socket)) = agent::socket_path(&ctx.profile, false) else { return };
     if let Ok(Some(status)) = agent::client::status(&socket)
         && status.unlocked
         && let Ok(header) = ctx.header()

@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         sync: None,
     };
     let mut note = None;
-    match agent::socket_path(&ctx.paths, false) {
+    match agent::socket_path(&ctx.profile, false) {
         Err(e) => {
             out.agent = "unavailable";
             note = Some(format!("the agent cannot be used: {e:#}"));
@@ -143,7 +143,7 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
 /// The sync state, read with the agent's key; `None` if that fails (the vault changed since).
 fn sync_status(ctx: &Ctx) -> Option<SyncJson> {
     let header = ctx.header().ok()?;
-    let ring = agent::client::fetch_key(&ctx.paths, &header.account_id())?;
+    let ring = agent::client::fetch_key(&ctx.profile, &header.account_id())?;
     let view = ctx.view_with_key(ring).ok()?;
     let state = view.state().ok()?;
     let head = state.accepted(&header.account_id()).head;

@@ -64,31 +64,41 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
             bail!("not reset; pass --yes with --reset-trust in a script");
         }
     }
-    let key = ctx.key_ring(&ctx.header()?)?;
-    let summary = ctx.update_connected(key, |vault| {
+    let ring = ctx.key_ring(&ctx.header()?)?;
+    // The network round trips run without the writers' lock, so that a slow server never holds
+    // up another `hush`; the result is written only over the version that was read. If another
+    // command wrote meanwhile, sync again on top of its change (docs/sync.md).
+    let mut attempts = 0;
+    let summary = loop {
+        attempts += 1;
+        let (mut vault, version) = ctx.profile.open(ring.clone())?;
         let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
         if args.reset_trust {
-            hush_sync::reset_trust(vault);
+            hush_sync::reset_trust(&mut vault);
         }
-        let report = hush_sync::sync(vault, &transport, hush_vault::now())?;
-        let summary = SyncJson {
-            received: names(vault, &report.received),
-            merged: names(vault, &report.merged),
-            pushed: names(vault, &report.pushed),
-            held_back: report
-                .held_back
-                .iter()
-                .map(|(id, bytes)| HeldBack { name: name(vault, id), bytes: *bytes })
-                .collect(),
-            seq: report.seq,
-            head: report.head.map(|h| Head {
-                counter: h.counter,
-                fingerprint: h.chain.fingerprint(),
-                key_version: h.key_version,
-            }),
-        };
-        Ok((summary, true))
-    })?;
+        let report = hush_sync::sync(&mut vault, &transport, hush_vault::now())?;
+        if ctx.profile.commit(&vault, version)?.is_some() {
+            break SyncJson {
+                received: names(&vault, &report.received),
+                merged: names(&vault, &report.merged),
+                pushed: names(&vault, &report.pushed),
+                held_back: report
+                    .held_back
+                    .iter()
+                    .map(|(id, bytes)| HeldBack { name: name(&vault, id), bytes: *bytes })
+                    .collect(),
+                seq: report.seq,
+                head: report.head.map(|h| Head {
+                    counter: h.counter,
+                    fingerprint: h.chain.fingerprint(),
+                    key_version: h.key_version,
+                }),
+            };
+        }
+        if attempts == 3 {
+            bail!("other hush commands kept changing the vault during the sync; run `hush sync` again");
+        }
+    };
     for held in &summary.held_back {
         eprintln!(
             "hush: {} is too large to sync ({} KiB, the limit is {} KiB); shorten its notes or history. \

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     }
     let header = ctx.header()?;
     let account_id = header.account_id();
-    let Some(socket) = agent::socket_path(&ctx.paths, true)? else {
+    let Some(socket) = agent::socket_path(&ctx.profile, true)? else {
         bail!("cannot create the agent's runtime folder");
     };
     // Unlocking twice costs nothing: an agent that already holds this vault's key is

@@ -16,7 +16,7 @@
 //! - `find_exact/N`, `find_substring/N`: `Vault::find` by exact name, and by a
 //!   substring that matches exactly one item (full search path: exact pass + search).
 //! - `add_save/N`: add one item to a vault of exactly N items and save it as the CLI
-//!   does (`Vault::to_bytes` + `store::write_atomic` with fsync and backup link).
+//!   does (`Vault::to_bytes` + `durable::write_atomic` with fsync and backup link).
 //!   `serialize/N` and `write_atomic/N` are its two big parts, measured alone.
 //! - `edit_add/N`: what `hush add` does since C2, open included: `Editor::open` (checks
 //!   every blob's hash, decrypts none), add one item, `to_bytes`, `write_atomic`.
@@ -32,7 +32,7 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hush_crypto::{FloorPolicy, KdfParams, KeyRing};
-use hush_vault::{Editor, ItemLookup, Matches, Vault, VaultFile, VaultView, store};
+use hush_vault::{Editor, ItemLookup, Matches, Vault, VaultFile, VaultView, durable};
 
 mod common;
 
@@ -67,7 +67,7 @@ fn open(f: &Fixture) -> Vault {
 
 fn save(vault: &Vault, dir: &Path) {
     let bytes = vault.to_bytes();
-    store::write_atomic(&dir.join("vault.hush"), &bytes, Some(&dir.join("vault.hush.bak"))).expect("write");
+    durable::write_atomic(&dir.join("vault.hush"), &bytes, Some(&dir.join("vault.hush.bak"))).expect("write");
 }
 
 fn unlock(c: &mut Criterion) {
@@ -170,7 +170,7 @@ fn large_vault(c: &mut Criterion) {
                 |bytes| {
                     let mut editor = Editor::open(bytes, f.ring.clone()).expect("editor");
                     editor.add(common::item(f.n, hush_vault::now())).expect("add");
-                    store::write_atomic(&path, &editor.to_bytes(), Some(&path.with_extension("bak")))
+                    durable::write_atomic(&path, &editor.to_bytes(), Some(&path.with_extension("bak")))
                         .expect("write");
                 },
                 BatchSize::PerIteration,
@@ -195,7 +195,7 @@ fn large_vault(c: &mut Criterion) {
     for f in &fixtures {
         let (path, bak) = (dir.path().join("vault.hush"), dir.path().join("vault.hush.bak"));
         g.bench_with_input(BenchmarkId::from_parameter(f.n), &f.bytes, |b, bytes| {
-            b.iter(|| store::write_atomic(&path, bytes, Some(&bak)).expect("write"))
+            b.iter(|| durable::write_atomic(&path, bytes, Some(&bak)).expect("write"))
         });
     }
     g.finish();

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use hush_crypto::{FloorPolicy, KdfParams, SetupCode};
-use hush_vault::store::{self, Paths};
+use hush_vault::{Profile, durable};
 use hush_vault::{Vault, VaultError};
 
 #[path = "../benches/common/mod.rs"]
@@ -62,7 +62,7 @@ fn run() -> Result<(), String> {
         None => DEFAULT_PASSWORD.to_owned(),
     };
 
-    let paths = Paths::new(dir);
+    let paths = Profile::new(dir);
     let err = |e: VaultError| e.to_string();
     if paths.vault().exists() {
         return Err(err(VaultError::AlreadyExists(paths.vault())));
@@ -75,9 +75,9 @@ fn run() -> Result<(), String> {
     }
     // As `hush init`: the account key first, then the vault.
     let code = SetupCode::encode(&vault.account_id(), &account_key);
-    store::write_atomic(&paths.account_key(), format!("{}\n", *code).as_bytes(), None).map_err(err)?;
+    durable::write_atomic(&paths.account_key(), format!("{}\n", *code).as_bytes(), None).map_err(err)?;
     let bytes = vault.to_bytes();
-    store::write_atomic(&paths.vault(), &bytes, Some(&paths.backup())).map_err(err)?;
+    durable::write_atomic(&paths.vault(), &bytes, Some(&paths.backup())).map_err(err)?;
     eprintln!("wrote {} items ({} bytes) to {}", n, bytes.len(), paths.vault().display());
     println!("{}", common::name(if n > 4217 { 4217 } else { n / 2 }));
     Ok(())

@@ -23,7 +23,7 @@ pub enum VaultError {
     #[error("a vault already exists at {0}; refusing to overwrite it")]
     AlreadyExists(PathBuf),
     /// The file is not a vault or is damaged; it is left untouched. Said of bytes whose
-    /// file is not known here; [`crate::store::in_vault_file`] turns it into
+    /// file is not known here; [`crate::profile::in_vault_file`] turns it into
     /// [`VaultError::Damaged`], which names the file and how to recover.
     #[error("the vault file is damaged ({0}); it was not modified. Restore vault.hush.bak if this persists")]
     Corrupt(String),

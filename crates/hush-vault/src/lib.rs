@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod durable;
 mod editor;
 pub mod encoding;
 mod error;
@@ -13,7 +14,7 @@ mod index;
 mod item;
 pub mod local_state;
 pub mod par;
-pub mod store;
+pub mod profile;
 mod vault;
 pub mod vault_file;
 mod view;
@@ -23,7 +24,7 @@ pub use crate::error::{Recovery, VaultError};
 pub use crate::index::table::IndexRecordRef;
 pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
-pub use crate::store::Paths;
+pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
 pub use crate::vault::{
     ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
 };

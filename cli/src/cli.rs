@@ -267,7 +267,7 @@ pub struct ItemFields {
     pub totp: Option<String>,
     /// A custom field KEY=VALUE (repeat for several).
     #[arg(long = "field", value_name = "KEY=VALUE")]
-    pub fields: Vec<String>,
+    pub fields: Vec<KeyValue>,
     /// A hidden custom field KEY=VALUE, shown like a password. A value given here is
     /// visible to other local users (ps), and hush warns: KEY=- asks for the value (or
     /// reads the next line of standard input).
@@ -292,8 +292,8 @@ pub struct AddArgs {
     /// The item's name.
     pub name: String,
     /// What kind of item.
-    #[arg(long, default_value = "login", value_parser = ["login", "note", "card", "totp-only"])]
-    pub kind: String,
+    #[arg(long, value_enum, default_value_t = KindArg::Login)]
+    pub kind: KindArg,
     #[command(flatten)]
     pub fields: ItemFields,
 }
@@ -333,8 +333,8 @@ pub struct EditArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// A new kind.
-    #[arg(long, value_parser = ["login", "note", "card", "totp-only"])]
-    pub kind: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
     /// Ask for a new password on the terminal.
     #[arg(long, conflicts_with_all = ["generate", "password_stdin"])]
     pub prompt_password: bool,
@@ -670,4 +670,52 @@ pub enum ExportFormat {
     /// An encrypted backup: a copy of the vault file (needs the setup code and the
     /// master password to restore).
     Hush,
+}
+
+/// What kind of item (`--kind`), as the user types it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// A site or service login.
+    Login,
+    /// A secure note.
+    Note,
+    /// A payment card.
+    Card,
+    /// A TOTP seed alone.
+    #[value(alias = "totp")]
+    TotpOnly,
+}
+
+impl From<KindArg> for hush_vault::ItemKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Login => hush_vault::ItemKind::Login,
+            KindArg::Note => hush_vault::ItemKind::Note,
+            KindArg::Card => hush_vault::ItemKind::Card,
+            KindArg::TotpOnly => hush_vault::ItemKind::TotpOnly,
+        }
+    }
+}
+
+/// A visible custom field, `KEY=VALUE` (`--field`), parsed by clap. Hidden fields are not parsed
+/// this way on purpose: clap quotes a value it refuses in its error message, and a hidden
+/// field's value is a secret (`commands::fields` parses them without ever repeating them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    /// The field's name, trimmed and not empty.
+    pub key: String,
+    /// Its value (may be empty).
+    pub value: String,
+}
+
+impl std::str::FromStr for KeyValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (k, v) = s.split_once('=').ok_or("expected KEY=VALUE")?;
+        if k.trim().is_empty() {
+            return Err("the field name before '=' is empty".into());
+        }
+        Ok(KeyValue { key: k.trim().to_owned(), value: v.to_owned() })
+    }
 }

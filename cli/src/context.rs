@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use hush_crypto::{AccountKey, KeyRing};
-use hush_vault::{Editor, FileHeader, FileVersion, ItemKind, ItemLookup, Matches, Profile, Vault, VaultView};
+use hush_vault::{Editor, FileHeader, FileVersion, ItemLookup, Matches, Profile, Vault, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -224,9 +224,4 @@ pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::Ite
             Err(Exit::Ambiguous { query: query.to_owned(), list }.into())
         }
     }
-}
-
-/// Parses a `--kind` value.
-pub fn parse_kind(kind: &str) -> Result<ItemKind> {
-    kind.parse().map_err(|e: String| anyhow!(e))
 }

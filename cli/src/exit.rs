@@ -19,9 +19,33 @@ pub enum Exit {
         /// The candidates, one per line.
         list: String,
     },
-    /// Something needs the user's attention (audit findings); nothing failed.
-    #[error("")]
+}
+
+/// How a command that did not fail ended: the exit code is a value the command returns, not an
+/// error (exit codes 0 and 1 of `hush --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Outcome {
+    /// Nothing needs the user's attention: exit 0.
+    Done,
+    /// Something needs the user's attention (audit findings, rotations still pending), and
+    /// nothing failed: exit 1.
     Findings,
+}
+
+impl Outcome {
+    /// The exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Findings => 1,
+        }
+    }
+
+    /// [`Outcome::Findings`] when `found`, else [`Outcome::Done`].
+    pub fn findings_if(found: bool) -> Outcome {
+        if found { Outcome::Findings } else { Outcome::Done }
+    }
 }
 
 /// Exit code 5: wrong master password or setup code.
@@ -36,7 +60,6 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
             return match exit {
                 Exit::NotFound(_) => (3, None),
                 Exit::Ambiguous { .. } => (4, None),
-                Exit::Findings => (1, None),
             };
         }
         if let Some(v) = cause.downcast_ref::<VaultError>() {

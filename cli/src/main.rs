@@ -23,15 +23,13 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => ExitCode::from(outcome.code()),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let (code, advice) = exit::classify(&err);
-            if !matches!(err.downcast_ref::<exit::Exit>(), Some(exit::Exit::Findings)) {
-                eprintln!("hush: {err:#}");
-                if let Some(advice) = advice {
-                    eprintln!("{advice}");
-                }
+            eprintln!("hush: {err:#}");
+            if let Some(advice) = advice {
+                eprintln!("{advice}");
             }
             ExitCode::from(code)
         }

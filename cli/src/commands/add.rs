@@ -5,13 +5,13 @@ use hush_vault::{Item, ItemKind, now};
 
 use crate::cli::AddArgs;
 use crate::commands::fields;
-use crate::context::{Ctx, parse_kind};
+use crate::context::Ctx;
 use crate::{output, prompt};
 
 /// Runs `hush add`.
 pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let t = now();
-    let kind = parse_kind(&args.kind)?;
+    let kind = hush_vault::ItemKind::from(args.kind);
     let mut item = Item::new(kind, args.name.trim(), t);
     if item.name.is_empty() {
         anyhow::bail!("the item needs a name");

@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use crate::cli::AuditArgs;
 use crate::context::Ctx;
-use crate::exit::Exit;
+use crate::exit::Outcome;
 use crate::hibp::Hibp;
 use crate::output;
 
 /// Runs `hush audit`.
-pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Outcome> {
     // Validate what needs no vault first, so a typo fails before the KDF runs.
     let mut hibp = if args.hibp { Some(Hibp::new(args.hibp_url.as_deref())?) } else { None };
     let mut pwned_file = args.pwned_file.as_ref().map(PwnedFile::open).transpose()?;
@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
     } else {
         print_text(&report, &options, vault.len())?;
     }
-    if report.is_clean() { Ok(()) } else { Err(Exit::Findings.into()) }
+    Ok(Outcome::findings_if(!report.is_clean()))
 }
 
 /// The `--json` shape: every entry names the item and the reason.

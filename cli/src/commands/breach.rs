@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use super::fields;
 use crate::cli::{BreachArgs, GenOptions};
 use crate::context::{Ctx, find_one};
-use crate::exit::Exit;
+use crate::exit::Outcome;
 use crate::{output, prompt};
 
 /// How many fresh passwords may collide with one already in the vault before we
@@ -35,12 +35,12 @@ use crate::{output, prompt};
 const MAX_GENERATE_ATTEMPTS: usize = 100;
 
 /// Runs `hush breach`.
-pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<Outcome> {
     if args.status {
         return status(ctx, args.json);
     }
     if let Some(query) = &args.confirm {
-        return confirm(ctx, query);
+        return confirm(ctx, query).map(|()| Outcome::Done);
     }
     let site = args.site.as_deref().context("name the breached site")?;
     rotate(ctx, site, args)
@@ -59,7 +59,7 @@ struct Rotation {
     resumed: bool,
 }
 
-fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
+fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
     let interactive = prompt::interactive();
     // The key once: the session saves several times and must not ask for the
     // master password again each time.
@@ -78,7 +78,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
         }
         if !prompt::confirm("Go ahead?")? {
             eprintln!("Nothing changed.");
-            return Ok(());
+            return Ok(Outcome::Done);
         }
     }
 
@@ -152,7 +152,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
         })?;
         eprintln!("Marked {} as changed on the site{} (--yes).", names.join(", "), plural(names.len()));
         remind_totp(rotations.iter().filter(|r| !r.has_totp).map(|r| r.name.as_str()));
-        return Ok(());
+        return Ok(Outcome::Done);
     }
 
     if !interactive {
@@ -161,7 +161,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<()> {
              (`hush get NAME --field password`), then run `hush breach --confirm NAME`; \
              `hush breach --status` lists what is left."
         );
-        return Err(Exit::Findings.into());
+        return Ok(Outcome::Findings);
     }
 
     walk_through(ctx, &key, &rotations, args.print)
@@ -283,7 +283,7 @@ fn unique_password(
 
 /// Step 3 and 4: one item at a time, until every item is confirmed or the user
 /// stops. Exit code 1 while anything is left pending.
-fn walk_through(ctx: &Ctx, key: &KeyRing, rotations: &[Rotation], print: bool) -> Result<()> {
+fn walk_through(ctx: &Ctx, key: &KeyRing, rotations: &[Rotation], print: bool) -> Result<Outcome> {
     let clear_after = ctx.config.clipboard_clear_after;
     let total = rotations.len();
     let mut left: Vec<&str> = Vec::new();
@@ -351,14 +351,14 @@ fn walk_through(ctx: &Ctx, key: &KeyRing, rotations: &[Rotation], print: bool) -
     remind_totp(no_totp.iter().copied());
     if left.is_empty() {
         eprintln!("\nAll {total} passwords changed.");
-        return Ok(());
+        return Ok(Outcome::Done);
     }
     eprintln!(
         "\nStill pending: {}. Run `hush breach --confirm NAME` once a site has its new password \
          (`hush breach --status` lists them).",
         left.join(", ")
     );
-    Err(Exit::Findings.into())
+    Ok(Outcome::Findings)
 }
 
 /// Copies the new password, or says how to see it when there is no clipboard.
@@ -447,7 +447,7 @@ fn remind_totp<'a>(names: impl Iterator<Item = &'a str>) {
 }
 
 /// `hush breach --status`: the items still waiting; exit 1 if any.
-fn status(ctx: &Ctx, json: bool) -> Result<()> {
+fn status(ctx: &Ctx, json: bool) -> Result<Outcome> {
     let vault = ctx.open()?;
     let mut pending: Vec<(ItemId, &Item)> = vault.items().filter(|(_, i)| i.rotation_pending).collect();
     if json {
@@ -464,11 +464,11 @@ fn status(ctx: &Ctx, json: bool) -> Result<()> {
             })
             .collect();
         output::json(&list)?;
-        return if list.is_empty() { Ok(()) } else { Err(Exit::Findings.into()) };
+        return Ok(Outcome::findings_if(!list.is_empty()));
     }
     if pending.is_empty() {
         eprintln!("No rotations pending.");
-        return Ok(());
+        return Ok(Outcome::Done);
     }
     pending.sort_by(|a, b| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()).then(a.0.cmp(&b.0)));
     let width = pending.iter().map(|(_, i)| i.name.chars().count()).max().unwrap_or(0).min(40);
@@ -485,7 +485,7 @@ fn status(ctx: &Ctx, json: bool) -> Result<()> {
         "{} waiting: change each password on its site, then `hush breach --confirm NAME`.",
         pending.len()
     );
-    Err(Exit::Findings.into())
+    Ok(Outcome::Findings)
 }
 
 /// `hush breach --confirm QUERY`: the site accepted the new password.

@@ -5,13 +5,13 @@ use hush_vault::now;
 
 use crate::cli::EditArgs;
 use crate::commands::fields;
-use crate::context::{Ctx, find_one, parse_kind};
+use crate::context::{Ctx, find_one};
 use crate::prompt;
 
 /// Runs `hush edit`.
 pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     let t = now();
-    let kind = args.kind.as_deref().map(parse_kind).transpose()?;
+    let kind = args.kind.map(hush_vault::ItemKind::from);
     let typed = if args.prompt_password { Some(prompt::new_secret("password for the item")?) } else { None };
     // Read stdin before taking the lock, and only once.
     let stdin_pw = if args.fields.password_stdin { Some(prompt::stdin_line()?) } else { None };

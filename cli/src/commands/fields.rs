@@ -14,11 +14,10 @@ use crate::prompt;
 
 /// Splits `KEY=VALUE`. A hidden field's text is not repeated in the error: without
 /// its `=` it may be the secret alone.
-fn key_value(s: &str, hidden: bool) -> Result<(&str, &str)> {
-    let shown = if hidden { "a --hidden-field value".to_owned() } else { format!("{s:?}") };
-    let (k, v) = s.split_once('=').ok_or_else(|| anyhow!("{shown} is not KEY=VALUE"))?;
+fn hidden_key_value(s: &str) -> Result<(&str, &str)> {
+    let (k, v) = s.split_once('=').ok_or_else(|| anyhow!("a --hidden-field value is not KEY=VALUE"))?;
     if k.trim().is_empty() {
-        bail!("{shown} has an empty field name");
+        bail!("a --hidden-field value has an empty field name");
     }
     Ok((k.trim(), v))
 }
@@ -46,7 +45,7 @@ pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
         f.totp = Some(read(format!("TOTP secret or otpauth:// URI for {item}"))?);
     }
     for kv in &mut f.hidden_fields {
-        let (k, v) = key_value(kv, true)?;
+        let (k, v) = hidden_key_value(kv)?;
         if v == "-" {
             *kv = format!("{k}={}", read(format!("{k} for {item}"))?);
         }
@@ -199,11 +198,10 @@ pub fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Resu
         item.totp = Some(normalise_totp(t, &item.name)?);
     }
     for kv in &f.fields {
-        let (k, v) = key_value(kv, false)?;
-        item.set_field(k, v.to_owned(), false);
+        item.set_field(&kv.key, kv.value.clone(), false);
     }
     for kv in &f.hidden_fields {
-        let (k, v) = key_value(kv, true)?;
+        let (k, v) = hidden_key_value(kv)?;
         item.set_field(k, v.to_owned(), true);
     }
     if !f.tags.is_empty() {

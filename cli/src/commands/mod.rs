@@ -32,53 +32,60 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
+use crate::exit::Outcome;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs the parsed command line. Commands whose result is more than success or failure
+/// (`audit`, `breach`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let done = |r: Result<()>| r.map(|()| Outcome::Done);
     // These need neither the vault nor the settings (a broken config.toml must not
     // break completions, nor the helpers that `unlock` and `copy` started).
     match &cli.command {
-        Command::Completions(args) => return completions::run(args),
-        Command::Man(args) => return man::run(args),
-        Command::AgentServe(args) => return crate::agent::server::run(&args.socket),
-        Command::ClipboardServe(args) => return crate::clipboard::serve(args.clear_after),
+        Command::Completions(args) => return done(completions::run(args)),
+        Command::Man(args) => return done(man::run(args)),
+        Command::AgentServe(args) => return done(crate::agent::server::run(&args.socket)),
+        Command::ClipboardServe(args) => return done(crate::clipboard::serve(args.clear_after)),
         _ => {}
     }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
-        Command::Init(args) => init::run(&ctx, &args),
-        Command::Add(args) => add::run(&ctx, &args),
-        Command::Get(args) => get::run(&ctx, &args),
-        Command::Ls(args) => ls::run(&ctx, &args),
-        Command::Edit(args) => edit::run(&ctx, &args),
-        Command::Rm(args) => rm::run(&ctx, &args),
-        Command::History(args) => history::run(&ctx, &args),
-        Command::Totp(args) => totp::run(&ctx, &args),
-        Command::Gen(args) => gen_cmd::run(&ctx, &args),
-        Command::Passwd(args) => passwd::run(&ctx, &args),
-        Command::Kit => kit::run(&ctx),
-        Command::Import(args) => import::run(&ctx, &args),
-        Command::Export(args) => export::run(&ctx, &args),
-        Command::Unlock(args) => unlock::run(&ctx, &args),
-        Command::Lock => lock::run(&ctx),
-        Command::Status(args) => status::run(&ctx, &args),
-        Command::Copy(args) => copy::run(&ctx, &args),
-        Command::Completions(_) | Command::Man(_) | Command::AgentServe(_) | Command::ClipboardServe(_) => {
-            unreachable!("handled before the settings are read")
-        }
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Breach(args) => breach::run(&ctx, &args),
-        Command::Register(args) => {
-            // Here rather than in register.rs, which the sync work changes: the code is
-            // single-use, and another local user who reads it in `ps` can spend it first.
-            if args.invite.is_some() {
-                eprintln!("{}", crate::prompt::on_command_line("--invite", "--invite-file PATH"));
-            }
-            register::run(&ctx, &args)
-        }
-        Command::Login(args) => login::run(&ctx, &args),
-        Command::Sync(args) => sync_cmd::run(&ctx, &args),
-        Command::Logout(args) => logout::run(&ctx, &args),
-        Command::Devices(args) => devices::run(&ctx, &args),
+        command => done(run_simple(&ctx, command)),
+    }
+}
+
+/// The commands that succeed or fail, and nothing else.
+fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
+    match command {
+        Command::Init(args) => init::run(ctx, &args),
+        Command::Add(args) => add::run(ctx, &args),
+        Command::Get(args) => get::run(ctx, &args),
+        Command::Ls(args) => ls::run(ctx, &args),
+        Command::Edit(args) => edit::run(ctx, &args),
+        Command::Rm(args) => rm::run(ctx, &args),
+        Command::History(args) => history::run(ctx, &args),
+        Command::Totp(args) => totp::run(ctx, &args),
+        Command::Gen(args) => gen_cmd::run(ctx, &args),
+        Command::Passwd(args) => passwd::run(ctx, &args),
+        Command::Kit => kit::run(ctx),
+        Command::Import(args) => import::run(ctx, &args),
+        Command::Export(args) => export::run(ctx, &args),
+        Command::Unlock(args) => unlock::run(ctx, &args),
+        Command::Lock => lock::run(ctx),
+        Command::Status(args) => status::run(ctx, &args),
+        Command::Copy(args) => copy::run(ctx, &args),
+        Command::Register(args) => register::run(ctx, &args),
+        Command::Login(args) => login::run(ctx, &args),
+        Command::Sync(args) => sync_cmd::run(ctx, &args),
+        Command::Logout(args) => logout::run(ctx, &args),
+        Command::Devices(args) => devices::run(ctx, &args),
+        Command::Audit(_)
+        | Command::Breach(_)
+        | Command::Completions(_)
+        | Command::Man(_)
+        | Command::AgentServe(_)
+        | Command::ClipboardServe(_) => unreachable!("dispatched by `run`"),
     }
 }

@@ -18,6 +18,9 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     hush_crypto::check_device_name(&device)?;
     // A code on the command line can be read by other local users (`ps`), who could
     // race to spend it; a file cannot.
+    if args.invite.is_some() {
+        eprintln!("{}", crate::prompt::on_command_line("--invite", "--invite-file PATH"));
+    }
     let invite = match (&args.invite, &args.invite_file) {
         (Some(code), _) => Some(Zeroizing::new(code.clone())),
         (None, Some(path)) => Some(prompt::first_line_of(path)?),

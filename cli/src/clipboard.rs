@@ -1,5 +1,5 @@
-//! Putting a secret on the clipboard and taking it off again (DESIGN.md,
-//! "Clipboard"; issue #4).
+//! Putting a secret on the clipboard and taking it off again (docs/agent-and-clipboard.md,
+//! "The clipboard"; issue #4).
 //!
 //! On X11 the clipboard holds no data: the program that copied must stay alive and
 //! answer every paste. So [`copy`] starts a detached helper (`hush __clipboard`, the

@@ -1,7 +1,7 @@
 //! `hush`: the command-line client. It only wires the crates together: parsing in
 //! `cli`, one module per command in `commands`, the agent, clipboard and prompts.
 // `deny`, not `forbid`: the agent's key buffer is mlocked in agent/memlock.rs, the
-// one module that allows `unsafe` (DESIGN.md, Conventions).
+// one module that allows `unsafe` (docs/architecture.md, "Conventions the code relies on").
 #![deny(unsafe_code)]
 
 mod agent;

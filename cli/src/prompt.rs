@@ -1,6 +1,6 @@
 //! Where passwords come from: a no-echo prompt on the terminal, or the first line of
 //! a file named on the command line. Never argv, never an environment variable's
-//! value (DESIGN.md, "Unlocking and the agent").
+//! value (docs/agent-and-clipboard.md, "The agent").
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;

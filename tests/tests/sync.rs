@@ -227,8 +227,9 @@ fn the_server_database_holds_no_plaintext() {
     assert!(!files.is_empty());
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
-        // Device names ("laptop") are stored by design (sync-api-v1: sessions list them).
-        for s in secrets.iter().chain([hush_e2e::PASSWORD, code.as_str()].iter()) {
+        // Device names are sealed by the client (crypto-v2.md, "Device names"): "laptop" and
+        // "phone" must not be in the database either.
+        for s in secrets.iter().chain([hush_e2e::PASSWORD, code.as_str(), "laptop", "phone"].iter()) {
             assert!(!contains_bytes(&bytes, s.as_bytes()), "{} contains {s}", f.display());
         }
     }

@@ -1,5 +1,5 @@
 //! The agent: a background `hush` process that keeps the vault key in memory for an
-//! idle timeout, so that later commands skip the KDF (DESIGN.md, "Unlocking and the
+//! idle timeout, so that later commands skip the KDF (docs/agent-and-clipboard.md, "The
 //! agent"; issue #4).
 //!
 //! `hush unlock` derives the key once, starts the agent (the same binary re-executed

@@ -1,4 +1,4 @@
-//! `hush breach SITE`: the breach-notice flow (DESIGN.md, "Breach response";
+//! `hush breach SITE`: the breach-notice flow (docs/audit-and-breach.md, "`hush breach`";
 //! issue #5).
 //!
 //! 1. Find the login(s) for SITE and every other login whose password is the same

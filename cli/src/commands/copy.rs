@@ -1,5 +1,5 @@
 //! `hush copy`: one field of an item onto the clipboard, cleared after a while
-//! (DESIGN.md, "Clipboard").
+//! (docs/agent-and-clipboard.md, "The clipboard").
 
 use anyhow::Result;
 use zeroize::Zeroizing;

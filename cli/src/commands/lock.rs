@@ -1,5 +1,5 @@
-//! `hush lock`: the agent forgets the key at once and exits (DESIGN.md, "Unlocking
-//! and the agent").
+//! `hush lock`: the agent forgets the key at once and exits (docs/agent-and-clipboard.md,
+//! "The agent").
 
 use anyhow::Result;
 

@@ -1,5 +1,5 @@
 //! `hush unlock`: derive the vault key once and leave it with the agent, so that later
-//! commands skip the KDF for the idle timeout (DESIGN.md, "Unlocking and the agent").
+//! commands skip the KDF for the idle timeout (docs/agent-and-clipboard.md, "The agent").
 
 use anyhow::{Result, bail};
 

@@ -4,7 +4,7 @@
 
 use thiserror::Error;
 
-/// Argon2id cost parameters (spec: "Key derivation").
+/// Argon2id cost parameters (docs/spec/crypto-v2.md, "Key derivation").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KdfParams {
     /// Memory in KiB.
@@ -36,7 +36,7 @@ impl KdfParams {
 
     /// Whether these parameters cost an attacker less than `other` does. A device
     /// refuses parameters weaker than those it holds for the same account, so a server
-    /// cannot talk it down (spec: "Key derivation"). Fewer lanes at equal memory and
+    /// cannot talk it down (docs/spec/crypto-v2.md, "Key derivation"). Fewer lanes at equal memory and
     /// passes do not make guessing cheaper, so `p` does not count.
     pub fn is_weaker_than(&self, other: &KdfParams) -> bool {
         self.m_kib < other.m_kib || self.t < other.t

@@ -6,7 +6,7 @@ use thiserror::Error;
 ///
 /// Deliberately opaque: a wrong key, a flipped bit, a truncated blob, a blob moved to
 /// another item id or account and an unknown key version all look the same, so that
-/// the error reveals nothing to whoever tampered with the data (spec: Items, Keyset).
+/// the error reveals nothing to whoever tampered with the data (docs/spec/crypto-v2.md, "Items" and "Keyset").
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 #[error("decryption failed: the data was tampered with, is corrupt, or the key is wrong")]
 pub struct DecryptError;

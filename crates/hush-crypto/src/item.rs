@@ -1,11 +1,11 @@
-//! Item blobs with padmé padding (spec: "Items").
+//! Item blobs with padmé padding (docs/spec/crypto-v2.md, "Items").
 
 use zeroize::Zeroizing;
 
 use crate::{AccountId, DecryptError, FORMAT_V1, ItemId, KeyRing, VaultKey, aead};
 
 /// The padmé bucket of a length: at most about 12 % overhead, and lengths leak only
-/// O(log log n) bits (spec: "Items").
+/// O(log log n) bits (docs/spec/crypto-v2.md, "Items").
 ///
 /// `padme(n) = let n = max(n, 256); e = ⌊log2 n⌋; s = ⌊log2 e⌋ + 1; mask = 2^(e−s) − 1 in (n + mask) & !mask`
 pub fn padme(n: usize) -> usize {

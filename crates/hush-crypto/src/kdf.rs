@@ -1,4 +1,4 @@
-//! Key derivation (spec: "Key derivation"):
+//! Key derivation (docs/spec/crypto-v2.md, "Key derivation"):
 //! NFKD(password) → Argon2id → HKDF-Extract with the account key → kek and auth seed.
 
 use argon2::{Algorithm, Argon2, Params, Version};

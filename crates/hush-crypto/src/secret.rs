@@ -1,4 +1,4 @@
-//! Secret key types (spec: "Secrets and where they live").
+//! Secret key types (docs/spec/crypto-v2.md, "Secrets and where they live").
 //!
 //! They zeroize on drop and have no `Debug`/`Display`; the only way to the bytes is
 //! an explicit `expose()`, which is easy to grep for in review.
@@ -61,19 +61,19 @@ macro_rules! secret_bytes {
 secret_bytes!(
     /// The 128-bit account key (AK): random at `init`, kept on each device and in the
     /// setup code, never sent. Mixed into the KDF so that nothing the server holds lets
-    /// anyone test a password guess (spec: Goals 1, Key derivation).
+    /// anyone test a password guess (docs/spec/crypto-v2.md, "Goals" 1 and "Key derivation").
     AccountKey,
     16
 );
 secret_bytes!(
     /// The 256-bit vault key (VK) that seals every item and the manifest. It exists
-    /// only wrapped in the keyset, and in memory while unlocked (spec: Keyset).
+    /// only wrapped in the keyset, and in memory while unlocked (docs/spec/crypto-v2.md, "Keyset").
     VaultKey,
     32
 );
 secret_bytes!(
     /// The key-encryption key derived from the master password and the account key;
-    /// it wraps the vault key (spec: Key derivation).
+    /// it wraps the vault key (docs/spec/crypto-v2.md, "Key derivation").
     Kek,
     32
 );

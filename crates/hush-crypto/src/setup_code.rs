@@ -1,5 +1,5 @@
 //! The setup code: account id and account key in a form a person can keep
-//! (spec: "Setup code").
+//! (docs/spec/crypto-v2.md, "Setup code").
 
 use data_encoding::BASE32_NOPAD;
 use sha2::{Digest, Sha256};

@@ -1,5 +1,5 @@
 //! Negative cases: every way a blob can be tampered with must fail, and fail with the
-//! one opaque `DecryptError` (spec: Goals 2; issue #2).
+//! one opaque `DecryptError` (docs/spec/crypto-v2.md, "Goals" 2).
 
 use hush_crypto::{
     AccountId, AccountKey, DecryptError, DeviceId, DeviceNameKey, ItemBlob, ItemId, KdfParams, KdfSalt, Kek,

@@ -175,7 +175,7 @@ fn login_vector() {
     assert!(verify_signature(&key.public_key(), &msg, &sig));
 }
 
-/// The spec's vectors have no rekey case, so the layout of `sync-api-v1.md` (`PUT /v1/keyset`) is
+/// The version-1 vectors have no rekey case, so the layout of `rekey_message` (`PUT /v2/keyset`) is
 /// spelled out here: a change to the shared definition in `hush-proto` must fail this test.
 #[test]
 fn rekey_message_layout() {
@@ -196,7 +196,7 @@ fn setup_code_vector() {
     let (pid, pak) = SetupCode::parse(code).unwrap();
     assert_eq!(pid, id);
     assert!(pak == ak);
-    // Lower case and no dashes are accepted (spec: Setup code).
+    // Lower case and no dashes are accepted (docs/spec/crypto-v2.md, "Setup code").
     let relaxed = code.replace('-', "").to_lowercase();
     assert_eq!(SetupCode::parse(&relaxed).unwrap().0, id);
 }

@@ -1,7 +1,7 @@
 //! Bearer secrets that travel in the API: session tokens and registration codes.
 //!
 //! They are plain strings on the wire, but `Debug` is redacted and there is no `Display`, so a
-//! `{:?}` in a log line or a panic message cannot leak one (DESIGN.md, "Conventions": no secret
+//! `{:?}` in a log line or a panic message cannot leak one (docs/architecture.md, "Conventions the code relies on": no secret
 //! in logs or panics). Use [`SessionToken::expose`] where the value is really needed.
 
 use std::fmt;

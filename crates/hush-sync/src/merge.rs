@@ -1,4 +1,4 @@
-//! Three-way merge of one item (DESIGN.md, "Sync"): base = the last-synced version,
+//! Three-way merge of one item (docs/sync.md, "Merge rules"): base = the last-synced version,
 //! local and remote = the two edits.
 //!
 //! Rules, per field:

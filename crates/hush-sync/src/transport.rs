@@ -49,7 +49,7 @@ impl TransportError {
     }
 }
 
-/// Every call of sync API v2 (spec: docs/spec/sync-api-v2.md).
+/// Every call of sync API v2 (docs/spec/sync-api-v2.md).
 pub trait Transport {
     /// `POST /v2/accounts`.
     fn register(&self, req: &RegisterRequest) -> Result<(), TransportError>;

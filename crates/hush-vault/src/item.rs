@@ -1,7 +1,7 @@
 //! The item model: everything a user stores about one account or secret.
 //!
 //! All of it — kind, name, URLs, TOTP secret, history, timestamps, even whether it is
-//! deleted — lives inside the encrypted item plaintext (spec: Items). Nothing here is
+//! deleted — lives inside the encrypted item plaintext (docs/spec/crypto-v2.md, "Items"). Nothing here is
 //! visible to the server or in the vault file.
 
 use serde::{Deserialize, Serialize};
@@ -70,7 +70,7 @@ pub struct PasswordChange {
 }
 
 /// A value that lost a concurrent edit during a merge, kept so no edit is ever lost
-/// (DESIGN.md, "Sync").
+/// (docs/sync.md, "Merge rules").
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Conflict {
     /// Which field the value belonged to.
@@ -114,7 +114,7 @@ pub struct Item {
     pub password_changed: i64,
     /// Grows by one with every local edit.
     pub revision: u64,
-    /// A tombstone: deleted items stay, so that deletions sync (spec: Items).
+    /// A tombstone: deleted items stay, so that deletions sync (docs/spec/crypto-v2.md, "Items").
     pub deleted: bool,
     /// Set by `hush breach` until the user confirms the site accepted the new password.
     pub rotation_pending: bool,
@@ -175,7 +175,7 @@ impl Item {
     }
 
     /// The tombstone that replaces this item when it is deleted at `now`; its blob is
-    /// indistinguishable from an edit on the server (spec: Items). It keeps, encrypted,
+    /// indistinguishable from an edit on the server (docs/spec/crypto-v2.md, "Items"). It keeps, encrypted,
     /// only the password history (with the current password in it): if another device
     /// edited the item concurrently, the edit wins and the merge folds this history
     /// in, so no password is ever lost (found by the convergence property test).

@@ -39,7 +39,7 @@ pub struct LocalState {
     /// Items changed locally and not yet pushed.
     pub pending: BTreeSet<[u8; 16]>,
     /// For pending items that the server already has: the last-synced blob, the
-    /// base of the three-way merge (DESIGN.md, "Sync").
+    /// base of the three-way merge (docs/sync.md, "Merge rules").
     pub base: BTreeMap<[u8; 16], Vec<u8>>,
     /// The server this vault syncs with, once registered or logged in.
     pub sync: Option<SyncState>,
@@ -71,7 +71,7 @@ impl LocalState {
     }
     /// Queues `id` for the next push. The first local edit since the last sync also
     /// remembers `current`, the blob the server last had, as the base of a later
-    /// three-way merge (DESIGN.md, "Sync").
+    /// three-way merge (docs/sync.md, "Merge rules").
     pub fn mark_pending(&mut self, id: ItemId, current: Option<&[u8]>) {
         if self.pending.insert(id.0)
             && let Some(blob) = current

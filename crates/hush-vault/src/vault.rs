@@ -1,5 +1,5 @@
 //! The unlocked vault: every item decrypted in memory, edits re-sealing one item at a
-//! time (spec: Goals 3 — "every item is a separate AEAD blob").
+//! time (docs/spec/crypto-v2.md, "Goals" 3: "every item is a separate AEAD blob").
 
 use std::collections::BTreeMap;
 
@@ -456,7 +456,7 @@ pub fn check_item_size(item: &Item) -> Result<(), VaultError> {
 
 /// The length of `item`'s blob once sealed: the plaintext (version byte and bincode)
 /// padded to its padmé bucket, plus the sealed box's version, key version, nonce and
-/// tag (spec: Items). `a_sealed_items_length_is_known_before_sealing` checks it
+/// tag (docs/spec/crypto-v2.md, "Items"). `a_sealed_items_length_is_known_before_sealing` checks it
 /// against real blobs.
 fn sealed_len(item: &Item) -> usize {
     const BOX_OVERHEAD: usize = 1 + 4 + 24 + 16;

@@ -65,7 +65,7 @@ pub struct FileHeader {
     pub salt: [u8; 16],
     /// The vault key's version.
     pub key_version: u32,
-    /// The vault key sealed under the kek (spec: Keyset).
+    /// The vault key sealed under the kek (docs/spec/crypto-v2.md, "Keyset").
     pub keyset: Vec<u8>,
     /// Set when the vault was created below the KDF floor with `--insecure-kdf`.
     pub insecure_kdf: bool,

@@ -146,7 +146,8 @@ pub fn search<E: SearchFields>(entries: impl Iterator<Item = E>, query: &str) ->
 }
 
 /// Resolves a query to one item: a full id or an exact name (case-insensitive) wins;
-/// otherwise a single match; otherwise the candidates (DESIGN.md, "Items").
+/// otherwise a single match; otherwise the candidates, which the CLI lists instead of
+/// guessing.
 pub fn find<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Matches {
     let q = query.trim();
     if let Some(id) = ItemId::parse_lenient(q)

@@ -1814,3 +1814,96 @@ fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
     assert_eq!(fingerprint(&c), fa);
     assert_eq!(password(&c, "github"), "gh-2");
 }
+
+/// The KDF salt the server hands out: of the wrong length (refused as tampering before any
+/// derivation), or another one of the right length (the keyset, bound to its salt, does not
+/// open: a wrong password as far as the device can tell). Nothing changes either way.
+#[test]
+fn a_salt_the_server_changes_is_refused() {
+    let mut server = Server::start();
+    let (a, code) = registered(&server);
+    set_password(&a, "github", "gh-1");
+    a.ok(&["sync"]);
+    let honest = server.snapshot();
+    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = randomblob(8)", &[]));
+    refused_because(&a, &["login", "--server", &server.url, "--insecure-kdf"], "salt");
+    let b = Home::new();
+    let code_file = b.write("code", &code);
+    let out = b.run(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+    ]);
+    assert_tampering(&out, "a new device given an 8-byte salt");
+    server.restore(&honest);
+    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = randomblob(16)", &[]));
+    fails_with(&a, &a.password_file(), &["login", "--server", &server.url, "--insecure-kdf"], 5);
+    server.restore(&honest);
+    assert_ok(&relogin(&a, &server.url), &["login with the honest salt"]);
+}
+
+/// What the checks must not refuse: an item edited twice and another added and deleted between
+/// two syncs, while another device pushed changes to the same and other items (the digest is
+/// computed over each pending item's merge base, never its local version).
+#[test]
+fn local_edits_between_syncs_are_never_mistaken_for_tampering() {
+    let server = Server::start();
+    let (a, code) = registered(&server);
+    set_password(&a, "github", "gh-1");
+    set_password(&a, "mail", "m-1");
+    a.ok(&["sync"]);
+    let b = login(&server, &code, "phone");
+    set_password(&a, "github", "gh-a1");
+    set_password(&a, "github", "gh-a2");
+    set_password(&a, "scratch", "s-1");
+    a.ok(&["rm", "scratch", "--yes"]);
+    a.ok(&["rm", "mail", "--yes"]);
+    set_password(&b, "github", "gh-b1");
+    set_password(&b, "mail", "m-b1");
+    set_password(&b, "bank", "bank-b");
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(secrets(&a), secrets(&b));
+    let current = password(&a, "github");
+    let history = history(&a, "github");
+    for pw in ["gh-1", "gh-a1", "gh-a2", "gh-b1"] {
+        assert!(current == pw || history.contains(pw), "{pw} lost: {history}");
+    }
+    // Deletion versus edit keeps the edit.
+    assert_eq!(password(&a, "mail"), "m-b1");
+}
+
+/// What a device accepted is kept per account, not per server: another server holding an old
+/// copy of the account (its database restored from an old backup of this one) is refused; a
+/// server holding a current copy is accepted, and a rollback there is refused in turn.
+#[test]
+fn another_server_with_a_copy_of_the_account_is_held_to_the_same_head() {
+    let mut server = Server::start();
+    let (a, _) = registered(&server);
+    set_password(&a, "github", "gh-1");
+    a.ok(&["sync"]);
+    let old = server.snapshot();
+    set_password(&a, "github", "gh-2");
+    a.ok(&["sync"]);
+    let current = server.snapshot();
+
+    let mut other = Server::start();
+    other.restore(&old);
+    a.ok(&["logout"]);
+    refused(&a, &["login", "--server", &other.url, "--insecure-kdf"]);
+    other.restore(&current);
+    assert_ok(&relogin(&a, &other.url), &["login to a current copy"]);
+    set_password(&a, "github", "gh-3");
+    a.ok(&["sync"]);
+    rollback_vault(&mut other, &current);
+    refused(&a, &["sync"]);
+    // And back on the first server, which is now behind what A accepted on the other.
+    a.ok(&["logout"]);
+    refused(&a, &["login", "--server", &server.url, "--insecure-kdf"]);
+    assert_eq!(password(&a, "github"), "gh-3");
+}

@@ -189,6 +189,12 @@ impl Home {
     pub fn files(&self) -> Vec<PathBuf> {
         walk(&self.path())
     }
+
+    /// Every file under the home with its bytes: equal before and after a command that must
+    /// change nothing.
+    pub fn contents(&self) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+        self.files().into_iter().map(|f| (f.clone(), std::fs::read(&f).unwrap())).collect()
+    }
 }
 
 /// Every file under `dir`, recursively.
@@ -349,6 +355,169 @@ impl Server {
     /// Every file of the server's data folder.
     pub fn files(&self) -> Vec<PathBuf> {
         walk(self.data.path())
+    }
+
+    /// The folder that holds the server's database files (`--data-dir`).
+    fn db_dir(&self) -> PathBuf {
+        self.data.path().join("db")
+    }
+
+    /// Whether the server process runs.
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// SQL access to the server's database, as an attacker who controls it has. The server
+    /// must be stopped (see [`Server::edit`], which stops and restarts it around the edit).
+    pub fn db(&self) -> Db {
+        assert!(!self.is_running(), "stop the server before editing its database");
+        Db::open(&self.db_dir().join(DB_FILE_NAME))
+    }
+
+    /// Stops the server, lets `edit` change its database, and starts it again on the same
+    /// port: what a device sees next is whatever the attacker left there.
+    pub fn edit<T>(&mut self, edit: impl FnOnce(&mut Db) -> T) -> T {
+        self.stop();
+        let out = {
+            let mut db = self.db();
+            let out = edit(&mut db);
+            db.close();
+            out
+        };
+        self.restart();
+        out
+    }
+
+    /// A copy of the whole database as it is now (the server is stopped for the copy and
+    /// started again).
+    pub fn snapshot(&mut self) -> Snapshot {
+        self.stop();
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_files(&self.db_dir(), dir.path());
+        self.restart();
+        Snapshot { dir }
+    }
+
+    /// Puts a snapshot back in place of the whole database (the server is stopped for it and
+    /// started again): every push, session and rekey since the snapshot is gone.
+    pub fn restore(&mut self, snapshot: &Snapshot) {
+        self.stop();
+        self.restore_stopped(snapshot);
+        self.restart();
+    }
+
+    /// [`Server::restore`] on a stopped server, which stays stopped (to edit the restored
+    /// database before anyone sees it).
+    pub fn restore_stopped(&self, snapshot: &Snapshot) {
+        assert!(!self.is_running(), "stop the server before restoring its database");
+        for f in walk(&self.db_dir()) {
+            std::fs::remove_file(f).unwrap();
+        }
+        copy_files(snapshot.dir.path(), &self.db_dir());
+    }
+}
+
+/// The database file's name in the server's data folder (server/src/store/sqlite.rs).
+const DB_FILE_NAME: &str = "hush-server.db";
+
+/// Copies every file of `from` (the database, its write-ahead log and shared memory) into `to`.
+fn copy_files(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// A copy of a server's database files, taken while it was stopped.
+pub struct Snapshot {
+    dir: tempfile::TempDir,
+}
+
+impl Snapshot {
+    /// SQL access to the copy (to read what the server held then).
+    pub fn db(&self) -> Db {
+        Db::open(&self.path())
+    }
+
+    /// The copy's database file (for `ATTACH DATABASE` from the server's own).
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join(DB_FILE_NAME)
+    }
+}
+
+/// One connection to a stopped server's SQLite database. Statements are plain SQL; blobs are
+/// bound in order to `?` placeholders.
+pub struct Db {
+    runtime: tokio::runtime::Runtime,
+    conn: Option<sqlx::SqliteConnection>,
+}
+
+impl Db {
+    fn open(path: &Path) -> Db {
+        use sqlx::ConnectOptions;
+        assert!(path.exists(), "{} is missing", path.display());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).foreign_keys(true);
+        let conn = runtime.block_on(options.connect()).expect("open the server's database");
+        Db { runtime, conn: Some(conn) }
+    }
+
+    /// Runs one statement with `blobs` bound to its placeholders; returns the rows it changed.
+    pub fn exec(&mut self, sql: &str, blobs: &[&[u8]]) -> u64 {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        for b in blobs {
+            query = query.bind(b.to_vec());
+        }
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime.block_on(query.execute(conn)).unwrap_or_else(|e| panic!("{sql}: {e}")).rows_affected()
+    }
+
+    /// Runs several statements (a script: triggers, several updates), with no bound values.
+    pub fn script(&mut self, sql: &str) {
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime
+            .block_on(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(conn))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The one integer a query selects.
+    pub fn int(&mut self, sql: &str) -> i64 {
+        let query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()));
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime.block_on(query.fetch_one(conn)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The one blob a query selects.
+    pub fn blob(&mut self, sql: &str) -> Vec<u8> {
+        let query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql.to_owned()));
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime.block_on(query.fetch_one(conn)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Every blob a query selects, in order.
+    pub fn blobs(&mut self, sql: &str) -> Vec<Vec<u8>> {
+        let query = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql.to_owned()));
+        let conn = self.conn.as_mut().expect("open");
+        self.runtime.block_on(query.fetch_all(conn)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Closes the connection, writing everything back into the database file.
+    pub fn close(mut self) {
+        self.close_inner();
+    }
+
+    fn close_inner(&mut self) {
+        use sqlx::Connection;
+        if let Some(conn) = self.conn.take() {
+            self.runtime.block_on(conn.close()).expect("close the server's database");
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.close_inner();
     }
 }
 

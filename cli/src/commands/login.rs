@@ -35,6 +35,12 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
         let (file, _) = ctx.profile.read_file()?;
         let (vault, report) = hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
         ctx.profile.save(&lock, &vault)?;
+        // After a password change on another device this vault now holds the new keyset; the
+        // backup the save just kept still opens with the old password. Replace it, as `hush
+        // passwd` does, so that nothing on disk opens with the old password (issue #9, item 5).
+        if vault.header().keyset != file.header.keyset {
+            hush_vault::profile::refresh_backup(&ctx.profile, &lock)?;
+        }
         eprintln!(
             "Logged in again; {} change(s) received, {} pushed.",
             report.received.len() + report.merged.len(),

@@ -76,6 +76,9 @@ pub enum Tampering {
     /// The server's keyset does not hold the key this vault is sealed with.
     #[error("the server's keyset holds other vault keys than this vault's")]
     ForeignVaultKey,
+    /// An account this device has just registered is not empty.
+    #[error("the account just registered already holds data")]
+    NewAccountNotEmpty,
     /// The server's KDF salt is not 16 bytes.
     #[error("the KDF salt is not 16 bytes")]
     MalformedSalt,

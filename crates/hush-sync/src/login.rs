@@ -117,13 +117,14 @@ pub fn register(
     if let Some(sync) = vault.state_mut().sync.as_mut() {
         sync.seq = 0;
     }
-    // Everything is new to this server. A head accepted from another server (the vault moved)
-    // stays, so the first push here extends it.
+    // Everything is new to this server. A head accepted earlier (the vault moved from another
+    // server, or its account was deleted) stays, so the first push here extends it; the
+    // account was just created, so the server must hold nothing yet.
     let ids: Vec<[u8; 16]> = vault.entries().keys().map(|id| id.0).collect();
     let state = vault.state_mut();
     state.base.clear();
     state.pending.extend(ids);
-    sync(vault, transport, opts.now)
+    crate::sync::first_sync(vault, transport, opts.now)
 }
 
 /// Fetches and checks the KDF parameters the server holds for an account, before any KDF.
@@ -172,7 +173,7 @@ fn authenticate(
     account_key: &AccountKey,
     password: &str,
     held_params: Option<KdfParams>,
-    held_epoch: u32,
+    held_keyset: Option<&FileHeader>,
     since: u64,
     opts: &LoginOptions<'_>,
 ) -> Result<Authenticated, SyncError> {
@@ -195,9 +196,18 @@ fn authenticate(
         );
     }
     // An older keyset than this device holds is a replay from before a password change: the
-    // old password must never come back to life here, whatever it opens.
-    if pull.key_version < held_epoch {
-        return Err(Tampering::KeysetWentBack { held: held_epoch, got: pull.key_version }.into());
+    // old password must never come back to life here, whatever it opens. The same epoch with
+    // other bytes is a swap (crypto v2 raises the epoch with every change; only crypto v1 changed
+    // a password at the same epoch, and then both keysets are of format 1).
+    if let Some(held) = held_keyset {
+        if pull.key_version < held.key_version {
+            return Err(Tampering::KeysetWentBack { held: held.key_version, got: pull.key_version }.into());
+        }
+        let v1_change = keyset.format() == Ok(hush_crypto::FORMAT_V1)
+            && held.keyset().format() == Ok(hush_crypto::FORMAT_V1);
+        if pull.key_version == held.key_version && keyset.0 != held.keyset && !v1_change {
+            return Err(Tampering::KeysetSwapped { key_version: pull.key_version }.into());
+        }
     }
     let ctx = KeysetContext { account_id: *account_id, params, salt, key_version: pull.key_version };
     // A keyset sealed for other parameters than the server handed out does not open:
@@ -217,7 +227,7 @@ pub fn login_new_device(
     password: &str,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
-    let auth = authenticate(transport, account_id, account_key, password, None, 0, 0, &opts)?;
+    let auth = authenticate(transport, account_id, account_key, password, None, None, 0, &opts)?;
     let mut vault = Vault::from_parts(auth.header, auth.ring);
     connect(&mut vault, opts.server_url, &auth.login, opts.insecure_http);
     let mut report = SyncReport::default();
@@ -246,7 +256,7 @@ pub fn login_existing(
         account_key,
         password,
         held_params,
-        file.header.key_version,
+        Some(&file.header),
         u64::MAX,
         &opts,
     )?;

@@ -176,6 +176,28 @@ pub fn sync(vault: &mut Vault, transport: &dyn Transport, now: i64) -> Result<Sy
     Err(SyncError::TooManyConflicts)
 }
 
+/// The first sync of an account this device has just registered: the server must hold nothing
+/// but this vault's own keyset (anything else would be a lie: nobody else could have pushed to
+/// an account that did not exist a moment ago), and everything is pushed with a manifest that
+/// extends the head this device accepted earlier, if any (a vault that moved servers keeps its
+/// history). Then an ordinary [`sync`].
+pub(crate) fn first_sync(
+    vault: &mut Vault,
+    transport: &dyn Transport,
+    now: i64,
+) -> Result<SyncReport, SyncError> {
+    let pull = transport.pull(&token_of(vault)?, 0)?;
+    crate::verify::check_keyset(vault, &pull)?;
+    if pull.seq != 0 || pull.manifest.is_some() || !pull.items.is_empty() {
+        return Err(crate::Tampering::NewAccountNotEmpty.into());
+    }
+    let mut report = SyncReport::default();
+    match push_pending(vault, transport, &mut report)? {
+        PushOutcome::Accepted(_) => Ok(report),
+        PushOutcome::Conflict(_) => sync(vault, transport, now),
+    }
+}
+
 /// Forgets the head this device accepted and queues everything it holds as local changes
 /// without a merge base, so that the next [`sync`] accepts the server's current state as it is
 /// and merges all of this device's items into it (docs/spec/sync-api-v2.md, "Resetting

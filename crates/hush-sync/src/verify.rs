@@ -79,7 +79,10 @@ pub(crate) fn check_keyset(vault: &Vault, pull: &proto::PullResponse) -> Result<
         // Crypto v1 changed the password without a new key version; a device from then that
         // has not logged in since sees its own epoch with new bytes. Under crypto v2 every
         // change raises the epoch, so the same epoch with other bytes is a swap.
-        let v1_rekey = keyset.format() == Ok(hush_crypto::FORMAT_V1) && pull.key_version == 1;
+        let own_format = Keyset(vault.header().keyset.clone()).format();
+        let v1_rekey = keyset.format() == Ok(hush_crypto::FORMAT_V1)
+            && own_format == Ok(hush_crypto::FORMAT_V1)
+            && pull.key_version == 1;
         return Err(if v1_rekey {
             SyncError::PasswordChanged
         } else {

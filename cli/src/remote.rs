@@ -54,7 +54,7 @@ pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
     let Ok(transport) = connected_transport(ctx, vault.state(), Duration::from_secs(5)) else {
         return Ok(false);
     };
-    match hush_sync::sync(vault, &transport, hush_vault::now()) {
+    match hush_sync::sync(vault, &transport, &mut ctx.profile.clone(), hush_vault::now()) {
         Ok(_) => Ok(true),
         Err(e @ hush_sync::SyncError::Tampered(_)) => Err(e.into()),
         Err(hush_sync::SyncError::Transport(hush_sync::TransportError::Network(_))) => {

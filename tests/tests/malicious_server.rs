@@ -441,11 +441,10 @@ fn a_push_whose_answer_was_lost_is_superseded_and_nothing_is_lost() {
     a.ok(&["sync"]);
     assert_eq!(password(&a, "github"), "gh-b-first-copy");
 
-    // B never got the answer: its files are as before the sync, the change still pending.
+    // B never got the answer: its files are as before the sync, the change still pending (but
+    // for its push numbers, reserved before sending and never given back).
     server.restore(&before);
-    for (path, bytes) in &b_before_sync {
-        std::fs::write(path, bytes).unwrap();
-    }
+    forget_the_answer(&b_before_sync);
     set_password(&b, "github", "gh-b-later");
     b.ok(&["sync"]);
     set_password(&b, "mail", "m-1");
@@ -457,6 +456,81 @@ fn a_push_whose_answer_was_lost_is_superseded_and_nothing_is_lost() {
     assert_eq!(password(&a, "github"), "gh-b-later");
     assert!(history(&a, "github").contains("gh-b-first-copy"), "{}", history(&a, "github"));
     assert_eq!(password(&a, "mail"), "m-2");
+}
+
+/// Puts every file of a device back as it was in `before`, as if the sync that followed had
+/// failed (the CLI writes the vault only after success): all but `push-numbers`, which a push
+/// reserves on disk before it is sent (docs/spec/crypto-v2.md, "Push numbers").
+fn forget_the_answer(before: &BTreeMap<PathBuf, Vec<u8>>) {
+    for (path, bytes) in before {
+        if !path.ends_with("push-numbers") {
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+}
+
+/// The hole the property test in hush-sync found (`the_retry_below_a_forgotten_push_found_by_
+/// the_property`), on the real server: A's push is stored but A never hears of it; A, shown the
+/// older state again, pushes its change once more (the retry lands at a *lower* counter than the
+/// stored copy), and B then grows the stored copy's branch, which lacks A's acknowledged retry.
+/// With `keep_push_numbers` false, A's `push-numbers` file is lost along with the answer.
+/// Returns the server and A, about to be shown that branch.
+fn retry_below_a_forgotten_push(keep_push_numbers: bool) -> (Server, Home) {
+    let mut server = Server::start();
+    let (a, code) = registered(&server);
+    set_password(&a, "github", "gh-0");
+    a.ok(&["sync"]);
+    let b = login(&server, &code, "phone");
+    set_password(&b, "mail", "m-0");
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let node0 = server.snapshot();
+    set_password(&b, "mail", "m-1");
+    b.ok(&["sync"]);
+
+    // A pulls B's push and pushes on it; the server stores the push, A gets no answer.
+    set_password(&a, "bank", "bank-0");
+    let a_before = a.contents();
+    a.ok(&["sync"]);
+    let stored_copy = server.snapshot();
+    if keep_push_numbers {
+        forget_the_answer(&a_before);
+    } else {
+        for (path, bytes) in &a_before {
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+
+    // A is shown the state it accepted last and pushes its change again, with a new password.
+    server.restore(&node0);
+    set_password(&a, "github", "gh-acknowledged");
+    a.ok(&["sync"]);
+    // B goes on from the stored copy, which it extends.
+    server.restore(&stored_copy);
+    set_password(&b, "mail", "m-2");
+    b.ok(&["sync"]);
+    (server, a)
+}
+
+/// With its push numbers, A numbered the retry above the forgotten copy: the branch names A at
+/// a lower number than the retry A holds, and rule 4 refuses it (with counters it passed).
+#[test]
+fn a_branch_from_a_push_whose_answer_was_lost_cannot_drop_the_retry() {
+    let (_server, a) = retry_below_a_forgotten_push(true);
+    refused_because(&a, &["sync"], "went back");
+    assert_eq!(password(&a, "github"), "gh-acknowledged");
+    assert_eq!(password(&a, "bank"), "bank-0");
+}
+
+/// A device that lost its `push-numbers` file with the answer numbers its retry from the head it
+/// holds: the same number as the forgotten copy, so the branch names A's number with another
+/// push, and rule 4 refuses it as a fork. (What stays open without the file needs two forgotten
+/// pushes in a row: docs/threat-model.md, "Push numbers".)
+#[test]
+fn without_its_push_numbers_file_a_single_forgotten_push_is_still_caught() {
+    let (_server, a) = retry_below_a_forgotten_push(false);
+    refused_because(&a, &["sync"], "differs from the one this device saw");
+    assert_eq!(password(&a, "github"), "gh-acknowledged");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,7 +33,14 @@ pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
         let password = ctx.master_password()?;
         let lock = ctx.profile.lock_exclusive()?;
         let (file, _) = ctx.profile.read_file()?;
-        let (vault, report) = hush_sync::login_existing(&file, &transport, &account_key, &password, opts)?;
+        let (vault, report) = hush_sync::login_existing(
+            &file,
+            &transport,
+            &account_key,
+            &password,
+            &mut ctx.profile.clone(),
+            opts,
+        )?;
         ctx.profile.save(&lock, &vault)?;
         // After a password change on another device this vault now holds the new keyset; the
         // backup the save just kept still opens with the old password. Replace it, as `hush

@@ -30,8 +30,15 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
         // would disagree; if it refuses or cannot be reached, nothing changes anywhere.
         let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(60))?;
         let new = hush_sync::NewPassword { password: &new_password, params, policy };
-        let change =
-            hush_sync::change_password(vault, &transport, &old.auth, &account_key, new, hush_vault::now())?;
+        let change = hush_sync::change_password(
+            vault,
+            &transport,
+            &old.auth,
+            &account_key,
+            new,
+            &mut ctx.profile.clone(),
+            hush_vault::now(),
+        )?;
         Ok(((vault.ring().clone(), Some(change.push)), true))
     })?;
     // The backup kept by the save above still opens with the old password: replace it, so that

@@ -45,6 +45,7 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
             &keys,
             &account_key,
             invite.as_deref().map(String::as_str),
+            &mut ctx.profile.clone(),
             &opts,
         )?;
         Ok((report, true))

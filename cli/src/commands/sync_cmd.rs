@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
         if args.reset_trust {
             hush_sync::reset_trust(&mut vault);
         }
-        let report = hush_sync::sync(&mut vault, &transport, hush_vault::now())?;
+        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), hush_vault::now())?;
         if ctx.profile.commit(&vault, version)?.is_some() {
             break SyncJson {
                 received: names(&vault, &report.received),

@@ -11,12 +11,12 @@ use sha2::{Digest, Sha256};
 
 use crate::{AccountId, DecryptError, DeviceId, FORMAT_V1, FORMAT_V2, ItemId, KeyRing, VaultKey, aead};
 
-/// Most writers a manifest may name (crypto-v2.md, "Manifest"): it bounds a manifest to about
-/// 57 KiB, which is all the server keeps for the chain of an account.
-pub const MAX_WRITERS: usize = 1024;
+/// Most writers a manifest may name (crypto-v2.md, "Manifest"): it bounds a manifest to under
+/// 64 KiB, which is all the server keeps for the chain of an account.
+pub const MAX_WRITERS: usize = 1000;
 
-/// Bytes of one writer entry: device id, counter, digest.
-const WRITER_LEN: usize = 16 + 8 + 32;
+/// Bytes of one writer entry: device id, push number, counter, digest.
+const WRITER_LEN: usize = 16 + 8 + 8 + 32;
 
 /// SHA-256 over every item of the account, tombstones included, sorted by id:
 /// `H( for each item by id: item_id || H(item_blob) )`.
@@ -91,6 +91,10 @@ impl std::fmt::Debug for ChainHash {
 pub struct Writer {
     /// The device.
     pub device: DeviceId,
+    /// The device's own number for that push: every push a device sends gets a number above all
+    /// it sent before, reserved durably before it is sent, so that two pushes of one device never
+    /// share a number, whatever the server answered (crypto-v2.md, "Manifest").
+    pub pushes: u64,
     /// The counter of its latest push.
     pub counter: u64,
     /// The digest that push produced.
@@ -111,15 +115,20 @@ pub struct ManifestPayload {
 }
 
 impl ManifestPayload {
-    /// The payload of a push by `device`, with item digest `digest`, on top of `base` (`None`
-    /// for the first push of an account): counter + 1, `prev` = the base's chain, the base's
-    /// writers with the author's own entry set to this push.
-    pub fn next(base: Option<&Head>, device: DeviceId, digest: ManifestDigest) -> ManifestPayload {
+    /// The payload of a push by `device`, numbered `pushes` by it, with item digest `digest`, on
+    /// top of `base` (`None` for the first push of an account): counter + 1, `prev` = the base's
+    /// chain, the base's writers with the author's own entry set to this push.
+    pub fn next(
+        base: Option<&Head>,
+        device: DeviceId,
+        pushes: u64,
+        digest: ManifestDigest,
+    ) -> ManifestPayload {
         let (counter, prev, mut writers) = match base {
             Some(head) => (head.counter + 1, head.chain, head.writers.clone()),
             None => (1, ChainHash::GENESIS, Vec::new()),
         };
-        let me = Writer { device, counter, digest };
+        let me = Writer { device, pushes, counter, digest };
         match writers.binary_search_by_key(&device, |w| w.device) {
             Ok(i) => writers[i] = me,
             Err(i) => writers.insert(i, me),
@@ -127,7 +136,7 @@ impl ManifestPayload {
         ManifestPayload { counter, digest, prev, writers }
     }
 
-    /// `u64le(counter) || digest || prev || u32le(w) || w × (device || u64le(counter) || digest)`.
+    /// `u64le(counter) || digest || prev || u32le(w) || w × (device || u64le(pushes) || u64le(counter) || digest)`.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + 32 + 32 + 4 + WRITER_LEN * self.writers.len());
         out.extend_from_slice(&self.counter.to_le_bytes());
@@ -136,6 +145,7 @@ impl ManifestPayload {
         out.extend_from_slice(&u32::try_from(self.writers.len()).expect("writers fit u32").to_le_bytes());
         for w in &self.writers {
             out.extend_from_slice(w.device.as_bytes());
+            out.extend_from_slice(&w.pushes.to_le_bytes());
             out.extend_from_slice(&w.counter.to_le_bytes());
             out.extend_from_slice(&w.digest.0);
         }
@@ -144,8 +154,8 @@ impl ManifestPayload {
 
     /// Parses [`encode`](Self::encode)'s layout and checks its structure (crypto-v2.md,
     /// "Manifest"): exact length, 1 to [`MAX_WRITERS`] writers strictly sorted by device, no
-    /// counter above the manifest's (nor 0), and exactly one author entry, whose digest is the
-    /// manifest's.
+    /// counter above the manifest's (nor 0), no push number 0, and exactly one author entry,
+    /// whose digest is the manifest's.
     pub fn decode(bytes: &[u8]) -> Result<ManifestPayload, DecryptError> {
         let (fixed, rest) = bytes.split_first_chunk::<76>().ok_or(DecryptError)?;
         let counter = u64::from_le_bytes(fixed[..8].try_into().map_err(|_| DecryptError)?);
@@ -160,10 +170,12 @@ impl ManifestPayload {
         for chunk in rest.chunks_exact(WRITER_LEN) {
             let writer = Writer {
                 device: DeviceId(chunk[..16].try_into().map_err(|_| DecryptError)?),
-                counter: u64::from_le_bytes(chunk[16..24].try_into().map_err(|_| DecryptError)?),
-                digest: ManifestDigest(chunk[24..].try_into().map_err(|_| DecryptError)?),
+                pushes: u64::from_le_bytes(chunk[16..24].try_into().map_err(|_| DecryptError)?),
+                counter: u64::from_le_bytes(chunk[24..32].try_into().map_err(|_| DecryptError)?),
+                digest: ManifestDigest(chunk[32..].try_into().map_err(|_| DecryptError)?),
             };
             if writers.last().is_some_and(|last| last.device >= writer.device)
+                || writer.pushes == 0
                 || writer.counter == 0
                 || writer.counter > counter
             {
@@ -409,15 +421,18 @@ impl Head {
                 return Err(HeadError::WriterMissing { device: held.device });
             };
             let got = payload.writers[i];
-            if got.counter < held.counter {
+            // Push numbers, not counters: a device numbers its pushes itself, durably, so its
+            // later push always has the higher number, even when the server stored an earlier
+            // push and told the device it failed (its retry may then land at a lower counter).
+            if got.pushes < held.pushes {
                 return Err(HeadError::WriterWentBack {
                     device: held.device,
-                    held: held.counter,
-                    got: got.counter,
+                    held: held.pushes,
+                    got: got.pushes,
                 });
             }
-            if got.counter == held.counter && got.digest != held.digest {
-                return Err(HeadError::WriterDiverged { device: held.device, counter: got.counter });
+            if got.pushes == held.pushes && got != *held {
+                return Err(HeadError::WriterDiverged { device: held.device, pushes: got.pushes });
             }
         }
         Ok(())
@@ -472,22 +487,22 @@ pub enum HeadError {
         device: DeviceId,
     },
     /// A device's latest push went back: the history skips pushes this device saw.
-    #[error("device {device}'s pushes went back from push {held} to push {got} (fork or rollback)")]
+    #[error("device {device}'s pushes went back from its push {held} to its push {got} (fork or rollback)")]
     WriterWentBack {
         /// The device.
         device: DeviceId,
-        /// The accepted counter of its latest push.
+        /// The accepted push number of its latest push.
         held: u64,
         /// The served one.
         got: u64,
     },
-    /// A device's push with the same counter says something else: a fork.
-    #[error("device {device}'s push {counter} differs from the one this device saw (fork)")]
+    /// A device's push with the same number says something else: a fork.
+    #[error("device {device}'s push {pushes} differs from the one this device saw (fork)")]
     WriterDiverged {
         /// The device.
         device: DeviceId,
-        /// The counter.
-        counter: u64,
+        /// The push number.
+        pushes: u64,
     },
     /// A version-1 manifest after this device accepted a version-2 one (a replay of an
     /// old history).
@@ -507,9 +522,19 @@ mod tests {
         ManifestDigest([n; 32])
     }
 
+    /// A device's next push number on top of `base`, as an honest device that forgot nothing
+    /// numbers it: one more than its entry there.
+    fn number(base: Option<&Head>, device: u8) -> u64 {
+        base.and_then(|h| h.writers.iter().find(|w| w.device == d(device))).map_or(0, |w| w.pushes) + 1
+    }
+
     /// A history: each step is a push by the named device on the previous head.
     fn push(base: Option<&Head>, device: u8, digest: u8) -> (ManifestPayload, Head) {
-        let payload = ManifestPayload::next(base, d(device), dg(digest));
+        push_numbered(base, device, number(base, device), digest)
+    }
+
+    fn push_numbered(base: Option<&Head>, device: u8, pushes: u64, digest: u8) -> (ManifestPayload, Head) {
+        let payload = ManifestPayload::next(base, d(device), pushes, dg(digest));
         let head = Head::of_push(1, &payload);
         (payload, head)
     }
@@ -591,7 +616,32 @@ mod tests {
         let (_, y4h) = push(Some(&y3h), 3, 7);
         let (y5, _) = push(Some(&y4h), 3, 8);
         assert_eq!(ok(&a3, &y3), Err(HeadError::OtherHeadSameCounter { counter: 3 }));
-        assert_eq!(ok(&a3, &y5), Err(HeadError::WriterDiverged { device: d(2), counter: 3 }));
+        assert_eq!(ok(&a3, &y5), Err(HeadError::WriterDiverged { device: d(2), pushes: 1 }));
+    }
+
+    /// The hole the malicious-server property test found in counter-based writer entries: the
+    /// server stores a push but tells its author it failed; the author, shown an older state,
+    /// pushes again, and the retry lands at a *lower* counter than the stored copy. A later branch
+    /// grown from the stored copy named the author at the higher counter and passed for a
+    /// successor, dropping the retry. With push numbers, reserved durably before sending, the
+    /// retry carries the higher number and the branch from the forgotten copy is refused.
+    #[test]
+    fn a_branch_from_a_push_reported_as_failed_cannot_drop_its_retry() {
+        let (_, s) = push(None, 1, 1);
+        // P: device 1's push number 2, stored by the server at counter 2, reported as failed.
+        let (_, p) = push_numbered(Some(&s), 1, 2, 10);
+        // R: the retry, number 3 (2 was used), on the older state s, also at counter 2.
+        let (_, r) = push_numbered(Some(&s), 1, 3, 11);
+        // A branch grown from P by another device, two pushes long.
+        let (_, x3) = push(Some(&p), 2, 20);
+        let (x4, _) = push(Some(&x3), 2, 21);
+        assert_eq!(ok(&r, &x4), Err(HeadError::WriterWentBack { device: d(1), held: 3, got: 2 }));
+        // The retry supersedes the forgotten copy for a device that saw the copy: its changes are
+        // in the retry (docs/spec/crypto-v2.md, "What is left").
+        let (r3, _) = push(Some(&r), 2, 22);
+        assert_eq!(ok(&p, &r3).map_err(|e| matches!(e, HeadError::DoesNotLink { .. })), Err(true));
+        let (r4, _) = push(Some(&push(Some(&r), 2, 22).1), 2, 23);
+        assert_eq!(ok(&p, &r4), Ok(()));
     }
 
     #[test]

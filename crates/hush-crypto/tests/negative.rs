@@ -19,10 +19,10 @@ fn ring() -> KeyRing {
 
 fn payload(counter: u64) -> ManifestPayload {
     // A history of `counter` pushes by one device.
-    let mut p = ManifestPayload::next(None, DeviceId([1; 16]), ManifestDigest([3; 32]));
-    for _ in 1..counter {
+    let mut p = ManifestPayload::next(None, DeviceId([1; 16]), 1, ManifestDigest([3; 32]));
+    for n in 1..counter {
         let head = hush_crypto::Head::of_push(KV, &p);
-        p = ManifestPayload::next(Some(&head), DeviceId([1; 16]), ManifestDigest([3; 32]));
+        p = ManifestPayload::next(Some(&head), DeviceId([1; 16]), n + 1, ManifestDigest([3; 32]));
     }
     p
 }

@@ -306,8 +306,7 @@ mod from_primitives {
     // ---- Manifest ---------------------------------------------------------------------------
 
     const DIGEST: &str = "digest = H( for each item, sorted by item_id bytes: item_id || H(item_blob) )";
-    const WRITERS: &str =
-        "writers = u32le(w) || w × ( device_id || u64le(counter_d) || digest_d ) sorted by device_id, w ≥ 1";
+    const WRITERS: &str = "writers = u32le(w) || w × ( device_id || u64le(pushes_d) || u64le(counter_d) || digest_d ) sorted by device_id, w ≥ 1";
     const PAYLOAD: &str = "payload = u64le(counter) || digest || prev || writers";
     const MANIFEST_AAD: &str = "manifest_aad= \"hush/v2/manifest\" || account_id || u32le(key_version)";
     const MANIFEST: &str = "manifest = 0x02 || u32le(key_version) || nonce || XSeal(VK_key_version, nonce, \
@@ -316,12 +315,13 @@ mod from_primitives {
     const CHAIN: &str = "chain = H( \"hush/v2/chain\" || payload )";
     const COUNTER_AND_PREV: &str = "`counter` is one more than the counter of the head the push was made on (the \
          first push: 1). - `prev` is the `chain` of that head (32 zero bytes for the first push).";
-    const AUTHOR: &str = "The pushing device (the *author*) sets its own entry to this manifest's `counter` and \
-         `digest`; every other entry is copied from the head the push was made on.";
-    const PAYLOAD_PARSER: &str = "A parser refuses a payload whose length is not exactly `76 + 56·w`, whose \
-         `counter` or any writer's counter is 0, or whose writers are not strictly sorted by device id, number 0 \
-         or above 1024, name a counter above the manifest's own, or do not contain exactly one entry whose counter \
-         equals the manifest's, with the manifest's digest.";
+    const AUTHOR: &str = "The pushing device (the *author*) sets its own entry to its push number for this push \
+         and to this manifest's `counter` and `digest`; every other entry is copied from the head the push was \
+         made on.";
+    const PAYLOAD_PARSER: &str = "A parser refuses a payload whose length is not exactly `76 + 64·w`, whose \
+         `counter` or any writer's counter or push number is 0, or whose writers are not strictly sorted by \
+         device id, number 0 or above 1000, name a counter above the manifest's own, or do not contain exactly \
+         one entry whose counter equals the manifest's, with the manifest's digest.";
     const FINGERPRINT: &str =
         "Its first 6 bytes, as 12 lower-case hex digits in three groups of four joined by `-`";
     const CHAIN_V1: &str = "`chain_v1 = H(\"hush/v2/chain-v1\" || u64le(counter) || digest)`";
@@ -329,6 +329,7 @@ mod from_primitives {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     struct Writer {
         device: [u8; 16],
+        pushes: u64,
         counter: u64,
         digest: [u8; 32],
     }
@@ -352,6 +353,7 @@ mod from_primitives {
         let mut out = u32::try_from(list.len()).expect("small").to_le_bytes().to_vec();
         for w in list {
             out.extend_from_slice(&w.device);
+            out.extend_from_slice(&w.pushes.to_le_bytes());
             out.extend_from_slice(&w.counter.to_le_bytes());
             out.extend_from_slice(&w.digest);
         }
@@ -368,30 +370,31 @@ mod from_primitives {
             return Err("shorter than the fixed part");
         }
         let w = u32::from_le_bytes(bytes[72..76].try_into().expect("4")) as usize;
-        if bytes.len() != 76 + 56 * w {
-            return Err("length is not 76 + 56w");
+        if bytes.len() != 76 + 64 * w {
+            return Err("length is not 76 + 64w");
         }
         let p = ManifestPayload {
             counter: u64::from_le_bytes(bytes[..8].try_into().expect("8")),
             digest: bytes[8..40].try_into().expect("32"),
             prev: bytes[40..72].try_into().expect("32"),
             writers: bytes[76..]
-                .chunks(56)
+                .chunks(64)
                 .map(|c| Writer {
                     device: c[..16].try_into().expect("16"),
-                    counter: u64::from_le_bytes(c[16..24].try_into().expect("8")),
-                    digest: c[24..].try_into().expect("32"),
+                    pushes: u64::from_le_bytes(c[16..24].try_into().expect("8")),
+                    counter: u64::from_le_bytes(c[24..32].try_into().expect("8")),
+                    digest: c[32..].try_into().expect("32"),
                 })
                 .collect(),
         };
-        if p.counter == 0 || p.writers.iter().any(|w| w.counter == 0) {
-            return Err("a counter is 0");
+        if p.counter == 0 || p.writers.iter().any(|w| w.counter == 0 || w.pushes == 0) {
+            return Err("a counter or push number is 0");
         }
         if p.writers.windows(2).any(|pair| pair[0].device >= pair[1].device) {
             return Err("writers not strictly sorted");
         }
-        if w == 0 || w > 1024 {
-            return Err("0 or more than 1024 writers");
+        if w == 0 || w > 1000 {
+            return Err("0 or more than 1000 writers");
         }
         if p.writers.iter().any(|w| w.counter > p.counter) {
             return Err("a writer's counter is above the manifest's");
@@ -421,6 +424,7 @@ mod from_primitives {
             .iter()
             .map(|w| Writer {
                 device: array(w, "device_id"),
+                pushes: int(w, "pushes"),
                 counter: int(w, "counter"),
                 digest: array(w, "digest"),
             })
@@ -652,8 +656,10 @@ mod from_primitives {
 
         // COUNTER_AND_PREV and AUTHOR: how each push extends the head it was made on. The first
         // push has no head; the second is made on the first; the third on the version-1 head.
+        // Each author of these vectors pushes for the first time: push number 1.
         let author_entry = |case: &Value| Writer {
             device: array(case, "author_device_id"),
+            pushes: 1,
             counter: int(case, "counter"),
             digest: array(case, "digest"),
         };
@@ -979,7 +985,7 @@ mod through_the_api {
         let head1 = Head::of(*kv1, first);
         assert_eq!(head1.check_successor(*kv2, epoch, second), Ok(()));
         assert_eq!(
-            &OpenedManifest::V2(ManifestPayload::next(Some(&head1), author(1), second.digest())),
+            &OpenedManifest::V2(ManifestPayload::next(Some(&head1), author(1), 1, second.digest())),
             second
         );
         // And not the other way round: the check is not vacuous.
@@ -1013,7 +1019,7 @@ mod through_the_api {
         );
         assert_eq!(legacy.check_successor(*kv3, epoch, upgrade), Ok(()));
         assert_eq!(
-            &OpenedManifest::V2(ManifestPayload::next(Some(&legacy), author(2), upgrade.digest())),
+            &OpenedManifest::V2(ManifestPayload::next(Some(&legacy), author(2), 1, upgrade.digest())),
             upgrade
         );
         assert_eq!(

@@ -113,6 +113,13 @@ fn run(a: &Args) -> Result<(), String> {
     }
 }
 
+/// Push numbers for one sync: the bench's pushes never fail, so the device's own entry in the
+/// head it holds is the highest number it used, and numbering above it is enough (the CLI keeps
+/// its numbers in a file: docs/spec/crypto-v2.md, "Push numbers").
+fn fresh() -> hush_sync::MemoryPushNumbers {
+    hush_sync::MemoryPushNumbers::default()
+}
+
 /// Registers an account holding `n` items, pushing at most `BATCH` per request.
 fn register(
     a: &Args,
@@ -135,7 +142,7 @@ fn register(
         insecure_http: false,
         now,
     };
-    hush_sync::register(&mut vault, t, &keys, &account_key, a.invite.as_deref(), &opts)
+    hush_sync::register(&mut vault, t, &keys, &account_key, a.invite.as_deref(), &mut fresh(), &opts)
         .map_err(|e| e.to_string())?;
     let mut done = first;
     while done < n {
@@ -143,7 +150,7 @@ fn register(
         for i in done..end {
             vault.add(common::item(i, now));
         }
-        hush_sync::sync(&mut vault, t, now).map_err(|e| e.to_string())?;
+        hush_sync::sync(&mut vault, t, &mut fresh(), now).map_err(|e| e.to_string())?;
         done = end;
     }
     Ok((vault, account_key, start.elapsed()))
@@ -260,8 +267,9 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     // (b) empty incremental sync.
     let mut empty = Vec::new();
     for _ in 0..a.runs {
-        let (report, d) =
-            time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+        let (report, d) = time(|| {
+            hush_sync::sync(&mut dev_b, &counting, &mut fresh(), hush_vault::now()).map_err(|e| e.to_string())
+        })?;
         if !report.received.is_empty() || !report.pushed.is_empty() {
             return Err("the empty sync moved items".into());
         }
@@ -273,8 +281,9 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     let mut push_one = Vec::new();
     for k in 0..a.runs {
         dev_a.add(common::item(n + k, hush_vault::now()));
-        let (report, d) =
-            time(|| hush_sync::sync(&mut dev_a, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+        let (report, d) = time(|| {
+            hush_sync::sync(&mut dev_a, &counting, &mut fresh(), hush_vault::now()).map_err(|e| e.to_string())
+        })?;
         if report.pushed.len() != 1 {
             return Err(format!("pushed {} items, expected 1", report.pushed.len()));
         }
@@ -283,8 +292,9 @@ fn measure(a: &Args, http: &HttpTransport) -> Result<(), String> {
     let bytes_push = counting.take();
 
     // And the other device receiving that one item.
-    let (report, receive_one) =
-        time(|| hush_sync::sync(&mut dev_b, &counting, hush_vault::now()).map_err(|e| e.to_string()))?;
+    let (report, receive_one) = time(|| {
+        hush_sync::sync(&mut dev_b, &counting, &mut fresh(), hush_vault::now()).map_err(|e| e.to_string())
+    })?;
     let bytes_receive = counting.take();
 
     println!("KDF alone (m=8 MiB, t=1, p=1):      {}", stats(kdf));
@@ -340,14 +350,15 @@ fn catchup(a: &Args, http: &HttpTransport) -> Result<(), String> {
         for p in 0..a.pushes {
             let id = ids[(round * a.pushes + p) % ids.len()];
             dev_a.update(&id, hush_vault::now(), |i| i.notes = format!("round {round} push {p}"));
-            hush_sync::sync(&mut dev_a, http, hush_vault::now()).map_err(|e| e.to_string())?;
+            hush_sync::sync(&mut dev_a, http, &mut fresh(), hush_vault::now()).map_err(|e| e.to_string())?;
         }
         pushes.push(started.elapsed() / u32::try_from(a.pushes.max(1)).unwrap_or(u32::MAX));
         let token =
             proto::SessionToken::new(dev_b.state().sync.as_ref().ok_or("not connected")?.token.clone());
         bare.push(time(|| http.pull(&token, start_seq).map_err(|e| e.to_string()))?.1);
-        let (report, d) =
-            time(|| hush_sync::sync(&mut dev_b, http, hush_vault::now()).map_err(|e| e.to_string()))?;
+        let (report, d) = time(|| {
+            hush_sync::sync(&mut dev_b, http, &mut fresh(), hush_vault::now()).map_err(|e| e.to_string())
+        })?;
         if report.received.len() != a.pushes.min(ids.len()) {
             return Err(format!(
                 "B received {} items, expected {}",
@@ -370,7 +381,12 @@ fn catchup(a: &Args, http: &HttpTransport) -> Result<(), String> {
             dev_b.vault_key(),
             &account,
             head.key_version,
-            &hush_crypto::ManifestPayload::next(Some(&head), head.writers[0].device, head.digest)
+            &hush_crypto::ManifestPayload::next(
+                Some(&head),
+                head.writers[0].device,
+                head.writers[0].pushes + 1,
+                head.digest
+            )
         )
         .len()
     );

@@ -14,7 +14,7 @@ use hush_proto as proto;
 use hush_vault::local_state::SyncState;
 use hush_vault::{FileHeader, Vault, VaultFile};
 
-use crate::sync::{SyncReport, apply_pull, sync};
+use crate::sync::{PushNumbers, SyncReport, apply_pull, sync};
 use crate::verify::verify_pull;
 use crate::{SyncError, Tampering, Transport};
 
@@ -100,6 +100,7 @@ pub fn register(
     keys: &DerivedKeys,
     account_key: &AccountKey,
     invite: Option<&str>,
+    numbers: &mut dyn PushNumbers,
     opts: &LoginOptions<'_>,
 ) -> Result<SyncReport, SyncError> {
     let header = vault.header().clone();
@@ -124,7 +125,7 @@ pub fn register(
     let state = vault.state_mut();
     state.base.clear();
     state.pending.extend(ids);
-    crate::sync::first_sync(vault, transport, opts.now)
+    crate::sync::first_sync(vault, transport, numbers, opts.now)
 }
 
 /// Fetches and checks the KDF parameters the server holds for an account, before any KDF.
@@ -246,6 +247,7 @@ pub fn login_existing(
     transport: &dyn Transport,
     account_key: &AccountKey,
     password: &str,
+    numbers: &mut dyn PushNumbers,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
     // The server cannot talk this device down to weaker parameters than it holds.
@@ -274,6 +276,6 @@ pub fn login_existing(
         vault.adopt_keyset(auth.header, auth.ring).map_err(|_| Tampering::ForeignVaultKey)?;
     }
     connect(&mut vault, opts.server_url, &auth.login, opts.insecure_http);
-    let report = sync(&mut vault, transport, opts.now)?;
+    let report = sync(&mut vault, transport, numbers, opts.now)?;
     Ok((vault, report))
 }

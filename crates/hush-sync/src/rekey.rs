@@ -11,7 +11,7 @@ use hush_crypto::{AccountKey, AuthKey, FloorPolicy, KdfParams, KdfSalt, derive_k
 use hush_proto as proto;
 use hush_vault::Vault;
 
-use crate::sync::{SyncReport, sync, token_of};
+use crate::sync::{PushNumbers, SyncReport, sync, token_of};
 use crate::{SyncError, Transport};
 
 /// How many times the rekey is retried after other devices pushed in between.
@@ -45,13 +45,14 @@ pub fn change_password(
     old_auth: &AuthKey,
     account_key: &AccountKey,
     new: NewPassword<'_>,
+    numbers: &mut dyn PushNumbers,
     now: i64,
 ) -> Result<PasswordChange, SyncError> {
     // The KDF runs once, whatever the retries.
     let salt = KdfSalt::random();
     let keys = derive_keys(new.password, &salt, &new.params, &vault.account_id(), account_key, new.policy)?;
     for _ in 0..MAX_ATTEMPTS {
-        sync(vault, transport, now)?;
+        sync(vault, transport, numbers, now)?;
         let mut next = vault.clone();
         next.apply_password_change(&keys.kek, salt, new.params);
         let header = next.header().clone();
@@ -83,7 +84,7 @@ pub fn change_password(
                 }
                 let accepted = vault.state_mut().accepted.entry(account).or_default();
                 accepted.keyset_version = accepted.keyset_version.max(key_version);
-                return Ok(PasswordChange { push: sync(vault, transport, now) });
+                return Ok(PasswordChange { push: sync(vault, transport, numbers, now) });
             }
             // Another device pushed in between: catch up and try again.
             Err(e) if e.code() == Some(proto::ErrorCode::Conflict) => continue,

@@ -23,6 +23,37 @@ const MAX_ATTEMPTS: usize = 8;
 /// never block the sync of the other items.
 pub const MAX_PUSHED_BLOB: usize = 256 * 1024;
 
+/// Where a device reserves the numbers of its pushes (docs/spec/crypto-v2.md, "Push numbers").
+///
+/// A push number must be above every number this device ever sent, whatever the server
+/// answered and even if the device crashed right after sending, so it is reserved durably
+/// *before* the push is sent: a device that forgot a push the server stored (told it failed, or
+/// crashed) must not send another push under the same or a lower number, or a branch grown from
+/// the forgotten copy could pass for a successor and drop the retry.
+pub trait PushNumbers {
+    /// A number above `above` and above every number reserved before, already durable when this
+    /// returns.
+    fn reserve(&mut self, above: u64) -> Result<u64, SyncError>;
+}
+
+/// Push numbers kept in memory: for tests, and for a device whose counter lives as long as it does.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryPushNumbers(pub u64);
+
+impl PushNumbers for MemoryPushNumbers {
+    fn reserve(&mut self, above: u64) -> Result<u64, SyncError> {
+        self.0 = self.0.max(above) + 1;
+        Ok(self.0)
+    }
+}
+
+/// Push numbers kept in the profile's `push-numbers` file, as the CLI keeps them.
+impl PushNumbers for hush_vault::Profile {
+    fn reserve(&mut self, above: u64) -> Result<u64, SyncError> {
+        Ok(self.reserve_push_number(above)?)
+    }
+}
+
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -108,6 +139,7 @@ pub(crate) fn apply_pull(
 fn push_pending(
     vault: &mut Vault,
     transport: &dyn Transport,
+    numbers: &mut dyn PushNumbers,
     report: &mut SyncReport,
 ) -> Result<PushOutcome, SyncError> {
     let account = vault.account_id();
@@ -134,7 +166,13 @@ fn push_pending(
         items.push(proto::PushedItem { id: *id, blob: proto::B64::new(blob.clone()) });
     }
     let base = vault.state().accepted(&account).head;
-    let payload = ManifestPayload::next(base.as_ref(), device, ManifestDigest::from_blob_hashes(view));
+    // Above this device's own latest push in the head it builds on, too: the durable counter
+    // may be gone (a new profile folder), and the head still knows how far it got.
+    let own =
+        base.as_ref().and_then(|h| h.writers.iter().find(|w| w.device == device)).map_or(0, |w| w.pushes);
+    let number = numbers.reserve(own)?;
+    let payload =
+        ManifestPayload::next(base.as_ref(), device, number, ManifestDigest::from_blob_hashes(view));
     if payload.writers.len() > MAX_WRITERS {
         return Err(SyncError::TooManyDevices(MAX_WRITERS));
     }
@@ -157,8 +195,14 @@ fn push_pending(
     Ok(outcome)
 }
 
-/// Pulls, verifies, merges and pushes until the server accepts or nothing is left.
-pub fn sync(vault: &mut Vault, transport: &dyn Transport, now: i64) -> Result<SyncReport, SyncError> {
+/// Pulls, verifies, merges and pushes until the server accepts or nothing is left; each push
+/// is numbered with `numbers`.
+pub fn sync(
+    vault: &mut Vault,
+    transport: &dyn Transport,
+    numbers: &mut dyn PushNumbers,
+    now: i64,
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     for _ in 0..MAX_ATTEMPTS {
         let since = vault.state().sync.as_ref().ok_or(SyncError::NotConnected)?.seq;
@@ -168,7 +212,7 @@ pub fn sync(vault: &mut Vault, transport: &dyn Transport, now: i64) -> Result<Sy
         if vault.state().pending.is_empty() {
             return Ok(report);
         }
-        match push_pending(vault, transport, &mut report)? {
+        match push_pending(vault, transport, numbers, &mut report)? {
             PushOutcome::Accepted(_) => return Ok(report),
             PushOutcome::Conflict(_) => continue,
         }
@@ -184,6 +228,7 @@ pub fn sync(vault: &mut Vault, transport: &dyn Transport, now: i64) -> Result<Sy
 pub(crate) fn first_sync(
     vault: &mut Vault,
     transport: &dyn Transport,
+    numbers: &mut dyn PushNumbers,
     now: i64,
 ) -> Result<SyncReport, SyncError> {
     let pull = transport.pull(&token_of(vault)?, 0)?;
@@ -192,9 +237,9 @@ pub(crate) fn first_sync(
         return Err(crate::Tampering::NewAccountNotEmpty.into());
     }
     let mut report = SyncReport::default();
-    match push_pending(vault, transport, &mut report)? {
+    match push_pending(vault, transport, numbers, &mut report)? {
         PushOutcome::Accepted(_) => Ok(report),
-        PushOutcome::Conflict(_) => sync(vault, transport, now),
+        PushOutcome::Conflict(_) => sync(vault, transport, numbers, now),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use hush_crypto::{FloorPolicy, ItemId, KdfParams};
+use hush_sync::MemoryPushNumbers;
 use hush_sync::memory::MemoryServer;
 use hush_vault::{Item, ItemKind, Vault};
 use proptest::prelude::*;
@@ -55,8 +56,17 @@ fn run(ops: Vec<Op>, devices: usize) {
     let server = MemoryServer::new();
     let (mut first, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
-    hush_sync::register(&mut first, &server, &keys, &ak, None, &opts(FloorPolicy::AllowInsecure, "d0", 1))
-        .unwrap();
+    let mut numbers = vec![MemoryPushNumbers::default(); devices];
+    hush_sync::register(
+        &mut first,
+        &server,
+        &keys,
+        &ak,
+        None,
+        &mut numbers[0],
+        &opts(FloorPolicy::AllowInsecure, "d0", 1),
+    )
+    .unwrap();
     let mut vaults = vec![first];
     for d in 1..devices {
         let (v, _) = hush_sync::login_new_device(
@@ -105,16 +115,16 @@ fn run(ops: Vec<Op>, devices: usize) {
                 }
             }
             Op::Sync(d) => {
-                hush_sync::sync(&mut vaults[d], &server, clock).unwrap();
+                hush_sync::sync(&mut vaults[d], &server, &mut numbers[d], clock).unwrap();
             }
         }
     }
     // Two rounds: the first pushes every device's queue, the second brings every
     // device up to the last push.
     for _ in 0..2 {
-        for v in vaults.iter_mut() {
+        for (v, n) in vaults.iter_mut().zip(numbers.iter_mut()) {
             clock += 1;
-            hush_sync::sync(v, &server, clock).unwrap();
+            hush_sync::sync(v, &server, n, clock).unwrap();
         }
     }
     let reference = vaults[0].to_file().items;

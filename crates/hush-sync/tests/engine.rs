@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use hush_crypto::{AccountKey, DerivedKeys, FloorPolicy, HeadError, ItemId, KdfParams};
 use hush_proto as proto;
 use hush_sync::memory::MemoryServer;
-use hush_sync::{PushOutcome, SyncError, Tampering, Transport, TransportError};
+use hush_sync::{MemoryPushNumbers, PushOutcome, SyncError, Tampering, Transport, TransportError};
 use hush_vault::{Item, ItemKind, Vault};
 
 const PW: &str = "correct horse";
@@ -23,6 +23,8 @@ const WEAK: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 struct Device {
     vault: Vault,
     account_key: AccountKey,
+    /// The device's durable push numbers (crypto-v2.md, "Push numbers").
+    numbers: MemoryPushNumbers,
 }
 
 fn keys(vault: &Vault, ak: &AccountKey) -> DerivedKeys {
@@ -34,7 +36,17 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     let (mut a, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     a.add(login("github", "pw-a"));
     let k = keys(&a, &ak);
-    hush_sync::register(&mut a, server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "a", 1)).unwrap();
+    let mut a_numbers = MemoryPushNumbers::default();
+    hush_sync::register(
+        &mut a,
+        server,
+        &k,
+        &ak,
+        None,
+        &mut a_numbers,
+        &opts(FloorPolicy::AllowInsecure, "a", 1),
+    )
+    .unwrap();
     let (b, _) = hush_sync::login_new_device(
         server,
         &a.account_id(),
@@ -44,7 +56,10 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     )
     .unwrap();
     assert_eq!(b.len(), 1);
-    (Device { vault: a, account_key: ak.clone() }, Device { vault: b, account_key: ak })
+    (
+        Device { vault: a, account_key: ak.clone(), numbers: a_numbers },
+        Device { vault: b, account_key: ak, numbers: MemoryPushNumbers::default() },
+    )
 }
 
 fn login(name: &str, pw: &str) -> Item {
@@ -83,10 +98,10 @@ fn two_devices_converge_and_concurrent_passwords_are_kept() {
     a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
     b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
     let extra = b.vault.add(login("gitlab", "x"));
-    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
-    let report = hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
     assert_eq!(report.merged, vec![id]);
-    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
     for d in [&a, &b] {
         let item = d.vault.get(&id).unwrap();
         assert_eq!(item.password, "from-b", "the newer password wins");
@@ -108,14 +123,14 @@ fn edit_wins_over_delete_across_devices() {
     let id = only_id(&a.vault);
     a.vault.delete(&id, 10);
     b.vault.update(&id, 11, |i| i.notes = "keep me".into());
-    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
-    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
-    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
     assert_eq!(a.vault.get(&id).unwrap().notes, "keep me");
     // A deletion of an untouched item propagates.
     b.vault.delete(&id, 15);
-    hush_sync::sync(&mut b.vault, &server, 16).unwrap();
-    hush_sync::sync(&mut a.vault, &server, 17).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 16).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 17).unwrap();
     assert!(a.vault.get(&id).is_none());
 }
 
@@ -128,7 +143,7 @@ fn sync_memory(v: &Vault) -> (Option<u64>, hush_vault::local_state::Accepted) {
 fn assert_tampered(d: &mut Device, server: &dyn Transport, what: &str) -> Tampering {
     let before = sync_memory(&d.vault);
     let items_before = file_items(&d.vault);
-    let err = hush_sync::sync(&mut d.vault, server, 99).expect_err(what);
+    let err = hush_sync::sync(&mut d.vault, server, &mut d.numbers, 99).expect_err(what);
     assert!(err.to_string().contains("TAMPERING"), "{what}: {err}");
     // The caller saves nothing on error; the engine must also not have applied the
     // tampered data before it noticed: check the in-memory vault too.
@@ -146,7 +161,7 @@ fn altered_blob_is_tampering() {
     let (mut a, mut b) = two_devices(&server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.notes = "v2".into());
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     let mut blob = a.vault.entries()[&id].blob.clone();
     let n = blob.len();
     blob[n - 20] ^= 1;
@@ -160,7 +175,7 @@ fn blob_moved_to_another_id_is_tampering() {
     let (mut a, mut b) = two_devices(&server);
     let first = only_id(&a.vault);
     let second = a.vault.add(login("other", "y"));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     // The server serves the first item's (valid) blob under the second item's id.
     server.set_blob(proto::ItemId::from_bytes(second.0), a.vault.entries()[&first].blob.clone());
     assert_eq!(
@@ -256,7 +271,7 @@ fn dropped_item_is_tampering() {
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.notes = "changed".into());
     a.vault.add(login("new", "z"));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     assert_eq!(assert_tampered(&mut b, &dropper(&server, id), "dropped item"), Tampering::DigestMismatch);
     // A brand-new item hidden from a fresh device is caught the same way.
     let err = new_device_login_error(&dropper(&server, id), &a, PW, FloorPolicy::AllowInsecure);
@@ -270,7 +285,7 @@ fn item_rolled_back_is_tampering() {
     let id = only_id(&a.vault);
     let old_blob = a.vault.entries()[&id].blob.clone();
     a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     // The server serves the old (authentic) blob with the new manifest: to B, which has the
     // old one, the digest gives it away; to A, which has the new one, so does the revision.
     server.set_blob(proto::ItemId::from_bytes(id.0), old_blob);
@@ -289,8 +304,8 @@ fn whole_vault_rolled_back_is_tampering() {
     let id = only_id(&a.vault);
     let old = server.snapshot();
     a.vault.update(&id, 10, |i| i.set_password("new".into(), 10));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap();
     // The server forgets the last push and serves its older, consistent state.
     server.restore(&old);
     assert_eq!(
@@ -311,8 +326,8 @@ fn manifest_rolled_back_under_a_forged_seq_is_tampering() {
     // A push that adds an item: no item of the older state is older than a device's copy,
     // so only the head gives the rollback away.
     a.vault.add(login("new", "z"));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap();
     // The older state is complete and consistent (its items match its manifest), and its
     // seq no longer gives it away: only the manifest's push counter shows that it went back
     // (crypto-v2.md, "What a device keeps and checks").
@@ -338,12 +353,12 @@ fn forked_history_is_tampering() {
     let fork_point = server.snapshot();
     // Branch 1: A's push.
     a.vault.update(&id, 10, |i| i.notes = "branch a".into());
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     let branch_a = server.snapshot();
     // Branch 2: the server secretly rewinds and accepts B's push with the same number.
     server.restore(&fork_point);
     b.vault.update(&id, 12, |i| i.notes = "branch b".into());
-    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
     // Then shows B branch 1: same push counter, another head.
     server.restore(&branch_a);
     let err = assert_tampered(&mut b, &server, "fork");
@@ -360,9 +375,9 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
     let report = {
         // Just before A's first push lands, B pushes first: A's push comes back 409
         // `conflict` (sync-api-v2.md, `POST /v2/vault`).
-        let (b_vault, b_server) = (&mut b.vault, &server);
+        let (b_vault, b_numbers, b_server) = (&mut b.vault, &mut b.numbers, &server);
         let other_device: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(Some(Box::new(move || {
-            hush_sync::sync(b_vault, b_server, 11).unwrap();
+            hush_sync::sync(b_vault, b_server, b_numbers, 11).unwrap();
         })));
         let conflicts = Cell::new(0);
         let interloper = Intercept::pushes(&server, |s, token, req| {
@@ -375,7 +390,7 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
             }
             Ok(outcome)
         });
-        let report = hush_sync::sync(&mut a.vault, &interloper, 12).unwrap();
+        let report = hush_sync::sync(&mut a.vault, &interloper, &mut a.numbers, 12).unwrap();
         assert_eq!(conflicts.get(), 1, "the first push must have conflicted");
         report
     };
@@ -383,7 +398,7 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
     assert_eq!(report.received, vec![from_b]);
     assert_eq!(report.pushed, vec![id]);
     assert!(a.vault.state().pending.is_empty());
-    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
     assert_eq!(b.vault.get(&id).unwrap().notes, "from a");
     assert!(a.vault.get(&from_b).is_some());
     assert_eq!(file_items(&a.vault), file_items(&b.vault));
@@ -405,14 +420,23 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     // A device that holds strong parameters refuses weaker ones from the server.
     let (mut strong, ak) = Vault::create(PW, KdfParams::FLOOR, FloorPolicy::Enforce).unwrap();
     let k = keys(&strong, &ak);
-    hush_sync::register(&mut strong, &server, &k, &ak, None, &opts(FloorPolicy::AllowInsecure, "s", 1))
-        .unwrap();
+    hush_sync::register(
+        &mut strong,
+        &server,
+        &k,
+        &ak,
+        None,
+        &mut MemoryPushNumbers::default(),
+        &opts(FloorPolicy::AllowInsecure, "s", 1),
+    )
+    .unwrap();
     server.set_kdf(65_536, 2, 1);
     let err = hush_sync::login_existing(
         &strong.to_file(),
         &server,
         &ak,
         PW,
+        &mut MemoryPushNumbers::default(),
         opts(FloorPolicy::AllowInsecure, "s", 2),
     )
     .err()
@@ -433,7 +457,8 @@ fn change_password(d: &mut Device, server: &dyn Transport, new: &str, now: i64) 
     let old = Vault::derive(d.vault.header(), PW, &d.account_key).unwrap();
     let new = hush_sync::NewPassword { password: new, params: WEAK, policy: FloorPolicy::AllowInsecure };
     let change =
-        hush_sync::change_password(&mut d.vault, server, &old.auth, &d.account_key, new, now).unwrap();
+        hush_sync::change_password(&mut d.vault, server, &old.auth, &d.account_key, new, &mut d.numbers, now)
+            .unwrap();
     change.push.unwrap();
 }
 
@@ -442,14 +467,21 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     let server = MemoryServer::new();
     let (mut a, mut b) = two_devices(&server);
     change_password(&mut a, &server, "new password", 10);
-    let err = hush_sync::sync(&mut b.vault, &server, 12).unwrap_err();
+    let err = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap_err();
     assert!(matches!(err, SyncError::SessionExpired), "{err}");
     // The old password no longer logs in; the new one does and updates B's keyset.
     let ak = b.account_key.clone();
     let file = b.vault.to_file();
-    let err = hush_sync::login_existing(&file, &server, &ak, PW, opts(FloorPolicy::AllowInsecure, "b", 13))
-        .err()
-        .expect("the old password must not log in");
+    let err = hush_sync::login_existing(
+        &file,
+        &server,
+        &ak,
+        PW,
+        &mut MemoryPushNumbers::default(),
+        opts(FloorPolicy::AllowInsecure, "b", 13),
+    )
+    .err()
+    .expect("the old password must not log in");
     // The server's new parameters derive another auth key from the old password, so the
     // server refuses its signature (`bad_signature`), which reads as a wrong password.
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
@@ -458,6 +490,7 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
         &server,
         &ak,
         "new password",
+        &mut MemoryPushNumbers::default(),
         opts(FloorPolicy::AllowInsecure, "b", 13),
     )
     .unwrap();
@@ -472,7 +505,7 @@ fn the_server_never_sees_plaintext() {
     let mut item = login("PlainNameQuux", "PlainPasswordQuux");
     item.notes = "PlainNotesQuux".into();
     a.vault.add(item);
-    hush_sync::sync(&mut a.vault, &server, 10).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 10).unwrap();
     for blob in server.all_blobs() {
         for s in ["PlainNameQuux", "PlainPasswordQuux", "PlainNotesQuux", "github", "pw-a"] {
             assert!(!blob.windows(s.len()).any(|w| w == s.as_bytes()), "{s} in a blob");
@@ -490,12 +523,12 @@ fn a_fork_joined_later_is_tampering_and_loses_nothing() {
     let id = only_id(&a.vault);
     let fork_point = server.snapshot();
     a.vault.update(&id, 10, |i| i.set_password("a's new password".into(), 10));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     let branch_a = server.snapshot();
     server.restore(&fork_point);
     for n in 0..3 {
         b.vault.update(&id, 12 + n, |i| i.notes = format!("b edit {n}"));
-        hush_sync::sync(&mut b.vault, &server, 12 + n).unwrap();
+        hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12 + n).unwrap();
     }
     // Every item resent, whatever A asks for.
     let resend = Intercept::pulls(&server, |s, token, _since| s.pull(token, 0));
@@ -526,12 +559,12 @@ fn a_branch_without_this_devices_own_push_is_tampering() {
     let id = only_id(&a.vault);
     let before = server.snapshot();
     a.vault.add(login("a's item", "secret"));
-    hush_sync::sync(&mut a.vault, &server, 10).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 10).unwrap();
     // The server forgets A's push and lets B push twice on the older state.
     server.restore(&before);
     for n in 0..3 {
         b.vault.update(&id, 11 + n, |i| i.notes = format!("b{n}"));
-        hush_sync::sync(&mut b.vault, &server, 11 + n).unwrap();
+        hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 11 + n).unwrap();
     }
     let err = assert_tampered(&mut a, &Intercept::pulls(&server, |s, t, _| s.pull(t, 0)), "skipped own push");
     let a_device = a.vault.state().device_id.unwrap();
@@ -547,7 +580,7 @@ fn a_rollback_stays_tampering_after_logout_login_and_another_url() {
     let id = only_id(&a.vault);
     let old = server.snapshot();
     a.vault.update(&id, 10, |i| i.set_password("newer".into(), 10));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     server.restore(&old);
     assert_tampered(&mut a, &server, "rollback");
     assert!(hush_sync::devices::logout(a.vault.state_mut(), &server).is_none());
@@ -556,9 +589,16 @@ fn a_rollback_stays_tampering_after_logout_login_and_another_url() {
     for url in [URL, "http://localhost:1", "http://127.0.0.1:1/"] {
         let options =
             hush_sync::LoginOptions { server_url: url, ..opts(FloorPolicy::AllowInsecure, "a", 12) };
-        let err = hush_sync::login_existing(&a.vault.to_file(), &server, &a.account_key, PW, options)
-            .err()
-            .expect("the login must refuse the rolled-back state");
+        let err = hush_sync::login_existing(
+            &a.vault.to_file(),
+            &server,
+            &a.account_key,
+            PW,
+            &mut MemoryPushNumbers::default(),
+            options,
+        )
+        .err()
+        .expect("the login must refuse the rolled-back state");
         assert!(
             matches!(err, SyncError::Tampered(Tampering::Head(_) | Tampering::ItemWentBack { .. })),
             "{url}: {err}"
@@ -599,13 +639,14 @@ fn an_old_keyset_replayed_after_a_password_change_is_tampering() {
         &server,
         &b.account_key,
         "new password",
+        &mut MemoryPushNumbers::default(),
         opts(FloorPolicy::AllowInsecure, "b", 11),
     )
     .unwrap();
     assert_eq!(b2.header().key_version, 2);
     server.restore_keys(&before_change);
     for (name, vault) in [("a", &mut a.vault), ("b", &mut b2)] {
-        let err = hush_sync::sync(vault, &server, 12).unwrap_err();
+        let err = hush_sync::sync(vault, &server, &mut MemoryPushNumbers::default(), 12).unwrap_err();
         assert!(
             matches!(err, SyncError::Tampered(Tampering::KeysetWentBack { held: 2, got: 1 })),
             "{name}: {err}"
@@ -617,6 +658,7 @@ fn an_old_keyset_replayed_after_a_password_change_is_tampering() {
         &server,
         &b.account_key,
         PW,
+        &mut MemoryPushNumbers::default(),
         opts(FloorPolicy::AllowInsecure, "b", 13),
     )
     .err()
@@ -640,7 +682,7 @@ fn a_password_change_rotates_the_key_for_every_device() {
     b.vault.update(&id, 9, |i| i.notes = "b's offline edit".into());
     change_password(&mut a, &server, "new password", 10);
     let added = a.vault.add(login("after the change", "fresh"));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     for blob in server.all_blobs() {
         assert_eq!(
             hush_crypto::ItemBlob::key_version(&blob),
@@ -653,20 +695,24 @@ fn a_password_change_rotates_the_key_for_every_device() {
             .is_err()
     );
     // B: its session was revoked; it logs in with the new password and pushes its edit.
-    assert!(matches!(hush_sync::sync(&mut b.vault, &server, 12), Err(SyncError::SessionExpired)));
+    assert!(matches!(
+        hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12),
+        Err(SyncError::SessionExpired)
+    ));
     let (mut b2, _) = hush_sync::login_existing(
         &b.vault.to_file(),
         &server,
         &b.account_key,
         "new password",
+        &mut MemoryPushNumbers::default(),
         opts(FloorPolicy::AllowInsecure, "b", 13),
     )
     .unwrap();
     assert_eq!(b2.ring().versions().collect::<Vec<_>>(), [2, 1]);
-    hush_sync::sync(&mut a.vault, &server, 14).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
     assert_eq!(a.vault.get(&id).unwrap().notes, "b's offline edit");
     assert!(b2.get(&added).is_some());
-    hush_sync::sync(&mut b2, &server, 15).unwrap();
+    hush_sync::sync(&mut b2, &server, &mut b.numbers, 15).unwrap();
     assert_eq!(file_items(&a.vault), file_items(&b2));
 }
 
@@ -680,18 +726,18 @@ fn resetting_trust_after_a_restore_loses_nothing() {
     let backup = server.snapshot();
     a.vault.update(&id, 10, |i| i.set_password("set after the backup".into(), 10));
     let added = a.vault.add(login("added after the backup", "x"));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
-    hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap();
     server.restore(&backup);
     assert_tampered(&mut a, &server, "restored server");
     assert_tampered(&mut b, &server, "restored server");
     hush_sync::reset_trust(&mut a.vault);
-    hush_sync::sync(&mut a.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 13).unwrap();
     // B still holds the newer head, which the server's new state does not extend.
     assert_tampered(&mut b, &server, "b not reset yet");
     hush_sync::reset_trust(&mut b.vault);
-    hush_sync::sync(&mut b.vault, &server, 14).unwrap();
-    hush_sync::sync(&mut a.vault, &server, 15).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 15).unwrap();
     for d in [&a, &b] {
         let item = d.vault.get(&id).unwrap();
         let known = item.password == "set after the backup"
@@ -734,6 +780,7 @@ fn device_names_are_sealed_and_read_back() {
         &k,
         &ak,
         None,
+        &mut MemoryPushNumbers::default(),
         &opts(FloorPolicy::AllowInsecure, "evil\u{202e}gpj", 1),
     )
     .unwrap_err();
@@ -769,20 +816,20 @@ fn an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs() {
     let id = only_id(&a.vault);
     let big = 150 * 1024;
     a.vault.update(&id, 10, |i| i.notes = "a".repeat(big));
-    hush_sync::sync(&mut a.vault, &server, 11).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
     b.vault.update(&id, 9, |i| i.notes = "b".repeat(big));
     let other = b.vault.add(login("small", "x"));
-    let report = hush_sync::sync(&mut b.vault, &server, 12).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap();
     assert_eq!(report.held_back.len(), 1, "{report:?}");
     assert_eq!(report.held_back[0].0, id);
     assert!(report.held_back[0].1 > hush_sync::MAX_PUSHED_BLOB);
     assert_eq!(report.pushed, vec![other]);
     assert!(b.vault.state().pending.contains(&id.0));
-    hush_sync::sync(&mut a.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 13).unwrap();
     assert!(a.vault.get(&other).is_some());
     // Shortening the item lets it sync.
     b.vault.update(&id, 14, |i| i.notes = "short now".into());
-    let report = hush_sync::sync(&mut b.vault, &server, 15).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 15).unwrap();
     assert!(report.held_back.is_empty() && report.pushed == vec![id], "{report:?}");
 }
 
@@ -811,11 +858,11 @@ fn a_version_1_history_upgrades_and_is_never_replayed() {
             &hush_crypto::OpenedManifest::V1 { counter: head.counter, digest: head.digest },
         );
         d.vault.state_mut().accepted.get_mut(&account).unwrap().head = Some(legacy);
-        hush_sync::sync(&mut d.vault, &server, 10).unwrap();
+        hush_sync::sync(&mut d.vault, &server, &mut d.numbers, 10).unwrap();
     }
     a.vault.update(&id, 11, |i| i.notes = "after the upgrade".into());
-    hush_sync::sync(&mut a.vault, &server, 12).unwrap();
-    hush_sync::sync(&mut b.vault, &server, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
     assert!(!b.vault.state().accepted(&account).head.unwrap().legacy);
     assert_eq!(b.vault.get(&id).unwrap().notes, "after the upgrade");
     // The old version-1 manifest, or a forged one with a higher counter: both refused.

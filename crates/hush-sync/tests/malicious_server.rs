@@ -45,14 +45,16 @@
 //! supersede edges; the "never cry wolf" check follows real edges only. Oracle 1 needs no
 //! exception: it is what makes the superseding harmless, and it is checked as always.
 //!
-//! # Known bug
-//! The property found one (`bug_found_by_the_property`, explained in
-//! `bug_a_retry_below_a_forgotten_push_is_forked_away`, both ignored): when the author of a push
-//! reported as failed pushes again at a *lower* counter than the stored copy, a server can later
-//! show it (or any device that accepted the retry) the stored copy's branch, which lacks the
-//! retry, and rule 4 accepts it: the retry's edits are lost. Until the engine is fixed, a case
-//! stops as soon as that precondition is met (about one case in a hundred);
-//! `HUSH_KNOWN_BUGS=1` lets it go on, and the property finds the bug again.
+//! # Push numbers
+//! The property found a hole in the first version of rule 4, which compared each writer's
+//! *counter* (`the_retry_below_a_forgotten_push_found_by_the_property`, explained in
+//! `a_branch_from_a_push_reported_as_failed_cannot_drop_the_retry`): when the author of a push
+//! reported as failed pushed again at a *lower* counter than the stored copy, a server could
+//! later show it the stored copy's branch, which lacks the retry, and rule 4 accepted it. Writer
+//! entries now carry the device's own push number, reserved before sending and never given back
+//! (crypto-v2.md, "Push numbers"). Each device here keeps its [`MemoryPushNumbers`] across
+//! failed syncs, as the CLI keeps its `push-numbers` file, and a third oracle checks the premise
+//! itself: **every push a device sends carries a number above all it sent before.**
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -60,7 +62,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use hush_crypto::{AccountId, FloorPolicy, ItemId, KdfParams, KeyRing, Manifest};
 use hush_proto as proto;
 use hush_sync::memory::{MemoryServer, Snapshot};
-use hush_sync::{PushOutcome, SyncError, Transport, TransportError};
+use hush_sync::{MemoryPushNumbers, PushOutcome, SyncError, Transport, TransportError};
 use hush_vault::{Item, ItemKind, Vault};
 use proptest::prelude::*;
 
@@ -200,8 +202,8 @@ type Items = BTreeMap<[u8; 16], Vec<u8>>;
 struct Node {
     parent: Option<usize>,
     snapshot: Snapshot,
-    /// The manifest's push counter.
-    counter: u64,
+    /// The author's push number (its writer entry at this counter).
+    pushes: u64,
     seq: u64,
     manifest: Vec<u8>,
     items: Items,
@@ -217,10 +219,8 @@ struct Model {
     unacked: Vec<Vec<usize>>,
     tip: usize,
     accepted: Vec<usize>,
-    /// Set when a device's push lands at a lower counter than a push of its own that the
-    /// server stored but reported as failed: the precondition of the known bug (see
-    /// [`bug_a_retry_below_a_forgotten_push_is_forked_away`]).
-    known_bug: bool,
+    /// Per device, the highest push number the server has seen from it.
+    sent: Vec<u64>,
 }
 
 impl Model {
@@ -282,6 +282,8 @@ impl Model {
         let (_, opened) = Manifest::open(ring, account, &manifest).expect("a device's manifest opens");
         let chain = opened.chain().0;
         let counter = opened.counter();
+        let head = hush_crypto::Head::of(ring.current_version(), &opened);
+        let pushes = head.writers.iter().find(|w| w.counter == counter).expect("an author entry").pushes;
         if let Some(&n) = self.by_chain.get(&chain) {
             return n;
         }
@@ -289,7 +291,7 @@ impl Model {
         self.nodes.push(Node {
             parent: Some(parent),
             snapshot: stored.snapshot,
-            counter,
+            pushes,
             seq: stored.full.seq,
             manifest,
             items,
@@ -425,7 +427,7 @@ type Memory = (
     BTreeSet<[u8; 16]>,
     BTreeMap<[u8; 16], Vec<u8>>,
     Option<u64>,
-    hush_vault::state::Accepted,
+    hush_vault::local_state::Accepted,
     Option<hush_crypto::DeviceId>,
 );
 
@@ -483,16 +485,17 @@ fn remember(v: &Vault, seen: &mut BTreeMap<[u8; 16], BTreeSet<String>>) {
     }
 }
 
-/// Runs `ops`, checking both oracles after every step; returns the model for further checks.
-/// With `stop_at_known_bug`, stops once the known bug's precondition is met.
-fn run(ops: &[Op], stop_at_known_bug: bool) -> Model {
+/// Runs `ops`, checking the oracles after every step; returns the model for further checks.
+fn run(ops: &[Op]) -> Model {
     let server = MemoryServer::new();
     let (mut first, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let mut seed = Item::new(ItemKind::Login, "seed", 1);
     seed.password = "pw0".into();
     first.put(item_id(0), seed);
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
-    hush_sync::register(&mut first, &server, &keys, &ak, None, &opts("d0", 1)).unwrap();
+    // Kept across failed syncs: a device's push numbers are never given back.
+    let mut numbers = [MemoryPushNumbers::default(); DEVICES];
+    hush_sync::register(&mut first, &server, &keys, &ak, None, &mut numbers[0], &opts("d0", 1)).unwrap();
     let account = first.account_id();
     let mut vaults = vec![first];
     for d in 1..DEVICES {
@@ -505,11 +508,13 @@ fn run(ops: &[Op], stop_at_known_bug: bool) -> Model {
     let manifest = genesis.manifest.clone().unwrap().into_bytes();
     let opened = Manifest::open(&ring, &account, &manifest).unwrap().1;
     let chain = opened.chain().0;
+    let mut sent = vec![0; DEVICES];
+    sent[0] = numbers[0].0;
     let mut model = Model {
         nodes: vec![Node {
             parent: None,
             snapshot: server.snapshot(),
-            counter: opened.counter(),
+            pushes: numbers[0].0,
             seq: genesis.seq,
             manifest,
             items: genesis.items.into_iter().map(|i| (*i.id.as_bytes(), i.blob.into_bytes())).collect(),
@@ -519,7 +524,7 @@ fn run(ops: &[Op], stop_at_known_bug: bool) -> Model {
         unacked: vec![Vec::new(); DEVICES],
         tip: 0,
         accepted: vec![0; DEVICES],
-        known_bug: false,
+        sent,
     };
     let mut seen: Vec<BTreeMap<[u8; 16], BTreeSet<String>>> = vec![BTreeMap::new(); DEVICES];
     for (d, v) in vaults.iter().enumerate() {
@@ -578,8 +583,16 @@ fn run(ops: &[Op], stop_at_known_bug: bool) -> Model {
                     Op::Lie(_, serve, tamper, ack) => (serve, tamper, ack),
                     _ => (Serve::Tip, Tamper::Clean, Ack::Honest),
                 };
-                let synced =
-                    sync_step(step, d, serve, tamper, ack, &mut vaults[d], &mut model, &adversary, &ring);
+                let synced = sync_step(
+                    step,
+                    d,
+                    (serve, tamper, ack),
+                    &mut vaults[d],
+                    &mut numbers[d],
+                    &mut model,
+                    &adversary,
+                    &ring,
+                );
                 if synced {
                     remember(&vaults[d], &mut seen[d]);
                 }
@@ -588,25 +601,20 @@ fn run(ops: &[Op], stop_at_known_bug: bool) -> Model {
         for d in 0..DEVICES {
             check_no_loss(step, d, &vaults[d], &seen[d]);
         }
-        if model.known_bug && stop_at_known_bug {
-            // What follows may hit the known bug; the ignored tests below pin it.
-            break;
-        }
     }
     model
 }
 
 /// Device `d` syncs against the node `serve` picks, treated as `tamper` and `ack` say; checks
-/// oracle 2 and the refused-sync half of oracle 1, and moves the model on. Returns whether the
-/// sync succeeded.
+/// oracles 2 and 3 and the refused-sync half of oracle 1, and moves the model on. Returns
+/// whether the sync succeeded.
 #[allow(clippy::too_many_arguments)]
 fn sync_step(
     step: usize,
     d: usize,
-    serve: Serve,
-    tamper: Tamper,
-    ack: Ack,
+    (serve, tamper, ack): (Serve, Tamper, Ack),
     vault: &mut Vault,
+    numbers: &mut MemoryPushNumbers,
     model: &mut Model,
     adversary: &Adversary<'_>,
     ring: &KeyRing,
@@ -620,7 +628,7 @@ fn sync_step(
     adversary.inner.restore(&model.nodes[n].snapshot);
     *adversary.plan.borrow_mut() = Plan { tamper, ack, older };
     let before = vault.clone();
-    let result = hush_sync::sync(vault, adversary, clock_of(step));
+    let result = hush_sync::sync(vault, adversary, numbers, clock_of(step));
     let served = adversary.served.take();
     let stored = adversary.stored.take();
     let what = format!("step {step}: device {d} shown node {n} ({serve:?}, {tamper:?}, {ack:?})");
@@ -650,8 +658,13 @@ fn sync_step(
     assert!(stored.len() <= 1, "{what}: a sync stores at most one push");
     let pushed = stored.into_iter().next().map(|s| model.stored(n, s, ring, &account));
     if let Some(p) = pushed {
-        let counter = model.nodes[p].counter;
-        model.known_bug |= model.unacked[d].iter().any(|&u| model.nodes[u].counter > counter);
+        let pushes = model.nodes[p].pushes;
+        assert!(
+            pushes > model.sent[d],
+            "{what}: push number {pushes} is not above {}, which the device sent before",
+            model.sent[d]
+        );
+        model.sent[d] = pushes;
         for earlier in std::mem::take(&mut model.unacked[d]) {
             if !model.reaches(earlier, p) {
                 model.supersede.push((earlier, p));
@@ -709,12 +722,6 @@ fn clock_of(step: usize) -> i64 {
     10 + step as i64
 }
 
-/// Whether to go on past the precondition of the known bug (`HUSH_KNOWN_BUGS=1`): the property
-/// then finds it again, in about one case in a thousand.
-fn known_bugs_wanted() -> bool {
-    std::env::var_os("HUSH_KNOWN_BUGS").is_some()
-}
-
 /// 512 cases take about 10 s in a debug build on two shared cores; `PROPTEST_CASES=20000`
 /// runs a deeper search.
 fn cases() -> u32 {
@@ -726,7 +733,7 @@ proptest! {
 
     #[test]
     fn a_lying_server_makes_no_device_lose_data(ops in proptest::collection::vec(op(), 1..60)) {
-        run(&ops, !known_bugs_wanted());
+        run(&ops);
     }
 }
 
@@ -751,51 +758,49 @@ fn a_push_reported_as_failed_is_superseded_by_its_retry() {
         withhold,                                            // node 4
         Lie(1, Serve::Other(2), Tamper::Clean, Ack::Honest), // d1 is shown node 4
     ];
-    let model = run(&ops, true);
+    let model = run(&ops);
     assert_eq!(model.accepted[1], 4, "d1 accepts the retry's history");
     assert!(!model.is_ancestor(1, 4) && model.reaches(1, 4));
 }
 
-/// The smallest op list the property found (after 1119 passing cases), kept as it shrank:
-/// d2's push (node 1) is acknowledged and forgotten; d0 is shown node 1 and pushes on it
-/// (node 2, counter 3), which the server stores but reports as failed; d0 is shown node 0 and
-/// pushes again (node 3, counter 2), acknowledged; d2 goes on from node 2 (node 4); d0 is then
-/// shown node 4, which does not contain its acknowledged push, and accepts it.
+/// The smallest op list the property found (after 1119 passing cases) against counter-based
+/// writer entries, kept as it shrank: d2's push (node 1) is acknowledged and forgotten; d0 is
+/// shown node 1 and pushes on it (node 2, counter 3), which the server stores but reports as
+/// failed; d0 is shown node 0 and pushes again (node 3, counter 2), acknowledged; d2 goes on
+/// from node 2 (node 4); d0 is then shown node 4, which does not contain its acknowledged push.
+/// It used to accept it; with push numbers it refuses (oracle 2 checks).
 #[test]
-#[ignore = "BUG: fork consistency breaks after a push reported as failed; see bug_a_retry_below_a_forgotten_push_is_forked_away"]
-fn bug_found_by_the_property() {
+fn the_retry_below_a_forgotten_push_found_by_the_property() {
     use Op::*;
-    run(
-        &[
-            Notes(2, 0),
-            Sync(0),
-            Add(0),
-            Lie(2, Serve::Tip, Tamper::Clean, Ack::Lose),
-            Lie(0, Serve::Withhold(0), Tamper::Clean, Ack::Fail),
-            Sync(0),
-            Notes(2, 0),
-            Lie(2, Serve::Withhold(1), Tamper::ForgeSeq(0), Ack::Honest),
-            Switch(1),
-            Sync(0),
-        ],
-        false,
-    );
+    run(&[
+        Notes(2, 0),
+        Sync(0),
+        Add(0),
+        Lie(2, Serve::Tip, Tamper::Clean, Ack::Lose),
+        Lie(0, Serve::Withhold(0), Tamper::Clean, Ack::Fail),
+        Sync(0),
+        Notes(2, 0),
+        Lie(2, Serve::Withhold(1), Tamper::ForgeSeq(0), Ack::Honest),
+        Switch(1),
+        Sync(0),
+    ]);
 }
 
-/// The same hole, by hand, with the data it loses.
+/// The same hole, by hand, with the data it would lose.
 ///
 /// Rule 4 of crypto-v2.md ("What a device keeps and checks") proves that `M` extends `A` on the
-/// premise that a device's pushes carry growing counters in the order it makes them. A push the
-/// server stores while its author sees a failure breaks that premise: the author keeps nothing
-/// of it (the CLI saves only after success), so if the server showed it a longer branch for that
-/// push (counter 3) and a shorter one for the retry (counter 2, acknowledged and accepted), the
-/// longer branch names the author at counter 3 > 2 and passes rule 4, although it lacks the
-/// acknowledged retry. Every edit only the retry carried is lost, on the author and on every
-/// device that accepted the retry. Nothing here needs more than "What is left" grants the
-/// server: withholding, and storing a push while reporting a failure.
+/// premise that a device's writer entry grows with every push it makes. With counters, a push
+/// the server stores while its author sees a failure broke that premise: the author keeps
+/// nothing of it (the CLI saves only after success), so if the server showed it a longer branch
+/// for that push (counter 3) and a shorter one for the retry (counter 2, acknowledged and
+/// accepted), the longer branch named the author at counter 3 > 2 and passed rule 4, although
+/// it lacks the acknowledged retry, and every edit only the retry carried was lost. Nothing here
+/// needs more than "What is left" grants the server: withholding, and storing a push while
+/// reporting a failure. The push numbers are what a durable store keeps (MemoryPushNumbers
+/// here; the CLI's `push-numbers` file): the failed push's number 2 is not given back, so the
+/// retry is number 3 and the branch that names a at 2 is refused.
 #[test]
-#[ignore = "BUG: the author of a push reported as failed accepts a fork that lacks its acknowledged retry and loses the retry's edits (rule 4 compares counters; the retry's is below the forgotten copy's)"]
-fn bug_a_retry_below_a_forgotten_push_is_forked_away() {
+fn a_branch_from_a_push_reported_as_failed_cannot_drop_the_retry() {
     let server = MemoryServer::new();
     let (mut a, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let seed = item_id(0);
@@ -803,13 +808,14 @@ fn bug_a_retry_below_a_forgotten_push_is_forked_away() {
     item.password = "pw0".into();
     a.put(seed, item);
     let keys = Vault::derive(a.header(), PW, &ak).unwrap();
-    hush_sync::register(&mut a, &server, &keys, &ak, None, &opts("a", 1)).unwrap();
+    let (mut a_numbers, mut b_numbers) = (MemoryPushNumbers::default(), MemoryPushNumbers::default());
+    hush_sync::register(&mut a, &server, &keys, &ak, None, &mut a_numbers, &opts("a", 1)).unwrap();
     let (mut b, _) = hush_sync::login_new_device(&server, &a.account_id(), &ak, PW, opts("b", 1)).unwrap();
     let node0 = server.snapshot();
 
     // b pushes node 1 (counter 2).
     b.update(&seed, 2, |i| i.notes = "b1".into());
-    hush_sync::sync(&mut b, &server, 2).unwrap();
+    hush_sync::sync(&mut b, &server, &mut b_numbers, 2).unwrap();
     // a is shown node 1 and pushes node 2 (counter 3) with a new item. The server stores it
     // and answers with an error; a keeps nothing of the failed sync, as the CLI does.
     a.put(item_id(1), Item::new(ItemKind::Login, "new", 3));
@@ -820,7 +826,7 @@ fn bug_a_retry_below_a_forgotten_push_is_forked_away() {
         stored: RefCell::new(Vec::new()),
     };
     let before = a.clone();
-    let err = hush_sync::sync(&mut a, &fails, 3).unwrap_err();
+    let err = hush_sync::sync(&mut a, &fails, &mut a_numbers, 3).unwrap_err();
     assert!(matches!(err, SyncError::Transport(TransportError::Network(_))), "{err}");
     a = before;
     let node2 = server.snapshot();
@@ -829,20 +835,21 @@ fn bug_a_retry_below_a_forgotten_push_is_forked_away() {
     // changes again, with one more: a new password. Node 3 (counter 2), acknowledged.
     server.restore(&node0);
     a.update(&seed, 4, |i| i.set_password("pwX".into(), 4));
-    hush_sync::sync(&mut a, &server, 4).unwrap();
+    hush_sync::sync(&mut a, &server, &mut a_numbers, 4).unwrap();
     let accepted = a.state().accepted(&a.account_id()).head.unwrap();
     assert_eq!(accepted.counter, 2);
+    assert_eq!(a_numbers.0, 3, "the failed push's number is not given back");
 
     // b goes on from node 2: node 4 (counter 4), which names a at counter 3.
     server.restore(&node2);
     b.update(&seed, 5, |i| i.notes = "b2".into());
-    hush_sync::sync(&mut b, &server, 5).unwrap();
+    hush_sync::sync(&mut b, &server, &mut b_numbers, 5).unwrap();
 
     // a is shown node 4: it does not contain a's acknowledged push (node 3), so it must be
-    // refused; today rule 4 passes (a's entry went from 2 to 3), the digest matches, and a
-    // takes b's copy of the seed item: pwX, which a set and pushed, is gone.
+    // refused. With counters rule 4 passed (a's entry went from 2 to 3), the digest matched,
+    // and a took b's copy of the seed item: pwX, which a set and pushed, was gone.
     let before = memory(&a);
-    let result = hush_sync::sync(&mut a, &server, 6);
+    let result = hush_sync::sync(&mut a, &server, &mut a_numbers, 6);
     let item = &a.entries()[&seed].item;
     let kept = item.password == "pwX" || item.history.iter().any(|h| h.password == "pwX");
     assert!(

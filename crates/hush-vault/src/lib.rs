@@ -15,6 +15,7 @@ mod item;
 pub mod local_state;
 pub mod par;
 pub mod profile;
+mod push_numbers;
 mod vault;
 pub mod vault_file;
 mod view;

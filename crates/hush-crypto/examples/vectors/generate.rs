@@ -429,6 +429,7 @@ fn writers_json(writers: &[Writer]) -> Json {
             .map(|w| {
                 Json::Obj(vec![
                     ("device_id", hex(w.device.as_bytes())),
+                    ("pushes", num(w.pushes)),
                     ("counter", num(w.counter)),
                     ("digest", hex(&w.digest.0)),
                 ])
@@ -450,7 +451,12 @@ fn manifest_case(
     let account = AccountId(bytes(ACCOUNT_ID));
     let vk = VaultKey::from_bytes(vault_key_bytes(key_version));
     let digest = ManifestDigest::from_blob_hashes(items.iter().copied());
-    let payload = ManifestPayload::next(base, DeviceId(author), digest);
+    // The author's push number: one more than its entry in the base (a device that forgot
+    // nothing numbers its pushes so; crypto-v2.md, "Push numbers").
+    let pushes =
+        base.and_then(|h| h.writers.iter().find(|w| w.device == DeviceId(author))).map_or(0, |w| w.pushes)
+            + 1;
+    let payload = ManifestPayload::next(base, DeviceId(author), pushes, digest);
     let n = nonce(nonce_tag);
     let blob = Manifest::seal_with_nonce(&vk, &account, key_version, &payload, &n);
     let chain = payload.chain();
@@ -536,7 +542,7 @@ fn manifest_negatives() -> Vec<Json> {
     let (a, b) = (DeviceId(DEVICE_A), DeviceId(DEVICE_B));
     let (d1, d2) = (ManifestDigest([0x11; 32]), ManifestDigest([0x22; 32]));
     let prev = ChainHash([0x99; 32]);
-    let w = |device, counter, digest| Writer { device, counter, digest };
+    let w = |device, counter, digest| Writer { device, pushes: 1, counter, digest };
     // A version-2 box sealed under vault key 1 with the spec's AAD: the refusal depends on the
     // payload alone. The API's `seal_with_nonce` encodes any `ManifestPayload` it is given, which
     // is how these are made; only the trailing-byte case needs a raw box.
@@ -614,6 +620,13 @@ fn manifest_negatives() -> Vec<Json> {
         ),
         bad_payload("no writers (w = 0): a manifest names at least its author", 2, d2, vec![], 0xf7),
         bad_payload(
+            "a writer's push number 0: devices number their pushes from 1",
+            2,
+            d2,
+            vec![w(b, 2, d2), Writer { device: a, pushes: 0, counter: 1, digest: d1 }],
+            0xc7,
+        ),
+        bad_payload(
             "counter 0, with one writer at counter 0 and the manifest's digest: counters start at 1",
             0,
             d1,
@@ -621,7 +634,7 @@ fn manifest_negatives() -> Vec<Json> {
             0xf8,
         ),
         manifest_negative(
-            "a valid payload followed by one extra byte: the length must be exactly 76 + 56*w",
+            "a valid payload followed by one extra byte: the length must be exactly 76 + 64*w",
             "plaintext",
             &[1],
             &vk1,

@@ -13,7 +13,7 @@ pub mod clock;
 pub mod config;
 mod error;
 mod extract;
-mod rate_limit;
+pub mod rate_limit;
 mod routes;
 pub mod serve;
 mod state;
@@ -31,7 +31,7 @@ use tracing::Level;
 
 pub use auth::new_invite_code;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, Limits, LoginRateLimits, RateLimit};
+pub use config::{Config, Limits, RateLimit, RateLimits};
 pub use error::ApiError;
 pub use state::AppState;
 pub use store::{SqliteStore, Store};

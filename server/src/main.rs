@@ -123,7 +123,6 @@ impl LimitArgs {
             session_idle: Duration::from_secs(self.session_idle_secs),
             challenge_lifetime: Duration::from_secs(self.challenge_lifetime_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
-            ..Limits::default()
         }
     }
 }

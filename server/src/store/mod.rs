@@ -194,15 +194,18 @@ pub trait Store: Send + Sync + 'static {
     fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()>;
 
     /// Stores a login challenge for an existing account ([`StoreError::NotFound`] otherwise),
-    /// first dropping the account's expired challenges and, if it still has
-    /// `max_outstanding` or more, its oldest ones.
+    /// first dropping the account's expired challenges.
+    ///
+    /// Unexpired challenges are never dropped to make room, however many the account has: the
+    /// request needs no authentication, so any such cap would let anyone evict the owner's
+    /// challenge between its issue and its use. The routes bound the table instead, by limiting
+    /// challenge requests per client address (docs/server.md, "Rate limiting").
     fn add_challenge(
         &self,
         account_id: AccountId,
         challenge: [u8; 32],
         expires_at: Timestamp,
         now: Timestamp,
-        max_outstanding: u32,
     ) -> StoreFuture<'_, ()>;
 
     /// Removes the challenge and returns its account and expiry, if it existed. Removal happens

@@ -334,21 +334,15 @@ impl Store for SqliteStore {
         challenge: [u8; 32],
         expires_at: Timestamp,
         now: Timestamp,
-        max_outstanding: u32,
     ) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let account = &account_id.as_bytes()[..];
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "DELETE FROM challenges WHERE account_id = ?1 AND (expires_at <= ?2
-                     OR challenge NOT IN (SELECT challenge FROM challenges WHERE account_id = ?1
-                                          ORDER BY expires_at DESC LIMIT ?3))",
-            )
-            .bind(account)
-            .bind(now.as_second())
-            .bind(i64::from(max_outstanding.saturating_sub(1)))
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("DELETE FROM challenges WHERE account_id = ? AND expires_at <= ?")
+                .bind(account)
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await?;
             let inserted = sqlx::query(
                 "INSERT INTO challenges (challenge, account_id, expires_at)
                  SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM accounts WHERE account_id = ?2)",
@@ -684,48 +678,45 @@ mod tests {
         id
     }
 
-    /// `add_challenge` keeps at most `max_outstanding` challenges per account, dropping the
-    /// oldest. `POST /v1/sessions/challenge` needs no authentication (`sync-api-v1.md`,
-    /// "Sessions"), so this cap (the server's own, `Limits::max_outstanding_challenges`) is what
-    /// bounds the rows anyone can make the server store.
+    /// `add_challenge` drops the account's expired challenges and nothing else: however many
+    /// challenges others ask for, the owner's unexpired one stays usable. `POST
+    /// /v1/sessions/challenge` needs no authentication (`sync-api-v1.md`, "Sessions"), and the
+    /// cap of 16 per account that used to drop the oldest let anyone who knows an account id
+    /// evict its owner's challenge before it was used (issue #9). The table is bounded by the
+    /// per-address request budget instead (`src/rate_limit.rs`).
     #[tokio::test]
-    async fn outstanding_challenges_are_capped_per_account_keeping_the_newest() {
-        const CAP: u32 = 4;
-        const EXTRA: u8 = 3;
+    async fn add_challenge_drops_only_expired_challenges() {
         let (store, _dir) = open().await;
         let clock = clock();
-        let flooded = account(&store, 1).await;
+        let account_id = account(&store, 1).await;
         let bystander = account(&store, 2).await;
-        let now = clock.now();
+        let t0 = clock.now();
         store
-            .add_challenge(bystander, [0xBB; 32], after(now, CHALLENGE_LIFETIME), now, CAP)
+            .add_challenge(bystander, [0xBB; 32], after(t0, Duration::from_secs(10)), t0)
             .await
             .expect("added");
+        let owners = after(t0, CHALLENGE_LIFETIME);
+        store.add_challenge(account_id, [0xAA; 32], owners, t0).await.expect("added");
+        let short_lived = after(t0, Duration::from_secs(10));
+        store.add_challenge(account_id, [0x01; 32], short_lived, t0).await.expect("added");
 
-        // One second apart, so "oldest" is well defined (the cap orders by expiry).
-        let total = CAP as u8 + EXTRA;
-        let mut issued = Vec::new();
-        for i in 0..total {
-            let now = clock.now();
-            let expires_at = after(now, CHALLENGE_LIFETIME);
-            store.add_challenge(flooded, [i; 32], expires_at, now, CAP).await.expect("added");
-            issued.push(([i; 32], expires_at));
-            let expected = i64::from((i + 1).min(CAP as u8));
-            assert_eq!(challenge_count(&store, flooded).await, expected, "after challenge {i}");
-            clock.advance(Duration::from_secs(1));
+        // A flood far beyond the old cap, after the short-lived challenge expired.
+        clock.advance(Duration::from_secs(10));
+        let now = clock.now();
+        for i in 0..64u8 {
+            let mut flood = [0x77; 32];
+            flood[0] = i;
+            store.add_challenge(account_id, flood, after(now, CHALLENGE_LIFETIME), now).await.expect("added");
         }
-
-        // The oldest were dropped; the newest `CAP` are all still usable.
-        let (dropped, kept) = issued.split_at(usize::from(EXTRA));
-        for (challenge, _) in dropped {
-            assert_eq!(store.take_challenge(*challenge).await.expect("take"), None, "{}", challenge[0]);
-        }
-        for (challenge, expires_at) in kept {
-            let taken = store.take_challenge(*challenge).await.expect("take");
-            assert_eq!(taken, Some((flooded, *expires_at)), "{}", challenge[0]);
-        }
-        // Another account's challenges do not count towards this one's cap.
+        assert_eq!(challenge_count(&store, account_id).await, 1 + 64, "only the expired one went");
+        assert_eq!(store.take_challenge([0xAA; 32]).await.expect("take"), Some((account_id, owners)));
+        assert_eq!(store.take_challenge([0x01; 32]).await.expect("take"), None);
+        // Another account's expired challenge is that account's to prune (or the purge task's).
         assert_eq!(challenge_count(&store, bystander).await, 1);
+        // And a challenge for an account that does not exist is refused.
+        let unknown = AccountId::from_bytes([9; 16]);
+        let refused = store.add_challenge(unknown, [0x09; 32], after(now, CHALLENGE_LIFETIME), now).await;
+        assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
     }
 
     /// `purge_expired` removes challenges at or past their expiry and sessions idle for longer
@@ -742,7 +733,7 @@ mod tests {
         let at = |secs: u64| after(t0, Duration::from_secs(secs));
 
         for (seed, expires_at) in [(1, at(10)), (2, at(110)), (3, at(111)), (4, at(300))] {
-            store.add_challenge(account_id, [seed; 32], expires_at, t0, 16).await.expect("added");
+            store.add_challenge(account_id, [seed; 32], expires_at, t0).await.expect("added");
         }
         let never_used = session(&store, account_id, 1, t0).await;
         let at_the_limit = session(&store, account_id, 2, t0).await;

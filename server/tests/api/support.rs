@@ -168,8 +168,20 @@ impl TestServer {
     }
 
     pub async fn challenge(&self, account_id: AccountId) -> [u8; 32] {
+        self.challenge_from(CLIENT, account_id).await
+    }
+
+    /// Asks for a challenge from `client`.
+    pub async fn challenge_from(&self, client: &str, account_id: AccountId) -> [u8; 32] {
+        let bytes = serde_json::to_vec(&ChallengeRequest { account_id }).expect("serialises");
         let response = self
-            .send_json(Method::POST, paths::SESSION_CHALLENGE, None, &ChallengeRequest { account_id })
+            .send_from(
+                client,
+                Method::POST,
+                paths::SESSION_CHALLENGE,
+                None,
+                Some(("application/json", bytes)),
+            )
             .await;
         response.assert_status(StatusCode::OK);
         let body: ChallengeResponse = response.json();

@@ -16,6 +16,10 @@ use hush_proto::{ErrorBody, ErrorCode};
 
 use crate::store::{QuotaKind, StoreError};
 
+/// The `Retry-After` of a 503. A busy store has already waited its lock timeout (5 s by default)
+/// before the server gives up, so the writer it waited for is usually done moments later.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 /// A boxed internal error, logged but never shown to the client.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -54,7 +58,8 @@ pub enum ApiError {
         /// Seconds until the next attempt is allowed; sent as `Retry-After`.
         retry_after_secs: u64,
     },
-    /// 503: the store does not answer.
+    /// 503: the store does not answer, or is busy; sent with `Retry-After`
+    /// ([`UNAVAILABLE_RETRY_AFTER_SECS`]).
     Unavailable,
     /// 507: the account would exceed a quota.
     Quota(QuotaKind),
@@ -127,7 +132,7 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many failed attempts; retry in {retry_after_secs} s").into()
             }
-            Self::Unavailable => "the store is unavailable".into(),
+            Self::Unavailable => "the server cannot serve this now; retry after Retry-After seconds".into(),
             Self::Quota(QuotaKind::Items) => "the account's item quota is exhausted".into(),
             Self::Quota(QuotaKind::Bytes) => "the account's storage quota is exhausted".into(),
             Self::Internal(_) => "internal server error".into(),
@@ -149,6 +154,12 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound("account"),
             StoreError::Conflict { current } => Self::Conflict { seq: current },
             StoreError::Quota(kind) => Self::Quota(kind),
+            StoreError::Unavailable(source) => {
+                // Not a bug, so not an internal error; logged so that an operator sees contention.
+                // The cause is a lock or pool timeout, which carries no request data.
+                tracing::warn!(error = %Chain(source.as_ref()), "store busy; answering 503");
+                Self::Unavailable
+            }
             StoreError::Backend(source) => Self::Internal(source),
         }
     }
@@ -196,6 +207,9 @@ impl IntoResponse for ApiError {
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
             }
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

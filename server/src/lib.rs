@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 mod error;
 mod extract;
+mod quota;
 pub mod rate_limit;
 mod routes;
 pub mod serve;

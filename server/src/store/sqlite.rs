@@ -21,15 +21,28 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use super::{
-    AccountKeys, AccountRecord, Admission, NewSession, PushBatch, QuotaKind, Quotas, SessionRecord, Store,
-    StoreError, StoreFuture, StoredItem, VaultSnapshot,
+    AccountKeys, AccountRecord, AccountUsage, Admission, NewSession, PushBatch, QuotaKind, Quotas,
+    SessionRecord, Store, StoreError, StoreFuture, StoredItem, VaultSnapshot,
 };
 
 /// The database's file name inside the data folder.
 pub const DB_FILE_NAME: &str = "hush-server.db";
 
-/// How long a writer waits for SQLite's write lock before giving up with an error.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How the SQLite store waits for contended resources.
+#[derive(Debug, Clone, Copy)]
+pub struct SqliteOptions {
+    /// How long a statement waits for SQLite's write lock (`busy_timeout`), and a request for a
+    /// free connection of the pool, before the store gives up with [`StoreError::Unavailable`].
+    /// Default 5 s: far longer than the largest push holds the lock (a 16 MiB body), and shorter
+    /// than the request timeout, so a client hears 503 and when to retry rather than 408.
+    pub lock_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self { lock_timeout: Duration::from_secs(5) }
+    }
+}
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +97,12 @@ impl SqliteStore {
     /// The folder is created with mode 0700 and the database file with 0600; SQLite gives its
     /// `-wal` and `-shm` files the database file's mode.
     pub async fn open(data_dir: &Path) -> Result<Self, OpenError> {
+        Self::open_with(data_dir, SqliteOptions::default()).await
+    }
+
+    /// [`SqliteStore::open`] with `options`.
+    pub async fn open_with(data_dir: &Path, options: SqliteOptions) -> Result<Self, OpenError> {
+        let lock_timeout = options.lock_timeout;
         let path = prepare_files(data_dir)?;
         let options = SqliteConnectOptions::new()
             .filename(&path)
@@ -91,7 +110,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(lock_timeout)
             // sqlx runs SQLite on a worker thread and hands rows over a channel of 50 by
             // default, so a full pull of 10,000 items woke the task 200 times; the
             // channel was 22% of a pull (docs/benchmarks.md, S4). Rows are collected
@@ -99,6 +118,7 @@ impl SqliteStore {
             .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(lock_timeout)
             .connect_with(options)
             .await
             .map_err(|source| OpenError::Connect { path: path.clone(), source })?;
@@ -140,7 +160,27 @@ fn prepare_files(data_dir: &Path) -> Result<PathBuf, OpenError> {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        StoreError::Backend(Box::new(err))
+        if is_contention(&err) {
+            StoreError::Unavailable(Box::new(err))
+        } else {
+            StoreError::Backend(Box::new(err))
+        }
+    }
+}
+
+/// Whether `err` means "not now" rather than "broken": SQLite's BUSY (5) or LOCKED (6), in any
+/// extended form (sqlx reports the extended code, whose low byte is the primary one), after
+/// `busy_timeout` ran out; or the pool had no connection to give within its acquire timeout.
+fn is_contention(err: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    const SQLITE_LOCKED: i32 = 6;
+    match err {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(err) => err
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+        _ => false,
     }
 }
 
@@ -447,6 +487,24 @@ impl Store for SqliteStore {
         })
     }
 
+    fn usage(&self, account_id: AccountId) -> StoreFuture<'_, Option<AccountUsage>> {
+        Box::pin(async move {
+            let row: Option<(i64, i64, i64)> =
+                sqlx::query_as("SELECT seq, item_count, blob_bytes FROM accounts WHERE account_id = ?")
+                    .bind(&account_id.as_bytes()[..])
+                    .fetch_optional(&self.pool)
+                    .await?;
+            row.map(|(seq, items, bytes)| {
+                Ok(AccountUsage {
+                    seq: to_u64(seq, "seq")?,
+                    items: to_u64(items, "item_count")?,
+                    bytes: to_u64(bytes, "blob_bytes")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
     fn pull(&self, account_id: AccountId, since: u64) -> StoreFuture<'_, VaultSnapshot> {
         Box::pin(async move {
             let account = &account_id.as_bytes()[..];
@@ -717,6 +775,17 @@ mod tests {
         let unknown = AccountId::from_bytes([9; 16]);
         let refused = store.add_challenge(unknown, [0x09; 32], after(now, CHALLENGE_LIFETIME), now).await;
         assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    }
+
+    /// Contention is "try again", not a failure: the routes answer 503 with `Retry-After` for
+    /// [`StoreError::Unavailable`] and 500 for [`StoreError::Backend`]. (A real SQLite BUSY is
+    /// pinned by `a_busy_store_answers_503_with_retry_after_and_other_accounts_still_pull` in
+    /// `tests/api/vault.rs`.)
+    #[test]
+    fn pool_timeouts_are_unavailable_and_other_errors_are_backend_failures() {
+        assert!(matches!(StoreError::from(sqlx::Error::PoolTimedOut), StoreError::Unavailable(_)));
+        assert!(matches!(StoreError::from(sqlx::Error::RowNotFound), StoreError::Backend(_)));
+        assert!(matches!(StoreError::from(sqlx::Error::WorkerCrashed), StoreError::Backend(_)));
     }
 
     /// `purge_expired` removes challenges at or past their expiry and sessions idle for longer

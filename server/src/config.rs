@@ -57,6 +57,37 @@ impl Default for Limits {
     }
 }
 
+/// How connections are admitted and how long they may stall before they are closed
+/// (docs/server.md, "Connections"). These act below the HTTP layer, before a request exists, so
+/// they are not part of [`Config`] (which the routes see) but an argument of
+/// [`serve`](crate::serve::serve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Most connections served at once. At the cap, a new connection closes the one that has
+    /// waited longest for a request (idle keep-alive, still sending its request head, or still
+    /// in its TLS handshake); when every connection has a request in flight, new connections wait
+    /// in the kernel's listen backlog. Default 512: every connection holds a file descriptor, and
+    /// the usual limit is 1,024 per process.
+    pub max_connections: usize,
+    /// How long a request head (request line and headers) may take to arrive, from its first
+    /// byte; for a new connection, from its acceptance, TLS handshake included. Past it, a
+    /// partial head is answered 408 `timeout` and the connection closed. Default 10 s.
+    pub header_timeout: Duration,
+    /// How long a connection may sit with no request in flight and no traffic (between requests,
+    /// or while an answer waits for the client to read it) before it is closed. Default 60 s.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
 /// The longest challenge lifetime the spec allows.
 pub const MAX_CHALLENGE_LIFETIME: Duration = Duration::from_secs(300);
 

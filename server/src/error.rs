@@ -68,7 +68,7 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
     /// 503: the store does not answer, or is busy; sent with `Retry-After`
-    /// ([`UNAVAILABLE_RETRY_AFTER_SECS`]).
+    /// (`UNAVAILABLE_RETRY_AFTER_SECS`).
     Unavailable,
     /// 507: the account would exceed a quota.
     Quota(QuotaKind),

@@ -7,15 +7,15 @@
 //! nothing, was never closed, about 1,100 of them exhausted a server limited to 1,024 file
 //! descriptors, and one of them held a SIGTERM for the whole grace period. So the accept loop is
 //! written here, on hyper's HTTP/1.1 connection builder (docs/server.md, "Connections"):
-//! - [`registry`]: at most `max_connections` at once; at the cap, the connection that has waited
+//! - `registry.rs`: at most `max_connections` at once; at the cap, the connection that has waited
 //!   longest for a request is closed for the new one; with every connection busy, new ones wait in
 //!   the kernel's backlog.
-//! - [`activity`]: what each connection is doing (waiting for a head, busy, idle), shared by:
-//! - [`io`]: the header, idle and write-stall timeouts, and the API's JSON in place of hyper's
+//! - `activity.rs`: what each connection is doing (waiting for a head, busy, idle), shared by:
+//! - `io.rs`: the header, idle and write-stall timeouts, and the API's JSON in place of hyper's
 //!   empty automatic answers to malformed heads;
-//! - [`service`]: the router, with `ConnectInfo<SocketAddr>` for the handlers;
-//! - [`connection`]: one connection's task (its TLS handshake runs there, off the accept loop);
-//! - [`tls`]: loading the certificate and key.
+//! - `service.rs`: the router, with `ConnectInfo<SocketAddr>` for the handlers;
+//! - `connection.rs`: one connection's task (its TLS handshake runs there, off the accept loop);
+//! - `tls.rs`: loading the certificate and key.
 //!
 //! At shutdown the loop stops accepting, connections between requests (idle, or with a head that
 //! never finished arriving) close at once, and requests already handed to the app are drained.

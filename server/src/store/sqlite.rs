@@ -9,6 +9,7 @@
 //!   reader never has to upgrade its lock (which SQLite can only refuse, not wait for).
 //! - Queries are runtime-checked (`sqlx::query`), since there is no database at build time.
 
+use std::collections::HashMap;
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -18,7 +19,7 @@ use std::time::Duration;
 use hush_proto::{AccountId, B64, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::{
     AccountKeys, AccountRecord, AccountUsage, Admission, NewSession, PushBatch, QuotaKind, Quotas,
@@ -33,8 +34,9 @@ pub const DB_FILE_NAME: &str = "hush-server.db";
 pub struct SqliteOptions {
     /// How long a statement waits for SQLite's write lock (`busy_timeout`), and a request for a
     /// free connection of the pool, before the store gives up with [`StoreError::Unavailable`].
-    /// Default 5 s: far longer than the largest push holds the lock (a 16 MiB body), and shorter
-    /// than the request timeout, so a client hears 503 and when to retry rather than 408.
+    /// Default 5 s: more than twice what a push of 100,000 items (the default quota) holds the
+    /// lock (see `ITEMS_PER_STATEMENT`), and shorter than the request timeout, so a client hears
+    /// 503 and when to retry rather than 408.
     pub lock_timeout: Duration,
 }
 
@@ -289,6 +291,61 @@ macro_rules! session_columns {
     () => {
         "session_id, account_id, token_hash, device_name, created_at, last_seen"
     };
+}
+
+/// Items per statement when a push reads or writes its items. SQLite holds one write lock for all
+/// accounts, and a push holds it from its first read to its commit. With one statement per item, a
+/// push of 100,000 items (the default quota) held it for about 8 s, mostly in per-statement
+/// overhead, so other accounts' writes waited past the lock timeout (docs/server.md, "Busy
+/// store"); in batches of 1,000 it took about 2 s on the same loaded 2-core machine (release
+/// build). 1,000 rows of 4 values stay far below SQLite's limit of 32,766 bound values.
+const ITEMS_PER_STATEMENT: usize = 1000;
+
+/// The stored blob sizes of those of `items` that the account already holds.
+async fn stored_sizes(
+    tx: &mut Transaction<'static, Sqlite>,
+    account: &[u8],
+    items: &[(ItemId, Vec<u8>)],
+) -> Result<HashMap<ItemId, i64>, StoreError> {
+    let mut sizes = HashMap::new();
+    for chunk in items.chunks(ITEMS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT item_id, length(blob) FROM items WHERE account_id = ");
+        query.push_bind(account.to_vec()).push(" AND item_id IN (");
+        let mut ids = query.separated(", ");
+        for (item_id, _) in chunk {
+            ids.push_bind(item_id.as_bytes().to_vec());
+        }
+        query.push(")");
+        let rows: Vec<(Vec<u8>, i64)> = query.build_query_as().fetch_all(&mut **tx).await?;
+        for (item_id, size) in rows {
+            sizes.insert(ItemId::from_bytes(to_array(item_id, "item_id")?), size);
+        }
+    }
+    Ok(sizes)
+}
+
+/// Creates or replaces `items` with `seq`.
+async fn upsert_items(
+    tx: &mut Transaction<'static, Sqlite>,
+    account: &[u8],
+    seq: i64,
+    items: &[(ItemId, Vec<u8>)],
+) -> Result<(), StoreError> {
+    for chunk in items.chunks(ITEMS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO items (account_id, item_id, seq, blob) ");
+        query.push_values(chunk, |mut row, (item_id, blob)| {
+            row.push_bind(account.to_vec())
+                .push_bind(item_id.as_bytes().to_vec())
+                .push_bind(seq)
+                .push_bind(blob.clone());
+        });
+        query.push(
+            " ON CONFLICT (account_id, item_id) DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -572,14 +629,9 @@ impl Store for SqliteStore {
             // so a refused push writes nothing at all.
             let mut new_count = item_count;
             let mut new_bytes = blob_bytes;
+            let stored = stored_sizes(&mut tx, account, &batch.items).await?;
             for (item_id, blob) in &batch.items {
-                let old_len: Option<i64> =
-                    sqlx::query_scalar("SELECT length(blob) FROM items WHERE account_id = ? AND item_id = ?")
-                        .bind(account)
-                        .bind(&item_id.as_bytes()[..])
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                match old_len {
+                match stored.get(item_id).copied() {
                     Some(len) => new_bytes -= len,
                     None => new_count += 1,
                 }
@@ -595,19 +647,7 @@ impl Store for SqliteStore {
             }
 
             let new_seq = seq + 1;
-            for (item_id, blob) in &batch.items {
-                sqlx::query(
-                    "INSERT INTO items (account_id, item_id, seq, blob) VALUES (?, ?, ?, ?)
-                     ON CONFLICT (account_id, item_id)
-                     DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
-                )
-                .bind(account)
-                .bind(&item_id.as_bytes()[..])
-                .bind(new_seq)
-                .bind(&blob[..])
-                .execute(&mut *tx)
-                .await?;
-            }
+            upsert_items(&mut tx, account, new_seq, &batch.items).await?;
             sqlx::query(
                 "UPDATE accounts SET seq = ?, manifest = ?, item_count = ?, blob_bytes = ?
                  WHERE account_id = ?",
@@ -775,6 +815,44 @@ mod tests {
         let unknown = AccountId::from_bytes([9; 16]);
         let refused = store.add_challenge(unknown, [0x09; 32], after(now, CHALLENGE_LIFETIME), now).await;
         assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    }
+
+    /// A push larger than one statement (`ITEMS_PER_STATEMENT`) is written whole, and its
+    /// replacements are counted from the stored sizes, across every batch and the remainder.
+    #[tokio::test]
+    async fn a_push_of_several_statements_is_written_and_counted_whole() {
+        let (store, _dir) = open().await;
+        let account_id = account(&store, 1).await;
+        let quotas = Quotas { max_items: 100_000, max_bytes: 1 << 30 };
+        let item = |i: usize, size: usize| {
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            (ItemId::from_bytes(id), vec![(i % 251) as u8; size])
+        };
+        let first = 2 * ITEMS_PER_STATEMENT + 7;
+        let items: Vec<_> = (0..first).map(|i| item(i, 10)).collect();
+        let batch = PushBatch { base_seq: 0, manifest: vec![1], items };
+        assert_eq!(store.push(account_id, batch, quotas).await.expect("pushed"), 1);
+        let usage = store.usage(account_id).await.expect("read").expect("account");
+        assert_eq!((usage.items, usage.bytes), (first as u64, first as u64 * 10));
+
+        // Replace every other item with a larger blob, across all batches, and add a few.
+        let replaced: Vec<_> = (0..first).step_by(2).map(|i| item(i, 25)).collect();
+        let added: Vec<_> = (first..first + 3).map(|i| item(i, 5)).collect();
+        let (replaced_count, added_count) = (replaced.len() as u64, added.len() as u64);
+        let batch = PushBatch { base_seq: 1, manifest: vec![2], items: [replaced, added].concat() };
+        assert_eq!(store.push(account_id, batch, quotas).await.expect("pushed"), 2);
+        let usage = store.usage(account_id).await.expect("read").expect("account");
+        assert_eq!(usage.items, first as u64 + added_count);
+        assert_eq!(usage.bytes, first as u64 * 10 + replaced_count * 15 + added_count * 5);
+
+        let pulled = store.pull(account_id, 1).await.expect("pulled");
+        assert_eq!(pulled.items.len() as u64, replaced_count + added_count);
+        let all = store.pull(account_id, 0).await.expect("pulled");
+        let stored: u64 = all.items.iter().map(|item| item.blob.len() as u64).sum();
+        assert_eq!(stored, usage.bytes, "the running total is what is stored");
+        let last = all.items.iter().find(|stored| stored.id == item(first - 1, 0).0).expect("kept");
+        assert_eq!(last.blob, item(first - 1, 25).1, "replaced in the remainder batch too");
     }
 
     /// Contention is "try again", not a failure: the routes answer 503 with `Retry-After` for

@@ -18,6 +18,7 @@ use subtle::ConstantTimeEq;
 use crate::clock::has_elapsed;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::StoreError;
 
 /// `last_seen` is written at most this often per session: enough precision for a 30-day idle
 /// limit, without turning every read request into a database write.
@@ -103,7 +104,14 @@ impl FromRequestParts<AppState> for AuthSession {
             return Err(ApiError::Unauthorized);
         }
         if now.as_second() - session.last_seen.as_second() >= TOUCH_INTERVAL_SECS {
-            state.store.touch_session(session.id, now).await?;
+            // `last_seen` only feeds the session list and a 30-day idle limit, so a store too
+            // busy to write it (another account's long push holds the write lock) must not fail
+            // a pull that needs no write at all; the next request refreshes it.
+            match state.store.touch_session(session.id, now).await {
+                Ok(()) => {}
+                Err(StoreError::Unavailable(_)) => tracing::debug!("store busy; last-seen not refreshed"),
+                Err(err) => return Err(err.into()),
+            }
         }
         Ok(Self { account_id: session.account_id, session_id: session.id })
     }

@@ -1,4 +1,4 @@
-//! Server configuration: registration policy, limits and login rate limits.
+//! Server configuration: registration policy, limits and rate limits.
 //!
 //! The defaults are those of `sync-api-v1.md`, "Limits"; `docs/server.md` lists every knob.
 
@@ -15,8 +15,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Size, count and lifetime limits.
     pub limits: Limits,
-    /// Failed-login rate limits.
-    pub login_rate: LoginRateLimits,
+    /// Per-address rate limits on logins and challenges.
+    pub rate_limits: RateLimits,
 }
 
 /// Size, count and lifetime limits (`sync-api-v1.md`, "Limits").
@@ -34,11 +34,11 @@ pub struct Limits {
     /// A session unused for this long is dead. Default 30 days.
     pub session_idle: Duration,
     /// How long a login challenge stays valid. Default and maximum 300 s
-    /// (`crypto-v1.md`: "valid for at most 5 minutes").
+    /// (`crypto-v1.md`: "valid for at most 5 minutes"). There is deliberately no cap on the
+    /// challenges one account may have outstanding: a cap that anyone can fill for any account
+    /// (by dropping the oldest, or by refusing new ones) would let them keep the owner from
+    /// logging in. What bounds the table is [`RateLimits::challenge_requests`], per address.
     pub challenge_lifetime: Duration,
-    /// Most unused challenges one account may have at once; asking for more drops the oldest.
-    /// Bounds what an unauthenticated caller can make the server store. Default 16.
-    pub max_outstanding_challenges: u32,
     /// Whole-request timeout; past it the answer is 408 `timeout`. Default 30 s.
     pub request_timeout: Duration,
 }
@@ -52,8 +52,38 @@ impl Default for Limits {
             max_account_bytes: 256 * 1024 * 1024,
             session_idle: Duration::from_secs(30 * 24 * 60 * 60),
             challenge_lifetime: MAX_CHALLENGE_LIFETIME,
-            max_outstanding_challenges: 16,
             request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How connections are admitted and how long they may stall before they are closed
+/// (docs/server.md, "Connections"). These act below the HTTP layer, before a request exists, so
+/// they are not part of [`Config`] (which the routes see) but an argument of
+/// [`serve`](crate::serve::serve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Most connections served at once. At the cap, a new connection closes the one that has
+    /// waited longest for a request (idle keep-alive, still sending its request head, or still
+    /// in its TLS handshake); when every connection has a request in flight, new connections wait
+    /// in the kernel's listen backlog. Default 512: every connection holds a file descriptor, and
+    /// the usual limit is 1,024 per process.
+    pub max_connections: usize,
+    /// How long a request head (request line and headers) may take to arrive, from its first
+    /// byte; for a new connection, from its acceptance, TLS handshake included. Past it, a
+    /// partial head is answered 408 `timeout` and the connection closed. Default 10 s.
+    pub header_timeout: Duration,
+    /// How long a connection may sit with no request in flight and no traffic (between requests,
+    /// or while an answer waits for the client to read it) before it is closed. Default 60 s.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -61,31 +91,36 @@ impl Default for Limits {
 /// The longest challenge lifetime the spec allows.
 pub const MAX_CHALLENGE_LIFETIME: Duration = Duration::from_secs(300);
 
-/// One failure budget: `burst` failures at once, then one more every `period`.
+/// One budget: `burst` units at once, then one more every `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
-    /// Failures allowed back to back.
+    /// Units allowed back to back.
     pub burst: u32,
-    /// Time after which one more failure is allowed.
+    /// Time after which one more unit is allowed.
     pub period: Duration,
 }
 
-/// Failed-login budgets (`sync-api-v1.md`, "Sessions": "Failed attempts are rate-limited per
-/// account and per client address").
+/// Rate limits, all per client address (IPv6 per /64), none per account: account ids are not
+/// secret, so a budget anyone can spend on an account would let them lock its owner out
+/// (`src/rate_limit.rs`; docs/server.md, "Rate limiting").
 #[derive(Debug, Clone, Copy)]
-pub struct LoginRateLimits {
-    /// Per account. Default: 10 failures, then one per minute.
-    pub per_account: RateLimit,
-    /// Per client address (IPv6 per /64). Default: 30 failures, then one every 10 s; higher than
-    /// the per-account budget because several users may share one address (NAT).
-    pub per_address: RateLimit,
+pub struct RateLimits {
+    /// Failed logins (`sync-api-v1.md`, "Sessions": "Failed attempts are rate-limited"). Default:
+    /// 30 failures, then one every 10 s; generous because several users may share one address
+    /// (NAT). A login whose signature verifies is never refused for this budget.
+    pub login_failures: RateLimit,
+    /// Challenge requests, found account or not. Default: 20, then one every 5 s. With a 300 s
+    /// challenge lifetime this keeps at most 80 challenges per address outstanding, which is
+    /// what bounds the challenges table (there is no per-account cap, see
+    /// [`Limits::challenge_lifetime`]).
+    pub challenge_requests: RateLimit,
 }
 
-impl Default for LoginRateLimits {
+impl Default for RateLimits {
     fn default() -> Self {
         Self {
-            per_account: RateLimit { burst: 10, period: Duration::from_secs(60) },
-            per_address: RateLimit { burst: 30, period: Duration::from_secs(10) },
+            login_failures: RateLimit { burst: 30, period: Duration::from_secs(10) },
+            challenge_requests: RateLimit { burst: 20, period: Duration::from_secs(5) },
         }
     }
 }

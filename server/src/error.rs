@@ -16,6 +16,14 @@ use hush_proto::{ErrorBody, ErrorCode};
 
 use crate::store::{QuotaKind, StoreError};
 
+/// Longest request URI (path and query) accepted; longer is 414. The API's longest is a
+/// prelogin path with an account id, under 100 bytes; the slack is for proxies that add to it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The `Retry-After` of a 503. A busy store has already waited its lock timeout (5 s by default)
+/// before the server gives up, so the writer it waited for is usually done moments later.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 /// A boxed internal error, logged but never shown to the client.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -49,6 +57,11 @@ pub enum ApiError {
     },
     /// 413: the body or one blob is over the limit.
     TooLarge(Cow<'static, str>),
+    /// 414: the request URI is longer than [`MAX_URI_BYTES`].
+    UriTooLong,
+    /// 431: the request line and headers together are longer than the server accepts
+    /// (`serve::MAX_HEAD_BYTES`), or there are too many headers.
+    HeadTooLarge,
     /// 415: the body is not JSON.
     UnsupportedMediaType,
     /// 429: too many failed logins; retry after this many seconds.
@@ -56,7 +69,8 @@ pub enum ApiError {
         /// Seconds until the next attempt is allowed; sent as `Retry-After`.
         retry_after_secs: u64,
     },
-    /// 503: the store does not answer.
+    /// 503: the store does not answer, or is busy; sent with `Retry-After`
+    /// (`UNAVAILABLE_RETRY_AFTER_SECS`).
     Unavailable,
     /// 507: the account would exceed a quota.
     Quota(QuotaKind),
@@ -81,6 +95,8 @@ impl ApiError {
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::AccountExists | Self::StaleKeyset | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -103,7 +119,11 @@ impl ApiError {
             Self::AccountExists => ErrorCode::AccountExists,
             Self::StaleKeyset => ErrorCode::StaleKeyset,
             Self::Conflict { .. } => ErrorCode::Conflict,
+            // No code of their own: a client can do nothing different about 414 and 431 than
+            // about 413, send less (docs/server.md, "Error answers").
             Self::TooLarge(_) => ErrorCode::TooLarge,
+            Self::UriTooLong => ErrorCode::UriTooLong,
+            Self::HeadTooLarge => ErrorCode::HeadersTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Unavailable => ErrorCode::Unavailable,
@@ -128,10 +148,12 @@ impl ApiError {
                 format!("base_seq is stale; the account is at seq {seq}: pull, merge, push again").into()
             }
             Self::UnsupportedMediaType => "expected Content-Type: application/json".into(),
+            Self::UriTooLong => format!("the request URI exceeds {MAX_URI_BYTES} bytes").into(),
+            Self::HeadTooLarge => "the request line and headers exceed the server's limit".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many failed attempts; retry in {retry_after_secs} s").into()
             }
-            Self::Unavailable => "the store is unavailable".into(),
+            Self::Unavailable => "the server cannot serve this now; retry after Retry-After seconds".into(),
             Self::Quota(QuotaKind::Items) => "the account's item quota is exhausted".into(),
             Self::Quota(QuotaKind::Bytes) => "the account's storage quota is exhausted".into(),
             Self::Internal(_) => "internal server error".into(),
@@ -153,6 +175,12 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound("account"),
             StoreError::Conflict { current } => Self::Conflict { seq: current },
             StoreError::Quota(kind) => Self::Quota(kind),
+            StoreError::Unavailable(source) => {
+                // Not a bug, so not an internal error; logged so that an operator sees contention.
+                // The cause is a lock or pool timeout, which carries no request data.
+                tracing::warn!(error = %Chain(source.as_ref()), "store busy; answering 503");
+                Self::Unavailable
+            }
             StoreError::Backend(source) => Self::Internal(source),
         }
     }
@@ -179,6 +207,39 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+impl ApiError {
+    /// The spec's `{"error", "message"}` body of this error.
+    fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.code(),
+            message: self.message().into_owned(),
+            seq: match self {
+                Self::Conflict { seq } => Some(*seq),
+                _ => None,
+            },
+        }
+    }
+
+    /// This error as a complete HTTP/1.1 answer after which the connection closes: for the
+    /// connection layer, which answers some requests that never reach hyper's service (a
+    /// malformed or oversized head, a head that never finished arriving; `src/serve/io.rs`).
+    pub(crate) fn to_http1(&self) -> Vec<u8> {
+        // Serialising an `ErrorBody` (an enum and a string) cannot fail.
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let status = self.status();
+        let mut answer = format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error"),
+            body.len()
+        )
+        .into_bytes();
+        answer.extend_from_slice(&body);
+        answer
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(err) = &self {
@@ -187,19 +248,14 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %Chain(err.as_ref()), "internal error");
         }
         let status = self.status();
-        let body = ErrorBody {
-            error: self.code(),
-            message: self.message().into_owned(),
-            seq: match self {
-                Self::Conflict { seq } => Some(seq),
-                _ => None,
-            },
-        };
-        let mut response = (status, Json(body)).into_response();
+        let mut response = (status, Json(self.body())).into_response();
         let headers = response.headers_mut();
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
             }
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -207,5 +263,30 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the connection layer writes itself must read like every other answer of the API.
+    #[test]
+    fn raw_http1_answers_carry_the_json_error_body() {
+        for (error, head) in [
+            (ApiError::HeadTooLarge, "HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+            (ApiError::UriTooLong, "HTTP/1.1 414 URI Too Long\r\n"),
+            (ApiError::Timeout, "HTTP/1.1 408 Request Timeout\r\n"),
+            (ApiError::BadRequest("malformed".into()), "HTTP/1.1 400 Bad Request\r\n"),
+        ] {
+            let answer = String::from_utf8(error.to_http1()).expect("UTF-8");
+            assert!(answer.starts_with(head), "{answer}");
+            let (headers, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+            assert!(headers.contains("\r\ncontent-type: application/json\r\n"), "{answer}");
+            assert!(headers.contains("\r\nconnection: close\r\n"), "{answer}");
+            assert!(headers.ends_with(&format!("\r\ncontent-length: {}", body.len())), "{answer}");
+            let parsed: ErrorBody = serde_json::from_str(body).expect("the spec's error body");
+            assert_eq!(parsed, error.body());
+        }
     }
 }

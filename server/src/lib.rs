@@ -13,7 +13,8 @@ pub mod clock;
 pub mod config;
 mod error;
 mod extract;
-mod rate_limit;
+mod quota;
+pub mod rate_limit;
 mod routes;
 pub mod serve;
 mod state;
@@ -31,8 +32,8 @@ use tracing::Level;
 
 pub use auth::new_invite_code;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, Limits, LoginRateLimits, RateLimit};
-pub use error::ApiError;
+pub use config::{Config, ConnectionLimits, Limits, RateLimit, RateLimits};
+pub use error::{ApiError, MAX_URI_BYTES};
 pub use state::AppState;
 pub use store::{SqliteStore, Store};
 
@@ -40,8 +41,8 @@ pub use store::{SqliteStore, Store};
 ///
 /// Layers, outermost first: tracing (method, route template, status, latency: never the raw
 /// URI, headers or bodies, which carry tokens, ids and ciphertext), the request timeout,
-/// `Cache-Control: no-store`, and the body size limit (enforced by the JSON extractor, which
-/// answers 413 `too_large`).
+/// `Cache-Control: no-store`, the URI length limit (414), and the body size limit (enforced by
+/// the JSON extractor, which answers 413 `too_large`).
 pub fn app(state: AppState) -> Router {
     let limits = &state.config.limits;
     Router::new()
@@ -53,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn(refuse_long_uri))
         .layer(middleware::map_response(no_store))
         .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
         .layer(
@@ -78,6 +80,17 @@ async fn timeout(State(limit): State<std::time::Duration>, request: Request, nex
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
     }
+}
+
+/// A URI longer than [`MAX_URI_BYTES`] is 414 `too_large`, in the API's format. hyper itself only
+/// refuses URIs of 64 KiB and more (with an empty answer; `serve` replaces it, but a head that
+/// long is refused as 431 first, by `serve::MAX_HEAD_BYTES`).
+async fn refuse_long_uri(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |uri| uri.as_str().len());
+    if length > MAX_URI_BYTES {
+        return ApiError::UriTooLong.into_response();
+    }
+    next.run(request).await
 }
 
 /// Answers carry tokens and ciphertext: no cache, shared or private, may keep them.

@@ -14,7 +14,7 @@ use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
 use hush_server::config::MAX_CHALLENGE_LIFETIME;
 use hush_server::serve::{load_tls_config, serve, shutdown_signal, spawn_purge_task};
-use hush_server::{AppState, Clock, Config, Limits, SqliteStore, Store, SystemClock, app};
+use hush_server::{AppState, Clock, Config, ConnectionLimits, Limits, SqliteStore, Store, SystemClock, app};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
@@ -80,6 +80,62 @@ struct ServeArgs {
     trust_forwarded_for: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    connections: ConnectionArgs,
+}
+
+/// How connections are admitted and how long they may stall (docs/server.md, "Connections").
+#[derive(Debug, Args)]
+struct ConnectionArgs {
+    /// Most connections served at once. Each holds a file descriptor, so keep this below the
+    /// open-file limit (`ulimit -n`, systemd's LimitNOFILE) minus about 64 for the database and
+    /// the listener. At the limit, a new connection closes the one that has waited longest for a
+    /// request (idle, still sending its request head, or in its TLS handshake); when every
+    /// connection is busy with a request, new ones wait in the kernel's listen backlog.
+    #[arg(long, env = "HUSH_SERVER_MAX_CONNECTIONS", default_value_t = 512, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client may take to send a request's head (request line and headers), counted
+    /// from its first byte; a new connection must finish its TLS handshake and send its first head
+    /// within this time of being accepted. A late head is answered 408 and the connection closed.
+    #[arg(long, env = "HUSH_SERVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request in flight and no traffic (a keep-alive
+    /// connection between requests), and a response may wait for the client to read it, before
+    /// the connection is closed.
+    #[arg(long, env = "HUSH_SERVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_secs: u64,
+}
+
+impl ConnectionArgs {
+    fn to_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections as usize,
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+        }
+    }
+}
+
+/// File descriptors the server needs besides its connections: stdio, the listener, the SQLite
+/// pool (8 connections, each with the database and its WAL and shared-memory files), the runtime.
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+/// Warns when `max_connections` cannot be reached within the open-file limit: past it, accepting
+/// fails (and then the database cannot open files either) instead of the cap doing its job.
+fn warn_if_too_few_descriptors(max_connections: usize) {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    if let Some(limit) = limit
+        && (max_connections as u64).saturating_add(RESERVED_DESCRIPTORS) > limit
+    {
+        tracing::warn!(
+            max_connections,
+            open_file_limit = limit,
+            "--max-connections is too high for the open-file limit; lower it or raise the limit"
+        );
+    }
 }
 
 /// Limits (`sync-api-v1.md`, "Limits"); defaults as in the spec.
@@ -123,7 +179,6 @@ impl LimitArgs {
             session_idle: Duration::from_secs(self.session_idle_secs),
             challenge_lifetime: Duration::from_secs(self.challenge_lifetime_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
-            ..Limits::default()
         }
     }
 }
@@ -186,6 +241,8 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
         (Some(cert), Some(key)) => Some(load_tls_config(cert, key)?),
         _ => None,
     };
+    let connection_limits = args.connections.to_limits();
+    warn_if_too_few_descriptors(connection_limits.max_connections);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir).await?);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -219,9 +276,9 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
     let stopped = |mut stop: watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
-    let server = serve(listener, app(state), tls, stopped(stop_rx.clone()));
-    // In-flight requests are bounded by the request timeout; a client holding a connection open
-    // past that does not get to keep the server alive.
+    let server = serve(listener, app(state), tls, connection_limits, stopped(stop_rx.clone()));
+    // Connections between requests close at once; requests in flight are bounded by the request
+    // timeout, and a client slow to read its answer must not keep the server alive past that.
     let deadline = async {
         stopped(stop_rx).await;
         tokio::time::sleep(grace).await;
@@ -270,6 +327,29 @@ mod tests {
         assert_eq!(limits.session_idle, defaults.session_idle);
         assert_eq!(limits.challenge_lifetime, defaults.challenge_lifetime);
         assert_eq!(limits.request_timeout, defaults.request_timeout);
+        assert_eq!(args.connections.to_limits(), ConnectionLimits::default());
+    }
+
+    #[test]
+    fn connection_limits_come_from_flags() {
+        let cli = Cli::try_parse_from([
+            "hush-server",
+            "serve",
+            "--max-connections",
+            "3",
+            "--header-timeout-secs",
+            "2",
+            "--idle-timeout-secs",
+            "4",
+        ])
+        .expect("parses");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        let limits = args.connections.to_limits();
+        assert_eq!(limits.max_connections, 3);
+        assert_eq!(limits.header_timeout, Duration::from_secs(2));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(4));
+        assert!(Cli::try_parse_from(["hush-server", "serve", "--max-connections", "0"]).is_err());
+        assert!(Cli::try_parse_from(["hush-server", "serve", "--header-timeout-secs", "0"]).is_err());
     }
 
     #[test]

@@ -1,135 +1,238 @@
-//! Failed-login rate limiting, per account and per client address (`sync-api-v1.md`,
-//! "Sessions": 429 `rate_limited` with `Retry-After`).
+//! Rate limits by client address (`sync-api-v1.md`, "Sessions": 429 `rate_limited` with
+//! `Retry-After`), behind the small [`Limiter`] interface.
 //!
-//! A small in-memory GCRA ("generic cell rate algorithm", a leaky bucket kept as one timestamp
-//! per key) instead of `governor`/`tower_governor`: those limit *requests*, while here only
-//! *failures* count, which a layer in front of the handler cannot see; and the logic is a dozen
-//! lines. Time comes from the caller, so tests drive it with the injectable clock.
+//! Two budgets, both kept per client address and none per account (docs/server.md, "Rate
+//! limiting"):
+//! - [`Budget::LoginFailures`]: failed logins. Only failures count, which a layer in front of the
+//!   handler cannot see, so this is not `governor`/`tower_governor`.
+//! - [`Budget::ChallengeRequests`]: every `POST /v1/sessions/challenge`, found account or not.
+//!   Each stores a row (or costs a read), and with no per-account cap on outstanding challenges
+//!   this budget is what bounds the rows one address can make the server keep.
 //!
-//! Memory is bounded: keys whose bucket has drained are pruned when a map grows past
-//! [`MAX_KEYS`]; if it is still full of active keys, new keys go untracked (fail open) rather
-//! than evicting active ones, and a warning is logged. The state is per process: several server
-//! instances behind a load balancer each keep their own.
+//! Why nothing is counted per account: account ids are not secret, so a budget that an
+//! unauthenticated caller spends on an account is a lever to lock its owner out (issue #9: ten
+//! forged logins used to lock an account for minutes). A per-account failure limit would not
+//! protect anything either: a login is an Ed25519 signature by a key derived from the master
+//! password *and* the 128-bit account key, which cannot be guessed online.
+//!
+//! The in-memory [`MemoryLimiter`] keeps one GCRA ("generic cell rate algorithm", a leaky bucket
+//! kept as one timestamp per key) per budget. Its state is per process; the [`Limiter`] trait has
+//! the same boxed-future shape as [`Store`](crate::store::Store), so a backend that keeps budgets
+//! in the database (shared by several instances) can replace it without touching the routes.
+//! Time comes from the caller, so tests drive it with the injectable clock.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 
-use hush_proto::AccountId;
 use jiff::Timestamp;
 
-use crate::config::{LoginRateLimits, RateLimit};
+use crate::config::{RateLimit, RateLimits};
+use crate::error::ApiError;
 
-/// Most keys one limiter tracks.
+/// Most keys one in-memory budget tracks.
 pub const MAX_KEYS: usize = 100_000;
 
-/// A failure budget per key.
+/// The future every [`Limiter`] method returns.
+pub type LimitFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Which budget a request draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    /// Failed logins (bad challenge, bad signature) from one client address.
+    LoginFailures,
+    /// Challenge requests from one client address.
+    ChallengeRequests,
+}
+
+/// The key a client address is counted under: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its
+/// /64, since one host usually holds a whole /64 and could otherwise rotate addresses at will.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientKey(IpAddr);
+
+impl ClientKey {
+    /// The key of `address`.
+    pub fn of(address: IpAddr) -> Self {
+        Self(match address {
+            IpAddr::V4(_) => address,
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+            },
+        })
+    }
+}
+
+/// A spent budget: the whole seconds until one more attempt is allowed (at least 1), answered as
+/// 429 `rate_limited` with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub u64);
+
+impl From<RetryAfter> for ApiError {
+    fn from(RetryAfter(retry_after_secs): RetryAfter) -> Self {
+        ApiError::RateLimited { retry_after_secs }
+    }
+}
+
+/// Where budgets are kept.
+pub trait Limiter: Send + Sync + 'static {
+    /// `Err` if `client` has no `budget` left at `now`. Spends nothing.
+    fn check(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), RetryAfter>>;
+
+    /// Spends one unit of `client`'s `budget` at `now`, whether or not any is left.
+    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, ()>;
+
+    /// Spends one unit if any is left, in one step (two concurrent requests cannot both take the
+    /// last unit); `Err` and nothing spent otherwise.
+    fn acquire(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), RetryAfter>>;
+}
+
+/// The budgets of one process, in memory.
 #[derive(Debug)]
-pub struct FailureLimiter<K> {
-    /// Milliseconds one failure adds to the bucket.
+pub struct MemoryLimiter {
+    login_failures: Gcra<ClientKey>,
+    challenge_requests: Gcra<ClientKey>,
+}
+
+impl MemoryLimiter {
+    /// Budgets with these limits.
+    pub fn new(limits: RateLimits) -> Self {
+        Self {
+            login_failures: Gcra::new(limits.login_failures),
+            challenge_requests: Gcra::new(limits.challenge_requests),
+        }
+    }
+
+    fn budget(&self, budget: Budget) -> &Gcra<ClientKey> {
+        match budget {
+            Budget::LoginFailures => &self.login_failures,
+            Budget::ChallengeRequests => &self.challenge_requests,
+        }
+    }
+}
+
+impl Limiter for MemoryLimiter {
+    fn check(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), RetryAfter>> {
+        let result = self.budget(budget).check(&client, now);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, ()> {
+        self.budget(budget).spend(client, now);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn acquire(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), RetryAfter>> {
+        let result = self.budget(budget).acquire(client, now);
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// One budget per key, as a GCRA.
+///
+/// Memory is bounded: keys whose bucket has drained are pruned when the map grows past
+/// [`MAX_KEYS`]. If it is still full of active keys, new keys share one overflow bucket (and a
+/// warning is logged) rather than evicting active keys or going unlimited: an attack from more
+/// than [`MAX_KEYS`] addresses then slows down every *new* address, which is refusing service,
+/// while a login with a valid signature still never waits on a budget (routes/sessions.rs).
+#[derive(Debug)]
+struct Gcra<K> {
+    /// Milliseconds one unit adds to a bucket.
     period_ms: i64,
     /// How far ahead of now a bucket may reach before further attempts are refused.
     tolerance_ms: i64,
-    /// Per key, the "theoretical arrival time": when the bucket will be empty, in ms.
-    buckets: Mutex<HashMap<K, i64>>,
+    buckets: Mutex<Buckets<K>>,
 }
 
-impl<K: Hash + Eq> FailureLimiter<K> {
-    /// A limiter allowing `limit.burst` failures back to back, then one per `limit.period`.
-    pub fn new(limit: RateLimit) -> Self {
+#[derive(Debug)]
+struct Buckets<K> {
+    /// Per key, the "theoretical arrival time": when its bucket will be empty, in ms.
+    by_key: HashMap<K, i64>,
+    /// The bucket shared by keys that found the map full.
+    overflow: i64,
+}
+
+impl<K: Hash + Eq> Gcra<K> {
+    fn new(limit: RateLimit) -> Self {
         let period_ms = i64::try_from(limit.period.as_millis()).unwrap_or(i64::MAX).max(1);
         let tolerance_ms = period_ms.saturating_mul(i64::from(limit.burst.saturating_sub(1)));
-        Self { period_ms, tolerance_ms, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            period_ms,
+            tolerance_ms,
+            buckets: Mutex::new(Buckets { by_key: HashMap::new(), overflow: i64::MIN }),
+        }
     }
 
-    /// `Err(seconds)` if `key` has used up its budget at `now`: the seconds until it may try
-    /// again (at least 1).
-    pub fn check(&self, key: &K, now: Timestamp) -> Result<(), u64> {
-        let now = now.as_millisecond();
+    fn check(&self, key: &K, now: Timestamp) -> Result<(), RetryAfter> {
         let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(&empty_at) = buckets.get(key) else {
-            return Ok(());
+        let empty_at = match buckets.by_key.get(key) {
+            Some(&empty_at) => empty_at,
+            None if buckets.by_key.len() >= MAX_KEYS => buckets.overflow,
+            None => return Ok(()),
         };
+        self.wait(empty_at, now.as_millisecond())
+    }
+
+    fn spend(&self, key: K, now: Timestamp) {
+        let now = now.as_millisecond();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let empty_at = self.bucket(&mut buckets, key, now);
+        *empty_at = (*empty_at).max(now).saturating_add(self.period_ms);
+    }
+
+    fn acquire(&self, key: K, now: Timestamp) -> Result<(), RetryAfter> {
+        let now = now.as_millisecond();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let empty_at = self.bucket(&mut buckets, key, now);
+        self.wait(*empty_at, now)?;
+        *empty_at = (*empty_at).max(now).saturating_add(self.period_ms);
+        Ok(())
+    }
+
+    /// `Err` if a bucket that empties at `empty_at` has no room at `now`.
+    fn wait(&self, empty_at: i64, now: i64) -> Result<(), RetryAfter> {
         let wait_ms = empty_at.saturating_sub(now).saturating_sub(self.tolerance_ms);
         if wait_ms > 0 {
             // Round up, so a client honouring Retry-After is never early.
-            Err(u64::try_from(wait_ms).map_or(1, |ms| ms.div_ceil(1000)))
+            Err(RetryAfter(u64::try_from(wait_ms).map_or(1, |ms| ms.div_ceil(1000))))
         } else {
             Ok(())
         }
     }
 
-    /// Counts one failure of `key` at `now`.
-    pub fn record_failure(&self, key: K, now: Timestamp) {
-        let now = now.as_millisecond();
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if buckets.len() >= MAX_KEYS && !buckets.contains_key(&key) {
-            buckets.retain(|_, empty_at| *empty_at > now);
-            if buckets.len() >= MAX_KEYS {
-                tracing::warn!("login rate limiter full; not tracking a new key");
-                return;
+    /// `key`'s bucket, created if there is room, else the overflow bucket.
+    fn bucket<'a>(&self, buckets: &'a mut Buckets<K>, key: K, now: i64) -> &'a mut i64 {
+        if buckets.by_key.len() >= MAX_KEYS && !buckets.by_key.contains_key(&key) {
+            buckets.by_key.retain(|_, empty_at| *empty_at > now);
+            if buckets.by_key.len() >= MAX_KEYS {
+                tracing::warn!("rate limiter full of active addresses; new ones share one budget");
+                return &mut buckets.overflow;
             }
         }
-        let empty_at = buckets.entry(key).or_insert(now);
-        *empty_at = (*empty_at).max(now).saturating_add(self.period_ms);
-    }
-
-    /// Forgets `key`'s failures.
-    pub fn reset(&self, key: &K) {
-        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
-    }
-}
-
-/// The two login limiters.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    accounts: FailureLimiter<AccountId>,
-    addresses: FailureLimiter<IpAddr>,
-}
-
-impl LoginLimiter {
-    /// Limiters with these budgets.
-    pub fn new(limits: LoginRateLimits) -> Self {
-        Self {
-            accounts: FailureLimiter::new(limits.per_account),
-            addresses: FailureLimiter::new(limits.per_address),
-        }
-    }
-
-    /// `Err(seconds)` if either the account or the address has used up its budget.
-    pub fn check(&self, account: &AccountId, address: IpAddr, now: Timestamp) -> Result<(), u64> {
-        let by_account = self.accounts.check(account, now);
-        let by_address = self.addresses.check(&address_key(address), now);
-        match (by_account, by_address) {
-            (Ok(()), Ok(())) => Ok(()),
-            (Err(a), Err(b)) => Err(a.max(b)),
-            (Err(wait), Ok(())) | (Ok(()), Err(wait)) => Err(wait),
-        }
-    }
-
-    /// Counts a failed login against both.
-    pub fn record_failure(&self, account: AccountId, address: IpAddr, now: Timestamp) {
-        self.accounts.record_failure(account, now);
-        self.addresses.record_failure(address_key(address), now);
-    }
-
-    /// A successful login clears the account's failures (not the address's: one good login
-    /// from a shared address must not unlock guessing at other accounts).
-    pub fn record_success(&self, account: &AccountId) {
-        self.accounts.reset(account);
-    }
-}
-
-/// The key an address is counted under: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64,
-/// since one host usually holds a whole /64 and could otherwise rotate addresses at will.
-fn address_key(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
-        },
+        buckets.by_key.entry(key).or_insert(now)
     }
 }
 
@@ -145,62 +248,76 @@ mod tests {
 
     #[test]
     fn allows_the_burst_then_one_per_period() {
-        let limiter = FailureLimiter::new(RateLimit { burst: 3, period: Duration::from_secs(10) });
+        let limiter = Gcra::new(RateLimit { burst: 3, period: Duration::from_secs(10) });
         for _ in 0..3 {
             assert_eq!(limiter.check(&"k", at(0)), Ok(()));
-            limiter.record_failure("k", at(0));
+            limiter.spend("k", at(0));
         }
-        assert_eq!(limiter.check(&"k", at(0)), Err(10));
-        assert_eq!(limiter.check(&"k", at(9_001)), Err(1));
+        assert_eq!(limiter.check(&"k", at(0)), Err(RetryAfter(10)));
+        assert_eq!(limiter.check(&"k", at(9_001)), Err(RetryAfter(1)));
         assert_eq!(limiter.check(&"k", at(10_000)), Ok(()));
-        limiter.record_failure("k", at(10_000));
-        assert_eq!(limiter.check(&"k", at(10_000)), Err(10));
+        limiter.spend("k", at(10_000));
+        assert_eq!(limiter.check(&"k", at(10_000)), Err(RetryAfter(10)));
         assert_eq!(limiter.check(&"other", at(0)), Ok(()), "keys are independent");
     }
 
     #[test]
-    fn reset_forgets() {
-        let limiter = FailureLimiter::new(RateLimit { burst: 1, period: Duration::from_secs(60) });
-        limiter.record_failure(1, at(0));
-        assert!(limiter.check(&1, at(0)).is_err());
-        limiter.reset(&1);
-        assert_eq!(limiter.check(&1, at(0)), Ok(()));
+    fn acquire_spends_only_what_is_left() {
+        let limiter = Gcra::new(RateLimit { burst: 2, period: Duration::from_secs(5) });
+        assert_eq!(limiter.acquire("k", at(0)), Ok(()));
+        assert_eq!(limiter.acquire("k", at(0)), Ok(()));
+        assert_eq!(limiter.acquire("k", at(0)), Err(RetryAfter(5)));
+        // The refused attempt spent nothing: one period later exactly one more is allowed.
+        assert_eq!(limiter.acquire("k", at(5_000)), Ok(()));
+        assert_eq!(limiter.acquire("k", at(5_000)), Err(RetryAfter(5)));
     }
 
     #[test]
     fn prunes_drained_keys_when_full() {
-        let limiter = FailureLimiter::new(RateLimit { burst: 1, period: Duration::from_millis(1) });
+        let limiter = Gcra::new(RateLimit { burst: 1, period: Duration::from_millis(1) });
         for key in 0..MAX_KEYS {
-            limiter.record_failure(key, at(0));
+            limiter.spend(key, at(0));
         }
-        limiter.record_failure(MAX_KEYS, at(1_000));
+        limiter.spend(MAX_KEYS, at(1_000));
         assert!(limiter.check(&MAX_KEYS, at(1_000)).is_err(), "new key tracked after pruning");
-        let len = limiter.buckets.lock().map(|b| b.len()).unwrap_or_default();
+        let len = limiter.buckets.lock().map(|b| b.by_key.len()).unwrap_or_default();
         assert_eq!(len, 1);
+    }
+
+    /// With the map full of active keys, a new key is neither tracked alone (which would evict
+    /// an active key) nor left unlimited (which would let an attack from many addresses grow
+    /// the challenges table without bound): new keys share one bucket.
+    #[test]
+    fn new_keys_share_an_overflow_budget_when_full_of_active_keys() {
+        let limiter = Gcra::new(RateLimit { burst: 2, period: Duration::from_secs(60) });
+        for key in 0..MAX_KEYS {
+            limiter.spend(key, at(0));
+        }
+        assert_eq!(limiter.acquire(MAX_KEYS, at(0)), Ok(()));
+        assert_eq!(limiter.acquire(MAX_KEYS + 1, at(0)), Ok(()));
+        assert_eq!(limiter.acquire(MAX_KEYS + 2, at(0)), Err(RetryAfter(60)));
+        assert_eq!(limiter.check(&(MAX_KEYS + 3), at(0)), Err(RetryAfter(60)));
+        // Tracked keys keep their own budget.
+        assert_eq!(limiter.check(&0, at(0)), Ok(()));
     }
 
     #[test]
     fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("valid");
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("valid");
-        let c: IpAddr = "2001:db8:1:3::1".parse().expect("valid");
-        assert_eq!(address_key(a), address_key(b));
-        assert_ne!(address_key(a), address_key(c));
-        let mapped: IpAddr = "::ffff:192.0.2.1".parse().expect("valid");
-        assert_eq!(address_key(mapped), "192.0.2.1".parse::<IpAddr>().expect("valid"));
+        let key = |text: &str| ClientKey::of(text.parse().expect("valid"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
     }
 
-    #[test]
-    fn login_limiter_takes_the_longer_wait() {
-        let limiter = LoginLimiter::new(LoginRateLimits {
-            per_account: RateLimit { burst: 1, period: Duration::from_secs(60) },
-            per_address: RateLimit { burst: 1, period: Duration::from_secs(5) },
-        });
-        let account = AccountId::from_bytes([1; 16]);
-        let ip: IpAddr = "192.0.2.1".parse().expect("valid");
-        limiter.record_failure(account, ip, at(0));
-        assert_eq!(limiter.check(&account, ip, at(0)), Err(60));
-        limiter.record_success(&account);
-        assert_eq!(limiter.check(&account, ip, at(0)), Err(5), "the address still waits");
+    #[tokio::test]
+    async fn budgets_are_independent() {
+        let limit = RateLimit { burst: 1, period: Duration::from_secs(60) };
+        let limiter = MemoryLimiter::new(RateLimits { login_failures: limit, challenge_requests: limit });
+        let client = ClientKey::of("192.0.2.1".parse().expect("valid"));
+        limiter.spend(Budget::LoginFailures, client, at(0)).await;
+        assert_eq!(limiter.check(Budget::LoginFailures, client, at(0)).await, Err(RetryAfter(60)));
+        assert_eq!(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await, Ok(()));
+        assert_eq!(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await, Err(RetryAfter(60)));
     }
 }

@@ -1,5 +1,5 @@
 //! The real `hush-server` binary: port 0 and the "listening on" line, data-folder permissions,
-//! `invite` against a running server, TLS, and a clean exit on SIGTERM.
+//! `invite` against a running server, TLS, a clean exit on SIGTERM, and the connection flags.
 //!
 //! The TLS fixtures in `tests/fixtures/` are a throwaway test CA and a `localhost`/127.0.0.1
 //! certificate (P-256, valid for 100 years) made with:
@@ -253,6 +253,57 @@ fn sigterm_lets_an_in_flight_request_finish() {
     assert!(response.contains(r#""error":"not_found""#), "{response}");
     // ...and then the server exits cleanly, accepting nothing new.
     assert!(server.exited_cleanly());
+}
+
+/// A connection that sent half a request head is not a request in flight: SIGTERM does not wait
+/// for it. Its timeouts are set to ten minutes here, and so is the grace period (request timeout
+/// plus 5 s, src/main.rs), so only closing it at once lets the server exit in time.
+#[test]
+fn sigterm_does_not_wait_for_a_half_sent_request() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&[
+        "--data-dir",
+        temp.path().to_str().expect("utf-8"),
+        "--header-timeout-secs",
+        "600",
+        "--idle-timeout-secs",
+        "600",
+        "--request-timeout-secs",
+        "600",
+    ]);
+    let mut half = TcpStream::connect(server.address).expect("connects");
+    half.write_all(b"POST /v2/sessions/challenge HTTP/1.1\r\nHost: loc").expect("half a head");
+    // Accepted after `half` and served in turn: once this is answered, the server has read
+    // `half`'s bytes and waits for the rest.
+    assert_eq!(http(server.address, "GET", "/healthz", None), (200, "ok".to_owned()));
+    assert!(server.terminate(), "clean exit on SIGTERM, in time");
+}
+
+/// With `--max-connections` reached by connections that stall (and a minute of header timeout),
+/// the server still answers: each new connection closes the one that has waited longest.
+#[test]
+fn healthz_answers_with_every_connection_slot_stalled() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&[
+        "--data-dir",
+        temp.path().to_str().expect("utf-8"),
+        "--max-connections",
+        "2",
+        "--header-timeout-secs",
+        "60",
+    ]);
+    let stalled: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.address).expect("connects");
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: loc").expect("half a head");
+            stream
+        })
+        .collect();
+    for _ in 0..3 {
+        assert_eq!(http(server.address, "GET", "/healthz", None), (200, "ok".to_owned()));
+    }
+    drop(stalled);
+    assert!(server.terminate());
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::auth::{AuthSession, new_session_token, random_bytes, signature_is_val
 use crate::clock::after;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientIp};
+use crate::rate_limit::{Budget, ClientKey};
 use crate::state::AppState;
 use crate::store::{NewSession, StoreError};
 
@@ -28,67 +29,70 @@ pub fn router() -> Router<AppState> {
 /// `POST /v1/sessions/challenge`: 32 fresh random bytes, valid for the configured lifetime
 /// (at most 300 s) and for one attempt. 404 for an unknown account: storing challenges for
 /// accounts that do not exist would let anyone fill the table.
+///
+/// Every request spends one unit of the client address's challenge budget, found account or
+/// not (429 `rate_limited` past it). That budget, not a per-account cap, bounds the table: a
+/// per-account cap would let anyone who knows an account id crowd out its owner's challenge
+/// (docs/server.md, "Rate limiting").
 async fn create_challenge(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<ChallengeRequest>,
 ) -> Result<Json<ChallengeResponse>, ApiError> {
-    let challenge: [u8; 32] = random_bytes()?;
     let now = state.clock.now();
+    state.limiter.acquire(Budget::ChallengeRequests, ClientKey::of(client), now).await?;
+    let challenge: [u8; 32] = random_bytes()?;
     let lifetime = state.config.limits.challenge_lifetime;
     // An unknown account is `StoreError::NotFound`, which `?` turns into 404 `not_found` for
     // "account" (`From<StoreError> for ApiError`, src/error.rs).
-    state
-        .store
-        .add_challenge(
-            request.account_id,
-            challenge,
-            after(now, lifetime),
-            now,
-            state.config.limits.max_outstanding_challenges,
-        )
-        .await?;
+    state.store.add_challenge(request.account_id, challenge, after(now, lifetime), now).await?;
     Ok(Json(ChallengeResponse { challenge: challenge.into(), expires_in: lifetime.as_secs() }))
 }
 
 /// `POST /v1/sessions`: log in with a signature over the challenge.
 ///
-/// Order matters: the rate limit is checked first (a locked-out client learns nothing, and
-/// consumes no challenge), then the challenge is consumed whatever follows, then the signature
-/// is checked. Every failure past the rate limit counts against the account and the address.
+/// The signature is verified first, before anything is written or counted: only the holder of
+/// the account's key can make it, so what follows cannot be steered by someone who merely knows
+/// the account id (issue #9). Failures are counted against the client address only, never the
+/// account. An address past its failure budget gets 429 without its challenge being consumed,
+/// unless its signature verifies: the owner behind an address an attacker shares (NAT, one
+/// IPv6 /64) still logs in. Past that point the challenge is consumed whatever follows, as the
+/// spec says ("consumed by the first login attempt, successful or not").
 async fn create_session(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let now = state.clock.now();
+    let source = ClientKey::of(client);
     let account_id = request.account_id;
-    state
-        .login_limiter
-        .check(&account_id, client, now)
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let challenge = request.challenge.as_bytes();
 
-    let failure = |error: ApiError, reason: &'static str| {
-        state.login_limiter.record_failure(account_id, client, now);
+    let account = state.store.account(account_id).await?;
+    let signed = account.as_ref().is_some_and(|account| {
+        let message = login_message(&account_id, challenge);
+        signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes())
+    });
+    if !signed {
+        state.limiter.check(Budget::LoginFailures, source, now).await?;
+    }
+
+    let failed = async |error: ApiError, reason: &'static str| {
+        state.limiter.spend(Budget::LoginFailures, source, now).await;
         tracing::warn!(client = %client, reason, "login failed");
         error
     };
-
-    let challenge = request.challenge.as_bytes();
     let fresh = match state.store.take_challenge(*challenge).await? {
         Some((owner, expires_at)) => owner == account_id && now < expires_at,
         None => false,
     };
     if !fresh {
-        return Err(failure(ApiError::BadChallenge, "bad challenge"));
+        return Err(failed(ApiError::BadChallenge, "bad challenge").await);
     }
-    let account = state.store.account(account_id).await?;
-    let Some(account) = account else {
-        // Deleted since the challenge was issued.
-        return Err(failure(ApiError::BadChallenge, "account gone"));
-    };
-    let message = login_message(&account_id, challenge);
-    if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
-        return Err(failure(ApiError::BadSignature, "bad signature"));
+    // An account that was missing when read had no challenges either (they go with it), so an
+    // unverified signature is the only way to get here unsigned.
+    if !signed {
+        return Err(failed(ApiError::BadSignature, "bad signature").await);
     }
 
     let (token, token_hash) = new_session_token()?;
@@ -103,7 +107,6 @@ async fn create_session(
             created: now,
         })
         .await?;
-    state.login_limiter.record_success(&account_id);
     tracing::info!(client = %client, "login");
     Ok(Json(LoginResponse { token, session_id, expires_at: after(now, state.config.limits.session_idle) }))
 }

@@ -12,6 +12,7 @@ use hush_proto::{PullQuery, PushRequest, PushResponse, paths};
 use crate::auth::AuthSession;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::quota::{self, PushSize};
 use crate::state::AppState;
 use crate::store::{PushBatch, Quotas, VaultSnapshot};
 use crate::validate;
@@ -73,12 +74,16 @@ async fn push_vault(
     let limits = &state.config.limits;
     validate::manifest(&request.manifest)?;
     validate::pushed_items(&request.items, limits.max_blob_bytes)?;
+    let quotas = Quotas { max_items: limits.max_items_per_account, max_bytes: limits.max_account_bytes };
+    // A push certain to be refused is refused before it queues for the write lock, which all
+    // accounts share (src/quota.rs); `push` below repeats the checks authoritatively.
+    let usage = state.store.usage(auth.account_id).await?.ok_or(ApiError::NotFound("account"))?;
+    quota::check_before_write(usage, request.base_seq, PushSize::of(&request.items), quotas)?;
     let batch = PushBatch {
         base_seq: request.base_seq,
         manifest: request.manifest.into_bytes(),
         items: request.items.into_iter().map(|item| (item.id, item.blob.into_bytes())).collect(),
     };
-    let quotas = Quotas { max_items: limits.max_items_per_account, max_bytes: limits.max_account_bytes };
     let seq = state.store.push(auth.account_id, batch, quotas).await?;
     Ok(Json(PushResponse { seq }))
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use hush_proto::{AccountId, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 
-pub use sqlite::{OpenError, SqliteStore};
+pub use sqlite::{DB_FILE_NAME, OpenError, SqliteOptions, SqliteStore};
 
 use crate::error::BoxError;
 
@@ -56,6 +56,12 @@ pub enum StoreError {
     /// The push would take the account past a quota.
     #[error("quota exceeded: {0:?}")]
     Quota(QuotaKind),
+    /// The store cannot serve this now: another writer held the write lock for longer than the
+    /// store waits, or no connection came free in time. Nothing was changed; trying again shortly
+    /// may succeed. Answered 503 `unavailable` with `Retry-After`, never 500 (docs/server.md,
+    /// "Busy store").
+    #[error("storage backend busy")]
+    Unavailable(#[source] BoxError),
     /// The backend failed (I/O, corruption, a bug).
     #[error("storage backend failed")]
     Backend(#[source] BoxError),
@@ -165,6 +171,17 @@ pub struct PushBatch {
     pub items: Vec<(ItemId, Vec<u8>)>,
 }
 
+/// An account's revision and running totals, as a push sees them before it takes the write lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountUsage {
+    /// The account's current seq.
+    pub seq: u64,
+    /// How many items it holds.
+    pub items: u64,
+    /// The total size of its item blobs.
+    pub bytes: u64,
+}
+
 /// Per-account quotas a push is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct Quotas {
@@ -194,15 +211,18 @@ pub trait Store: Send + Sync + 'static {
     fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()>;
 
     /// Stores a login challenge for an existing account ([`StoreError::NotFound`] otherwise),
-    /// first dropping the account's expired challenges and, if it still has
-    /// `max_outstanding` or more, its oldest ones.
+    /// first dropping the account's expired challenges.
+    ///
+    /// Unexpired challenges are never dropped to make room, however many the account has: the
+    /// request needs no authentication, so any such cap would let anyone evict the owner's
+    /// challenge between its issue and its use. The routes bound the table instead, by limiting
+    /// challenge requests per client address (docs/server.md, "Rate limiting").
     fn add_challenge(
         &self,
         account_id: AccountId,
         challenge: [u8; 32],
         expires_at: Timestamp,
         now: Timestamp,
-        max_outstanding: u32,
     ) -> StoreFuture<'_, ()>;
 
     /// Removes the challenge and returns its account and expiry, if it existed. Removal happens
@@ -224,6 +244,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes one of the account's sessions ([`StoreError::NotFound`] if the account has no
     /// session with this id).
     fn delete_session(&self, account_id: AccountId, id: SessionId) -> StoreFuture<'_, ()>;
+
+    /// The account's seq and running totals, read without the write lock, so a push that is
+    /// certain to be refused is refused without waiting for it (`src/quota.rs`). `None` if the
+    /// account does not exist.
+    fn usage(&self, account_id: AccountId) -> StoreFuture<'_, Option<AccountUsage>>;
 
     /// The account's state and the items written after `since`, from one snapshot.
     fn pull(&self, account_id: AccountId, since: u64) -> StoreFuture<'_, VaultSnapshot>;

@@ -8,7 +8,7 @@ use hush_proto::{
     AccountId, B64, B64Array, ChallengeRequest, ChallengeResponse, ErrorCode, LoginResponse, SessionList,
     paths,
 };
-use hush_server::{Config, LoginRateLimits, RateLimit};
+use hush_server::{Config, RateLimit, RateLimits};
 
 use crate::support::{CLIENT, TestAccount, TestServer, open_config};
 
@@ -280,39 +280,48 @@ async fn sessions_expire_after_30_idle_days_and_use_keeps_them_alive() {
 
 fn tight_limits() -> Config {
     Config {
-        login_rate: LoginRateLimits {
-            per_account: RateLimit { burst: 3, period: Duration::from_secs(60) },
-            per_address: RateLimit { burst: 5, period: Duration::from_secs(30) },
+        rate_limits: RateLimits {
+            login_failures: RateLimit { burst: 5, period: Duration::from_secs(30) },
+            challenge_requests: RateLimit { burst: 4, period: Duration::from_secs(10) },
         },
         ..open_config()
     }
 }
 
+/// Issue #9: anyone who knows an account id (it is not secret) could lock its owner out with
+/// ten forged logins, because failures were counted per account. Now only the client address
+/// pays for a failure, so forged attempts from any number of addresses leave the owner's login
+/// untouched, and a valid signature is never refused for a spent address budget: not even from
+/// the very address the attacker shares with the owner (a NAT, one IPv6 /64).
 #[tokio::test]
-async fn failed_logins_are_rate_limited_per_account() {
+async fn forged_logins_never_lock_the_owner_out() {
     let server = TestServer::with_config(tight_limits()).await;
-    let account = TestAccount::new(1);
-    server.register(&account).await;
-    let wrong_key = SigningKey::from_bytes(&[99; 32]);
-    // Failures from different addresses, so only the per-account budget is spent.
-    for i in 0..3 {
-        let challenge = server.challenge(account.id).await;
-        server
-            .try_login_from(&format!("198.51.100.{i}:1"), &account, challenge, &wrong_key)
-            .await
-            .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    let owner = TestAccount::new(1);
+    server.register(&owner).await;
+    let forger = SigningKey::from_bytes(&[99; 32]);
+    for i in 0..50 {
+        // Fresh challenges (from their own addresses) and never-issued ones alike.
+        let attacker = format!("198.51.100.{i}:1");
+        let challenge = if i % 2 == 0 { server.challenge_from(&attacker, owner.id).await } else { [i; 32] };
+        let response = server.try_login_from(&attacker, &owner, challenge, &forger).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let challenge = server.challenge(account.id).await;
-    let response = server.try_login_from("198.51.100.9:1", &account, challenge, &account.key).await;
-    response.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
-    assert_eq!(response.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("60"));
-
-    // The refused attempt did not consume the challenge; after the wait it succeeds.
-    server.advance(Duration::from_secs(60));
+    // The shared address spends its whole failure budget on forgeries...
+    let shared = "203.0.113.5:5555";
+    for i in 0..5 {
+        server
+            .try_login_from(shared, &owner, [i; 32], &forger)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadChallenge);
+    }
+    let challenge = server.challenge_from(shared, owner.id).await;
     server
-        .try_login_from("198.51.100.9:1", &account, challenge, &account.key)
+        .try_login_from(shared, &owner, challenge, &forger)
         .await
-        .assert_status(StatusCode::OK);
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+    // ...yet the owner logs in from it at once, with that very challenge, and from elsewhere.
+    server.try_login_from(shared, &owner, challenge, &owner.key).await.assert_status(StatusCode::OK);
+    server.login(&owner).await;
 }
 
 #[tokio::test]
@@ -330,9 +339,78 @@ async fn failed_logins_are_rate_limited_per_address() {
     let victim = TestAccount::new(6);
     server.register(&victim).await;
     let challenge = server.challenge(victim.id).await;
-    let response = server.try_login_from(attacker, &victim, challenge, &victim.key).await;
+    let wrong_key = SigningKey::from_bytes(&[99; 32]);
+    let response = server.try_login_from(attacker, &victim, challenge, &wrong_key).await;
     response.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
-    assert!(response.headers.contains_key(header::RETRY_AFTER));
-    // Another address is not affected.
+    assert_eq!(response.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("30"));
+    // The refused attempt consumed nothing: the challenge still works, from another address...
     server.try_login_from(CLIENT, &victim, challenge, &victim.key).await.assert_status(StatusCode::OK);
+    // ...and the spent address gets one more attempt per period.
+    server.advance(Duration::from_secs(30));
+    let challenge = server.challenge(victim.id).await;
+    server
+        .try_login_from(attacker, &victim, challenge, &wrong_key)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::BadSignature);
+    let challenge = server.challenge(victim.id).await;
+    server
+        .try_login_from(attacker, &victim, challenge, &wrong_key)
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+}
+
+/// Issue #9: the server kept at most 16 outstanding challenges per account and dropped the
+/// oldest, so a flood of challenge requests for the victim's id, between the owner's request and
+/// its use, evicted the owner's challenge. Challenges are no longer dropped to make room (each
+/// address has its own budget instead, see the next test).
+#[tokio::test]
+async fn a_flood_of_challenge_requests_does_not_evict_the_owners_challenge() {
+    let server = TestServer::with_config(tight_limits()).await;
+    let owner = TestAccount::new(1);
+    server.register(&owner).await;
+    let challenge = server.challenge(owner.id).await;
+    for i in 0..25 {
+        for _ in 0..4 {
+            server.challenge_from(&format!("198.51.100.{i}:1"), owner.id).await;
+        }
+    }
+    server.try_login_from(CLIENT, &owner, challenge, &owner.key).await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn challenge_requests_are_rate_limited_per_address() {
+    let server = TestServer::with_config(tight_limits()).await;
+    let owner = TestAccount::new(1);
+    server.register(&owner).await;
+    let flooder = "203.0.113.7:1";
+    let ask = |client: &'static str, account_id: AccountId| {
+        let server = &server;
+        async move {
+            let bytes = serde_json::to_vec(&ChallengeRequest { account_id }).expect("json");
+            server
+                .send_from(
+                    client,
+                    Method::POST,
+                    paths::SESSION_CHALLENGE,
+                    None,
+                    Some(("application/json", bytes)),
+                )
+                .await
+        }
+    };
+    // Requests for accounts that do not exist cost a lookup, so they spend the budget too.
+    ask(flooder, AccountId::from_bytes([7; 16]))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    for _ in 0..3 {
+        ask(flooder, owner.id).await.assert_status(StatusCode::OK);
+    }
+    let refused = ask(flooder, owner.id).await;
+    refused.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+    assert_eq!(refused.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("10"));
+    // Other addresses keep their own budget; the flooder gets one more per period.
+    ask(CLIENT, owner.id).await.assert_status(StatusCode::OK);
+    server.advance(Duration::from_secs(10));
+    ask(flooder, owner.id).await.assert_status(StatusCode::OK);
+    ask(flooder, owner.id).await.assert_error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
 }

@@ -14,10 +14,13 @@ use hush_proto::{
     LoginRequest, LoginResponse, PullResponse, PushRequest, PushedItem, RegisterRequest, RegistrationCode,
     login_message, paths,
 };
+use hush_server::store::{DB_FILE_NAME, SqliteOptions};
 use hush_server::{AppState, Config, ManualClock, SqliteStore, Store, app};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection as _, SqliteConnection};
 use tempfile::TempDir;
 
 /// The address requests come from unless a test says otherwise.
@@ -74,12 +77,30 @@ impl TestServer {
     }
 
     pub async fn with_config(config: Config) -> Self {
+        Self::with_options(config, SqliteOptions::default()).await
+    }
+
+    pub async fn with_options(config: Config, options: SqliteOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(SqliteStore::open(dir.path()).await.expect("store opens"));
+        let store = Arc::new(SqliteStore::open_with(dir.path(), options).await.expect("store opens"));
         let clock = Arc::new(ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range")));
         let state = AppState::new(Arc::clone(&store) as Arc<dyn Store>, config)
             .with_clock(Arc::clone(&clock) as Arc<dyn hush_server::Clock>);
         Self { app: app(state), clock, store, _dir: dir }
+    }
+
+    /// Takes SQLite's write lock on the server's database from another connection, as a long
+    /// push of another account (or `hush-server invite`) would, and writes a row inside that
+    /// transaction. The lock is held until [`WriteLock::release`].
+    pub async fn hold_write_lock(&self) -> WriteLock {
+        let options = SqliteConnectOptions::new().filename(self._dir.path().join(DB_FILE_NAME));
+        let mut connection = SqliteConnection::connect_with(&options).await.expect("second connection");
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await.expect("write lock taken");
+        sqlx::query("INSERT INTO invites (code_hash, created_at) VALUES (zeroblob(32), 0)")
+            .execute(&mut connection)
+            .await
+            .expect("written inside the transaction");
+        WriteLock(connection)
     }
 
     pub fn clock_now(&self) -> Timestamp {
@@ -168,8 +189,20 @@ impl TestServer {
     }
 
     pub async fn challenge(&self, account_id: AccountId) -> [u8; 32] {
+        self.challenge_from(CLIENT, account_id).await
+    }
+
+    /// Asks for a challenge from `client`.
+    pub async fn challenge_from(&self, client: &str, account_id: AccountId) -> [u8; 32] {
+        let bytes = serde_json::to_vec(&ChallengeRequest { account_id }).expect("serialises");
         let response = self
-            .send_json(Method::POST, paths::SESSION_CHALLENGE, None, &ChallengeRequest { account_id })
+            .send_from(
+                client,
+                Method::POST,
+                paths::SESSION_CHALLENGE,
+                None,
+                Some(("application/json", bytes)),
+            )
             .await;
         response.assert_status(StatusCode::OK);
         let body: ChallengeResponse = response.json();
@@ -217,6 +250,17 @@ impl TestServer {
 
     pub async fn push(&self, token: &str, request: &PushRequest) -> TestResponse {
         self.send_json(Method::POST, paths::VAULT, Some(token), request).await
+    }
+}
+
+/// SQLite's write lock, held by a connection of the test's own.
+pub struct WriteLock(SqliteConnection);
+
+impl WriteLock {
+    /// Rolls the transaction back and closes the connection.
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK").execute(&mut self.0).await.expect("rolled back");
+        self.0.close().await.expect("closed");
     }
 }
 

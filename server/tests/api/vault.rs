@@ -1,9 +1,11 @@
 //! `GET /v1/vault` and `POST /v1/vault`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use hush_proto::{B64, ErrorCode, ItemId, PullResponse, PushResponse, paths};
+use hush_server::store::SqliteOptions;
 use hush_server::{Config, Limits};
 
 use crate::support::{TestAccount, TestServer, item, keyset, open_config, push_request};
@@ -244,4 +246,82 @@ async fn vault_needs_a_session() {
         .push("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &push_request(0, vec![]))
         .await
         .assert_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+}
+
+/// A store that is busy is not broken: a push that waited for SQLite's write lock longer than the
+/// store's lock timeout answers 503 `unavailable` with `Retry-After`, never 500, and nothing is
+/// stored. Meanwhile other accounts pull (WAL readers take no write lock), `/healthz` answers, and
+/// once the lock is free the same push goes through.
+#[tokio::test]
+async fn a_busy_store_answers_503_with_retry_after_and_other_accounts_still_pull() {
+    let options = SqliteOptions { lock_timeout: Duration::from_millis(200) };
+    let server = TestServer::with_options(open_config(), options).await;
+    let alice = logged_in(&server, 1).await;
+    let bob = logged_in(&server, 2).await;
+    server.push(&alice, &push_request(0, vec![item(1, 300, 1)])).await.assert_status(StatusCode::OK);
+
+    let lock = server.hold_write_lock().await;
+    let response = server.push(&bob, &push_request(0, vec![item(1, 300, 2)])).await;
+    response.assert_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable);
+    assert_eq!(response.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("2"));
+    let pull = server.pull(&alice, 0).await;
+    assert_eq!((pull.seq, pull.items.len()), (1, 1));
+    assert_eq!(server.pull(&bob, 0).await.seq, 0, "nothing stored");
+    server.get(paths::HEALTH, None).await.assert_status(StatusCode::OK);
+
+    lock.release().await;
+    server.push(&bob, &push_request(0, vec![item(1, 300, 2)])).await.assert_status(StatusCode::OK);
+}
+
+/// A push the store would certainly refuse (stale base_seq, more items or bytes in one push than
+/// the quota allows) is refused from the running totals, before it queues for the write lock that
+/// every account shares. With the lock held elsewhere, these answer at once with their real
+/// outcome, while a push that could succeed waits for the lock (and here gets 503).
+#[tokio::test]
+async fn pushes_certain_to_be_refused_never_wait_for_the_write_lock() {
+    let limits = Limits { max_items_per_account: 3, max_account_bytes: 1000, ..Limits::default() };
+    let options = SqliteOptions { lock_timeout: Duration::from_millis(200) };
+    let server = TestServer::with_options(Config { limits, ..open_config() }, options).await;
+    let token = logged_in(&server, 1).await;
+    server.push(&token, &push_request(0, vec![item(1, 600, 1)])).await.assert_status(StatusCode::OK);
+
+    let lock = server.hold_write_lock().await;
+    let stale = server.push(&token, &push_request(0, vec![item(2, 10, 2)])).await;
+    assert_eq!(stale.assert_error(StatusCode::CONFLICT, ErrorCode::Conflict).seq, Some(1));
+    server
+        .push(&token, &push_request(1, (1..=4).map(|i| item(i, 10, i)).collect()))
+        .await
+        .assert_error(StatusCode::INSUFFICIENT_STORAGE, ErrorCode::Quota);
+    server
+        .push(&token, &push_request(1, vec![item(2, 1001, 2)]))
+        .await
+        .assert_error(StatusCode::INSUFFICIENT_STORAGE, ErrorCode::Quota);
+    // Growth past the quota through items already stored is only visible inside the
+    // transaction: this one has to wait for the lock.
+    server
+        .push(&token, &push_request(1, vec![item(2, 600, 2)]))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable);
+    lock.release().await;
+    server
+        .push(&token, &push_request(1, vec![item(2, 600, 2)]))
+        .await
+        .assert_error(StatusCode::INSUFFICIENT_STORAGE, ErrorCode::Quota);
+    server
+        .push(&token, &push_request(1, vec![item(1, 300, 1), item(2, 600, 2)]))
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+/// Every authenticated request may refresh the session's last-seen time (at most once a minute),
+/// which is a write. A store too busy for that write must not fail a pull, which needs none.
+#[tokio::test]
+async fn a_due_last_seen_refresh_does_not_fail_a_pull_while_the_store_is_busy() {
+    let options = SqliteOptions { lock_timeout: Duration::from_millis(200) };
+    let server = TestServer::with_options(open_config(), options).await;
+    let token = logged_in(&server, 1).await;
+    server.advance(Duration::from_secs(3600));
+    let lock = server.hold_write_lock().await;
+    assert_eq!(server.pull(&token, 0).await.seq, 0);
+    lock.release().await;
 }

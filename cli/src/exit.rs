@@ -98,6 +98,12 @@ fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
         SyncError::Transport(hush_sync::TransportError::Network(_)) => {
             (2, Some("Your changes are kept on this device and sync when the server is back."))
         }
+        SyncError::Transport(t) if t.is_busy() => (
+            2,
+            Some(
+                "The server is busy. Your changes are kept on this device; run `hush sync` again in a minute.",
+            ),
+        ),
         _ => (2, None),
     }
 }

@@ -92,9 +92,39 @@ impl HttpTransport {
         self.base.join(path.trim_start_matches('/')).expect("valid API path")
     }
 
-    fn send(&self, req: RequestBuilder) -> Result<Response, TransportError> {
+    /// Sends `req`; a 503 whose `Retry-After` is short is retried after that wait, twice at most
+    /// (docs/spec/sync-api-v2.md, "Errors": the store was busy and nothing was written). Retrying
+    /// a push is safe even if it had been stored: it then conflicts on `base_seq`, and the push
+    /// numbers make the retry supersede it (docs/spec/crypto-v2.md, "Push numbers").
+    fn send(&self, mut req: RequestBuilder) -> Result<Response, TransportError> {
+        for _ in 0..MAX_BUSY_RETRIES {
+            let again = req.try_clone();
+            let resp = req.send().map_err(|e| TransportError::Network(without_url(&e)))?;
+            match (again, busy_wait(&resp)) {
+                (Some(again), Some(wait)) => {
+                    std::thread::sleep(wait);
+                    req = again;
+                }
+                _ => return Ok(resp),
+            }
+        }
         req.send().map_err(|e| TransportError::Network(without_url(&e)))
     }
+}
+
+/// How often a request answered 503 is sent again before the 503 is reported.
+const MAX_BUSY_RETRIES: usize = 2;
+/// The longest `Retry-After` waited for; a longer one is reported at once.
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// The wait a 503 asks for, if it is one hush waits for: `Retry-After` in seconds, at most
+/// [`MAX_BUSY_WAIT`].
+fn busy_wait(resp: &Response) -> Option<Duration> {
+    if resp.status() != StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let secs = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(secs)).filter(|wait| *wait <= MAX_BUSY_WAIT)
 }
 
 /// The error and its causes in one line (reqwest's top-level message alone is vague).
@@ -224,6 +254,56 @@ mod tests {
         for bad in ["ftp://x", "not a url", "file:///etc/passwd", "https://"] {
             assert!(check_server_url(bad, true).is_err(), "{bad}");
         }
+    }
+
+    /// A loopback server that answers each connection with the next of `answers` (closing it
+    /// after), and counts the requests it read.
+    fn scripted(answers: Vec<&'static str>) -> (Url, std::thread::JoinHandle<usize>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let server = std::thread::spawn(move || {
+            let mut served = 0;
+            for answer in answers {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+                    line.clear();
+                }
+                (&stream).write_all(answer.as_bytes()).unwrap();
+                served += 1;
+            }
+            served
+        });
+        (url, server)
+    }
+
+    const BUSY: &str = "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\
+                        content-type: application/json\r\ncontent-length: 40\r\n\r\n\
+                        {\"error\":\"unavailable\",\"message\":\"busy\"}";
+
+    #[test]
+    fn a_busy_server_is_asked_again_after_its_retry_after() {
+        let ok = "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok";
+        let (url, server) = scripted(vec![BUSY, BUSY, ok]);
+        let transport = HttpTransport::new(&url, None, Duration::from_secs(5)).unwrap();
+        let resp = transport.send(transport.client.get(transport.url("/healthz"))).unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(server.join().unwrap(), 3);
+    }
+
+    #[test]
+    fn a_server_still_busy_after_two_retries_is_reported() {
+        let (url, server) = scripted(vec![BUSY, BUSY, BUSY]);
+        let transport = HttpTransport::new(&url, None, Duration::from_secs(5)).unwrap();
+        let err =
+            empty(transport.send(transport.client.get(transport.url("/healthz"))).unwrap()).unwrap_err();
+        assert!(
+            matches!(err, TransportError::Api { status: 503, code: proto::ErrorCode::Unavailable, .. }),
+            "{err:?}"
+        );
+        assert_eq!(server.join().unwrap(), 3);
     }
 
     #[test]

@@ -47,6 +47,12 @@ impl TransportError {
             _ => None,
         }
     }
+
+    /// Whether the server said it is busy (503 `unavailable` or 429 `rate_limited`): the same
+    /// request may succeed later.
+    pub fn is_busy(&self) -> bool {
+        matches!(self.code(), Some(ErrorCode::Unavailable | ErrorCode::RateLimited))
+    }
 }
 
 /// Every call of sync API v2 (docs/spec/sync-api-v2.md).

@@ -2,7 +2,7 @@
 //! [`AuthSession`] extractor that guards authenticated routes.
 //!
 //! Every random value comes from the OS CSPRNG (`getrandom`). Tokens and invite codes are
-//! stored only as SHA-256 (`crypto-v1.md`, "Server authentication"): they are 128 to 256 random
+//! stored only as SHA-256 (`docs/spec/crypto-v2.md`, "Server authentication"): they are 128 to 256 random
 //! bits, so a plain hash is enough; a slow hash would protect nothing more.
 
 use axum::extract::FromRequestParts;
@@ -10,7 +10,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, VerifyingKey};
 use hush_proto::{AccountId, RegistrationCode, SessionId, SessionToken, TOKEN_LEN};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -57,17 +56,6 @@ pub fn new_invite_code() -> Result<(RegistrationCode, [u8; 32]), getrandom::Erro
 /// copy and paste is ignored.
 pub fn invite_hash(code: &RegistrationCode) -> [u8; 32] {
     sha256(code.expose().trim().as_bytes())
-}
-
-/// Whether `signature` is a valid Ed25519 signature of `message` by `public_key`.
-///
-/// `verify_strict` rejects small-order keys and non-canonical signatures, so one message has
-/// exactly one acceptable signature per key.
-pub fn signature_is_valid(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(public_key) else {
-        return false;
-    };
-    key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
 }
 
 /// The session a request is authenticated as (`Authorization: Bearer <token>`).
@@ -131,7 +119,6 @@ fn bearer_token(parts: &Parts) -> Option<[u8; TOKEN_LEN]> {
 #[cfg(test)]
 mod tests {
     use axum::http::Request;
-    use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
 
@@ -171,17 +158,5 @@ mod tests {
         let (code, hash) = new_invite_code().expect("CSPRNG works");
         let pasted = RegistrationCode::new(format!(" {}\n", code.expose()));
         assert_eq!(invite_hash(&pasted), hash);
-    }
-
-    #[test]
-    fn signatures() {
-        let key = SigningKey::from_bytes(&[5; 32]);
-        let public = key.verifying_key().to_bytes();
-        let signature = key.sign(b"message").to_bytes();
-        assert!(signature_is_valid(&public, b"message", &signature));
-        assert!(!signature_is_valid(&public, b"messagf", &signature));
-        let mut bad = signature;
-        bad[0] ^= 1;
-        assert!(!signature_is_valid(&public, b"message", &bad));
     }
 }

@@ -1,6 +1,6 @@
 //! Server configuration: registration policy, limits and rate limits.
 //!
-//! The defaults are those of `sync-api-v1.md`, "Limits"; `docs/server.md` lists every knob.
+//! The defaults are those of `docs/spec/sync-api-v2.md`, "Limits"; `docs/server.md` lists every knob.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Allow registration without an invite code (`--open-registration`). Off by default:
-    /// "Invite-only is the default" (`sync-api-v1.md`, "Accounts").
+    /// "invite-only is the default" (`docs/spec/sync-api-v2.md`, "Accounts").
     pub open_registration: bool,
     /// Take the client address for rate limiting from the last `X-Forwarded-For` entry instead
     /// of the TCP peer. Only correct behind a reverse proxy that sets that header.
@@ -19,7 +19,7 @@ pub struct Config {
     pub rate_limits: RateLimits,
 }
 
-/// Size, count and lifetime limits (`sync-api-v1.md`, "Limits").
+/// Size, count and lifetime limits (`docs/spec/sync-api-v2.md`, "Limits").
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest request body; larger is a 413 `too_large`. Default 16 MiB.
@@ -34,7 +34,7 @@ pub struct Limits {
     /// A session unused for this long is dead. Default 30 days.
     pub session_idle: Duration,
     /// How long a login challenge stays valid. Default and maximum 300 s
-    /// (`crypto-v1.md`: "valid for at most 5 minutes"). There is deliberately no cap on the
+    /// (`docs/spec/crypto-v2.md`: "valid for at most 5 minutes"). There is deliberately no cap on the
     /// challenges one account may have outstanding: a cap that anyone can fill for any account
     /// (by dropping the oldest, or by refusing new ones) would let them keep the owner from
     /// logging in. What bounds the table is [`RateLimits::challenge_requests`], per address.
@@ -105,7 +105,7 @@ pub struct RateLimit {
 /// (`src/rate_limit.rs`; docs/server.md, "Rate limiting").
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
-    /// Failed logins (`sync-api-v1.md`, "Sessions": "Failed attempts are rate-limited"). Default:
+    /// Failed logins (`docs/spec/sync-api-v2.md`, "Sessions": "Failed attempts are throttled per client address"). Default:
     /// 30 failures, then one every 10 s; generous because several users may share one address
     /// (NAT). A login whose signature verifies is never refused for this budget.
     pub login_failures: RateLimit,

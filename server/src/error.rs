@@ -1,9 +1,11 @@
 //! `ApiError`: every way a request can fail, as HTTP meanings.
 //!
 //! Each variant maps to one status and one [`ErrorCode`], answered as the spec's
-//! `{"error": "<code>", "message": "<human text>"}` (`sync-api-v1.md`, first paragraph).
-//! Internal failures are logged here, once, with their source chain, and answered with a generic
-//! 500: a client never sees a database message or a file path.
+//! `{"error": "<code>", "message": "<human text>"}` (`docs/spec/sync-api-v2.md`, first paragraph).
+//! Internal failures are answered with a generic 500: a client never sees a database message or
+//! a file path. Their source chain rides on the response as an [`ErrorRecord`] to the
+//! `log_errors` middleware (lib.rs), the one place the server logs errors, inside the request's
+//! span.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -70,8 +72,8 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
     /// 503: the store does not answer, or is busy; sent with `Retry-After`
-    /// (`UNAVAILABLE_RETRY_AFTER_SECS`).
-    Unavailable,
+    /// (`UNAVAILABLE_RETRY_AFTER_SECS`). With the store's error, for the log.
+    Unavailable(Option<BoxError>),
     /// 507: the account would exceed a quota.
     Quota(QuotaKind),
     /// 500: a bug or a failing dependency; logged, answered generically.
@@ -99,7 +101,7 @@ impl ApiError {
             Self::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Quota(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,7 +128,7 @@ impl ApiError {
             Self::HeadTooLarge => ErrorCode::HeadersTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Unavailable => ErrorCode::Unavailable,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Quota(_) => ErrorCode::Quota,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -153,7 +155,9 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many failed attempts; retry in {retry_after_secs} s").into()
             }
-            Self::Unavailable => "the server cannot serve this now; retry after Retry-After seconds".into(),
+            Self::Unavailable(_) => {
+                "the server cannot serve this now; retry after Retry-After seconds".into()
+            }
             Self::Quota(QuotaKind::Items) => "the account's item quota is exhausted".into(),
             Self::Quota(QuotaKind::Bytes) => "the account's storage quota is exhausted".into(),
             Self::Internal(_) => "internal server error".into(),
@@ -176,10 +180,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { current } => Self::Conflict { seq: current },
             StoreError::Quota(kind) => Self::Quota(kind),
             StoreError::Unavailable(source) => {
-                // Not a bug, so not an internal error; logged so that an operator sees contention.
-                // The cause is a lock or pool timeout, which carries no request data.
-                tracing::warn!(error = %Chain(source.as_ref()), "store busy; answering 503");
-                Self::Unavailable
+                // Not a bug, so not an internal error; logged (as a warning) so that an operator
+                // sees contention. The cause is a lock or pool timeout: no request data.
+                Self::Unavailable(Some(source))
             }
             StoreError::Backend(source) => Self::Internal(source),
         }
@@ -190,6 +193,16 @@ impl From<getrandom::Error> for ApiError {
     fn from(err: getrandom::Error) -> Self {
         Self::internal(err)
     }
+}
+
+/// What an error answer leaves for the log (see the module comment).
+#[derive(Debug, Clone)]
+pub struct ErrorRecord {
+    /// A 500 (a bug or a failing dependency), logged as an error; otherwise a busy store's 503,
+    /// logged as a warning.
+    pub internal: bool,
+    /// The error with its source chain.
+    pub detail: String,
 }
 
 /// Displays an error with its whole `source()` chain, for the log.
@@ -242,19 +255,28 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Internal(err) = &self {
-            // The only place internal errors are logged. Store and I/O errors carry no request
-            // data (sqlx does not print bound parameters), so this cannot leak a token or blob.
-            tracing::error!(error = %Chain(err.as_ref()), "internal error");
-        }
         let status = self.status();
         let mut response = (status, Json(self.body())).into_response();
+        // Store and I/O errors carry no request data (sqlx does not print bound parameters), so
+        // the record cannot leak a token or a blob.
+        let record = match &self {
+            Self::Internal(err) => {
+                Some(ErrorRecord { internal: true, detail: Chain(err.as_ref()).to_string() })
+            }
+            Self::Unavailable(Some(err)) => {
+                Some(ErrorRecord { internal: false, detail: Chain(err.as_ref()).to_string() })
+            }
+            _ => None,
+        };
+        if let Some(record) = record {
+            response.extensions_mut().insert(record);
+        }
         let headers = response.headers_mut();
         match self {
             Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
-            Self::Unavailable => {
+            Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
             }
             Self::Unauthorized => {

@@ -1,5 +1,5 @@
 //! hush-server: the self-hosted sync server of hush. It stores only ciphertext and public
-//! data, and implements `spec/sync-api-v1.md` over the wire types of `hush-proto`.
+//! data, and implements `docs/spec/sync-api-v2.md` over the wire types of `hush-proto`.
 //!
 //! [`app`] builds the whole HTTP API as an axum [`Router`], so tests drive it in-process;
 //! [`serve`] runs it on a socket (optionally with TLS) with graceful shutdown; [`store`] holds
@@ -40,7 +40,8 @@ pub use store::{SqliteStore, Store};
 /// The complete HTTP API over `state`.
 ///
 /// Layers, outermost first: tracing (method, route template, status, latency: never the raw
-/// URI, headers or bodies, which carry tokens, ids and ciphertext), the request timeout,
+/// URI, headers or bodies, which carry tokens, ids and ciphertext), error logging, the request
+/// timeout,
 /// `Cache-Control: no-store`, the URI length limit (414), and the body size limit (enforced by
 /// the JSON extractor, which answers 413 `too_large`).
 pub fn app(state: AppState) -> Router {
@@ -57,15 +58,19 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(refuse_long_uri))
         .layer(middleware::map_response(no_store))
         .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
+        .layer(middleware::map_response(log_errors))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // Errors are logged once, with their cause, by `log_errors`; tower-http's own
+                // line for every 5xx would repeat them without it.
+                .on_failure(()),
         )
         .with_state(state)
 }
 
-/// The span of one request: the route *template* (`/v1/accounts/{account_id}/prelogin`), so
+/// The span of one request: the route *template* (`/v2/accounts/{account_id}/prelogin`), so
 /// account and session ids never reach the log.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
@@ -73,7 +78,7 @@ fn request_span(request: &Request) -> tracing::Span {
 }
 
 /// The whole-request time limit. tower-http's `TimeoutLayer` answers 408 with an empty
-/// body, but every error answer is `{"error", "message"}` (sync-api-v1.md), so this one
+/// body, but every error answer is `{"error", "message"}` (docs/spec/sync-api-v2.md), so this one
 /// answers through [`ApiError`] too.
 async fn timeout(State(limit): State<std::time::Duration>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
@@ -91,6 +96,19 @@ async fn refuse_long_uri(request: Request, next: Next) -> Response {
         return ApiError::UriTooLong.into_response();
     }
     next.run(request).await
+}
+
+/// Logs what an error answer recorded ([`error::ErrorRecord`]): the one place the server logs
+/// errors, inside the request's span (method and route template).
+async fn log_errors(response: Response) -> Response {
+    if let Some(record) = response.extensions().get::<error::ErrorRecord>() {
+        if record.internal {
+            tracing::error!(error = %record.detail, "internal error");
+        } else {
+            tracing::warn!(error = %record.detail, "store busy; answering 503");
+        }
+    }
+    response
 }
 
 /// Answers carry tokens and ciphertext: no cache, shared or private, may keep them.

@@ -138,7 +138,7 @@ fn warn_if_too_few_descriptors(max_connections: usize) {
     }
 }
 
-/// Limits (`sync-api-v1.md`, "Limits"); defaults as in the spec.
+/// Limits (`docs/spec/sync-api-v2.md`, "Limits"); defaults as in the spec.
 #[derive(Debug, Args)]
 struct LimitArgs {
     /// Largest request body in bytes.

@@ -1,11 +1,11 @@
-//! Rate limits by client address (`sync-api-v1.md`, "Sessions": 429 `rate_limited` with
+//! Rate limits by client address (`docs/spec/sync-api-v2.md`, "Sessions": 429 `rate_limited` with
 //! `Retry-After`), behind the small [`Limiter`] interface.
 //!
 //! Two budgets, both kept per client address and none per account (docs/server.md, "Rate
 //! limiting"):
 //! - [`Budget::LoginFailures`]: failed logins. Only failures count, which a layer in front of the
 //!   handler cannot see, so this is not `governor`/`tower_governor`.
-//! - [`Budget::ChallengeRequests`]: every `POST /v1/sessions/challenge`, found account or not.
+//! - [`Budget::ChallengeRequests`]: every `POST /v2/sessions/challenge`, found account or not.
 //!   Each stores a row (or costs a read), and with no per-account cap on outstanding challenges
 //!   this budget is what bounds the rows one address can make the server keep.
 //!

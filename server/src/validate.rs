@@ -7,20 +7,17 @@
 use std::collections::HashSet;
 
 use ed25519_dalek::VerifyingKey;
+use hush_core::KeysetHeader;
 use hush_proto::{B64, KdfParams, PushedItem, SALT_LEN};
 
 use crate::error::ApiError;
 use crate::store::AccountKeys;
 
 /// Largest keyset or manifest accepted: 64 KiB. A version-2 keyset holds up to 1024 keys (36
-/// bytes each) and a version-2 manifest names up to 1024 writers (56 bytes each)
+/// bytes each) and a version-2 manifest names up to 1000 writers (64 bytes each)
 /// (`crypto-v2.md`, "Keyset" and "Manifest"); both fit with room to spare, and nobody can park
 /// megabytes in the accounts table. This is all the server keeps for an account's chain.
 pub const MAX_KEY_MATERIAL_BYTES: usize = 64 * 1024;
-
-/// The version bytes that open a keyset (`crypto-v2.md`, "Keyset"): a ring (2), or the single
-/// key of crypto v1 (1).
-const KEYSET_FORMATS: [u8; 2] = [0x01, 0x02];
 
 fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
     ApiError::BadRequest(message.into())
@@ -28,7 +25,7 @@ fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
 
 /// KDF parameters must be ones Argon2id accepts. The crypto spec's floor (m ≥ 64 MiB, t ≥ 3) is
 /// *not* enforced here: clients enforce it, and a client may deliberately go below it for tests
-/// (`crypto-v1.md`, "Key derivation"). The server only refuses values no client could use.
+/// (`docs/spec/crypto-v2.md`, "Key derivation"). The server only refuses values no client could use.
 pub fn kdf(params: &KdfParams) -> Result<(), ApiError> {
     if params.t == 0 {
         return Err(bad("kdf.t must be at least 1"));
@@ -53,13 +50,11 @@ pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
     if bytes.len() > MAX_KEY_MATERIAL_BYTES {
         return Err(ApiError::TooLarge("keyset exceeds 65536 bytes".into()));
     }
-    match bytes {
-        [format, a, b, c, d, ..] if KEYSET_FORMATS.contains(format) => {
-            Ok(u32::from_le_bytes([*a, *b, *c, *d]))
-        }
-        [_, _, _, _, _, ..] => Err(bad("keyset: unsupported format version")),
-        _ => Err(bad("keyset is too short")),
-    }
+    // The header is read by the same code the client uses (hush-core), so the two cannot
+    // disagree on where the epoch is.
+    KeysetHeader::parse(bytes)
+        .map(|header| header.key_version)
+        .ok_or_else(|| bad("keyset: unsupported format version, or too short to hold a sealed key"))
 }
 
 /// Checks a manifest's size. Its content is sealed; only the client can verify it.
@@ -85,7 +80,7 @@ pub fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
 
 /// Checks the key material a registration or a rekey supplies and returns it as stored.
 ///
-/// Both routes take the same three fields (`sync-api-v1.md`, "Accounts" and "Vault"), so they
+/// Both routes take the same three fields (`docs/spec/sync-api-v2.md`, "Accounts" and "Vault"), so they
 /// must be checked the same way: one function keeps a rule added for one route from being
 /// missed by the other. The key version is read from the keyset's clear header, so it always
 /// matches the keyset stored beside it. The checks run in a fixed order (KDF, keyset, public
@@ -140,11 +135,17 @@ mod tests {
 
     #[test]
     fn keyset_header() {
-        assert_eq!(keyset(&B64(vec![1, 7, 0, 0, 0, 9, 9])).ok(), Some(7));
-        assert_eq!(keyset(&B64(vec![2, 8, 0, 0, 0, 9, 9])).ok(), Some(8));
-        assert!(keyset(&B64(vec![3, 7, 0, 0, 0, 9])).is_err());
-        assert!(keyset(&B64(vec![0, 7, 0, 0, 0, 9])).is_err());
-        assert!(keyset(&B64(vec![1, 7, 0, 0])).is_err());
+        // format, key version, nonce (24), at least a tag (16).
+        let sealed = |format: u8, version: u8, len: usize| {
+            let mut bytes = vec![format, version, 0, 0, 0];
+            bytes.resize(len, 9);
+            B64(bytes)
+        };
+        assert_eq!(keyset(&sealed(1, 7, 45)).ok(), Some(7));
+        assert_eq!(keyset(&sealed(2, 8, 200)).ok(), Some(8));
+        assert!(keyset(&sealed(3, 7, 200)).is_err());
+        assert!(keyset(&sealed(0, 7, 200)).is_err());
+        assert!(keyset(&sealed(1, 7, 44)).is_err(), "too short for a nonce and a tag");
         let mut big = vec![1; MAX_KEY_MATERIAL_BYTES + 1];
         big[0] = 1;
         assert!(matches!(keyset(&B64(big)), Err(ApiError::TooLarge(_))));
@@ -153,7 +154,11 @@ mod tests {
     #[test]
     fn account_keys_checks_every_field_and_reads_the_key_version() {
         let good_key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key().to_bytes();
-        let good_keyset = || B64(vec![1, 9, 0, 0, 0, 5, 5]);
+        let good_keyset = || {
+            let mut bytes = vec![1, 9, 0, 0, 0];
+            bytes.resize(45, 5);
+            B64(bytes)
+        };
         let keys = account_keys(params(65_536, 3, 1, 16), good_key, good_keyset()).expect("valid keys");
         assert_eq!((keys.key_version, keys.auth_public_key, keys.keyset), (9, good_key, good_keyset().0));
         assert_eq!(keys.kdf, params(65_536, 3, 1, 16));

@@ -184,7 +184,8 @@ fn register_body(seed: u8, code: &str) -> String {
         "account_id": id,
         "kdf": {"m_kib": 65536, "t": 3, "p": 1, "salt": hush_proto::B64(vec![seed; 16])},
         "auth_public_key": hush_proto::B64(public.to_vec()),
-        "keyset": hush_proto::B64(vec![1, 1, 0, 0, 0, 7, 7, 7]),
+        // Format 1, key version 1, then a nonce and a sealed key's worth of filler.
+        "keyset": hush_proto::B64([&[1, 1, 0, 0, 0][..], &[7; 72]].concat()),
         "registration_code": code,
     })
     .to_string()
@@ -324,7 +325,7 @@ fn a_stalled_request_times_out_with_408() {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     assert!(response.starts_with("HTTP/1.1 408"), "{response:?}");
-    // With the error body every answer of the API has (sync-api-v1.md).
+    // With the error body every answer of the API has (docs/spec/sync-api-v2.md).
     assert!(response.contains(r#"{"error":"timeout","message":"#), "{response:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(server.terminate());

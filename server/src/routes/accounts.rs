@@ -9,7 +9,9 @@ use hush_proto::{
     delete_account_message, paths,
 };
 
-use crate::auth::{AuthSession, invite_hash, signature_is_valid};
+use hush_core::verify_signature;
+
+use crate::auth::{AuthSession, invite_hash};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -24,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::ACCOUNT_CURRENT, delete(delete_account))
 }
 
-/// `POST /v1/accounts`: 201, or 409 `account_exists`, or 403 `registration_closed` when the
+/// `POST /v2/accounts`: 201, or 409 `account_exists`, or 403 `registration_closed` when the
 /// server is invite-only and the code is missing or wrong.
 async fn create_account(
     State(state): State<AppState>,
@@ -42,7 +44,7 @@ async fn create_account(
     Ok((StatusCode::CREATED, Json(RegisterResponse { account_id: request.account_id })))
 }
 
-/// `GET /v1/accounts/{account_id}/prelogin`: the KDF parameters, or 404 `not_found`.
+/// `GET /v2/accounts/{account_id}/prelogin`: the KDF parameters, or 404 `not_found`.
 async fn get_prelogin(
     State(state): State<AppState>,
     ApiPath(account_id): ApiPath<AccountId>,
@@ -73,7 +75,7 @@ async fn delete_account(
     }
     let account = state.store.account(auth.account_id).await?.ok_or(ApiError::NotFound("account"))?;
     let message = delete_account_message(&auth.account_id, challenge);
-    if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
+    if !verify_signature(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
         tracing::warn!("account deletion refused: bad signature");
         return Err(ApiError::BadSignature);
     }

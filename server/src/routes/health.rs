@@ -1,4 +1,4 @@
-//! `GET /healthz` (`sync-api-v1.md`, "Health"): 200 `ok` when the store answers.
+//! `GET /healthz` (`docs/spec/sync-api-v2.md`, "Health"): 200 `ok` when the store answers.
 
 use axum::Router;
 use axum::extract::State;
@@ -18,7 +18,7 @@ async fn get_health(State(state): State<AppState>) -> Result<&'static str, ApiEr
         Ok(()) => Ok("ok"),
         Err(err) => {
             tracing::error!(error = %err, "health check: the store does not answer");
-            Err(ApiError::Unavailable)
+            Err(ApiError::Unavailable(None))
         }
     }
 }

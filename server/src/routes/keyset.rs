@@ -5,7 +5,9 @@ use axum::routing::put;
 use axum::{Json, Router};
 use hush_proto::{RekeyRequest, RekeyResponse, paths, rekey_message};
 
-use crate::auth::{AuthSession, signature_is_valid};
+use hush_core::verify_signature;
+
+use crate::auth::AuthSession;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -34,7 +36,7 @@ async fn put_keyset(
     // The signature covers the new auth key and keyset exactly as sent; `keys` holds those
     // bytes unchanged.
     let message = rekey_message(&auth.account_id, &keys.auth_public_key, &keys.keyset);
-    if !signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
+    if !verify_signature(&account.keys.auth_public_key, &message, request.signature.as_bytes()) {
         tracing::warn!("rekey refused: bad signature");
         return Err(ApiError::BadSignature);
     }

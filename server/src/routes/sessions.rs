@@ -1,4 +1,4 @@
-//! Sessions (`sync-api-v1.md`, "Sessions"): challenge, login, list, logout, revoke.
+//! Sessions (`docs/spec/sync-api-v2.md`, "Sessions"): challenge, login, list, logout, revoke.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +9,9 @@ use hush_proto::{
     login_message, paths,
 };
 
-use crate::auth::{AuthSession, new_session_token, random_bytes, signature_is_valid};
+use hush_core::verify_signature;
+
+use crate::auth::{AuthSession, new_session_token, random_bytes};
 use crate::clock::after;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientIp};
@@ -26,7 +28,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::SESSION_TEMPLATE, delete(delete_session))
 }
 
-/// `POST /v1/sessions/challenge`: 32 fresh random bytes, valid for the configured lifetime
+/// `POST /v2/sessions/challenge`: 32 fresh random bytes, valid for the configured lifetime
 /// (at most 300 s) and for one attempt. 404 for an unknown account: storing challenges for
 /// accounts that do not exist would let anyone fill the table.
 ///
@@ -49,7 +51,7 @@ async fn create_challenge(
     Ok(Json(ChallengeResponse { challenge: challenge.into(), expires_in: lifetime.as_secs() }))
 }
 
-/// `POST /v1/sessions`: log in with a signature over the challenge.
+/// `POST /v2/sessions`: log in with a signature over the challenge.
 ///
 /// The signature is verified first, before anything is written or counted: only the holder of
 /// the account's key can make it, so what follows cannot be steered by someone who merely knows
@@ -71,7 +73,7 @@ async fn create_session(
     let account = state.store.account(account_id).await?;
     let signed = account.as_ref().is_some_and(|account| {
         let message = login_message(&account_id, challenge);
-        signature_is_valid(&account.keys.auth_public_key, &message, request.signature.as_bytes())
+        verify_signature(&account.keys.auth_public_key, &message, request.signature.as_bytes())
     });
     if !signed {
         state.limiter.check(Budget::LoginFailures, source, now).await?;
@@ -111,7 +113,7 @@ async fn create_session(
     Ok(Json(LoginResponse { token, session_id, expires_at: after(now, state.config.limits.session_idle) }))
 }
 
-/// `GET /v1/sessions`: the account's sessions, oldest first.
+/// `GET /v2/sessions`: the account's sessions, oldest first.
 async fn list_sessions(
     State(state): State<AppState>,
     auth: AuthSession,
@@ -131,7 +133,7 @@ async fn list_sessions(
     }))
 }
 
-/// `DELETE /v1/sessions/current`: log out; 204.
+/// `DELETE /v2/sessions/current`: log out; 204.
 async fn delete_current_session(
     State(state): State<AppState>,
     auth: AuthSession,
@@ -139,7 +141,7 @@ async fn delete_current_session(
     revoke(&state, auth, auth.session_id).await
 }
 
-/// `DELETE /v1/sessions/{session_id}`: revoke one of the account's sessions (another device, or
+/// `DELETE /v2/sessions/{session_id}`: revoke one of the account's sessions (another device, or
 /// this one); 204, or 404 if the account has no such session.
 async fn delete_session(
     State(state): State<AppState>,

@@ -1,4 +1,4 @@
-//! The vault (`sync-api-v1.md`, "Vault"): pull and push.
+//! The vault (`docs/spec/sync-api-v2.md`, "Vault"): pull and push.
 
 use axum::extract::State;
 use axum::http::header;
@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route(paths::VAULT, get(pull_vault).post(push_vault))
 }
 
-/// `GET /v1/vault?since=<seq>`: everything that changed after `seq`, from one snapshot.
+/// `GET /v2/vault?since=<seq>`: everything that changed after `seq`, from one snapshot.
 async fn pull_vault(
     State(state): State<AppState>,
     auth: AuthSession,
@@ -64,7 +64,7 @@ fn pull_json(snapshot: &VaultSnapshot) -> String {
     out
 }
 
-/// `POST /v1/vault`: all of a push is applied or none of it. 200 `{"seq"}`; 409 `conflict`
+/// `POST /v2/vault`: all of a push is applied or none of it. 200 `{"seq"}`; 409 `conflict`
 /// with the current seq when `base_seq` is stale; 413 for an oversized blob; 507 past a quota.
 async fn push_vault(
     State(state): State<AppState>,

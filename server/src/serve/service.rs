@@ -51,7 +51,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
         let Some(guard) = self.activity.begin_request() else {
             // The connection was closed between the head's arrival and this call; it is being
             // dropped, so this answer is seldom seen, but it is the true one.
-            let response = ApiError::Unavailable.into_response();
+            let response = ApiError::Unavailable(None).into_response();
             return Box::pin(std::future::ready(Ok(response.map(|body| TrackedBody { body, _guard: None }))));
         };
         request.extensions_mut().insert(ConnectInfo(self.peer));

@@ -2,7 +2,7 @@
 //! routes (docs/server.md, "Storage").
 //!
 //! The trait speaks in the domain's terms, not SQL. Each method that changes several rows is one
-//! transaction in every backend: callers rely on "all or nothing" (`sync-api-v1.md`: "All of a
+//! transaction in every backend: callers rely on "all or nothing" (`docs/spec/sync-api-v2.md`: "All of a
 //! push is applied or none of it"). Backends never read the clock; callers pass `now`, which keeps
 //! time injectable in tests and identical across the rows one request writes.
 //!

@@ -3,7 +3,7 @@
 //! - WAL mode, so pulls read a snapshot while a push writes.
 //! - `synchronous = FULL`: an acknowledged push must survive a power cut. If it did not, the
 //!   server would come back one seq behind a manifest counter the client has already seen, and
-//!   the client would rightly report a rollback (`crypto-v1.md`, "Manifest").
+//!   the client would rightly report a rollback (`docs/spec/crypto-v2.md`, "Manifest").
 //! - Every write transaction starts with `BEGIN IMMEDIATE`: it takes SQLite's single write lock
 //!   up front, so the read-check-write of a push is serialised against every other writer and a
 //!   reader never has to upgrade its lock (which SQLite can only refuse, not wait for).
@@ -834,7 +834,7 @@ mod tests {
 
     /// `add_challenge` drops the account's expired challenges and nothing else: however many
     /// challenges others ask for, the owner's unexpired one stays usable. `POST
-    /// /v1/sessions/challenge` needs no authentication (`sync-api-v1.md`, "Sessions"), and the
+    /// /v2/sessions/challenge` needs no authentication (`docs/spec/sync-api-v2.md`, "Sessions"), and the
     /// cap of 16 per account that used to drop the oldest let anyone who knows an account id
     /// evict its owner's challenge before it was used (issue #9). The table is bounded by the
     /// per-address request budget instead (`src/rate_limit.rs`).
@@ -923,7 +923,7 @@ mod tests {
     }
 
     /// `purge_expired` removes challenges at or past their expiry and sessions idle for longer
-    /// than `session_idle` (`sync-api-v1.md`, "Limits"), with the same boundaries the routes use
+    /// than `session_idle` (`docs/spec/sync-api-v2.md`, "Limits"), with the same boundaries the routes use
     /// to refuse them (`routes/sessions.rs`, `auth.rs`), and keeps everything else. Purging
     /// early would log users out; purging late only wastes space.
     #[tokio::test]

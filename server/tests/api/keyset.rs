@@ -181,7 +181,7 @@ async fn malformed_rekeys_are_4xx_and_change_nothing() {
         body[field] = value;
         let response = server.send_json(Method::PUT, paths::KEYSET, Some(&token), &body).await;
         // Every error answer has the spec's body, `{"error": <code>, "message": ...}`
-        // (sync-api-v1.md, first paragraph), not just the status.
+        // (docs/spec/sync-api-v2.md, first paragraph), not just the status.
         assert_eq!(response.status, status, "{field}");
         response.assert_error(status, code);
     }

@@ -1,5 +1,5 @@
 //! The HTTP API driven in-process (`app(state)` + `oneshot`) over a temporary SQLite file:
-//! every endpoint's happy path and its errors (`spec/sync-api-v1.md`).
+//! every endpoint's happy path and its errors (`docs/spec/sync-api-v2.md`).
 
 mod accounts;
 mod basics;

@@ -95,8 +95,11 @@ impl ItemText {
         }
         out.push_str("notes:\n");
         out.push_str(&self.notes);
-        // A final line ending, which `parse` takes off again: editors add one anyway.
-        out.push('\n');
+        // A final line ending, which `parse` takes off again: editors add one anyway. Not after
+        // empty notes, where it would be a line of its own that text appended below it keeps.
+        if !self.notes.is_empty() {
+            out.push('\n');
+        }
         out
     }
 

@@ -118,7 +118,7 @@ fn edit_as_text(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     drop(view);
     let original = ItemText::of(&before);
     let written = original.render();
-    let Some(edited) = text_editor::edit(&written, &before.name, |text| ItemText::parse(text))? else {
+    let Some(edited) = text_editor::edit(&written, &before.name, ItemText::parse)? else {
         eprintln!("Nothing changed in {}; nothing was written.", before.name);
         return Ok(());
     };

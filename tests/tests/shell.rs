@@ -10,7 +10,8 @@ fn completions_for_every_shell_ask_hush_itself_and_offer_every_visible_command()
         // The scripts are clap_complete's dynamic ones: each TAB asks `hush` (with COMPLETE set),
         // so that item names can complete (tests/first_hour_items.rs drives them in real shells).
         let script = home.ok(&["completions", shell]);
-        assert!(script.len() > 200 && script.contains("COMPLETE"), "{shell}: {script}");
+        // fish's script is a single `complete` line, so only its content is checked, not its size.
+        assert!(script.contains("COMPLETE") && script.contains("hush"), "{shell}: {script}");
     }
     // What hush answers a completion request: every visible command, never the internal helpers.
     let out = home.cmd().env("COMPLETE", "fish").args(["--", "hush", ""]).output().unwrap();

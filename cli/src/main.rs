@@ -12,9 +12,11 @@ mod config;
 mod context;
 mod exit;
 mod hibp;
+mod master_password;
 mod output;
 mod prompt;
 mod remote;
+mod setup_code;
 
 use std::process::ExitCode;
 

@@ -68,10 +68,14 @@ fn unlock(home: &Home, extra: &[&str]) -> AgentGuard {
     guard
 }
 
+/// `hush status --json`, whose exit code says the same as its `unlocked`: 0 when unlocked,
+/// 1 when not.
 fn status(home: &Home) -> serde_json::Value {
     let out = run_bare(home, &["status", "--json"]);
-    assert_ok(&out, &["status", "--json"]);
-    serde_json::from_slice(&out.stdout).expect("status --json is JSON")
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    let expected = if st["unlocked"] == true { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(expected), "{st}\n{}", stderr(&out));
+    st
 }
 
 fn agent_pid(home: &Home) -> u32 {

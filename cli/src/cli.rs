@@ -129,7 +129,7 @@ pub enum Command {
     /// Say whether the vault is unlocked, and for how long (exit 0 if so, 1 if not).
     #[command(
         after_help = "Examples:\n  hush status                        unlocked or locked, and for how long\n  \
-        hush status >/dev/null && echo 🔓   in a shell prompt: exit 0 only when unlocked\n  \
+        hush status >/dev/null && echo open   in a shell prompt: exit 0 only when unlocked\n  \
         hush status --json | jq -r .state  unlocked, locked or no_vault"
     )]
     Status(StatusArgs),

@@ -407,6 +407,8 @@ fn agent_rejects_malformed_requests_and_keeps_working() {
         (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"nope\",\"key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
         // A version-1 key (32 bytes) is not a key ring.
         (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"00000000-0000-0000-0000-000000000000\",\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
+        // A key ring with an auth key that is not 32 bytes (issue #10: the agent keeps one).
+        (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"00000000-0000-0000-0000-000000000000\",\"key\":\"AQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\",\"auth_key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
     ];
     for (request, code) in cases {
         let answer = raw(&socket, request);

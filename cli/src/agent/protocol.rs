@@ -310,6 +310,30 @@ mod tests {
     }
 
     #[test]
+    fn the_auth_key_is_optional_both_ways() {
+        // A request and a reply of an agent from before `auth_key` still parse, without it.
+        let r: Request = serde_json::from_str(
+            r#"{"v":2,"op":"put_key","account_id":"a","key_version":1,"key":"AA==","timeout_secs":9}"#,
+        )
+        .unwrap();
+        assert!(r.auth_key.is_none());
+        let k: KeyReply = serde_json::from_str(r#"{"account_id":"a","key_version":1,"key":"AA=="}"#).unwrap();
+        assert!(k.auth_key.is_none());
+        // Absent, it is not written at all (an older agent sees exactly what it knows).
+        let json = serde_json::to_string(&Request::simple(Op::PutKey)).unwrap();
+        assert!(!json.contains("auth_key"), "{json}");
+        let with = KeyReply {
+            account_id: "a".into(),
+            key_version: 1,
+            key: SecretB64::encode(&[1]),
+            auth_key: Some(SecretB64::encode(&[2; 32])),
+        };
+        let json = serde_json::to_string(&with).unwrap();
+        let back: KeyReply = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.auth_key.unwrap().decode(32).unwrap().as_slice(), [2; 32]);
+    }
+
+    #[test]
     fn envelope_reads_any_version() {
         let e: Envelope = serde_json::from_str(r#"{"v":999,"something":{"new":true}}"#).unwrap();
         assert_eq!(e.v, 999);

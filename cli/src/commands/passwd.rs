@@ -34,6 +34,7 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
         // would disagree; if it refuses or cannot be reached, nothing changes anywhere.
         let transport = remote::connected_transport(ctx, vault.state())?;
         let new = hush_sync::NewPassword { password: &new_password, params, policy };
+        let _progress = remote::Progress::start("Changing the master password on the server".into());
         let change = hush_sync::change_password(
             vault,
             &transport,

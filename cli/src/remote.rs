@@ -76,7 +76,12 @@ pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
         hush_sync::sync(vault, &transport, &mut ctx.profile.clone(), hush_vault::now())
     };
     match synced {
-        Ok(_) => Ok(true),
+        Ok(report) => {
+            for u in &report.undeleted {
+                eprintln!("hush: {}", crate::commands::sync_cmd_line(u));
+            }
+            Ok(true)
+        }
         Err(e @ hush_sync::SyncError::Tampered(_)) => Err(e.into()),
         Err(hush_sync::SyncError::Transport(hush_sync::TransportError::Network(why))) => {
             eprintln!(

@@ -72,7 +72,13 @@ pub struct AgentKeys {
 
 /// The key ring from a running agent for this account, if there is one.
 pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
-    fetch_keys(paths, account_id).map(|k| k.ring)
+    fetch(paths, account_id, true).map(|k| k.ring)
+}
+
+/// [`fetch_key`] without a word on stderr, for shell completion: whatever goes wrong, nothing is
+/// printed into the line being typed.
+pub fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
+    fetch(paths, account_id, false).map(|k| k.ring)
 }
 
 /// The key ring and auth key from a running agent for this account, if there is one.
@@ -80,11 +86,20 @@ pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
 /// Prints a line on stderr when an agent exists but cannot be used (another
 /// version, another vault), so the user knows why they are asked for the password.
 pub fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> {
+    fetch(paths, account_id, true)
+}
+
+fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<AgentKeys> {
+    let say = |line: String| {
+        if tell {
+            eprintln!("{line}");
+        }
+    };
     let socket = match super::socket_path(paths, false) {
         Ok(Some(s)) => s,
         Ok(None) => return None,
         Err(e) => {
-            eprintln!("warning: not using the agent: {e:#}");
+            say(format!("warning: not using the agent: {e:#}"));
             return None;
         }
     };
@@ -92,12 +107,12 @@ pub fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> 
         Ok(Some(r)) => r,
         Ok(None) => return None,
         Err(AgentError::OtherVersion { .. }) => {
-            eprintln!("hush: {OTHER_VERSION}");
+            say(format!("hush: {OTHER_VERSION}"));
             return None;
         }
         Err(AgentError::Refused { code: ErrorCode::Locked, .. }) => return None,
         Err(e) => {
-            eprintln!("warning: {e}; asking for the master password instead");
+            say(format!("warning: {e}; asking for the master password instead"));
             return None;
         }
     };
@@ -106,7 +121,7 @@ pub fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> 
     // replaced (a new `hush init`, a restored backup): use the key only for the
     // account it was unlocked for.
     if reply.account_id.parse::<AccountId>().ok() != Some(*account_id) {
-        eprintln!("note: the agent holds the key of another vault; run `hush lock` and `hush unlock`");
+        say("note: the agent holds the key of another vault; run `hush lock` and `hush unlock`".into());
         return None;
     }
     let bytes = reply.key.decode(super::protocol::MAX_RING_BYTES)?;

@@ -5,9 +5,10 @@
 //! ```text
 //! version (4) || u32le meta_len || bincode(LocalState) || index (index::table)
 //! ```
-//! Version 3 had the same layout without `last_server`; version 2, with an older `LocalState`
-//! (its sync state kept the manifest counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
-//! Vec<IndexRecord>)`. Both are still read, and rewritten as version 3 by the next save. The
+//! Version 3 had the same layout without `last_server`, and its index never has the trash flag.
+//! Version 2 had the same layout with an older `LocalState` (its sync state kept the manifest
+//! counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
+//! Vec<IndexRecord>)`. The
 //! index moved out of bincode in version 2 because decoding it (tens of thousands of small
 //! allocations) was most of the time of `hush get` on a large vault (issue #4,
 //! docs/benchmarks.md). Every older version is still read, and rewritten as the current one by
@@ -23,7 +24,9 @@ use hush_crypto::{AccountId, DeviceId, Head, ItemId, ManifestDigest, OpenedManif
 use crate::index::table::{IndexRecordRef, IndexTable, Record};
 use crate::{IndexRecord, VaultError, encoding};
 
-/// Format version of the sealed state's plaintext.
+/// Format version of the sealed state's plaintext. Version 4 adds `last_server` to version
+/// 3's `LocalState`, and its index may carry the trash flag, which a hush of version 3 would
+/// take for damage: it refuses version 4 as a newer format instead ("upgrade hush").
 pub const STATE_VERSION: u8 = 4;
 const STATE_VERSION_3: u8 = 3;
 const STATE_VERSION_2: u8 = 2;
@@ -542,7 +545,7 @@ pub(crate) mod tests {
             assert!(decode(Zeroizing::new(plain[..len].to_vec()), &account).is_err(), "truncated to {len}");
         }
         let mut newer = plain.clone();
-        newer[0] = 5;
+        newer[0] = STATE_VERSION + 1;
         assert!(matches!(decode(newer, &account), Err(VaultError::UnsupportedVersion(5))));
         let mut longer = plain.to_vec();
         longer.push(0);

@@ -83,7 +83,7 @@ fn the_cost_depends_on_the_kdf_so_a_passphrase_fine_by_default_is_refused_under_
     // `cheaper_kdf_parameters_demand_a_stronger_password` says so), not under 8 MiB and one pass.
     let home = Home::new();
     home.init();
-    home.ok(&["add", "x", "--field", "k=v"]);
+    home.ok(&["add", "--no-password", "x", "--field", "k=v"]);
     let new = home.write("new", "the new master password\n");
     let mut args = vec!["passwd", "--new-password-file", new.to_str().unwrap()];
     args.extend_from_slice(&CHEAP_KDF);
@@ -149,7 +149,7 @@ fn init_on_a_terminal_asks_again_after_a_weak_password() {
 fn a_password_typed_at_a_terminal_unlocks_the_next_commands() {
     let home = Home::new();
     home.init();
-    home.ok(&["add", "github", "--field", "team=octocat"]);
+    home.ok(&["add", "--no-password", "github", "--field", "team=octocat"]);
     assert_eq!(status(&home).0, Some(1), "locked after init from a password file");
     let _locks = Locks(&home);
     let Some(mut term) = Terminal::start_raw(&home, &strings(&["get", "github", "--field", "team"])) else {
@@ -303,7 +303,7 @@ fn mistype(code: &str, n: usize, i: usize, c: char) -> String {
 fn a_new_device_shows_the_setup_code_and_asks_again_only_for_the_mistyped_group() {
     let server = Server::start();
     let (a, code) = registered(&server, "laptop");
-    a.ok(&["add", "github", "--field", "team=octocat"]);
+    a.ok(&["add", "--no-password", "github", "--field", "team=octocat"]);
     a.ok(&["sync"]);
     let b = Home::new();
     let _locks = Locks(&b);
@@ -454,7 +454,7 @@ fn behind_proxy(server: &Server, config: &str) -> (Home, Proxy) {
 fn a_frozen_server_is_given_up_on_within_seconds_and_the_change_is_kept() {
     let server = Server::start();
     let (home, proxy) = behind_proxy(&server, "[sync]\ntimeout = 2\n");
-    home.ok(&["add", "bank", "--field", "k=v"]);
+    home.ok(&["add", "--no-password", "bank", "--field", "k=v"]);
     proxy.set(ProxyMode::Freeze);
     let mut sync = home.cmd();
     sync.arg("--password-file").arg(home.password_file()).arg("sync");
@@ -487,7 +487,13 @@ fn an_automatic_sync_against_a_frozen_server_saves_the_change_and_says_it_will_s
     let (home, proxy) = behind_proxy(&server, "[sync]\nauto = true\ntimeout = 2\n");
     proxy.set(ProxyMode::Freeze);
     let mut add = home.cmd();
-    add.arg("--password-file").arg(home.password_file()).args(["add", "mail", "--field", "k=v"]);
+    add.arg("--password-file").arg(home.password_file()).args([
+        "add",
+        "--no-password",
+        "mail",
+        "--field",
+        "k=v",
+    ]);
     let out = run_bounded(add, Duration::from_secs(60));
     assert_ok(&out, &["add"]);
     assert!(stderr(&out).contains("the change is saved here and will sync later"), "{}", stderr(&out));
@@ -498,7 +504,7 @@ fn an_automatic_sync_against_a_frozen_server_saves_the_change_and_says_it_will_s
 fn a_slow_sync_shows_a_progress_line_on_a_terminal_and_nowhere_else() {
     let server = Server::start();
     let (home, proxy) = behind_proxy(&server, "");
-    home.ok(&["add", "slow", "--field", "k=v"]);
+    home.ok(&["add", "--no-password", "slow", "--field", "k=v"]);
     proxy.set(ProxyMode::Delay(Duration::from_millis(2500)));
     let Some(mut term) = Terminal::start(&home, &["sync"]) else { return };
     term.expect("Syncing with http://127.0.0.1:");

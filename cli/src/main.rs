@@ -13,10 +13,12 @@ mod context;
 mod exit;
 mod hibp;
 mod item_text;
+mod master_password;
 mod output;
 mod picker;
 mod prompt;
 mod remote;
+mod setup_code;
 mod text_editor;
 
 use std::process::ExitCode;

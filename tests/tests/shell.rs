@@ -58,10 +58,13 @@ fn help_hides_the_internal_helpers() {
 #[test]
 fn status_json_works_without_a_vault() {
     let home = Home::new();
-    let out = home.ok(&["status", "--json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["unlocked"], false);
-    assert_eq!(home.ok(&["status"]), "locked\n");
+    let out = home.run(&["status", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "not unlocked: exit 1");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["unlocked"].as_bool(), v["state"].as_str()), (Some(false), Some("no_vault")));
+    let text = home.run(&["status"]);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("no vault in "), "{text:?}");
 }
 
 #[test]

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod master;
 mod pwned;
 #[cfg(test)]
 mod tests;

@@ -40,7 +40,7 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     hush_sync::register(
         &mut a,
         server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut a_numbers,
@@ -501,7 +501,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     hush_sync::register(
         &mut strong,
         &server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut MemoryPushNumbers::default(),
@@ -855,7 +855,7 @@ fn device_names_are_sealed_and_read_back() {
     let err = hush_sync::register(
         &mut c,
         &server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut MemoryPushNumbers::default(),
@@ -958,4 +958,53 @@ fn a_version_1_history_upgrades_and_is_never_replayed() {
     server.set_manifest(ahead);
     let err = assert_tampered(&mut b, &server, "v1 replay");
     assert_eq!(err, Tampering::Head(HeadError::Version1AfterVersion2));
+}
+
+/// A device that holds its keys (an unlocked agent) logs in again after a logout without the
+/// master password: the server's keyset is the one it holds. After a password change on
+/// another device the same keys prove nothing: the login says so, changes nothing, and the new
+/// password then logs in as usual (issue #10, point 15).
+#[test]
+fn a_device_logs_in_again_with_the_keys_it_holds_until_the_password_changes_elsewhere() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let keys_b = keys(&b.vault, &b.account_key);
+    let ring_b = b.vault.ring().clone();
+    let proof = hush_sync::Proof::Keys { ring: &ring_b, auth: &keys_b.auth };
+    assert!(hush_sync::devices::logout(b.vault.state_mut(), &server).is_none());
+    let (mut again, _) = hush_sync::login_existing_with(
+        &b.vault.to_file(),
+        &server,
+        &b.account_key,
+        proof,
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b again", 10),
+    )
+    .unwrap();
+    assert!(again.state().sync.is_some());
+    assert_eq!(again.state().last_server.as_ref().unwrap().device_name.as_deref(), Some("b again"));
+    hush_sync::sync(&mut again, &server, &mut b.numbers, 11).unwrap();
+
+    change_password(&mut a, &server, "new password", 12);
+    let err = hush_sync::login_existing_with(
+        &again.to_file(),
+        &server,
+        &b.account_key,
+        proof,
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b", 13),
+    )
+    .err()
+    .expect("old keys must not log in after a password change");
+    assert!(matches!(err, SyncError::PasswordChanged), "{err}");
+    let (b2, _) = hush_sync::login_existing(
+        &again.to_file(),
+        &server,
+        &b.account_key,
+        "new password",
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b", 14),
+    )
+    .unwrap();
+    assert_eq!(b2.header().key_version, 2);
 }

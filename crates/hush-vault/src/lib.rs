@@ -16,6 +16,7 @@ pub mod local_state;
 pub mod par;
 pub mod profile;
 mod push_numbers;
+pub mod site;
 mod vault;
 pub mod vault_file;
 mod view;

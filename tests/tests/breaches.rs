@@ -77,7 +77,8 @@ fn password_of(home: &Home, name: &str) -> String {
 }
 
 fn history_of(home: &Home, name: &str) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_str(&home.ok(&["history", name, "--json", "--show"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&home.ok(&["history", name, "--json", "--show"])).unwrap();
     json.as_array().unwrap().iter().map(|h| h["password"].as_str().unwrap().to_owned()).collect()
 }
 

@@ -290,3 +290,20 @@ fn findings_are_sorted_by_name_and_never_hold_a_password() {
     let shown = format!("{f:?}");
     assert!(!shown.contains("secret-"), "{shown}");
 }
+
+/// The history keeps each password once (issue #10), so a leaked password brought back with
+/// `hush history --restore` leaves the history: the item's own dates must still expose it.
+#[test]
+fn a_leaked_password_restored_from_the_history_is_exposed() {
+    let list = parse(&sample());
+    let (id, mut plex) = login("plex", "https://plex.tv", "Leaked-Lantern", PLEX_DAY - 100 * DAY);
+    plex.created = PLEX_DAY - 100 * DAY;
+    plex.set_password("After-The-Breach".into(), PLEX_DAY + 30 * DAY);
+    assert!(check(&[(id, plex.clone())], &list).exposed.is_empty(), "changed after the breach");
+    assert!(plex.restore_password(1, PLEX_DAY + 60 * DAY));
+    assert_eq!(plex.password, "Leaked-Lantern");
+    let mail = login("mail", "https://mail.example", "Leaked-Lantern", PLEX_DAY + 90 * DAY);
+    let f = check(&[(id, plex), mail], &list);
+    assert_eq!(exposed_names(&f), ["mail", "plex"], "the leaked password is back in use");
+    assert!(f.exposed[1].reuses.is_none(), "plex's own password was in use on the breach day");
+}

@@ -206,6 +206,8 @@ pub enum Command {
         after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
         hush audit --hibp                  also ask Have I Been Pwned (5-digit hash prefixes only)\n  \
         hush audit --pwned-file pwned-passwords-sha1-ordered-by-hash.txt\n  \
+        hush audit --breaches              also: which logins a known site breach exposed\n  \
+        hush audit --breaches-file breaches.json   the same, offline (the JSON of the breach list)\n  \
         hush audit --json --older-than 180"
     )]
     Audit(AuditArgs),
@@ -214,6 +216,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
         hush breach plex --yes --print     scripts: rotate, print, mark all done\n  \
+        hush breach --exposed              every login `hush audit --breaches` reports as exposed\n  \
         hush breach --status               what is still waiting for confirmation (exit 1 if any)\n  \
         hush breach --confirm plex         the site accepted the new password"
     )]
@@ -636,14 +639,40 @@ pub struct AuditArgs {
     /// Report passwords not changed for more than this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub older_than: u64,
+    /// Check every login against Have I Been Pwned's list of breached sites: a login is exposed
+    /// when its site was breached with passwords after its password was last set. The whole list
+    /// is downloaded (and cached); nothing about the vault is sent.
+    #[arg(long)]
+    pub breaches: bool,
+    /// Where to download the breach list (a mirror) [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost. Implies
+    /// --breaches.
+    #[arg(long, value_name = "URL", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// Read the breach list from FILE (the JSON that URL serves) instead of downloading it, for
+    /// machines without network. Implies --breaches.
+    #[arg(long, value_name = "FILE")]
+    pub breaches_file: Option<PathBuf>,
 }
 
 /// `hush breach`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("json_for").args(["status", "exposed"]).multiple(true)))]
 pub struct BreachArgs {
     /// The breached site: an item name or a domain such as plex.tv.
-    #[arg(required_unless_present_any = ["status", "confirm"])]
+    #[arg(required_unless_present_any = ["status", "confirm", "exposed"])]
     pub site: Option<String>,
+    /// Rotate every login that `hush audit --breaches` reports as exposed by a breach, and every
+    /// item sharing its password, one site at a time.
+    #[arg(long, conflicts_with_all = ["site", "status", "confirm"])]
+    pub exposed: bool,
+    /// With --exposed: where to download the breach list [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost.
+    #[arg(long, value_name = "URL", requires = "exposed", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// With --exposed: read the breach list from FILE instead of downloading it.
+    #[arg(long, value_name = "FILE", requires = "exposed")]
+    pub breaches_file: Option<PathBuf>,
     /// List the items still waiting for confirmation; exit 1 if there are any.
     #[arg(long, conflicts_with_all = ["site", "confirm", "yes", "print"])]
     pub status: bool,
@@ -658,8 +687,10 @@ pub struct BreachArgs {
     /// terminal: print them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
     #[arg(long)]
     pub print: bool,
-    /// With --status: JSON output (ids, names, dates; never a password).
-    #[arg(long, requires = "status")]
+    /// With --status or --exposed: JSON output (ids, names, dates; never a password). With
+    /// --exposed there is no walk-through: the new passwords are saved and left pending (or
+    /// marked done with --yes).
+    #[arg(long, requires = "json_for", conflicts_with = "print")]
     pub json: bool,
 }
 

@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 mod agent;
+mod breach_list;
 mod cli;
 mod clipboard;
 mod commands;

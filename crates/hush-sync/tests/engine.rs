@@ -116,6 +116,47 @@ fn file_items(v: &Vault) -> Vec<(ItemId, Vec<u8>)> {
     v.to_file().items
 }
 
+/// Issue #14: `hush audit --breaches` compares `password_changed` with breach dates. A pull, a
+/// push and a merge of concurrent edits to other fields must all keep the date the password was
+/// set, on both devices; only a password change moves it.
+#[test]
+fn sync_and_merge_keep_when_each_password_was_set() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let set = a.vault.get(&id).unwrap().password_changed;
+    let imported = a.vault.add({
+        let mut item = login("plex", "from-2014");
+        item.password_changed = 1_398_902_400; // 2014-05-01, as an importer kept it.
+        item
+    });
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 10).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 11).unwrap();
+    assert_eq!(b.vault.get(&imported).unwrap().password_changed, 1_398_902_400, "a pull keeps it");
+
+    // Concurrent edits of other fields, merged on both devices long after.
+    a.vault.update(&id, 1_000_000, |i| i.notes = "from a".into());
+    a.vault.update(&imported, 1_000_000, |i| i.tags = vec!["media".into()]);
+    b.vault.update(&id, 1_000_001, |i| i.username = "from b".into());
+    b.vault.update(&imported, 1_000_001, |i| i.notes = "from b".into());
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 2_000_000).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 2_000_001).unwrap();
+    assert_eq!(report.merged.len(), 2, "both items were merged");
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 2_000_002).unwrap();
+    for d in [&a, &b] {
+        assert_eq!(d.vault.get(&id).unwrap().password_changed, set);
+        let plex = d.vault.get(&imported).unwrap();
+        assert_eq!(plex.password_changed, 1_398_902_400, "not the merge's time");
+        assert_eq!((plex.notes.as_str(), plex.tags.as_slice()), ("from b", ["media".to_string()].as_slice()));
+    }
+
+    // A password change on one device moves it, on both.
+    b.vault.update(&imported, 3_000_000, |i| i.set_password("rotated".into(), 3_000_000));
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 3_000_001).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 3_000_002).unwrap();
+    assert_eq!(a.vault.get(&imported).unwrap().password_changed, 3_000_000);
+}
+
 #[test]
 fn edit_wins_over_delete_across_devices() {
     let server = MemoryServer::new();

@@ -22,6 +22,9 @@ pub enum ItemKind {
     Card,
     /// A TOTP seed alone.
     TotpOnly,
+    /// An SSH private key ([`Item::ssh_key`]), served by `hush ssh-agent`. New in item
+    /// plaintext version 2 (docs/vault-format.md, "Item plaintext versions").
+    SshKey,
 }
 
 impl ItemKind {
@@ -32,6 +35,7 @@ impl ItemKind {
             ItemKind::Note => "note",
             ItemKind::Card => "card",
             ItemKind::TotpOnly => "totp-only",
+            ItemKind::SshKey => "ssh-key",
         }
     }
 }
@@ -44,7 +48,8 @@ impl std::str::FromStr for ItemKind {
             "note" => Ok(ItemKind::Note),
             "card" => Ok(ItemKind::Card),
             "totp-only" | "totp" => Ok(ItemKind::TotpOnly),
-            _ => Err(format!("unknown kind {s:?}; use login, note, card or totp-only")),
+            "ssh-key" => Ok(ItemKind::SshKey),
+            _ => Err(format!("unknown kind {s:?}; use login, note, card, totp-only or ssh-key")),
         }
     }
 }
@@ -123,6 +128,12 @@ pub struct Item {
     pub policy: Option<PasswordPolicy>,
     /// Values that lost concurrent edits during merges.
     pub conflicts: Vec<Conflict>,
+    /// An SSH private key in OpenSSH's own format, unencrypted (`-----BEGIN OPENSSH PRIVATE
+    /// KEY-----`): the item's seal is its protection. Set on items of kind
+    /// [`ItemKind::SshKey`] by `hush ssh generate` and `hush ssh import`. New in item plaintext
+    /// version 2: an item without one is still written as version 1, which older hush reads
+    /// (docs/vault-format.md, "Item plaintext versions").
+    pub ssh_key: Option<String>,
 }
 
 impl std::fmt::Debug for Item {
@@ -158,7 +169,44 @@ impl Item {
             rotation_pending: false,
             policy: None,
             conflicts: Vec::new(),
+            ssh_key: None,
         }
+    }
+
+    /// Whether the item has an SSH private key (an empty one counts as none).
+    pub fn has_ssh_key(&self) -> bool {
+        self.ssh_key.as_deref().is_some_and(|k| !k.is_empty())
+    }
+
+    /// Whether version 1 of the item plaintext can hold this item: it has neither the kind
+    /// nor the field that version 2 added.
+    pub(crate) fn fits_version_1(&self) -> bool {
+        self.kind != ItemKind::SshKey && self.ssh_key.is_none()
+    }
+
+    /// The item as version 1 of the plaintext lays it out, borrowed (no copy of a secret);
+    /// `None` when it does not fit ([`fits_version_1`](Self::fits_version_1)).
+    pub(crate) fn as_version_1(&self) -> Option<ItemV1Ref<'_>> {
+        self.fits_version_1().then_some(ItemV1Ref {
+            kind: self.kind,
+            name: &self.name,
+            username: &self.username,
+            password: &self.password,
+            urls: &self.urls,
+            totp: self.totp.as_deref(),
+            notes: &self.notes,
+            tags: &self.tags,
+            fields: &self.fields,
+            history: &self.history,
+            created: self.created,
+            updated: self.updated,
+            password_changed: self.password_changed,
+            revision: self.revision,
+            deleted: self.deleted,
+            rotation_pending: self.rotation_pending,
+            policy: self.policy.as_ref(),
+            conflicts: &self.conflicts,
+        })
     }
 
     /// Whether the item has a TOTP secret (an empty one counts as none).
@@ -223,6 +271,87 @@ impl Item {
             None => self.fields.push(CustomField { name: name.to_owned(), value, hidden }),
         }
     }
+}
+
+/// Version 1 of the item plaintext, field for field in the order bincode lays them out:
+/// [`Item`] before version 2 added [`Item::ssh_key`]. Only read; an item is written in this
+/// form through [`ItemV1Ref`] when it fits.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct ItemV1 {
+    kind: ItemKind,
+    name: String,
+    username: String,
+    password: String,
+    urls: Vec<String>,
+    totp: Option<String>,
+    notes: String,
+    tags: Vec<String>,
+    fields: Vec<CustomField>,
+    history: Vec<PasswordChange>,
+    created: i64,
+    updated: i64,
+    password_changed: i64,
+    revision: u64,
+    deleted: bool,
+    rotation_pending: bool,
+    #[zeroize(skip)]
+    policy: Option<PasswordPolicy>,
+    conflicts: Vec<Conflict>,
+}
+
+impl From<ItemV1> for Item {
+    fn from(mut v1: ItemV1) -> Item {
+        // `take` moves each value out, so no copy of a secret is left behind; `v1` is
+        // wiped on drop anyway.
+        let take = std::mem::take::<String>;
+        Item {
+            kind: v1.kind,
+            name: take(&mut v1.name),
+            username: take(&mut v1.username),
+            password: take(&mut v1.password),
+            urls: std::mem::take(&mut v1.urls),
+            totp: v1.totp.take(),
+            notes: take(&mut v1.notes),
+            tags: std::mem::take(&mut v1.tags),
+            fields: std::mem::take(&mut v1.fields),
+            history: std::mem::take(&mut v1.history),
+            created: v1.created,
+            updated: v1.updated,
+            password_changed: v1.password_changed,
+            revision: v1.revision,
+            deleted: v1.deleted,
+            rotation_pending: v1.rotation_pending,
+            policy: v1.policy.take(),
+            conflicts: std::mem::take(&mut v1.conflicts),
+            ssh_key: None,
+        }
+    }
+}
+
+/// [`ItemV1`] borrowed from an [`Item`], for writing: bincode encodes `&str` like `String`
+/// and a slice like a `Vec`, so this is byte for byte what version 1 wrote
+/// (`version_1_items_are_written_and_read_as_before` checks it against bytes of a hush
+/// from before version 2).
+#[derive(Serialize)]
+pub(crate) struct ItemV1Ref<'a> {
+    kind: ItemKind,
+    name: &'a str,
+    username: &'a str,
+    password: &'a str,
+    urls: &'a [String],
+    totp: Option<&'a str>,
+    notes: &'a str,
+    tags: &'a [String],
+    fields: &'a [CustomField],
+    history: &'a [PasswordChange],
+    created: i64,
+    updated: i64,
+    password_changed: i64,
+    revision: u64,
+    deleted: bool,
+    rotation_pending: bool,
+    policy: Option<&'a PasswordPolicy>,
+    conflicts: &'a [Conflict],
 }
 
 /// The host of a URL, or of a bare domain such as `github.com/login`; lower case,

@@ -27,7 +27,8 @@ pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, sea
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
 pub use crate::vault::{
-    ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
+    ITEM_VERSION, ITEM_VERSION_1, SealedItem, Vault, check_item_size, decode_item, decrypt_item, encode_item,
+    now, seal_item, seal_item_checked,
 };
 pub use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 pub use crate::view::{LockedView, VaultView};

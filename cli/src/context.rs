@@ -23,6 +23,9 @@ pub struct Ctx {
     pub password_file: Option<PathBuf>,
     /// Whether the agent may be used.
     pub use_agent: bool,
+    /// Whether the master password may be asked on the terminal (`/dev/tty`) when standard
+    /// input is not one: for `hush git-credential`, whose standard input is git's request.
+    pub tty_prompt: bool,
 }
 
 /// What proving the master password yields.
@@ -50,13 +53,22 @@ impl Ctx {
     pub fn new(cli: &Cli) -> Result<Ctx> {
         let profile = Profile::new(home_dir()?);
         let config = Config::load(&profile.config())?;
-        Ok(Ctx { profile, config, password_file: cli.password_file.clone(), use_agent: !cli.no_agent })
+        Ok(Ctx {
+            profile,
+            config,
+            password_file: cli.password_file.clone(),
+            use_agent: !cli.no_agent,
+            tty_prompt: false,
+        })
     }
 
     /// The master password, from `--password-file` or a prompt.
     pub fn master_password(&self) -> Result<Zeroizing<String>> {
         match &self.password_file {
             Some(path) => prompt::first_line_of(path),
+            None if self.tty_prompt && !prompt::interactive() => {
+                prompt::secret_on_tty("hush master password: ")
+            }
             None => prompt::secret("Master password: "),
         }
     }
@@ -208,7 +220,13 @@ impl Ctx {
 
 /// Resolves a query to exactly one item, or explains why not.
 pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::ItemId> {
-    match vault.find(query) {
+    one_of(vault, query, vault.find(query))
+}
+
+/// The one item of `matches` (what `query` found in `vault`), or the error that says none or
+/// which several: exit 3 or 4, with the candidates listed.
+pub fn one_of(vault: &impl ItemLookup, query: &str, matches: Matches) -> Result<hush_crypto::ItemId> {
+    match matches {
         Matches::One(id) => Ok(id),
         Matches::None => Err(Exit::NotFound(query.to_owned()).into()),
         Matches::Many(ids) => {

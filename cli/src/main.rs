@@ -11,10 +11,13 @@ mod commands;
 mod config;
 mod context;
 mod exit;
+mod git_credential;
 mod hibp;
 mod output;
 mod prompt;
 mod remote;
+mod secret_ref;
+mod ssh_agent;
 
 use std::process::ExitCode;
 

@@ -8,6 +8,15 @@ use zeroize::Zeroizing;
 
 use crate::import::{Import, KeyError};
 
+/// The public key (with its comment) of a key as hush stores it, without the checks and the
+/// test signature of [`SshKey::from_stored`]: for listing keys, which happens at every SSH
+/// connection. The key was checked when it was stored; signing checks it again.
+pub fn stored_public_key(text: &str) -> Result<PublicKey, KeyError> {
+    let key = PrivateKey::from_openssh(text.trim())
+        .map_err(|_| KeyError::Damaged("it does not decode as an OpenSSH private key"))?;
+    Ok(key.public_key().clone())
+}
+
 /// An unencrypted SSH private key of a kind hush serves: Ed25519, ECDSA (NIST P-256, P-384,
 /// P-521) or RSA of at least 2048 bits, whose private half is known to match its public half
 /// (see [`SshKey::checked`]). No `Debug`: it is a secret.

@@ -16,6 +16,6 @@ mod key;
 mod sign;
 
 pub use import::{EncryptedKey, Import, KeyError};
-pub use key::SshKey;
+pub use key::{SshKey, stored_public_key};
 pub use sign::{RSA_SHA2_256, RSA_SHA2_512, SignError};
 pub use ssh_key;

@@ -23,7 +23,7 @@ mod view;
 pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
 pub use crate::index::table::IndexRecordRef;
-pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
+pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, find_exact, search};
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
 pub use crate::vault::{

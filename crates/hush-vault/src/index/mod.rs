@@ -166,6 +166,26 @@ pub fn find<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &s
     }
 }
 
+/// Resolves a name that must not drift: a full id, or an exact name (ASCII letter case
+/// ignored), never a substring. Secret references use it (docs/secret-references.md), so that
+/// adding an unrelated item that merely contains the name can never change what a
+/// reference means; a second item of the same name makes it ambiguous, loudly.
+pub fn find_exact<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Matches {
+    if let Some(id) = ItemId::parse_lenient(query.trim())
+        && entries.clone().any(|e| !e.deleted() && e.item_id() == id)
+    {
+        return Matches::One(id);
+    }
+    let mut exact: Vec<ItemId> =
+        entries.filter(|e| !e.deleted() && e.name_is(query)).map(|e| e.item_id()).collect();
+    exact.sort();
+    match exact.len() {
+        0 => Matches::None,
+        1 => Matches::One(exact[0]),
+        _ => Matches::Many(exact),
+    }
+}
+
 /// Anything that can resolve queries and describe candidates: the unlocked
 /// [`Vault`](crate::Vault) and the read-only [`VaultView`](crate::VaultView).
 pub trait ItemLookup {

@@ -336,6 +336,11 @@ impl<'a> IndexRecordRef<'a> {
         self.record[69] & flag != 0
     }
 
+    /// The item's kind.
+    pub fn kind(self) -> ItemKind {
+        Record::kind(&self)
+    }
+
     /// The owned form, as the unlocked vault keeps it.
     pub fn to_entry(self) -> IndexRecord {
         let hosts = u16_at(self.record, 70);

@@ -40,7 +40,8 @@ fn git(home: &Home, args: &[&str]) -> Command {
 fn credential(home: &Home, extra: &[&str], action: &str, input: &str) -> Output {
     let mut args = extra.to_vec();
     args.extend(["credential", action]);
-    let mut child = git(home, &args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        git(home, &args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -90,7 +91,9 @@ fn git_credential_fill_answers_from_the_matching_login() {
 
 #[test]
 fn paths_pick_the_most_specific_login_and_ties_are_refused() {
-    let Some((home, _guard)) = setup("paths_pick_the_most_specific_login_and_ties_are_refused") else { return };
+    let Some((home, _guard)) = setup("paths_pick_the_most_specific_login_and_ties_are_refused") else {
+        return;
+    };
     add(&home, "work", "https://forge.example/work-org", "w", "work-pw");
     add(&home, "personal", "https://forge.example/me", "m", "personal-pw");
     add(&home, "any", "forge.example", "a", "any-pw");
@@ -100,26 +103,44 @@ fn paths_pick_the_most_specific_login_and_ties_are_refused() {
     assert!(!o.status.success());
     assert!(!text(&o).contains("password="));
     let why = stderr(&o);
-    assert!(why.contains("several logins match https://forge.example") && why.contains("credential.useHttpPath"), "{why}");
+    assert!(
+        why.contains("several logins match https://forge.example") && why.contains("credential.useHttpPath"),
+        "{why}"
+    );
     for name in ["work", "personal", "any"] {
         assert!(why.contains(name), "{why}");
     }
     // The helper alone: exit 4, nothing on stdout.
-    let mut helper = home.cmd().args(["git-credential", "get"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut helper = home
+        .cmd()
+        .args(["git-credential", "get"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     helper.stdin.take().unwrap().write_all(b"protocol=https\nhost=forge.example\n\n").unwrap();
     let o = helper.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(4));
     assert!(o.stdout.is_empty());
     // With paths (credential.useHttpPath), the most specific URL wins.
     let with_path = ["-c", "credential.useHttpPath=true"];
-    for (path, password) in [("work-org/app.git", "work-pw"), ("me/dotfiles", "personal-pw"), ("someone/else.git", "any-pw")] {
-        let o = credential(&home, &with_path, "fill", &format!("protocol=https\nhost=forge.example\npath={path}\n"));
+    for (path, password) in
+        [("work-org/app.git", "work-pw"), ("me/dotfiles", "personal-pw"), ("someone/else.git", "any-pw")]
+    {
+        let o = credential(
+            &home,
+            &with_path,
+            "fill",
+            &format!("protocol=https\nhost=forge.example\npath={path}\n"),
+        );
         assert_ok(&o, &["fill", path]);
         assert!(text(&o).contains(&format!("password={password}\n")), "{path}: {}", text(&o));
     }
     // Two logins for the same repository are a tie again.
     add(&home, "work-too", "https://forge.example/work-org/", "w2", "work-pw-2");
-    let o = credential(&home, &with_path, "fill", "protocol=https\nhost=forge.example\npath=work-org/app.git\n");
+    let o =
+        credential(&home, &with_path, "fill", "protocol=https\nhost=forge.example\npath=work-org/app.git\n");
     assert!(!o.status.success() && stderr(&o).contains("work-too"), "{}", stderr(&o));
 }
 
@@ -127,14 +148,33 @@ fn paths_pick_the_most_specific_login_and_ties_are_refused() {
 fn store_and_erase_change_nothing_unless_configured() {
     let Some((home, _guard)) = setup("store_and_erase_change_nothing_unless_configured") else { return };
     add(&home, "forge", "https://git.example.org", "alice", "old-pass");
-    let items = || serde_json::from_str::<serde_json::Value>(&home.ok(&["ls", "--json"])).unwrap().as_array().unwrap().len();
+    let items = || {
+        serde_json::from_str::<serde_json::Value>(&home.ok(&["ls", "--json"]))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
     let before = home.contents();
     let approve = |user: &str, pw: &str, host: &str| {
-        credential(&home, &[], "approve", &format!("protocol=https\nhost={host}\nusername={user}\npassword={pw}\n"))
+        credential(
+            &home,
+            &[],
+            "approve",
+            &format!("protocol=https\nhost={host}\nusername={user}\npassword={pw}\n"),
+        )
     };
     assert_ok(&approve("carol", "carol-pass", "new.example.org"), &["approve"]);
     assert_ok(&approve("alice", "new-pass", "git.example.org"), &["approve"]);
-    assert_ok(&credential(&home, &[], "reject", "protocol=https\nhost=git.example.org\nusername=alice\npassword=old-pass\n"), &["reject"]);
+    assert_ok(
+        &credential(
+            &home,
+            &[],
+            "reject",
+            "protocol=https\nhost=git.example.org\nusername=alice\npassword=old-pass\n",
+        ),
+        &["reject"],
+    );
     assert_eq!(home.contents(), before, "store and erase wrote nothing");
 
     std::fs::write(home.path().join("config.toml"), "[git_credential]\nstore = true\n").unwrap();
@@ -154,7 +194,12 @@ fn store_and_erase_change_nothing_unless_configured() {
     assert_ok(&approve("alice", "new-pass", "git.example.org"), &["approve"]);
     assert_eq!(home.contents(), before);
     // A rejected password is never deleted; the user is told.
-    let o = credential(&home, &[], "reject", "protocol=https\nhost=git.example.org\nusername=alice\npassword=new-pass\n");
+    let o = credential(
+        &home,
+        &[],
+        "reject",
+        "protocol=https\nhost=git.example.org\nusername=alice\npassword=new-pass\n",
+    );
     assert_ok(&o, &["reject"]);
     assert!(stderr(&o).contains("was rejected; hush keeps it"), "{}", stderr(&o));
     assert_eq!(home.contents(), before);
@@ -175,8 +220,17 @@ fn a_locked_vault_makes_the_helper_step_aside() {
     assert!(!text(&o).contains("forge-pass"));
     assert!(stderr(&o).contains("hush unlock"), "{}", stderr(&o));
     // A helper given a password file needs no agent.
-    let helper = format!("credential.helper=!{} --password-file {} git-credential", bin("hush").display(), home.password_file().display());
-    let o = credential(&home, &["-c", "credential.helper=", "-c", &helper], "fill", "protocol=https\nhost=git.example.org\n");
+    let helper = format!(
+        "credential.helper=!{} --password-file {} git-credential",
+        bin("hush").display(),
+        home.password_file().display()
+    );
+    let o = credential(
+        &home,
+        &["-c", "credential.helper=", "-c", &helper],
+        "fill",
+        "protocol=https\nhost=git.example.org\n",
+    );
     assert!(text(&o).contains("password=forge-pass"), "{}", stderr(&o));
 }
 
@@ -193,7 +247,10 @@ impl GitHttp {
     fn start(root: &Path, user: &str, password: &str) -> GitHttp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (root, log) = (root.to_owned(), Arc::clone(&seen));
         std::thread::spawn(move || {
@@ -213,7 +270,12 @@ impl GitHttp {
 }
 
 /// One request, one answer, then the connection closes.
-fn serve(stream: TcpStream, root: &Path, expected: &str, seen: &Mutex<Vec<&'static str>>) -> std::io::Result<()> {
+fn serve(
+    stream: TcpStream,
+    root: &Path,
+    expected: &str,
+    seen: &Mutex<Vec<&'static str>>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     let mut line = String::new();
@@ -276,7 +338,11 @@ fn serve(stream: TcpStream, root: &Path, expected: &str, seen: &Mutex<Vec<&'stat
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    for (header, var) in [("content-type", "CONTENT_TYPE"), ("git-protocol", "GIT_PROTOCOL"), ("content-encoding", "HTTP_CONTENT_ENCODING")] {
+    for (header, var) in [
+        ("content-type", "CONTENT_TYPE"),
+        ("git-protocol", "GIT_PROTOCOL"),
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+    ] {
         if let Some(v) = headers.get(header) {
             cgi.env(var, v);
         }
@@ -287,7 +353,11 @@ fn serve(stream: TcpStream, root: &Path, expected: &str, seen: &Mutex<Vec<&'stat
         let _ = stdin.write_all(&body);
     });
     let output = child.wait_with_output()?.stdout;
-    let split = output.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4)).or_else(|| output.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let split = output
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| output.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
     let (head, content) = match split {
         Some((i, n)) => (String::from_utf8_lossy(&output[..i]).into_owned(), &output[i + n..]),
         None => (String::new(), &output[..]),
@@ -300,7 +370,13 @@ fn serve(stream: TcpStream, root: &Path, expected: &str, seen: &Mutex<Vec<&'stat
             _ => response.push_str(&format!("{h}\r\n")),
         }
     }
-    out.write_all(format!("HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n", content.len()).as_bytes())?;
+    out.write_all(
+        format!(
+            "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            content.len()
+        )
+        .as_bytes(),
+    )?;
     out.write_all(content)
 }
 
@@ -310,15 +386,16 @@ fn repository(home: &Home) -> PathBuf {
     let work = home.scratch().join("work");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("README"), "cloned through hush\n").unwrap();
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "README"],
-        &["commit", "-q", "-m", "first"],
-    ] {
+    for args in [&["init", "-q", "-b", "main"][..], &["add", "README"], &["commit", "-q", "-m", "first"]] {
         let o = git(home, &[&["-C", work.to_str().unwrap()][..], args].concat()).output().unwrap();
         assert_ok(&o, args);
     }
-    let o = git(home, &["clone", "-q", "--bare", work.to_str().unwrap(), root.join("repo.git").to_str().unwrap()]).output().unwrap();
+    let o = git(
+        home,
+        &["clone", "-q", "--bare", work.to_str().unwrap(), root.join("repo.git").to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
     assert_ok(&o, &["clone --bare"]);
     root
 }
@@ -334,7 +411,8 @@ fn git_clones_over_http_with_basic_auth_from_the_vault() {
     std::fs::write(home.path().join("config.toml"), "[git_credential]\nstore = true\n").unwrap();
     let before = home.contents();
     let dest = home.scratch().join("clone");
-    let o = git(&home, &["clone", "-q", &format!("{url}/repo.git"), dest.to_str().unwrap()]).output().unwrap();
+    let o =
+        git(&home, &["clone", "-q", &format!("{url}/repo.git"), dest.to_str().unwrap()]).output().unwrap();
     assert_ok(&o, &["git clone"]);
     assert_eq!(std::fs::read_to_string(dest.join("README")).unwrap(), "cloned through hush\n");
     let seen = server.seen();
@@ -348,7 +426,8 @@ fn git_clones_over_http_with_basic_auth_from_the_vault() {
     let args = ["edit", "local forge", "--password-stdin"];
     assert_ok(&home.run_stdin(&args, "stale-password\n"), &args);
     let dest = home.scratch().join("clone-2");
-    let o = git(&home, &["clone", "-q", &format!("{url}/repo.git"), dest.to_str().unwrap()]).output().unwrap();
+    let o =
+        git(&home, &["clone", "-q", &format!("{url}/repo.git"), dest.to_str().unwrap()]).output().unwrap();
     assert!(!o.status.success());
     assert!(server.seen().contains(&"wrong"));
     assert!(stderr(&o).contains("was rejected; hush keeps it"), "{}", stderr(&o));

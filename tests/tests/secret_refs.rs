@@ -21,7 +21,10 @@ fn home() -> Home {
     let add = |args: &[&str], stdin: &str| assert_ok(&home.run_stdin(args, stdin), args);
     add(&["add", "db", "--username", "app", "--password-stdin"], &format!("{DB_PASSWORD}\n"));
     add(&["add", "my bank/joint", "--hidden-field", "pin=-"], &format!("{PIN}\n"));
-    add(&["add", "api", "--hidden-field", "token=-", "--totp", "-"], &format!("{API_TOKEN}\nJBSWY3DPEHPK3PXP\n"));
+    add(
+        &["add", "api", "--hidden-field", "token=-", "--totp", "-"],
+        &format!("{API_TOKEN}\nJBSWY3DPEHPK3PXP\n"),
+    );
     add(&["add", "twin", "--kind", "note"], "");
     add(&["add", "twin", "--kind", "note"], "");
     home
@@ -36,7 +39,11 @@ fn read_prints_the_value_a_reference_names() {
     let home = home();
     assert_eq!(home.ok(&["read", "hush://db/password"]), format!("{DB_PASSWORD}\n"));
     assert_eq!(home.ok(&["read", "-n", "hush://db/username"]), "app");
-    assert_eq!(home.ok(&["read", "hush://DB/password"]), format!("{DB_PASSWORD}\n"), "letter case of names is ignored");
+    assert_eq!(
+        home.ok(&["read", "hush://DB/password"]),
+        format!("{DB_PASSWORD}\n"),
+        "letter case of names is ignored"
+    );
     // Percent escapes for the / and the space of the name; a custom field.
     assert_eq!(home.ok(&["read", "-n", "hush://my%20bank%2Fjoint/pin"]), PIN);
     // By id.
@@ -85,7 +92,11 @@ fn run_puts_the_values_in_the_commands_environment_only() {
         .arg("--password-file")
         .arg(home.password_file())
         .args(["run", "--env-file", env_file.to_str().unwrap(), "--"])
-        .args(["sh", "-c", "printf '%s|%s|%s|%s|%s' \"$DB\" \"$TOKEN\" \"$URL\" \"$PLAIN\" \"$KEEP\" > \"$0\"; exit 7"])
+        .args([
+            "sh",
+            "-c",
+            "printf '%s|%s|%s|%s|%s' \"$DB\" \"$TOKEN\" \"$URL\" \"$PLAIN\" \"$KEEP\" > \"$0\"; exit 7",
+        ])
         .arg(&seen)
         .env("DB", "hush://db/password")
         .env("KEEP", "hush-like but not a reference: hush:/x")
@@ -95,7 +106,9 @@ fn run_puts_the_values_in_the_commands_environment_only() {
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(&seen).unwrap(),
-        format!("{DB_PASSWORD}|{API_TOKEN}|postgres://app:{DB_PASSWORD}@db.internal/app|left alone|hush-like but not a reference: hush:/x")
+        format!(
+            "{DB_PASSWORD}|{API_TOKEN}|postgres://app:{DB_PASSWORD}@db.internal/app|left alone|hush-like but not a reference: hush:/x"
+        )
     );
     // hush itself printed nothing, and no value.
     assert!(o.stdout.is_empty());
@@ -131,14 +144,21 @@ fn run_becomes_the_command() {
         .unwrap();
     let pid = child.id();
     let mut first = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first)
+        .unwrap();
     assert_eq!(first.trim(), pid.to_string());
     // The process's command line is the command's, and its environment holds the value (that
     // is the point), readable by its own user only (/proc/PID/environ is 0400).
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
     assert!(!hush_e2e::contains_bytes(&cmdline, DB_PASSWORD.as_bytes()));
-    assert!(hush_e2e::contains_bytes(&std::fs::read(format!("/proc/{pid}/environ")).unwrap(), DB_PASSWORD.as_bytes()));
-    assert_eq!(std::fs::metadata(format!("/proc/{pid}/environ")).unwrap().permissions().mode() & 0o777, 0o400);
+    assert!(hush_e2e::contains_bytes(
+        &std::fs::read(format!("/proc/{pid}/environ")).unwrap(),
+        DB_PASSWORD.as_bytes()
+    ));
+    assert_eq!(
+        std::fs::metadata(format!("/proc/{pid}/environ")).unwrap().permissions().mode() & 0o777,
+        0o400
+    );
     // A signal to that pid reaches the command itself, which ends by it.
     assert_ok(&Command::new("kill").args(["-TERM", &pid.to_string()]).output().unwrap(), &["kill"]);
     assert_eq!(child.wait().unwrap().signal(), Some(15));
@@ -165,7 +185,8 @@ fn run_starts_nothing_when_a_reference_does_not_resolve() {
     let o = home.cmd().args(["run", "--", "sh", "-c", "exit 0"]).output().unwrap();
     assert_ok(&o, &["run without references"]);
     // Without a password file, a terminal or the agent, a reference cannot be resolved.
-    let o = home.cmd().args(["run", "--", "touch"]).arg(&marker).env("A", "hush://db/password").output().unwrap();
+    let o =
+        home.cmd().args(["run", "--", "touch"]).arg(&marker).env("A", "hush://db/password").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("hush unlock"), "{}", stderr(&o));
     assert!(!marker.exists());
@@ -183,7 +204,9 @@ fn inject_writes_a_private_file_and_never_overwrites_without_force() {
         "config.yml.tpl",
         "db:\n  user: {{ hush://db/username }}\n  password: {{hush://db/password}}\nhelm: {{ .Values.image }}\npin: \"{{ hush://my%20bank%2Fjoint/pin }}\"\n",
     );
-    let expected = format!("db:\n  user: app\n  password: {DB_PASSWORD}\nhelm: {{{{ .Values.image }}}}\npin: \"{PIN}\"\n");
+    let expected = format!(
+        "db:\n  user: app\n  password: {DB_PASSWORD}\nhelm: {{{{ .Values.image }}}}\npin: \"{PIN}\"\n"
+    );
     let output = home.scratch().join("config.yml");
     let args = ["inject", "-i", template.to_str().unwrap(), "-o", output.to_str().unwrap()];
     let o = home.run(&args);

@@ -47,7 +47,9 @@ impl SshAgent {
         let socket = line
             .strip_prefix("SSH_AUTH_SOCK=")
             .and_then(|l| l.strip_suffix("; export SSH_AUTH_SOCK;\n"))
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap()));
+            .unwrap_or_else(|| {
+                panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap())
+            });
         SshAgent { child, socket: PathBuf::from(socket), log }
     }
 
@@ -87,7 +89,13 @@ fn text(out: &Output) -> String {
 /// Makes a key with the real `ssh-keygen` in the scratch folder; returns its path.
 fn keygen(home: &Home, name: &str, args: &[&str]) -> PathBuf {
     let path = home.scratch().join(name);
-    let out = Command::new("ssh-keygen").args(["-q", "-N", "", "-C", &format!("{name}@test")]).args(args).arg("-f").arg(&path).output().unwrap();
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-N", "", "-C", &format!("{name}@test")])
+        .args(args)
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_ok(&out, &["ssh-keygen"]);
     path
 }
@@ -133,20 +141,32 @@ fn ssh_add_lists_the_vault_keys_only_while_unlocked() {
     let generated = home.ok(&["ssh", "generate", "laptop", "--comment", "me@laptop"]);
     let rsa = keygen(&home, "rsa", &["-t", "rsa", "-b", "3072"]);
     let imported = home.ok(&["ssh", "import", "work", rsa.to_str().unwrap()]);
-    assert!(generated.starts_with("ssh-ed25519 ") && generated.trim_end().ends_with(" me@laptop"), "{generated}");
-    assert_eq!(imported.trim(), std::fs::read_to_string(rsa.with_extension("pub")).unwrap().trim(), "the line ssh-keygen wrote");
+    assert!(
+        generated.starts_with("ssh-ed25519 ") && generated.trim_end().ends_with(" me@laptop"),
+        "{generated}"
+    );
+    assert_eq!(
+        imported.trim(),
+        std::fs::read_to_string(rsa.with_extension("pub")).unwrap().trim(),
+        "the line ssh-keygen wrote"
+    );
 
     let agent = SshAgent::start(&home, &[]);
     let listed = agent.tool(&home, "ssh-add").arg("-L").output().unwrap();
     assert_ok(&listed, &["ssh-add -L"]);
-    let mut lines: Vec<&str> = text(&listed).lines().map(str::trim).collect::<Vec<_>>();
+    let listed = text(&listed);
+    let mut lines: Vec<&str> = listed.lines().map(str::trim).collect();
     lines.sort_unstable();
     let mut expected = vec![generated.trim(), imported.trim()];
     expected.sort_unstable();
     assert_eq!(lines, expected);
     // Fingerprints as ssh-add shows them are hush's.
     let fingerprints = text(&agent.tool(&home, "ssh-add").arg("-l").output().unwrap());
-    for key in serde_json::from_str::<serde_json::Value>(&home.ok(&["ssh", "ls", "--json"])).unwrap().as_array().unwrap() {
+    for key in serde_json::from_str::<serde_json::Value>(&home.ok(&["ssh", "ls", "--json"]))
+        .unwrap()
+        .as_array()
+        .unwrap()
+    {
         assert!(fingerprints.contains(key["fingerprint"].as_str().unwrap()), "{fingerprints}");
     }
 
@@ -261,7 +281,12 @@ impl Sshd {
         }
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", ""]).arg("-f").arg(d.join("host_key")).output().unwrap();
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", ""])
+            .arg("-f")
+            .arg(d.join("host_key"))
+            .output()
+            .unwrap();
         assert_ok(&out, &["ssh-keygen host key"]);
         std::fs::write(d.join("authorized_keys"), authorized_keys).unwrap();
         // sshd's privilege separation folder (Debian's package makes it at boot).
@@ -286,7 +311,11 @@ impl Sshd {
             .unwrap();
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "sshd did not listen: {}", std::fs::read_to_string(d.join("sshd.log")).unwrap());
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "sshd did not listen: {}",
+                std::fs::read_to_string(d.join("sshd.log")).unwrap()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(Sshd { child, port, dir })
@@ -294,7 +323,11 @@ impl Sshd {
 
     /// The host key's fingerprint, as `ssh-keygen -l` gives it.
     fn host_fingerprint(&self) -> String {
-        let out = Command::new("ssh-keygen").args(["-l", "-E", "sha256", "-f"]).arg(self.dir.path().join("host_key.pub")).output().unwrap();
+        let out = Command::new("ssh-keygen")
+            .args(["-l", "-E", "sha256", "-f"])
+            .arg(self.dir.path().join("host_key.pub"))
+            .output()
+            .unwrap();
         text(&out).split_whitespace().nth(1).unwrap().to_owned()
     }
 
@@ -326,7 +359,14 @@ fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
         agent
             .tool(&home, "ssh")
             .args(["-F", "/dev/null", "-p", &sshd.port.to_string()])
-            .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+            .args([
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+            ])
             .args(["-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no", "-o", "LogLevel=ERROR"])
             .arg("-o")
             .arg(format!("IdentityFile={}", pubfile.display()))
@@ -337,7 +377,13 @@ fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
             .unwrap()
     };
     let out = login(&ed, &[]);
-    assert!(text(&out).contains("logged-in-with-hush"), "ssh: {}\nsshd: {}\nagent: {}", stderr(&out), sshd.log(), agent.log());
+    assert!(
+        text(&out).contains("logged-in-with-hush"),
+        "ssh: {}\nsshd: {}\nagent: {}",
+        stderr(&out),
+        sshd.log(),
+        agent.log()
+    );
     // The log says which key signed, for ssh, bound to this server's host key.
     let log = agent.log();
     assert!(log.contains("signed with \"laptop\" (ssh-ed25519"), "{log}");
@@ -346,7 +392,11 @@ fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
     for algorithm in ["rsa-sha2-256", "rsa-sha2-512"] {
         let out = login(&rsa_line, &["-o", &format!("PubkeyAcceptedAlgorithms={algorithm}")]);
         assert!(text(&out).contains("logged-in-with-hush"), "{algorithm}: {}\n{}", stderr(&out), sshd.log());
-        assert!(agent.log().contains(&format!("signed with \"server-rsa\" (ssh-rsa SHA256:")), "{}", agent.log());
+        assert!(
+            agent.log().contains("signed with \"server-rsa\" (ssh-rsa SHA256:"),
+            "{}",
+            agent.log()
+        );
         assert!(agent.log().contains(&format!(") ({algorithm}) for ssh")), "{}", agent.log());
     }
     // Locked: no key, no login.
@@ -459,9 +509,10 @@ fn the_socket_is_private_and_other_users_are_refused() {
         .unwrap();
     let mut line = String::new();
     BufReader::new(nobody.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let socket = line.strip_prefix("SSH_AUTH_SOCK=").and_then(|l| l.split(';').next()).unwrap_or_else(|| {
-        panic!("{line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default())
-    });
+    let socket = line
+        .strip_prefix("SSH_AUTH_SOCK=")
+        .and_then(|l| l.split(';').next())
+        .unwrap_or_else(|| panic!("{line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
     let out = Command::new("ssh-add").arg("-L").env("SSH_AUTH_SOCK", socket).output().unwrap();
     let _ = nobody.kill();
     let _ = nobody.wait();
@@ -486,7 +537,9 @@ fn keys_cannot_be_added_or_removed_through_the_agent() {
 
 #[test]
 fn import_reads_encrypted_keys_and_explains_other_formats() {
-    let Some((home, _guard)) = setup("import_reads_encrypted_keys_and_explains_other_formats") else { return };
+    let Some((home, _guard)) = setup("import_reads_encrypted_keys_and_explains_other_formats") else {
+        return;
+    };
     let encrypted = home.scratch().join("enc");
     let out = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "a long passphrase", "-C", "enc@test", "-f"])
@@ -505,8 +558,15 @@ fn import_reads_encrypted_keys_and_explains_other_formats() {
     assert!(stderr(&out).contains("--passphrase-file"), "{}", stderr(&out));
     let right = home.write("right", "a long passphrase\n");
     let line = home.ok(&["ssh", "import", "enc", path, "--passphrase-file", right.to_str().unwrap()]);
-    let derived = Command::new("ssh-keygen").args(["-y", "-P", "a long passphrase", "-f"]).arg(&encrypted).output().unwrap();
-    assert_eq!(line.split_whitespace().take(2).collect::<Vec<_>>(), text(&derived).split_whitespace().take(2).collect::<Vec<_>>());
+    let derived = Command::new("ssh-keygen")
+        .args(["-y", "-P", "a long passphrase", "-f"])
+        .arg(&encrypted)
+        .output()
+        .unwrap();
+    assert_eq!(
+        line.split_whitespace().take(2).collect::<Vec<_>>(),
+        text(&derived).split_whitespace().take(2).collect::<Vec<_>>()
+    );
     assert_eq!(home.ok(&["ssh", "pubkey", "enc"]), line);
     // The same key again is refused; the vault holds it once.
     let out = home.run(&["ssh", "import", "again", path, "--passphrase-file", right.to_str().unwrap()]);
@@ -514,7 +574,11 @@ fn import_reads_encrypted_keys_and_explains_other_formats() {
     // A PEM key: the error says how to convert it.
     let pem = keygen(&home, "pem", &["-t", "rsa", "-b", "2048", "-m", "PEM"]);
     let out = home.run(&["ssh", "import", "pem", pem.to_str().unwrap()]);
-    assert!(stderr(&out).contains("PEM (PKCS#1)") && stderr(&out).contains("ssh-keygen -p -f"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("PEM (PKCS#1)") && stderr(&out).contains("ssh-keygen -p -f"),
+        "{}",
+        stderr(&out)
+    );
     // `ssh ls --json` and `get` show the public side only.
     let listed: serde_json::Value = serde_json::from_str(&home.ok(&["ssh", "ls", "--json"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -523,7 +587,10 @@ fn import_reads_encrypted_keys_and_explains_other_formats() {
     assert_eq!(listed[0]["comment"], "enc@test");
     assert_eq!(listed[0]["public_key"].as_str().unwrap(), line.trim());
     let shown = home.ok(&["get", "enc"]);
-    assert!(shown.contains(listed[0]["fingerprint"].as_str().unwrap()) && !shown.contains("PRIVATE KEY"), "{shown}");
+    assert!(
+        shown.contains(listed[0]["fingerprint"].as_str().unwrap()) && !shown.contains("PRIVATE KEY"),
+        "{shown}"
+    );
     // The kind is listed by `ls`, like every item.
     assert!(home.ok(&["ls", "--json"]).contains("\"kind\": \"ssh-key\""));
 }

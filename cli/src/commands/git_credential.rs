@@ -53,12 +53,14 @@ fn store(ctx: &Ctx, request: &Request) -> Result<()> {
     else {
         return Ok(());
     };
-    let view = ctx.view()?;
+    // One key for both the reading and the writing: without the agent, one password prompt.
+    let ring = ctx.key_ring(&ctx.header()?)?;
+    let view = ctx.view_with_key(ring.clone())?;
     let t = now();
     match choose(candidates(&view, &target, Some(username))?, target.has_path()) {
         Choice::One((_, item)) if item.password == **password => {}
         Choice::One((id, item)) => {
-            ctx.edit(|vault| {
+            ctx.edit_with_key(ring, |vault| {
                 vault.update(&id, t, |i| i.set_password(password.to_string(), t)).map_err(Into::into)
             })?;
             eprintln!(
@@ -73,7 +75,7 @@ fn store(ctx: &Ctx, request: &Request) -> Result<()> {
             item.username = username.to_owned();
             item.urls = vec![target.url()];
             item.set_password(password.to_string(), t);
-            ctx.edit(|vault| vault.add(item).map_err(Into::into))?;
+            ctx.edit_with_key(ring, |vault| vault.add(item).map_err(Into::into))?;
             eprintln!("hush: saved a new login {name:?} for {} from git", target.url());
         }
         Choice::Ambiguous(found) => {

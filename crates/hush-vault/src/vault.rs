@@ -9,19 +9,15 @@ use hush_crypto::{
 };
 
 use crate::encoding::{self, MAX_PLAINTEXT};
-use crate::index::{IndexRecord, ItemLookup, Matches};
+use crate::index::{IndexRecord, ItemLookup, Matches, Scope};
 use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::{Item, VaultError};
 
-/// The newest format version of the item plaintext (its first byte, spec: Items): 2 added
-/// [`ItemKind::SshKey`](crate::ItemKind::SshKey) and [`Item::ssh_key`]. An item that needs
-/// neither is still written as version 1 ([`ITEM_VERSION_1`]), so that devices running an
-/// older hush keep reading every item but SSH keys (docs/vault-format.md, "Item plaintext
-/// versions").
+/// Format version of the item plaintext (its first byte, spec: Items) that this hush writes.
+/// Version 2 added the trash (`Item::trashed`); version 1 is still read
+/// (docs/vault-format.md, "Item blobs").
 pub const ITEM_VERSION: u8 = 2;
-/// The first format version of the item plaintext, still written for items that fit it.
-pub const ITEM_VERSION_1: u8 = 1;
 /// The key version of a new vault.
 pub const FIRST_KEY_VERSION: u32 = 1;
 
@@ -223,9 +219,33 @@ impl Vault {
         &mut self.state
     }
 
-    /// Every live (not deleted) item, by id.
+    /// Every item in use (neither deleted nor in the trash), by id: what audits, imports,
+    /// exports and `hush breach` look at.
     pub fn items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
-        self.entries.iter().filter(|(_, e)| !e.item.deleted).map(|(id, e)| (*id, &e.item))
+        self.entries.iter().filter(|(_, e)| e.item.is_live()).map(|(id, e)| (*id, &e.item))
+    }
+
+    /// Every item in the trash, by id.
+    pub fn trashed_items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| !e.item.deleted && e.item.trashed.is_some())
+            .map(|(id, e)| (*id, &e.item))
+    }
+
+    /// Replaces every item that has been in the trash for [`TRASH_DAYS`](crate::TRASH_DAYS) by
+    /// its tombstone, a deletion that syncs; returns their names. Called before a write that
+    /// happens anyway, so that nothing is written only for this.
+    pub fn purge_expired_trash(&mut self, now: i64) -> Vec<String> {
+        let expired: Vec<ItemId> =
+            self.entries.iter().filter(|(_, e)| e.item.trash_expired(now)).map(|(id, _)| *id).collect();
+        let mut names = Vec::new();
+        for id in expired {
+            let tomb = self.entries[&id].item.tombstone(now);
+            names.push(self.entries[&id].item.name.clone());
+            self.put(id, tomb);
+        }
+        names
     }
 
     /// Every entry, tombstones included (for sync).
@@ -233,17 +253,17 @@ impl Vault {
         &self.entries
     }
 
-    /// A live item by id.
+    /// An item by id, unless it is a tombstone (items in the trash included).
     pub fn get(&self, id: &ItemId) -> Option<&Item> {
         self.entries.get(id).map(|e| &e.item).filter(|i| !i.deleted)
     }
 
-    /// Number of live items.
+    /// Number of items in use.
     pub fn len(&self) -> usize {
         self.items().count()
     }
 
-    /// Whether the vault has no live item.
+    /// Whether the vault has no item in use.
     pub fn is_empty(&self) -> bool {
         self.items().next().is_none()
     }
@@ -420,8 +440,8 @@ fn decrypt_all(
 }
 
 impl ItemLookup for Vault {
-    fn find(&self, query: &str) -> Matches {
-        crate::index::find(self.index.values(), query)
+    fn find_in(&self, query: &str, scope: Scope) -> Matches {
+        crate::index::find_in(self.index.values(), query, scope)
     }
 
     fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
@@ -429,29 +449,9 @@ impl ItemLookup for Vault {
     }
 }
 
-/// An item's plaintext: in the oldest version that holds it (docs/vault-format.md, "Item
-/// plaintext versions").
-pub fn encode_item(item: &Item) -> zeroize::Zeroizing<Vec<u8>> {
-    match item.as_version_1() {
-        Some(v1) => encoding::encode(ITEM_VERSION_1, &v1),
-        None => encoding::encode(ITEM_VERSION, item),
-    }
-}
-
-/// Decodes an item's plaintext of either version; a later version is
-/// [`VaultError::UnsupportedVersion`] ("upgrade hush").
-pub fn decode_item(plain: &[u8]) -> Result<Item, VaultError> {
-    match plain.first() {
-        Some(&ITEM_VERSION_1) => {
-            encoding::decode::<crate::item::ItemV1>(ITEM_VERSION_1, plain, MAX_PLAINTEXT).map(Item::from)
-        }
-        _ => encoding::decode(ITEM_VERSION, plain, MAX_PLAINTEXT),
-    }
-}
-
 /// Encodes and seals one item under the ring's current key.
 pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Item) -> Vec<u8> {
-    let plain = encode_item(item);
+    let plain = encoding::encode(ITEM_VERSION, item);
     ItemBlob::seal(ring.current(), account_id, id, ring.current_version(), &plain)
 }
 
@@ -486,7 +486,7 @@ pub fn check_item_size(item: &Item) -> Result<(), VaultError> {
 /// against real blobs.
 fn sealed_len(item: &Item) -> usize {
     const BOX_OVERHEAD: usize = 1 + 4 + 24 + 16;
-    BOX_OVERHEAD + hush_crypto::padme(encode_item(item).len() + 1)
+    BOX_OVERHEAD + hush_crypto::padme(encoding::encode(ITEM_VERSION, item).len() + 1)
 }
 
 fn too_large(item: &Item, size: usize) -> VaultError {
@@ -501,75 +501,13 @@ pub fn decrypt_item(
     blob: &[u8],
 ) -> Result<Item, VaultError> {
     let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
-    decode_item(&plain)
+    crate::item::decode_plaintext(&plain, MAX_PLAINTEXT)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ItemKind;
-
-    /// A version-1 plaintext written by hush before version 2 existed (commit a2d757e), of the
-    /// item [`every_field_set`] builds.
-    const VERSION_1_BYTES: &str = "0102000000040000000000000062616e6b02000000000000006d650300000000000000707732010000\
-        0000000000140000000000000068747470733a2f2f62616e6b2e6578616d706c650128000000000000006f7470617574683a2f2f746f7470\
-        2f783f7365637265743d4a425357593344504548504b3350585001000000000000006e0100000000000000010000000000000074010000000\
-        0000000030000000000000070696e040000000000000031323334010100000000000000030000000000000070773164f153650000000000f1\
-        536500000000c8f153650000000064f15365000000000700000000000000000101180000000000000001010101000102000000000000002d5f\
-        010000000000000005000000000000006e6f74657303000000000000006f6c642cf2536500000000";
-
-    fn every_field_set() -> Item {
-        let mut item = Item::new(ItemKind::Card, "bank", 1_700_000_000);
-        item.username = "me".into();
-        item.password = "pw2".into();
-        item.urls = vec!["https://bank.example".into()];
-        item.totp = Some("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into());
-        item.notes = "n".into();
-        item.tags = vec!["t".into()];
-        item.fields = vec![crate::CustomField { name: "pin".into(), value: "1234".into(), hidden: true }];
-        item.history = vec![crate::PasswordChange { password: "pw1".into(), replaced_at: 1_700_000_100 }];
-        item.password_changed = 1_700_000_100;
-        item.updated = 1_700_000_200;
-        item.revision = 7;
-        item.rotation_pending = true;
-        item.policy =
-            Some(hush_generate::PasswordPolicy { symbol_set: Some("-_".into()), ..Default::default() });
-        item.conflicts =
-            vec![crate::Conflict { field: "notes".into(), value: "old".into(), at: 1_700_000_300 }];
-        item
-    }
-
-    #[test]
-    fn version_1_items_are_written_and_read_as_before() {
-        // An item without an SSH key is written byte for byte as a hush before version 2
-        // wrote it, so an older hush on another device still reads it after a sync.
-        let old = hex::decode(VERSION_1_BYTES).unwrap();
-        let item = every_field_set();
-        assert_eq!(&encode_item(&item)[..], &old[..]);
-        assert_eq!(decode_item(&old).unwrap(), item);
-    }
-
-    #[test]
-    fn an_ssh_key_needs_version_2_and_a_later_version_is_refused() {
-        let mut item = every_field_set();
-        item.kind = ItemKind::SshKey;
-        item.ssh_key = Some("-----BEGIN OPENSSH PRIVATE KEY-----\n...".into());
-        let plain = encode_item(&item);
-        assert_eq!(plain[0], ITEM_VERSION);
-        assert_eq!(decode_item(&plain).unwrap(), item);
-        // The field alone needs version 2 too (a kind changed by `hush edit`).
-        item.kind = ItemKind::Note;
-        assert_eq!(encode_item(&item)[0], ITEM_VERSION);
-        // What an older hush meets in a version-2 item: an error that says to upgrade.
-        let err =
-            encoding::decode::<crate::item::ItemV1>(ITEM_VERSION_1, &plain, MAX_PLAINTEXT).err().unwrap();
-        assert!(matches!(err, VaultError::UnsupportedVersion(2)), "{err}");
-        let mut later = plain.to_vec();
-        later[0] = ITEM_VERSION + 1;
-        assert!(
-            matches!(decode_item(&later), Err(VaultError::UnsupportedVersion(v)) if v == ITEM_VERSION + 1)
-        );
-    }
 
     #[test]
     fn a_large_vault_opens_to_the_same_items_in_order() {

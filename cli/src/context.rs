@@ -197,13 +197,6 @@ impl Ctx {
         Ok(self.profile.update(ring, edit)?.value)
     }
 
-    /// [`edit_with_key`](Self::edit_with_key) with the key from the agent or the master
-    /// password.
-    pub fn edit<T>(&self, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let ring = self.key_ring(&self.header()?)?;
-        self.edit_with_key(ring, edit)
-    }
-
     /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`, …) without decrypting the other
     /// items ([`hush_vault::Editor`]), with a key the caller already holds, and saves it if it
     /// changed anything; then, with the lock released, syncs if `[sync] auto` is on.

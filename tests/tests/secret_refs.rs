@@ -20,13 +20,14 @@ fn home() -> Home {
     home.init();
     let add = |args: &[&str], stdin: &str| assert_ok(&home.run_stdin(args, stdin), args);
     add(&["add", "db", "--username", "app", "--password-stdin"], &format!("{DB_PASSWORD}\n"));
-    add(&["add", "my bank/joint", "--hidden-field", "pin=-"], &format!("{PIN}\n"));
+    add(&["add", "my bank/joint", "--no-password", "--hidden-field", "pin=-"], &format!("{PIN}\n"));
     add(
-        &["add", "api", "--hidden-field", "token=-", "--totp", "-"],
-        &format!("{API_TOKEN}\nJBSWY3DPEHPK3PXP\n"),
+        &["add", "api", "--no-password", "--hidden-field", "token=-", "--totp", "-"],
+        // Standard input holds the TOTP secret's line first, then the hidden fields (`add --help`).
+        &format!("JBSWY3DPEHPK3PXP\n{API_TOKEN}\n"),
     );
     add(&["add", "twin", "--kind", "note"], "");
-    add(&["add", "twin", "--kind", "note"], "");
+    add(&["add", "twin", "--kind", "note", "--allow-duplicate-name"], "");
     home
 }
 
@@ -85,7 +86,7 @@ fn run_puts_the_values_in_the_commands_environment_only() {
     let seen = home.scratch().join("seen");
     let env_file = home.write(
         "app.env",
-        "# references, never secrets\nexport TOKEN=hush://api/token\nURL=\"postgres://app:{{ hush://db/password }}@db.internal/app\"\nPLAIN=left alone\n",
+        "# references, never secrets\nexport TOKEN=hush://api/token\nURL=\"postgres://app:{{ hush://db/password }}@db.internal/app\"\nPLAIN=\"left alone\"\n",
     );
     let o = home
         .cmd()

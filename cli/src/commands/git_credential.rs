@@ -69,14 +69,32 @@ fn store(ctx: &Ctx, request: &Request) -> Result<()> {
             );
         }
         Choice::None => {
-            let name =
+            let site =
                 target.url().split_once("://").map_or_else(|| target.url(), |(_, rest)| rest.to_owned());
-            let mut item = Item::new(ItemKind::Login, name.as_str(), t);
+            // The site's name, else `user@site`: never a second item of a name in use (issue
+            // #10), and never a prompt, since git owns this process's standard input.
+            let names = [site.clone(), format!("{username}@{site}")];
+            let mut item = Item::new(ItemKind::Login, "", t);
             item.username = username.to_owned();
             item.urls = vec![target.url()];
             item.set_password(password.to_string(), t);
-            ctx.edit_with_key(ring, |vault| vault.add(item).map_err(Into::into))?;
-            eprintln!("hush: saved a new login {name:?} for {} from git", target.url());
+            let saved = ctx.edit_with_key(ring, |vault| {
+                let Some(name) = names.iter().find(|n| !vault.has_name(n)) else {
+                    return Ok(None);
+                };
+                item.name = name.clone();
+                vault.add(item)?;
+                Ok(Some(name.clone()))
+            })?;
+            match saved {
+                Some(name) => eprintln!("hush: saved a new login {name:?} for {} from git", target.url()),
+                None => eprintln!(
+                    "hush: not saving git's login for {}: items named {:?} and {:?} already exist",
+                    target.url(),
+                    names[0],
+                    names[1]
+                ),
+            }
         }
         Choice::Ambiguous(found) => {
             eprintln!(

@@ -1,6 +1,6 @@
 //! `hush ssh`: SSH keys kept in the vault, which `hush ssh-agent` serves (docs/ssh-agent.md).
 //! A key is an item of kind `ssh-key` whose `ssh_key` field holds the private key in OpenSSH's
-//! format, unencrypted inside the sealed item (docs/vault-format.md, "Item plaintext
+//! format, unencrypted inside the sealed item (docs/vault-format.md, "Item format
 //! versions").
 
 use std::io::Read;
@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, command: &SshCommand) -> Result<()> {
 fn generate(ctx: &Ctx, args: &SshGenerateArgs) -> Result<()> {
     let name = item_name(&args.name)?;
     let key = SshKey::generate_ed25519(args.comment.as_deref().unwrap_or(name));
-    add(ctx, name, &key)?;
+    add(ctx, ctx.key_ring(&ctx.header()?)?, name, &key)?;
     output::line(key.public_line())
 }
 
@@ -63,8 +63,10 @@ fn import(ctx: &Ctx, args: &SshImportArgs) -> Result<()> {
         None if key.comment().is_empty() => key.set_comment(name),
         None => {}
     }
-    // The same key twice would be offered twice by the agent and edited in two places.
-    let view = ctx.view()?;
+    // The same key twice would be offered twice by the agent and edited in two places. One key
+    // ring for this look and the write: without the agent, one password prompt.
+    let ring = ctx.key_ring(&ctx.header()?)?;
+    let view = ctx.view_with_key(ring.clone())?;
     for id in view.of_kind(ItemKind::SshKey) {
         let item = view.item(&id)?;
         if let Some(existing) = item.ssh_key.as_deref().and_then(|k| SshKey::from_stored(k).ok())
@@ -77,7 +79,7 @@ fn import(ctx: &Ctx, args: &SshImportArgs) -> Result<()> {
             );
         }
     }
-    add(ctx, name, &key)?;
+    add(ctx, ring, name, &key)?;
     output::line(key.public_line())
 }
 
@@ -140,17 +142,24 @@ fn ls(ctx: &Ctx, args: &SshLsArgs) -> Result<()> {
     }))
 }
 
-/// Stores `key` as a new item named `name` and says so on stderr.
-fn add(ctx: &Ctx, name: &str, key: &SshKey) -> Result<ItemId> {
+/// Stores `key` as a new item named `name` and says so on stderr. A name another item in use
+/// has (in any letter case) is refused, as `hush add` refuses it without
+/// --allow-duplicate-name (issue #10): `hush ssh pubkey NAME` must name one key.
+fn add(ctx: &Ctx, ring: hush_crypto::KeyRing, name: &str, key: &SshKey) -> Result<ItemId> {
     let mut item = Item::new(ItemKind::SshKey, name, now());
     item.ssh_key = Some(String::from(key.to_openssh().as_str()));
-    let (id, duplicate) = ctx.edit(|vault| {
-        let duplicate = vault.has_name(name);
-        Ok((vault.add(item)?, duplicate))
+    let id = ctx.edit_with_key(ring, |vault| {
+        let same = vault.names_like(name);
+        if !same.is_empty() {
+            bail!(
+                "an item named {:?} already exists; nothing added. Choose another name, or rename the \
+                 existing item (`hush edit {:?}`)",
+                same[0],
+                same[0]
+            );
+        }
+        Ok(vault.add(item)?)
     })?;
-    if duplicate {
-        eprintln!("note: another item is also named {name:?}; use its id to tell them apart");
-    }
     eprintln!(
         "Added the SSH key {name} ({}): {} {} {}",
         &id.to_string()[..8],

@@ -4,7 +4,7 @@
 //! flags (draft-miller-ssh-agent, "Signature flags"; RFC 8332).
 //!
 //! The CLI stores [`SshKey::to_openssh`] in an item's `ssh_key` field (docs/vault-format.md,
-//! "Item plaintext versions") and serves it with `hush ssh-agent` (docs/ssh-agent.md). Key
+//! "Item format versions") and serves it with `hush ssh-agent` (docs/ssh-agent.md). Key
 //! formats and the Ed25519 and ECDSA signatures are RustCrypto's `ssh-key`; RSA signatures are
 //! made here with the `rsa` crate, because `ssh-key` 0.6 always signs RSA with SHA-512 and
 //! rebuilds the private key from the wrong primes (see `sign.rs`).

@@ -188,7 +188,7 @@ fn store_and_erase_change_nothing_unless_configured() {
     // A new password for the one matching login: replaced, the old one kept in its history.
     assert_ok(&approve("alice", "new-pass", "git.example.org"), &["approve"]);
     assert_eq!(home.ok(&["get", "forge", "--field", "password"]).trim(), "new-pass");
-    assert!(home.ok(&["history", "forge"]).contains("old-pass"));
+    assert!(home.ok(&["history", "forge", "--show"]).contains("old-pass"));
     // The same again: nothing to do.
     let before = home.contents();
     assert_ok(&approve("alice", "new-pass", "git.example.org"), &["approve"]);

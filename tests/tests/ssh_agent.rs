@@ -221,13 +221,18 @@ fn ssh_keygen_signatures_verify_for_every_key_type() {
         }
     }
 
-    // Locked: the signature is refused, and the log says why.
+    // Locked: ssh-keygen finds no key to sign with (the agent lists none)...
     assert_ok(&home.bare(&["lock"]), &["lock"]);
     let pubkey = home.write("generated.pub", &keys[0].1);
     let refused = sign_file(&agent, &home, &pubkey, &message);
     assert!(!refused.status.success());
-    assert!(agent.log().contains("hush is locked"), "{}", agent.log());
     assert!(!message.with_extension("txt.sig").exists());
+    // ...and a client that sends the sign request anyway is refused, the log saying why.
+    let key = PublicKey::from_openssh(keys[0].1.trim()).unwrap().key_data().clone();
+    let mut client = Client::new(UnixStream::connect(&agent.socket).unwrap());
+    let request = SignRequest { credential: PublicCredential::Key(key), data: b"data".to_vec(), flags: 0 };
+    assert!(client.sign(request).is_err(), "a locked hush signed");
+    assert!(agent.log().contains("hush is locked"), "{}", agent.log());
 }
 
 #[test]
@@ -392,11 +397,7 @@ fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
     for algorithm in ["rsa-sha2-256", "rsa-sha2-512"] {
         let out = login(&rsa_line, &["-o", &format!("PubkeyAcceptedAlgorithms={algorithm}")]);
         assert!(text(&out).contains("logged-in-with-hush"), "{algorithm}: {}\n{}", stderr(&out), sshd.log());
-        assert!(
-            agent.log().contains("signed with \"server-rsa\" (ssh-rsa SHA256:"),
-            "{}",
-            agent.log()
-        );
+        assert!(agent.log().contains("signed with \"server-rsa\" (ssh-rsa SHA256:"), "{}", agent.log());
         assert!(agent.log().contains(&format!(") ({algorithm}) for ssh")), "{}", agent.log());
     }
     // Locked: no key, no login.

@@ -35,6 +35,9 @@ fn every_supported_algorithm_imports_as_ssh_keygen_sees_it() {
         ("ecdsa256", "ecdsa-sha2-nistp256", 256),
         ("ecdsa384", "ecdsa-sha2-nistp384", 384),
         ("ecdsa521", "ecdsa-sha2-nistp521", 521),
+        // A private scalar OpenSSH wrote in 65 bytes, which ssh-key 0.6 alone refuses
+        // (import.rs, `short_scalar`): about one P-521 key in four.
+        ("ecdsa521-short", "ecdsa-sha2-nistp521", 521),
     ] {
         let key = import(name);
         assert_eq!(key.public_line(), text(&format!("{name}.pub")), "{name}");
@@ -66,6 +69,17 @@ fn encrypted_keys_need_their_passphrase() {
         assert_eq!(key.fingerprint(), text(&format!("{name}.fingerprint")));
         assert!(!key.to_openssh().contains("aes256"), "stored unencrypted: the item's seal protects it");
     }
+}
+
+#[test]
+fn an_encrypted_key_with_a_short_ecdsa_scalar_is_explained() {
+    let Ok(Import::Encrypted(encrypted)) = Import::parse(&data("ecdsa521-short-encrypted")) else {
+        panic!("ecdsa521-short-encrypted is encrypted")
+    };
+    // A wrong passphrase is still called that; the right one reaches the short scalar, which
+    // is said plainly rather than blamed on the passphrase.
+    assert!(matches!(encrypted.decrypt(b"wrong passphrase"), Err(KeyError::WrongPassphrase)));
+    assert!(matches!(encrypted.decrypt(PASSPHRASE), Err(KeyError::ShortEcdsaScalar)));
 }
 
 #[test]

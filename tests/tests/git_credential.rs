@@ -185,6 +185,13 @@ fn store_and_erase_change_nothing_unless_configured() {
     assert_eq!(items(), 2);
     assert_eq!(home.ok(&["read", "-n", "hush://new.example.org/password"]), "carol-pass");
     assert_eq!(home.ok(&["get", "new.example.org", "--field", "url"]).trim(), "https://new.example.org");
+    // A site whose name another item already has: saved as user@site, never a second item of
+    // a name.
+    assert_ok(&home.run_stdin(&["add", "other.example.org", "--kind", "note"], ""), &["add note"]);
+    let o = approve("dave", "dave-pass", "other.example.org");
+    assert!(stderr(&o).contains("saved a new login \"dave@other.example.org\""), "{}", stderr(&o));
+    assert_eq!(home.ok(&["read", "-n", "hush://dave@other.example.org/password"]), "dave-pass");
+    assert_eq!(items(), 4);
     // A new password for the one matching login: replaced, the old one kept in its history.
     assert_ok(&approve("alice", "new-pass", "git.example.org"), &["approve"]);
     assert_eq!(home.ok(&["get", "forge", "--field", "password"]).trim(), "new-pass");
@@ -203,7 +210,7 @@ fn store_and_erase_change_nothing_unless_configured() {
     assert_ok(&o, &["reject"]);
     assert!(stderr(&o).contains("was rejected; hush keeps it"), "{}", stderr(&o));
     assert_eq!(home.contents(), before);
-    assert_eq!(items(), 2);
+    assert_eq!(items(), 4);
 }
 
 #[test]

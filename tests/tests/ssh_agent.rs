@@ -179,6 +179,12 @@ fn ssh_add_lists_the_vault_keys_only_while_unlocked() {
     let _again = home.unlock();
     let listed = agent.tool(&home, "ssh-add").arg("-L").output().unwrap();
     assert_eq!(text(&listed).lines().count(), 2, "{}", text(&listed));
+    // A key moved to the trash is no longer served; restored, it is again.
+    assert_ok(&home.bare(&["rm", "work"]), &["rm"]);
+    let listed = text(&agent.tool(&home, "ssh-add").arg("-L").output().unwrap());
+    assert_eq!(listed.trim(), generated.trim(), "the trashed key is still served");
+    assert_ok(&home.bare(&["restore", "work"]), &["restore"]);
+    assert_eq!(text(&agent.tool(&home, "ssh-add").arg("-L").output().unwrap()).lines().count(), 2);
 }
 
 #[test]

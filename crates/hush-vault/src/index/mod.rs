@@ -359,6 +359,25 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_reference_names_one_item_exactly_and_never_one_in_the_trash() {
+        let entries = [
+            entry(1, "github", &["github.com"], false),
+            entry(2, "GitHub", &[], false),
+            entry(3, "db", &[], true),
+            entry(4, "db-staging", &[], false),
+            entry(5, "Mail", &[], false),
+        ];
+        assert_eq!(find_exact(entries.iter(), "GitHub"), Matches::One(ItemId([2; 16])));
+        assert_eq!(find_exact(entries.iter(), "mail"), Matches::One(ItemId([5; 16])));
+        // Never a part of a name or a host, never an item in the trash.
+        assert_eq!(find_exact(entries.iter(), "git"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), "github.com"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), "db"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), &ItemId([3; 16]).to_string()), Matches::None);
+        assert_eq!(find_exact(entries.iter(), &ItemId([4; 16]).to_string()), Matches::One(ItemId([4; 16])));
+    }
+
+    #[test]
     fn the_trash_is_searched_only_when_asked() {
         let entries = [entry(1, "old bank", &[], true), entry(2, "bank", &[], false)];
         assert_eq!(find(entries.iter(), "old bank"), Matches::None);

@@ -11,6 +11,38 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Whether every one of `tools` is installed (an executable file on `PATH`), for a test that
+/// runs them; `install` says how to get them (`apt-get install xvfb xclip`).
+///
+/// The one rule for tests that need a tool (issue #12, "CI guards"): on a developer's machine a
+/// missing tool makes the test print a `SKIPPED` line naming itself and return early, so that a
+/// skip is never mistaken for a pass; under CI (the `CI` variable set, as `.ci/run` does) it is a
+/// failure, so that CI can never go green by testing nothing.
+///
+/// # Panics
+/// Under CI, when a tool is missing.
+pub fn require_tools(tools: &[&str], install: &str) -> bool {
+    let missing: Vec<&str> = tools.iter().copied().filter(|tool| !on_path(tool)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let what = format!("{} not installed ({install})", missing.join(", "));
+    assert!(std::env::var_os("CI").is_none(), "{test}: {what}, and CI is set: a test that needs a tool must run");
+    eprintln!("\n*** SKIPPED {test}: {what} ***\n");
+    false
+}
+
+/// Whether `tool` is an executable file in a folder of `PATH`.
+fn on_path(tool: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(tool)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// The master password every test home uses.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -545,14 +577,12 @@ impl Terminal {
 
     /// Like `start`, without `--password-file`: hush must ask on the terminal.
     pub fn start_raw(home: &Home, args: &[String]) -> Option<Terminal> {
-        if !Path::new("/usr/bin/script").exists() {
-            assert!(std::env::var_os("CI").is_none(), "util-linux `script` is missing");
-            eprintln!("SKIPPED: util-linux `script` is missing; the terminal flow is not tested");
+        if !require_tools(&["script"], "apt-get install bsdutils") {
             return None;
         }
         let mut command = vec![bin("hush").display().to_string()];
         command.extend(args.iter().cloned());
-        let mut child = Command::new("/usr/bin/script")
+        let mut child = Command::new("script")
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HUSH_HOME", home.path())

@@ -152,7 +152,7 @@ async fn every_route_and_method_of_the_router_is_described_and_nothing_else() {
 
     let (router, _dir) = router().await;
     for (path, methods) in &described {
-        for method in &**methods {
+        for method in methods {
             assert!(METHODS.contains(method), "{path}: unexpected key {method}");
         }
         // A concrete path: any id where the template has a parameter.

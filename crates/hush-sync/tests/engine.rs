@@ -509,7 +509,9 @@ fn the_server_never_sees_plaintext(server: &dyn Server) {
     item.notes = "PlainNotesQuux".into();
     a.vault.add(item);
     hush_sync::sync(&mut a.vault, server, &mut a.numbers, 10).unwrap();
-    for blob in server.all_blobs() {
+    let blobs = server.all_blobs();
+    assert_eq!(blobs.len(), 2, "the server holds both items");
+    for blob in blobs {
         for s in ["PlainNameQuux", "PlainPasswordQuux", "PlainNotesQuux", "github", "pw-a"] {
             assert!(!blob.windows(s.len()).any(|w| w == s.as_bytes()), "{s} in a blob");
         }
@@ -684,7 +686,9 @@ fn a_password_change_rotates_the_key_for_every_device(server: &dyn Server) {
     change_password(&mut a, server, "new password", 10);
     let added = a.vault.add(login("after the change", "fresh"));
     hush_sync::sync(&mut a.vault, server, &mut a.numbers, 11).unwrap();
-    for blob in server.all_blobs() {
+    let blobs = server.all_blobs();
+    assert_eq!(blobs.len(), 2, "the server holds both items");
+    for blob in blobs {
         assert_eq!(
             hush_crypto::ItemBlob::key_version(&blob),
             Ok(2),
@@ -798,6 +802,7 @@ fn deleting_the_account_needs_the_current_auth_key(server: &dyn Server) {
         "{err}"
     );
     assert!(a.vault.state().sync.is_some(), "nothing forgotten on a refusal");
+    assert!(!server.all_blobs().is_empty(), "nothing deleted on a refusal");
     let auth = keys(&a.vault, &a.account_key).auth;
     hush_sync::devices::delete_account(a.vault.state_mut(), &account, &auth, server).unwrap();
     assert!(a.vault.state().sync.is_none());

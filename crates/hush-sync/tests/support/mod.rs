@@ -9,7 +9,7 @@
 //! links the server.
 
 // Each test file that includes this module uses a different part of it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

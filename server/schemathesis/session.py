@@ -1,6 +1,6 @@
 """Registers a fresh account on a running hush-server and logs it in, the way a hush client
 does (docs/spec/sync-api-v2.md, "Accounts" and "Sessions"), then pushes one item so that pulls
-have something to return; prints the session token.
+have something to return; prints the account id and the session token, one per line.
 
 The server only checks signatures, so no hush crypto is needed here: an Ed25519 key pair signs
 the login message of docs/spec/crypto-v2.md, "Server authentication":
@@ -68,6 +68,7 @@ def main() -> None:
         "manifest": b64(os.urandom(160)),
         "items": [{"id": str(uuid.uuid4()), "blob": b64(os.urandom(301))}],
     }, token)
+    print(account_id)
     print(token)
 
 

@@ -18,6 +18,7 @@
 #   HUSH_SERVER_BIN=PATH          the binary to test (default: `cargo build -p hush-server`'s)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+repo=$PWD
 
 # Pinned: a newer schemathesis may add checks or change how it reads a description; moving to
 # it is a deliberate change. cryptography signs the login challenge (session.py).
@@ -69,8 +70,10 @@ run() {
     # The coverage phase (every operation, with values at and beyond each bound of the
     # description) and the fuzzing phase (random valid and invalid requests). The stateful phase,
     # which chains operations, takes several minutes here for no more coverage of this small API.
-    st --config-file server/schemathesis/schemathesis.toml --no-color run "$base/v2/openapi.json" \
-        --checks "$checks" --phases coverage,fuzzing --max-examples "$examples" "${seed[@]}" "$@"
+    # From the scratch folder: schemathesis keeps a cache (.schemathesis/) in the current one.
+    (cd "$work" && st --config-file "$repo/server/schemathesis/schemathesis.toml" --no-color \
+        run "$base/v2/openapi.json" \
+        --checks "$checks" --phases coverage,fuzzing --max-examples "$examples" "${seed[@]}" "$@")
 }
 # Logging out ends the session every other operation uses, so it runs last, on its own.
 run --exclude-operation-id delete_current_session

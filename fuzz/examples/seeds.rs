@@ -108,7 +108,17 @@ fn main() {
 
     let seeds = Seeds::target("item_plaintext");
     for (i, item) in items.iter().enumerate() {
-        seeds.put(&format!("{i}-{}", item.kind.as_str()), &encoding::encode(ITEM_VERSION, item)[..]);
+        let plain = encoding::encode(ITEM_VERSION, item);
+        seeds.put(&format!("{i}-{}", item.kind.as_str()), &plain[..]);
+        // The same item in format 1 (docs/vault-format.md, "Item format versions"): format 2
+        // only appended `trashed`, which for an item not in the trash is bincode's one-byte
+        // `None`. Written by hand because format 1 has no writer any more.
+        if item.trashed.is_none() {
+            let mut v1 = plain.to_vec();
+            v1[0] = 1;
+            assert_eq!(v1.pop(), Some(0), "format 2 ends with `trashed: None`");
+            seeds.put(&format!("{i}-{}-format-1", item.kind.as_str()), &v1);
+        }
     }
 
     let file = vault.to_file();

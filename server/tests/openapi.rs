@@ -104,7 +104,10 @@ fn routed_paths() -> BTreeSet<&'static str> {
                 for call in source.split(".route(").skip(1) {
                     let argument = call.split(',').next().expect("an argument").trim();
                     let name = argument.strip_prefix("paths::").unwrap_or_else(|| {
-                        panic!("{}: a route whose path is not a hush_proto::paths constant: {argument}", path.display())
+                        panic!(
+                            "{}: a route whose path is not a hush_proto::paths constant: {argument}",
+                            path.display()
+                        )
                     });
                     names.insert(name.to_owned());
                 }
@@ -125,7 +128,9 @@ fn routed_paths() -> BTreeSet<&'static str> {
             "KEYSET" => paths::KEYSET,
             "HEALTH" => paths::HEALTH,
             "OPENAPI" => paths::OPENAPI,
-            other => panic!("the router routes paths::{other}: add it to this table and to docs/openapi.json"),
+            other => {
+                panic!("the router routes paths::{other}: add it to this table and to docs/openapi.json")
+            }
         })
         .collect()
 }
@@ -160,7 +165,8 @@ async fn every_route_and_method_of_the_router_is_described_and_nothing_else() {
             .replace("{account_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
             .replace("{session_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         for method in METHODS {
-            let (status, _, body) = send(&router, method.to_uppercase().parse().expect("a method"), &concrete).await;
+            let (status, _, body) =
+                send(&router, method.to_uppercase().parse().expect("a method"), &concrete).await;
             let allowed = status != StatusCode::METHOD_NOT_ALLOWED;
             assert_eq!(
                 allowed,
@@ -254,7 +260,10 @@ fn every_operation_declares_the_spec_statuses() {
             }
             if operation.get("requestBody").is_some() {
                 for status in ["413", "415"] {
-                    assert!(responses.contains_key(status), "{method} {path} takes a body but lacks {status}");
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} takes a body but lacks {status}"
+                    );
                 }
             }
             let authenticated = operation["security"].as_array().is_some_and(|s| !s.is_empty());
@@ -264,7 +273,10 @@ fn every_operation_declares_the_spec_statuses() {
             seen.extend(responses.keys().cloned());
         }
     }
-    for status in ["400", "401", "403", "404", "405", "408", "409", "413", "414", "415", "429", "431", "500", "503", "507"] {
+    for status in [
+        "400", "401", "403", "404", "405", "408", "409", "413", "414", "415", "429", "431", "500", "503",
+        "507",
+    ] {
         assert!(seen.contains(status), "no operation declares {status}");
     }
 }

@@ -28,7 +28,10 @@ pub fn require_tools(tools: &[&str], install: &str) -> bool {
     }
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let what = format!("{} not installed ({install})", missing.join(", "));
-    assert!(std::env::var_os("CI").is_none(), "{test}: {what}, and CI is set: a test that needs a tool must run");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: {what}, and CI is set: a test that needs a tool must run"
+    );
     eprintln!("\n*** SKIPPED {test}: {what} ***\n");
     false
 }
@@ -38,7 +41,8 @@ fn on_path(tool: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::env::var_os("PATH").is_some_and(|path| {
         std::env::split_paths(&path).any(|dir| {
-            std::fs::metadata(dir.join(tool)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            std::fs::metadata(dir.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
     })
 }

@@ -191,8 +191,7 @@ impl Drop for GnupgHome {
 
 #[test]
 fn pass_store_imports_into_hush_through_gpg() {
-    if !require_tools(&["gpg", "pass"], "apt-get install pass gnupg")
-    {
+    if !require_tools(&["gpg", "pass"], "apt-get install pass gnupg") {
         return;
     }
     let home = Home::new();

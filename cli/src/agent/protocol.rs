@@ -398,7 +398,9 @@ mod tests {
         assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::UnsupportedVersion));
         let Incoming::Refused(reply) = read_request(b"not json") else { panic!() };
         assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::BadRequest));
-        assert!(matches!(read_request(br#"{"v":2,"op":"status"}"#), Incoming::Request(r) if r.op == Op::Status));
+        assert!(
+            matches!(read_request(br#"{"v":2,"op":"status"}"#), Incoming::Request(r) if r.op == Op::Status)
+        );
     }
 
     #[test]

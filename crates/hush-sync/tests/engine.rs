@@ -274,8 +274,9 @@ fn blob_moved_to_another_id_is_tampering() {
     );
 }
 
-type PullHook<'a> =
-    Box<dyn Fn(&dyn Transport, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError> + 'a>;
+type PullHook<'a> = Box<
+    dyn Fn(&dyn Transport, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError> + 'a,
+>;
 type PushHook<'a> = Box<
     dyn Fn(&dyn Transport, &proto::SessionToken, &proto::PushRequest) -> Result<PushOutcome, TransportError>
         + 'a,

@@ -162,7 +162,11 @@ impl Transport for RealServer {
         self.transport.pull(token, since)
     }
 
-    fn push(&self, token: &proto::SessionToken, req: &proto::PushRequest) -> Result<PushOutcome, TransportError> {
+    fn push(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::PushRequest,
+    ) -> Result<PushOutcome, TransportError> {
         self.transport.push(token, req)
     }
 
@@ -182,7 +186,11 @@ impl Transport for RealServer {
         self.transport.revoke(token, session)
     }
 
-    fn delete_account(&self, token: &proto::SessionToken, req: &proto::DeleteAccountRequest) -> Result<(), TransportError> {
+    fn delete_account(
+        &self,
+        token: &proto::SessionToken,
+        req: &proto::DeleteAccountRequest,
+    ) -> Result<(), TransportError> {
         self.transport.delete_account(token, req)
     }
 }

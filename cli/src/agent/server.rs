@@ -232,7 +232,7 @@ impl Agent {
     fn put_key(&mut self, request: &Request) -> Response {
         let PutKey { account_id, key, key_version, timeout } = match PutKey::from_request(request) {
             Ok(fields) => fields,
-            Err(reply) => return reply,
+            Err(reply) => return *reply,
         };
         // Replacing an older key drops it, which zeroizes it.
         let (locked, warning) = LockedKey::new(&key);

@@ -47,6 +47,9 @@ cleanup() {
 trap cleanup EXIT
 
 # Open registration, so that schemathesis can register accounts too; default limits otherwise.
+# The output file exists before the server starts: the shell opens it in the background job,
+# and the loop below must not race it.
+: > "$work/stdout"
 "$server" serve --listen 127.0.0.1:0 --data-dir "$work/data" --open-registration \
     > "$work/stdout" 2> "$work/server.log" &
 server_pid=$!
@@ -70,10 +73,14 @@ run() {
     # The coverage phase (every operation, with values at and beyond each bound of the
     # description) and the fuzzing phase (random valid and invalid requests). The stateful phase,
     # which chains operations, takes several minutes here for no more coverage of this small API.
+    # Hypothesis's `filter_too_much` health check fails a run, depending on the seed, when the
+    # account id's UUID pattern and the keyset's bounds make it discard many drafts of a
+    # registration: that is a limit of the generator, not a finding about the server.
     # From the scratch folder: schemathesis keeps a cache (.schemathesis/) in the current one.
     (cd "$work" && st --config-file "$repo/server/schemathesis/schemathesis.toml" --no-color \
         run "$base/v2/openapi.json" \
-        --checks "$checks" --phases coverage,fuzzing --max-examples "$examples" "${seed[@]}" "$@")
+        --checks "$checks" --phases coverage,fuzzing --max-examples "$examples" \
+        --suppress-health-check filter_too_much "${seed[@]}" "$@")
 }
 # Logging out ends the session every other operation uses, so it runs last, on its own.
 run --exclude-operation-id delete_current_session

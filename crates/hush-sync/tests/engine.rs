@@ -149,12 +149,10 @@ fn edit_wins_over_delete_across_devices(server: &dyn Server) {
 /// Issue #10, "A trash": moving an item to the trash, restoring it and purging it sync as edits
 /// of the item; a move to the trash (or a purge) undone by another device's concurrent edit is
 /// named in the report of both devices.
-#[test]
-fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
-    let sync = |d: &mut Device, now| hush_sync::sync(&mut d.vault, &server, &mut d.numbers, now).unwrap();
+    let sync = |d: &mut Device, now| hush_sync::sync(&mut d.vault, server, &mut d.numbers, now).unwrap();
     // A moves it to the trash; B sees it there, out of use.
     a.vault.update(&id, 10, |i| i.trashed = Some(10));
     sync(&mut a, 11);
@@ -199,21 +197,19 @@ fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported() {
 
 /// Issue #10, "History": both devices replaced the same password, and the merged history listed
 /// it twice (once per device); and a password restored on one device stayed in the history.
-#[test]
-fn histories_merge_without_duplicates() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn histories_merge_without_duplicates(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
     b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 14).unwrap();
     // B restores the first password while A changes it again.
     b.vault.update(&id, 15, |i| assert!(i.restore_password(2, 15)));
     assert_eq!(b.vault.get(&id).unwrap().password, "pw-a");
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 16).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 17).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 16).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 17).unwrap();
     for d in [&a, &b] {
         let item = d.vault.get(&id).unwrap();
         assert_eq!(item.password, "pw-a");
@@ -973,4 +969,6 @@ against_both_servers!(
     device_names_are_sealed_and_read_back,
     deleting_the_account_needs_the_current_auth_key,
     an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs,
+    the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported,
+    histories_merge_without_duplicates,
 );

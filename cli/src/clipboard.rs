@@ -2,7 +2,7 @@
 //! "The clipboard"; issue #4).
 //!
 //! On X11 the clipboard holds no data: the program that copied must stay alive and
-//! answer every paste. So [`copy`] starts a detached helper (`hush __clipboard`, the
+//! answer every paste. So [`copy_with`] starts a detached helper (`hush __clipboard`, the
 //! same binary) that receives the secret on a pipe — never in argv or the
 //! environment, which other processes can read — sets the clipboard with the
 //! password-manager hint (`x-kde-passwordManagerHint: secret`) that clipboard
@@ -40,7 +40,7 @@ const MAX_SECRET: u64 = 1 << 20;
 /// How often the helper checks that the clipboard still holds the secret.
 const POLL: Duration = Duration::from_secs(1);
 
-/// How long [`copy`] waits for the helper to report that the clipboard is set.
+/// How long [`copy_with`] waits for the helper to report that the clipboard is set.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the secret reached the clipboard.

@@ -37,7 +37,7 @@ pub fn json<T: Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
-/// Whether colours may be used (https://no-color.org).
+/// Whether colours may be used (<https://no-color.org>).
 pub fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stdout())

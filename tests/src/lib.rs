@@ -11,6 +11,47 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Whether every one of `tools` is installed (an executable file on `PATH`), for a test that
+/// runs them; `install` says how to get them (`apt-get install xvfb xclip`).
+///
+/// The one rule for tests that need a tool (issue #12, "CI guards"): on a developer's machine a
+/// missing tool makes the test print a `SKIPPED` line naming itself and return early, so that a
+/// skip is never mistaken for a pass; under CI (the `CI` variable set, as `.ci/run` does) it is a
+/// failure, so that CI can never go green by testing nothing.
+///
+/// # Panics
+/// Under CI, when a tool is missing.
+pub fn require_tools(tools: &[&str], install: &str) -> bool {
+    let missing: Vec<&str> = tools.iter().copied().filter(|tool| !on_path(tool)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let what = format!("{} not installed ({install})", missing.join(", "));
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: {what}, and CI is set: a test that needs a tool must run"
+    );
+    eprintln!("\n*** SKIPPED {test}: {what} ***\n");
+    false
+}
+
+/// Whether `tool` is installed ([`locate`]).
+fn on_path(tool: &str) -> bool {
+    locate(tool).is_some()
+}
+
+/// An executable file named `tool` in a folder of `PATH`, or in `/usr/sbin` or `/sbin`, where
+/// `sshd` lives and which a non-root `PATH` often lacks.
+fn locate(tool: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(tool))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
 /// The master password every test home uses. `hush init` and `hush passwd` refuse master
 /// passwords that are easy to guess (issue #10, point 1); this one passes their check even under
 /// the cheap KDF parameters of [`Home::init`] (zxcvbn: at least 10^19 guesses).
@@ -222,23 +263,10 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The path of an installed tool (`PATH`, then `/usr/sbin` and `/sbin`, where `sshd` lives), or
-/// `None` with a loud SKIPPED notice naming the Debian package that has it. Under CI (`CI` set)
-/// a missing tool fails the test instead: `.ci/run` installs every one of them.
-pub fn require_tool(tool: &str, package: &str, test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join(tool))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is not installed, and CI is set: install it (apt-get install {package})"
-        );
-        eprintln!("\n*** SKIPPED {test}: {tool} is not installed (apt-get install {package}) ***\n");
-    }
-    found
+/// The path of an installed tool (see [`locate`]), or `None` after [`require_tools`]' SKIPPED
+/// notice naming the Debian package that has it (under CI, a failure).
+pub fn require_tool(tool: &str, package: &str) -> Option<PathBuf> {
+    if require_tools(&[tool], &format!("apt-get install {package}")) { locate(tool) } else { None }
 }
 
 /// Whether the tests run as root; a test that needs it (another uid, sshd's privilege
@@ -628,14 +656,12 @@ impl Terminal {
 
     /// Like `start`, without `--password-file`: hush must ask on the terminal.
     pub fn start_raw(home: &Home, args: &[String]) -> Option<Terminal> {
-        if !Path::new("/usr/bin/script").exists() {
-            assert!(std::env::var_os("CI").is_none(), "util-linux `script` is missing");
-            eprintln!("SKIPPED: util-linux `script` is missing; the terminal flow is not tested");
+        if !require_tools(&["script"], "apt-get install bsdutils") {
             return None;
         }
         let mut command = vec![bin("hush").display().to_string()];
         command.extend(args.iter().cloned());
-        let mut child = Command::new("/usr/bin/script")
+        let mut child = Command::new("script")
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HUSH_HOME", home.path())
@@ -703,9 +729,7 @@ impl Terminal {
     /// by the path of the `hush` binary. `None` when `script` is not installed (under CI that is
     /// a failure).
     pub fn start_shell(home: &Home, line: &str) -> Option<Terminal> {
-        if !Path::new("/usr/bin/script").exists() {
-            assert!(std::env::var_os("CI").is_none(), "util-linux `script` is missing");
-            eprintln!("SKIPPED: util-linux `script` is missing; the terminal flow is not tested");
+        if !require_tools(&["script"], "apt-get install bsdutils") {
             return None;
         }
         let line = line.replace("HUSH", &bin("hush").display().to_string());

@@ -3,15 +3,15 @@
 //! scenario runs on both.
 //!
 //! Needs `Xvfb` and `xclip`, and `sway` and `wl-clipboard` (Debian: `apt-get install
-//! xvfb xclip sway wl-clipboard`). Without them the tests print a loud notice and pass,
-//! except under CI (the `CI` variable set), where a missing tool is a failure: CI must
-//! never skip them silently.
+//! xvfb xclip sway wl-clipboard`). Without them a test says it was SKIPPED and returns, except
+//! under CI (the `CI` variable set), where a missing tool is a failure
+//! (`hush_e2e::require_tools`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use hush_e2e::{Home, PASSWORD, assert_ok, stderr};
+use hush_e2e::{Home, PASSWORD, assert_ok, require_tools, stderr};
 
 const SECRET: &str = "clip-Secret-42";
 
@@ -26,21 +26,6 @@ trait Desktop {
     /// Copies `text` as the user would, with the session's own tool, which then serves
     /// it from the background until it loses the clipboard or the session ends.
     fn copy_as_user(&self, text: &str);
-}
-
-/// Whether the tools are installed; when not, a loud notice outside CI and a failure
-/// under CI.
-fn have(tools: &[&str], package: &str) -> bool {
-    let missing: Vec<_> = tools.iter().copied().filter(|t| !on_path(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("{} not installed (apt-get install {package})", missing.join(" and "));
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}: the clipboard tests cannot be skipped under CI");
-    }
-    eprintln!("\n**********\n*** SKIPPED clipboard test: {msg}\n**********\n");
-    false
 }
 
 /// Runs `tool ARGS` in the session; its stdout when it succeeds, else "".
@@ -84,7 +69,7 @@ impl Xvfb {
     /// Starts Xvfb on a free display, or `None` (after a notice) when the tools are
     /// missing outside CI.
     fn start() -> Option<Xvfb> {
-        if !have(&["Xvfb", "xclip"], "xvfb xclip") {
+        if !require_tools(&["Xvfb", "xclip"], "apt-get install xvfb xclip") {
             return None;
         }
         // -displayfd: Xvfb picks a free display itself and writes its number once it
@@ -140,7 +125,7 @@ struct Sway {
 impl Sway {
     /// Starts sway, or `None` (after a notice) when the tools are missing outside CI.
     fn start() -> Option<Sway> {
-        if !have(&["sway", "wl-copy", "wl-paste", "setpriv"], "sway wl-clipboard") {
+        if !require_tools(&["sway", "wl-copy", "wl-paste", "setpriv"], "apt-get install sway wl-clipboard") {
             return None;
         }
         let runtime = tempfile::tempdir().unwrap();
@@ -210,11 +195,6 @@ impl Drop for Sway {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
 }
 
 /// The clipboard helpers serving this home, told apart by `HUSH_HOME` in their

@@ -55,8 +55,8 @@ fn add(home: &Home, name: &str, url: &str, user: &str, password: &str) {
     assert_ok(&home.run_stdin(&args, &format!("{password}\n")), &args);
 }
 
-fn setup(test: &str) -> Option<(Home, hush_e2e::AgentGuard)> {
-    require_tool("git", "git", test)?;
+fn setup() -> Option<(Home, hush_e2e::AgentGuard)> {
+    require_tool("git", "git")?;
     let home = Home::new();
     home.init();
     let guard = home.unlock();
@@ -65,7 +65,7 @@ fn setup(test: &str) -> Option<(Home, hush_e2e::AgentGuard)> {
 
 #[test]
 fn git_credential_fill_answers_from_the_matching_login() {
-    let Some((home, _guard)) = setup("git_credential_fill_answers_from_the_matching_login") else { return };
+    let Some((home, _guard)) = setup() else { return };
     add(&home, "forge", "https://git.example.org", "alice", "forge-Pass-1");
     add(&home, "elsewhere", "https://other.example.org", "bob", "other-Pass-2");
     let o = credential(&home, &[], "fill", "protocol=https\nhost=git.example.org\n\n");
@@ -91,7 +91,7 @@ fn git_credential_fill_answers_from_the_matching_login() {
 
 #[test]
 fn paths_pick_the_most_specific_login_and_ties_are_refused() {
-    let Some((home, _guard)) = setup("paths_pick_the_most_specific_login_and_ties_are_refused") else {
+    let Some((home, _guard)) = setup() else {
         return;
     };
     add(&home, "work", "https://forge.example/work-org", "w", "work-pw");
@@ -146,7 +146,7 @@ fn paths_pick_the_most_specific_login_and_ties_are_refused() {
 
 #[test]
 fn store_and_erase_change_nothing_unless_configured() {
-    let Some((home, _guard)) = setup("store_and_erase_change_nothing_unless_configured") else { return };
+    let Some((home, _guard)) = setup() else { return };
     add(&home, "forge", "https://git.example.org", "alice", "old-pass");
     let items = || {
         serde_json::from_str::<serde_json::Value>(&home.ok(&["ls", "--json"]))
@@ -215,7 +215,7 @@ fn store_and_erase_change_nothing_unless_configured() {
 
 #[test]
 fn a_locked_vault_makes_the_helper_step_aside() {
-    if require_tool("git", "git", "a_locked_vault_makes_the_helper_step_aside").is_none() {
+    if require_tool("git", "git").is_none() {
         return;
     }
     let home = Home::new();
@@ -409,7 +409,7 @@ fn repository(home: &Home) -> PathBuf {
 
 #[test]
 fn git_clones_over_http_with_basic_auth_from_the_vault() {
-    let Some((home, _guard)) = setup("git_clones_over_http_with_basic_auth_from_the_vault") else { return };
+    let Some((home, _guard)) = setup() else { return };
     let root = repository(&home);
     let server = GitHttp::start(&root, "alice", "http-Secret-42");
     let url = format!("http://127.0.0.1:{}", server.port);

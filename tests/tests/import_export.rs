@@ -2,40 +2,18 @@
 //! by the real KeePassXC and pass (gpg) where they are installed.
 //!
 //! A missing tool skips its test loudly, unless `CI` is set: then it fails, so that
-//! CI can never go green by silently testing nothing.
+//! CI can never go green by silently testing nothing (`hush_e2e::require_tools`).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use hush_e2e::{Home, assert_ok, stderr};
+use hush_e2e::{Home, assert_ok, require_tools, stderr};
 use serde_json::Value;
 
 /// The sample exports of the parsers' unit tests.
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/hush-import/tests/data/import").join(name)
-}
-
-/// Whether `tool` can run; if not, panics under CI and otherwise says loudly that
-/// the test is skipped.
-fn have(tool: &str, test: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is not installed, and CI is set: install it (apt-get install keepassxc pass gnupg)"
-        );
-        eprintln!(
-            "\n*** SKIPPED {test}: {tool} is not installed (apt-get install keepassxc pass gnupg) ***\n"
-        );
-    }
-    found
 }
 
 /// Runs a tool with `stdin`, asserting success; returns stdout.
@@ -88,7 +66,7 @@ fn import(home: &Home, format: &str, path: &Path) -> Output {
 
 #[test]
 fn keepassxc_cli_export_imports_into_hush() {
-    if !have("keepassxc-cli", "keepassxc_cli_export_imports_into_hush") {
+    if !require_tools(&["keepassxc-cli"], "apt-get install keepassxc") {
         return;
     }
     let home = Home::new();
@@ -213,9 +191,7 @@ impl Drop for GnupgHome {
 
 #[test]
 fn pass_store_imports_into_hush_through_gpg() {
-    if !have("gpg", "pass_store_imports_into_hush_through_gpg")
-        || !have("pass", "pass_store_imports_into_hush_through_gpg")
-    {
+    if !require_tools(&["gpg", "pass"], "apt-get install pass gnupg") {
         return;
     }
     let home = Home::new();

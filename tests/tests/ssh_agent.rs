@@ -101,9 +101,9 @@ fn keygen(home: &Home, name: &str, args: &[&str]) -> PathBuf {
 }
 
 /// A home with a vault, unlocked, and the OpenSSH client tools; `None` (SKIPPED) without them.
-fn setup(test: &str) -> Option<(Home, hush_e2e::AgentGuard)> {
+fn setup() -> Option<(Home, hush_e2e::AgentGuard)> {
     for tool in ["ssh-add", "ssh-keygen"] {
-        require_tool(tool, OPENSSH, test)?;
+        require_tool(tool, OPENSSH)?;
     }
     let home = Home::new();
     home.init();
@@ -137,7 +137,7 @@ fn verify_file(home: &Home, public_line: &str, message: &Path) -> Output {
 
 #[test]
 fn ssh_add_lists_the_vault_keys_only_while_unlocked() {
-    let Some((home, _guard)) = setup("ssh_add_lists_the_vault_keys_only_while_unlocked") else { return };
+    let Some((home, _guard)) = setup() else { return };
     let generated = home.ok(&["ssh", "generate", "laptop", "--comment", "me@laptop"]);
     let rsa = keygen(&home, "rsa", &["-t", "rsa", "-b", "3072"]);
     let imported = home.ok(&["ssh", "import", "work", rsa.to_str().unwrap()]);
@@ -189,8 +189,7 @@ fn ssh_add_lists_the_vault_keys_only_while_unlocked() {
 
 #[test]
 fn ssh_keygen_signatures_verify_for_every_key_type() {
-    let test = "ssh_keygen_signatures_verify_for_every_key_type";
-    let Some((home, _guard)) = setup(test) else { return };
+    let Some((home, _guard)) = setup() else { return };
     let mut keys = vec![("generated".to_owned(), home.ok(&["ssh", "generate", "generated"]))];
     for (name, args) in [
         ("rsa", &["-t", "rsa", "-b", "2048"][..]),
@@ -243,7 +242,7 @@ fn ssh_keygen_signatures_verify_for_every_key_type() {
 
 #[test]
 fn rsa_signature_flags_are_honoured() {
-    let Some((home, _guard)) = setup("rsa_signature_flags_are_honoured") else { return };
+    let Some((home, _guard)) = setup() else { return };
     let rsa = keygen(&home, "rsa", &["-t", "rsa", "-b", "2048"]);
     let line = home.ok(&["ssh", "import", "rsa", rsa.to_str().unwrap()]);
     let ed = home.ok(&["ssh", "generate", "ed"]);
@@ -285,8 +284,8 @@ struct Sshd {
 
 impl Sshd {
     fn start(test: &str, authorized_keys: &str) -> Option<Sshd> {
-        let sshd = require_tool("sshd", "openssh-server", test)?;
-        require_tool("ssh", OPENSSH, test)?;
+        let sshd = require_tool("sshd", "openssh-server")?;
+        require_tool("ssh", OPENSSH)?;
         if !require_root(test) {
             return None;
         }
@@ -357,7 +356,7 @@ impl Drop for Sshd {
 #[test]
 fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
     let test = "ssh_logs_in_to_a_local_sshd_with_each_vault_key";
-    let Some((home, _guard)) = setup(test) else { return };
+    let Some((home, _guard)) = setup() else { return };
     let ed = home.ok(&["ssh", "generate", "laptop"]);
     let rsa = keygen(&home, "rsa", &["-t", "rsa", "-b", "3072"]);
     let rsa_line = home.ok(&["ssh", "import", "server-rsa", rsa.to_str().unwrap()]);
@@ -415,7 +414,7 @@ fn ssh_logs_in_to_a_local_sshd_with_each_vault_key() {
 
 #[test]
 fn confirmation_asks_askpass_and_refuses_without_a_yes() {
-    let Some((home, _guard)) = setup("confirmation_asks_askpass_and_refuses_without_a_yes") else { return };
+    let Some((home, _guard)) = setup() else { return };
     let line = home.ok(&["ssh", "generate", "deploy"]);
     let pubkey = home.write("deploy.pub", &line);
     let message = home.write("message.txt", "hello\n");
@@ -456,7 +455,7 @@ fn confirmation_asks_askpass_and_refuses_without_a_yes() {
 #[test]
 fn the_socket_is_private_and_other_users_are_refused() {
     let test = "the_socket_is_private_and_other_users_are_refused";
-    let Some((home, _guard)) = setup(test) else { return };
+    let Some((home, _guard)) = setup() else { return };
     home.ok(&["ssh", "generate", "k"]);
     let mut agent = SshAgent::start(&home, &[]);
     let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
@@ -489,7 +488,7 @@ fn the_socket_is_private_and_other_users_are_refused() {
 
     // The peer-uid fence: an agent run as `nobody`, reached by root (who can enter any folder),
     // closes the connection unanswered and logs it.
-    let Some(setpriv) = require_tool("setpriv", "util-linux", test) else { return };
+    let Some(setpriv) = require_tool("setpriv", "util-linux") else { return };
     if !require_root(test) {
         return;
     }
@@ -530,7 +529,7 @@ fn the_socket_is_private_and_other_users_are_refused() {
 
 #[test]
 fn keys_cannot_be_added_or_removed_through_the_agent() {
-    let Some((home, _guard)) = setup("keys_cannot_be_added_or_removed_through_the_agent") else { return };
+    let Some((home, _guard)) = setup() else { return };
     let line = home.ok(&["ssh", "generate", "only"]);
     let agent = SshAgent::start(&home, &[]);
     let other = keygen(&home, "other", &["-t", "ed25519"]);
@@ -544,7 +543,7 @@ fn keys_cannot_be_added_or_removed_through_the_agent() {
 
 #[test]
 fn import_reads_encrypted_keys_and_explains_other_formats() {
-    let Some((home, _guard)) = setup("import_reads_encrypted_keys_and_explains_other_formats") else {
+    let Some((home, _guard)) = setup() else {
         return;
     };
     let encrypted = home.scratch().join("enc");

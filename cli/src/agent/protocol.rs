@@ -31,9 +31,11 @@
 //! that buffer would hold a copy of the key that nobody zeroizes.
 
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use hush_crypto::{AccountId, KeyRing};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
@@ -208,6 +210,85 @@ impl Response {
     }
 }
 
+/// What the agent makes of one request line, before it looks at its own state.
+pub enum Incoming {
+    /// `"op":"lock"`, whatever the version says: the rule every version keeps.
+    Lock,
+    /// A request of this protocol version.
+    Request(Request),
+    /// A line the agent cannot serve; the reply says why.
+    Refused(Response),
+}
+
+/// Reads one request line as the agent does: the envelope first (so that another version is
+/// told so rather than called garbage), then the version-independent `lock` rule, then the
+/// request of this version. This is the agent's only parser of what a client sends, and the
+/// fuzz target `agent_protocol` (docs/fuzzing.md) runs it on arbitrary bytes.
+pub fn read_request(line: &[u8]) -> Incoming {
+    let envelope: Envelope = match serde_json::from_slice(line) {
+        Ok(e) => e,
+        Err(_) => return Incoming::Refused(Response::error(ErrorCode::BadRequest, "not an agent request")),
+    };
+    if envelope.op.as_deref() == Some("lock") {
+        return Incoming::Lock;
+    }
+    if envelope.v != VERSION {
+        let msg = format!("this agent speaks protocol version {VERSION}, not {}", envelope.v);
+        return Incoming::Refused(Response::error(ErrorCode::UnsupportedVersion, msg));
+    }
+    match serde_json::from_slice(line) {
+        Ok(request) => Incoming::Request(request),
+        Err(e) => Incoming::Refused(Response::error(ErrorCode::BadRequest, format!("bad request: {e}"))),
+    }
+}
+
+/// The longest idle timeout an agent accepts: ten years, so that deadline arithmetic can
+/// never overflow.
+pub const MAX_TIMEOUT_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// The fields of a `put_key`, checked: what the agent stores.
+pub struct PutKey {
+    /// The account the key ring belongs to.
+    pub account_id: AccountId,
+    /// The encoded key ring (it parsed as one).
+    pub key: Zeroizing<Vec<u8>>,
+    /// The ring's current key version, as the client says.
+    pub key_version: u32,
+    /// The idle timeout, at least 1 s and at most [`MAX_TIMEOUT_SECS`].
+    pub timeout: Duration,
+}
+
+impl PutKey {
+    /// Checks a `put_key` request's fields; the error is the reply to send (boxed: a reply is
+    /// much larger than the checked fields).
+    pub fn from_request(request: &Request) -> Result<PutKey, Box<Response>> {
+        let refuse = |message: &str| Box::new(Response::error(ErrorCode::BadRequest, message));
+        let account_id = request
+            .account_id
+            .as_deref()
+            .and_then(|s| s.parse::<AccountId>().ok())
+            .ok_or_else(|| refuse("put_key needs a valid account_id"))?;
+        // The ring is parsed once to refuse garbage; the agent keeps its encoded bytes.
+        let key = request
+            .key
+            .as_ref()
+            .and_then(|k| k.decode(MAX_RING_BYTES))
+            .filter(|bytes| KeyRing::decode(bytes).is_ok())
+            .ok_or_else(|| refuse("put_key needs a base64 key ring"))?;
+        let timeout = request
+            .timeout_secs
+            .filter(|&t| t > 0)
+            .ok_or_else(|| refuse("put_key needs timeout_secs of at least 1"))?;
+        let key_version = request.key_version.ok_or_else(|| refuse("put_key needs key_version"))?;
+        Ok(PutKey {
+            account_id,
+            key,
+            key_version,
+            timeout: Duration::from_secs(timeout.min(MAX_TIMEOUT_SECS)),
+        })
+    }
+}
+
 /// Base64 of secret bytes, zeroized on drop; serialised as a JSON string.
 pub struct SecretB64(pub Zeroizing<String>);
 
@@ -349,6 +430,49 @@ mod tests {
         assert!(read_line(&mut &b""[..]).is_err());
         // A final line without newline is accepted.
         assert_eq!(&read_line(&mut &b"abc"[..]).unwrap()[..], b"abc");
+    }
+
+    #[test]
+    fn lock_works_in_every_version_and_other_versions_are_told_so() {
+        assert!(matches!(read_request(br#"{"v":1,"op":"lock"}"#), Incoming::Lock));
+        assert!(matches!(read_request(br#"{"v":99,"op":"lock","new":{}}"#), Incoming::Lock));
+        let Incoming::Refused(reply) = read_request(br#"{"v":3,"op":"get_key"}"#) else { panic!() };
+        assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::UnsupportedVersion));
+        let Incoming::Refused(reply) = read_request(b"not json") else { panic!() };
+        assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::BadRequest));
+        assert!(
+            matches!(read_request(br#"{"v":2,"op":"status"}"#), Incoming::Request(r) if r.op == Op::Status)
+        );
+    }
+
+    #[test]
+    fn put_key_fields_are_checked_before_anything_is_held() {
+        let ring = hush_crypto::KeyRing::new(3, hush_crypto::VaultKey::generate());
+        let good = || Request {
+            v: VERSION,
+            op: Op::PutKey,
+            account_id: Some("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".into()),
+            key_version: Some(3),
+            key: Some(SecretB64::encode(&ring.encode())),
+            timeout_secs: Some(u64::MAX),
+            auth_key: None,
+        };
+        let put = PutKey::from_request(&good()).unwrap_or_else(|_| panic!("a valid put_key"));
+        assert_eq!(put.timeout, Duration::from_secs(MAX_TIMEOUT_SECS), "capped");
+        assert_eq!(&put.key[..], &ring.encode()[..]);
+        let refusals: [fn(&mut Request); 5] = [
+            |r| r.account_id = Some("not an id".into()),
+            |r| r.key = Some(SecretB64::encode(&[0; 36])),
+            |r| r.key = None,
+            |r| r.timeout_secs = Some(0),
+            |r| r.key_version = None,
+        ];
+        for refuse in refusals {
+            let mut request = good();
+            refuse(&mut request);
+            let Err(reply) = PutKey::from_request(&request) else { panic!("accepted a bad put_key") };
+            assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::BadRequest));
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use rustix::net::sockopt::{self, Timeout};
 
 use super::memlock::LockedKey;
 use super::protocol::{
-    self, Envelope, ErrorCode, KeyReply, Op, Request, Response, SecretB64, StatusReply, VERSION,
+    self, ErrorCode, Incoming, KeyReply, Op, PutKey, Request, Response, SecretB64, StatusReply, VERSION,
 };
 
 /// The length of the server auth key's seed (an Ed25519 secret key, RFC 8032).
@@ -166,25 +166,10 @@ impl Agent {
 
     /// The response to one request line, and whether to keep running.
     fn answer(&mut self, line: &[u8]) -> (Response, Flow) {
-        let envelope: Envelope = match serde_json::from_slice(line) {
-            Ok(e) => e,
-            Err(_) => {
-                return (Response::error(ErrorCode::BadRequest, "not an agent request"), Flow::Continue);
-            }
-        };
-        // The rule every version keeps: `lock` works whatever the version.
-        if envelope.op.as_deref() == Some("lock") {
-            return self.lock();
-        }
-        if envelope.v != VERSION {
-            let msg = format!("this agent speaks protocol version {VERSION}, not {}", envelope.v);
-            return (Response::error(ErrorCode::UnsupportedVersion, msg), Flow::Continue);
-        }
-        let request: Request = match serde_json::from_slice(line) {
-            Ok(r) => r,
-            Err(e) => {
-                return (Response::error(ErrorCode::BadRequest, format!("bad request: {e}")), Flow::Continue);
-            }
+        let request = match protocol::read_request(line) {
+            Incoming::Lock => return self.lock(),
+            Incoming::Refused(reply) => return (reply, Flow::Continue),
+            Incoming::Request(request) => request,
         };
         // A key past its time is forgotten before anything else happens, even if the
         // wake-up was late (a suspended machine, a slow client before us).
@@ -251,23 +236,9 @@ impl Agent {
     }
 
     fn put_key(&mut self, request: &Request) -> Response {
-        let Some(account_id) = request.account_id.as_deref().and_then(|s| s.parse::<AccountId>().ok()) else {
-            return Response::error(ErrorCode::BadRequest, "put_key needs a valid account_id");
-        };
-        // The ring is parsed once to refuse garbage; the agent keeps its encoded bytes.
-        let Some(key) = request
-            .key
-            .as_ref()
-            .and_then(|k| k.decode(protocol::MAX_RING_BYTES))
-            .filter(|bytes| hush_crypto::KeyRing::decode(bytes).is_ok())
-        else {
-            return Response::error(ErrorCode::BadRequest, "put_key needs a base64 key ring");
-        };
-        let Some(timeout) = request.timeout_secs.filter(|&t| t > 0) else {
-            return Response::error(ErrorCode::BadRequest, "put_key needs timeout_secs of at least 1");
-        };
-        let Some(key_version) = request.key_version else {
-            return Response::error(ErrorCode::BadRequest, "put_key needs key_version");
+        let PutKey { account_id, key, key_version, timeout } = match PutKey::from_request(request) {
+            Ok(fields) => fields,
+            Err(reply) => return *reply,
         };
         let auth = match &request.auth_key {
             None => None,
@@ -291,8 +262,7 @@ impl Agent {
             key_version,
             key: locked,
             auth,
-            // Capped so that deadline arithmetic can never overflow.
-            timeout: Duration::from_secs(timeout.min(10 * 365 * 24 * 3600)),
+            timeout,
             used_mono: now,
             used_wall: SystemTime::now(),
         });

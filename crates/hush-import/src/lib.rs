@@ -1,6 +1,6 @@
 //! hush-import: importing into hush from Bitwarden, KeePassXC, 1Password, browsers and pass,
 //! and hush's own plaintext formats (docs/import-export.md). Parsing is one module per format;
-//! [`entry`](crate::entry) builds items the same way for all of them; `redact` makes every
+//! `entry` builds items the same way for all of them; `redact` makes every
 //! error message safe to show (no value of the input is ever quoted); `duplicates` decides what
 //! a repeated import must skip.
 //!

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 
 use zeroize::Zeroizing;
 
-use super::{Import, ImportError, Warning, apply_totp, push_tag};
+use super::{Import, ImportError, Warning, apply_totp, item_name, push_tag};
 use hush_vault::{Item, ItemKind};
 
 /// Decrypts one file of the store.
@@ -194,6 +194,16 @@ pub fn parse_entry(name: &str, text: &str, now: i64) -> (Item, Vec<Warning>) {
     if let Some((folder, _)) = name.rsplit_once('/') {
         push_tag(&mut item, folder);
     }
+    // `parse_store` never passes a blank path (hidden names are skipped), but this function is
+    // public: a blank name gets the name every importer gives an untitled entry, and so does any
+    // warning about it, which must say which entry it is (found by the `import_pass` fuzz
+    // target; `import_pass_entry_without_a_name_is_named`).
+    if item.name.trim().is_empty() {
+        item.name = item_name("", &item.urls);
+        for warning in warnings.iter_mut().filter(|w| w.entry.trim().is_empty()) {
+            warning.entry.clone_from(&item.name);
+        }
+    }
     (item, warnings)
 }
 
@@ -241,6 +251,19 @@ mod tests {
         assert!(item.tags.is_empty());
         let (empty, _) = parse_entry("empty", "", 0);
         assert_eq!((empty.password.as_str(), empty.notes.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn import_pass_entry_without_a_name_is_named() {
+        // The `import_pass` fuzz target's finding: an empty name gave an item with no name and a
+        // warning that named no entry.
+        let text = "pw\nurl: https://github.com\notpauth://totp/x?secret=JBSWY3DP\0\0EHP\n";
+        let (item, warnings) = parse_entry("", text, 0);
+        assert_eq!(item.name, "github.com");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].entry, "github.com");
+        let (item, _) = parse_entry(" ", "pw\n", 0);
+        assert_eq!(item.name, "untitled");
     }
 
     #[test]

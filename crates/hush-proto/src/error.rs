@@ -54,6 +54,56 @@ pub enum ErrorCode {
     Unknown,
 }
 
+impl ErrorCode {
+    /// Every code a server sends, in the order of docs/spec/sync-api-v2.md, "Errors" (not
+    /// [`ErrorCode::Unknown`], which only a client makes of a code it does not know). The
+    /// server's OpenAPI description must declare each (server/tests/openapi.rs).
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::BadSignature,
+        ErrorCode::BadChallenge,
+        ErrorCode::RegistrationClosed,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Timeout,
+        ErrorCode::AccountExists,
+        ErrorCode::Conflict,
+        ErrorCode::StaleKeyset,
+        ErrorCode::TooLarge,
+        ErrorCode::UriTooLong,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RateLimited,
+        ErrorCode::HeadersTooLarge,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+        ErrorCode::Quota,
+    ];
+
+    /// The HTTP status this code travels with (docs/spec/sync-api-v2.md, "Errors"); `None` for
+    /// [`ErrorCode::Unknown`].
+    pub const fn status(self) -> Option<u16> {
+        Some(match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthorized | ErrorCode::BadSignature | ErrorCode::BadChallenge => 401,
+            ErrorCode::RegistrationClosed => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::Timeout => 408,
+            ErrorCode::AccountExists | ErrorCode::Conflict | ErrorCode::StaleKeyset => 409,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::UriTooLong => 414,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::HeadersTooLarge => 431,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+            ErrorCode::Quota => 507,
+            ErrorCode::Unknown => return None,
+        })
+    }
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -112,6 +162,41 @@ mod tests {
             assert_eq!(json, format!("\"{text}\""));
             assert_eq!(serde_json::from_str::<ErrorCode>(&json).expect("parses"), code);
         }
+    }
+
+    /// `ALL` lists every code but `Unknown`, each once, in order. The `match` below is exhaustive
+    /// (inside this crate `#[non_exhaustive]` does not apply), so a new code does not compile
+    /// until it is given its place here, beside the check that `ALL` holds it there.
+    #[test]
+    fn all_holds_every_code_a_server_sends_once() {
+        let place = |code: ErrorCode| match code {
+            ErrorCode::BadRequest => Some(0),
+            ErrorCode::Unauthorized => Some(1),
+            ErrorCode::BadSignature => Some(2),
+            ErrorCode::BadChallenge => Some(3),
+            ErrorCode::RegistrationClosed => Some(4),
+            ErrorCode::NotFound => Some(5),
+            ErrorCode::MethodNotAllowed => Some(6),
+            ErrorCode::Timeout => Some(7),
+            ErrorCode::AccountExists => Some(8),
+            ErrorCode::Conflict => Some(9),
+            ErrorCode::StaleKeyset => Some(10),
+            ErrorCode::TooLarge => Some(11),
+            ErrorCode::UriTooLong => Some(12),
+            ErrorCode::UnsupportedMediaType => Some(13),
+            ErrorCode::RateLimited => Some(14),
+            ErrorCode::HeadersTooLarge => Some(15),
+            ErrorCode::Internal => Some(16),
+            ErrorCode::Unavailable => Some(17),
+            ErrorCode::Quota => Some(18),
+            ErrorCode::Unknown => None,
+        };
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(place(code), Some(i), "{code:?}");
+            assert!(code.status().is_some(), "{code:?}");
+        }
+        assert_eq!(place(ErrorCode::Unknown), None);
+        assert_eq!(ErrorCode::Unknown.status(), None);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub const VAULT: &str = "/v2/vault";
 pub const KEYSET: &str = "/v2/keyset";
 /// `GET`: health check.
 pub const HEALTH: &str = "/healthz";
+/// `GET`: the OpenAPI description of the API (`docs/openapi.json`).
+pub const OPENAPI: &str = "/v2/openapi.json";
 
 /// The server router's template of [`prelogin`].
 pub const PRELOGIN_TEMPLATE: &str = "/v2/accounts/{account_id}/prelogin";

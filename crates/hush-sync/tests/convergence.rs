@@ -1,6 +1,10 @@
 //! Property test of issue #3: several devices make random offline edits and sync in
 //! random order; afterwards all converge to the same vault, and every password ever
 //! written to a surviving item is still its current password or in its history.
+//!
+//! Every test here runs against both servers (issue #12, "One contract for both servers";
+//! tests/support/mod.rs): the in-memory reference server and the real `hush_server::app` over
+//! HTTP on a loopback port, from the same `run`.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +13,10 @@ use hush_sync::MemoryPushNumbers;
 use hush_sync::memory::MemoryServer;
 use hush_vault::{Item, ItemKind, Vault};
 use proptest::prelude::*;
+
+mod support;
+
+use support::{RealServer, Server};
 
 const PW: &str = "pw";
 const URL: &str = "http://127.0.0.1:1";
@@ -52,14 +60,13 @@ fn nth_live(v: &Vault, k: usize) -> Option<ItemId> {
     (!ids.is_empty()).then(|| ids[k % ids.len()])
 }
 
-fn run(ops: Vec<Op>, devices: usize) {
-    let server = MemoryServer::new();
+fn run(server: &dyn Server, ops: Vec<Op>, devices: usize) {
     let (mut first, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
     let mut numbers = vec![MemoryPushNumbers::default(); devices];
     hush_sync::register(
         &mut first,
-        &server,
+        server,
         &keys.auth,
         &ak,
         None,
@@ -70,7 +77,7 @@ fn run(ops: Vec<Op>, devices: usize) {
     let mut vaults = vec![first];
     for d in 1..devices {
         let (v, _) = hush_sync::login_new_device(
-            &server,
+            server,
             &vaults[0].account_id(),
             &ak,
             PW,
@@ -115,7 +122,7 @@ fn run(ops: Vec<Op>, devices: usize) {
                 }
             }
             Op::Sync(d) => {
-                hush_sync::sync(&mut vaults[d], &server, &mut numbers[d], clock).unwrap();
+                hush_sync::sync(&mut vaults[d], server, &mut numbers[d], clock).unwrap();
             }
         }
     }
@@ -124,7 +131,7 @@ fn run(ops: Vec<Op>, devices: usize) {
     for _ in 0..2 {
         for (v, n) in vaults.iter_mut().zip(numbers.iter_mut()) {
             clock += 1;
-            hush_sync::sync(v, &server, n, clock).unwrap();
+            hush_sync::sync(v, server, n, clock).unwrap();
         }
     }
     let reference = vaults[0].to_file().items;
@@ -146,14 +153,27 @@ proptest! {
 
     #[test]
     fn devices_converge_and_no_password_is_lost(ops in proptest::collection::vec(op(3), 1..40)) {
-        run(ops, 3);
+        run(&MemoryServer::new(), ops, 3);
     }
+
+    #[test]
+    fn devices_converge_and_no_password_is_lost_on_the_real_server(
+        ops in proptest::collection::vec(op(3), 1..40),
+    ) {
+        run(&RealServer::start(), ops, 3);
+    }
+}
+
+/// Both servers, one case.
+fn on_both_servers(ops: Vec<Op>, devices: usize) {
+    run(&MemoryServer::new(), ops.clone(), devices);
+    run(&RealServer::start(), ops, devices);
 }
 
 #[test]
 fn two_devices_with_every_kind_of_conflict() {
     use Op::*;
-    run(
+    on_both_servers(
         vec![
             Add(0),
             Sync(0),
@@ -198,5 +218,5 @@ fn deletes_racing_a_password_change_lose_no_password() {
         Notes(2, 2),
         Delete(0, 3),
     ];
-    run(ops, 3);
+    on_both_servers(ops, 3);
 }

@@ -2,6 +2,17 @@
 //! turned malicious: every tampering must be detected, reported as tampering of the right
 //! kind, and leave the device's vault as it was (docs/threat-model.md lists each attack
 //! with the test here that proves it).
+//!
+//! One contract for both servers (issue #12): the tests written against `&dyn Server` (listed
+//! in `against_both_servers!` at the end) run twice, as `memory_server::NAME` against the
+//! in-memory reference server and as `real_server::NAME` against the real `hush_server::app`
+//! over HTTP on a loopback port (tests/support/mod.rs). The attacks they play go through
+//! [`Intercept`], a wrapper around either server's answers. The tests marked `#[test]` here
+//! play a malicious server by rewriting the memory server's stored state (snapshots and
+//! restores, replaced blobs, keysets, manifests and KDF parameters) and run against it alone:
+//! the real server offers no way to rewrite what it stores, by design, and what those tests
+//! prove (the device detects the lie and changes nothing) does not depend on which honest
+//! server told the truth before it.
 
 use std::cell::{Cell, RefCell};
 
@@ -10,6 +21,11 @@ use hush_proto as proto;
 use hush_sync::memory::MemoryServer;
 use hush_sync::{MemoryPushNumbers, PushOutcome, SyncError, Tampering, Transport, TransportError};
 use hush_vault::{Item, ItemKind, Vault};
+
+#[macro_use]
+mod support;
+
+use support::Server;
 
 const PW: &str = "correct horse";
 const URL: &str = "http://127.0.0.1:1";
@@ -32,7 +48,7 @@ fn keys(vault: &Vault, ak: &AccountKey) -> DerivedKeys {
 }
 
 /// A registered first device and a second one logged in with the setup code.
-fn two_devices(server: &MemoryServer) -> (Device, Device) {
+fn two_devices(server: &dyn Server) -> (Device, Device) {
     let (mut a, ak) = Vault::create(PW, WEAK, FloorPolicy::AllowInsecure).unwrap();
     a.add(login("github", "pw-a"));
     let k = keys(&a, &ak);
@@ -90,18 +106,16 @@ fn new_device_login_error(
     .expect("the login must fail")
 }
 
-#[test]
-fn two_devices_converge_and_concurrent_passwords_are_kept() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn two_devices_converge_and_concurrent_passwords_are_kept(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
     b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
     let extra = b.vault.add(login("gitlab", "x"));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
-    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 12).unwrap();
+    let report = hush_sync::sync(&mut b.vault, server, &mut b.numbers, 13).unwrap();
     assert_eq!(report.merged, vec![id]);
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 14).unwrap();
     for d in [&a, &b] {
         let item = d.vault.get(&id).unwrap();
         assert_eq!(item.password, "from-b", "the newer password wins");
@@ -157,33 +171,29 @@ fn sync_and_merge_keep_when_each_password_was_set() {
     assert_eq!(a.vault.get(&imported).unwrap().password_changed, 3_000_000);
 }
 
-#[test]
-fn edit_wins_over_delete_across_devices() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn edit_wins_over_delete_across_devices(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.delete(&id, 10);
     b.vault.update(&id, 11, |i| i.notes = "keep me".into());
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 14).unwrap();
     assert_eq!(a.vault.get(&id).unwrap().notes, "keep me");
     // A deletion of an untouched item propagates.
     b.vault.delete(&id, 15);
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 16).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 17).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 16).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 17).unwrap();
     assert!(a.vault.get(&id).is_none());
 }
 
 /// Issue #10, "A trash": moving an item to the trash, restoring it and purging it sync as edits
 /// of the item; a move to the trash (or a purge) undone by another device's concurrent edit is
 /// named in the report of both devices.
-#[test]
-fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
-    let sync = |d: &mut Device, now| hush_sync::sync(&mut d.vault, &server, &mut d.numbers, now).unwrap();
+    let sync = |d: &mut Device, now| hush_sync::sync(&mut d.vault, server, &mut d.numbers, now).unwrap();
     // A moves it to the trash; B sees it there, out of use.
     a.vault.update(&id, 10, |i| i.trashed = Some(10));
     sync(&mut a, 11);
@@ -228,21 +238,19 @@ fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported() {
 
 /// Issue #10, "History": both devices replaced the same password, and the merged history listed
 /// it twice (once per device); and a password restored on one device stayed in the history.
-#[test]
-fn histories_merge_without_duplicates() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn histories_merge_without_duplicates(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
     b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 14).unwrap();
     // B restores the first password while A changes it again.
     b.vault.update(&id, 15, |i| assert!(i.restore_password(2, 15)));
     assert_eq!(b.vault.get(&id).unwrap().password, "pw-a");
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 16).unwrap();
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 17).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 16).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 17).unwrap();
     for d in [&a, &b] {
         let item = d.vault.get(&id).unwrap();
         assert_eq!(item.password, "pw-a");
@@ -303,17 +311,19 @@ fn blob_moved_to_another_id_is_tampering() {
     );
 }
 
-type PullHook<'a> =
-    Box<dyn Fn(&MemoryServer, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError> + 'a>;
+type PullHook<'a> = Box<
+    dyn Fn(&dyn Transport, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError> + 'a,
+>;
 type PushHook<'a> = Box<
-    dyn Fn(&MemoryServer, &proto::SessionToken, &proto::PushRequest) -> Result<PushOutcome, TransportError>
+    dyn Fn(&dyn Transport, &proto::SessionToken, &proto::PushRequest) -> Result<PushOutcome, TransportError>
         + 'a,
 >;
 
-/// The in-memory server behind a hostile or racing network: pulls and pushes go
-/// through the hooks, every other call straight to the server.
+/// A server behind a hostile or racing network: pulls and pushes go through the hooks, every
+/// other call straight to the server. It wraps either server, so the attacks it plays run
+/// against both.
 struct Intercept<'a> {
-    inner: &'a MemoryServer,
+    inner: &'a dyn Transport,
     pull: PullHook<'a>,
     push: PushHook<'a>,
 }
@@ -321,8 +331,8 @@ struct Intercept<'a> {
 impl<'a> Intercept<'a> {
     /// Pulls go through `hook`.
     fn pulls(
-        inner: &'a MemoryServer,
-        hook: impl Fn(&MemoryServer, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError>
+        inner: &'a dyn Transport,
+        hook: impl Fn(&dyn Transport, &proto::SessionToken, u64) -> Result<proto::PullResponse, TransportError>
         + 'a,
     ) -> Self {
         Intercept { inner, pull: Box::new(hook), push: Box::new(|s, t, r| s.push(t, r)) }
@@ -330,9 +340,9 @@ impl<'a> Intercept<'a> {
 
     /// Pushes go through `hook`.
     fn pushes(
-        inner: &'a MemoryServer,
+        inner: &'a dyn Transport,
         hook: impl Fn(
-            &MemoryServer,
+            &dyn Transport,
             &proto::SessionToken,
             &proto::PushRequest,
         ) -> Result<PushOutcome, TransportError>
@@ -375,7 +385,7 @@ impl Transport for Intercept<'_> {
 }
 
 /// A server that hides the item `hide` from pulls.
-fn dropper(inner: &MemoryServer, hide: ItemId) -> Intercept<'_> {
+fn dropper(inner: &dyn Transport, hide: ItemId) -> Intercept<'_> {
     Intercept::pulls(inner, move |s, token, since| {
         let mut pull = s.pull(token, since)?;
         pull.items.retain(|i| i.id.as_bytes() != &hide.0);
@@ -383,17 +393,15 @@ fn dropper(inner: &MemoryServer, hide: ItemId) -> Intercept<'_> {
     })
 }
 
-#[test]
-fn dropped_item_is_tampering() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn dropped_item_is_tampering(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.notes = "changed".into());
     a.vault.add(login("new", "z"));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
-    assert_eq!(assert_tampered(&mut b, &dropper(&server, id), "dropped item"), Tampering::DigestMismatch);
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 11).unwrap();
+    assert_eq!(assert_tampered(&mut b, &dropper(server, id), "dropped item"), Tampering::DigestMismatch);
     // A brand-new item hidden from a fresh device is caught the same way.
-    let err = new_device_login_error(&dropper(&server, id), &a, PW, FloorPolicy::AllowInsecure);
+    let err = new_device_login_error(&dropper(server, id), &a, PW, FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::Tampered(Tampering::DigestMismatch)), "{err}");
 }
 
@@ -484,22 +492,20 @@ fn forked_history_is_tampering() {
     assert_eq!(err, Tampering::Head(HeadError::OtherHeadSameCounter { counter: 2 }));
 }
 
-#[test]
-fn a_push_that_conflicts_is_merged_and_pushed_again() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn a_push_that_conflicts_is_merged_and_pushed_again(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     a.vault.update(&id, 10, |i| i.notes = "from a".into());
     let from_b = b.vault.add(login("from-b", "x"));
     let report = {
         // Just before A's first push lands, B pushes first: A's push comes back 409
         // `conflict` (sync-api-v2.md, `POST /v2/vault`).
-        let (b_vault, b_numbers, b_server) = (&mut b.vault, &mut b.numbers, &server);
+        let (b_vault, b_numbers, b_server) = (&mut b.vault, &mut b.numbers, server);
         let other_device: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(Some(Box::new(move || {
             hush_sync::sync(b_vault, b_server, b_numbers, 11).unwrap();
         })));
         let conflicts = Cell::new(0);
-        let interloper = Intercept::pushes(&server, |s, token, req| {
+        let interloper = Intercept::pushes(server, |s, token, req| {
             if let Some(push_first) = other_device.borrow_mut().take() {
                 push_first();
             }
@@ -517,7 +523,7 @@ fn a_push_that_conflicts_is_merged_and_pushed_again() {
     assert_eq!(report.received, vec![from_b]);
     assert_eq!(report.pushed, vec![id]);
     assert!(a.vault.state().pending.is_empty());
-    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut b.vault, server, &mut b.numbers, 13).unwrap();
     assert_eq!(b.vault.get(&id).unwrap().notes, "from a");
     assert!(a.vault.get(&from_b).is_some());
     assert_eq!(file_items(&a.vault), file_items(&b.vault));
@@ -563,11 +569,9 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     assert!(matches!(err, SyncError::UnsafeParameters(ref m) if m.contains("weaker")), "{err}");
 }
 
-#[test]
-fn wrong_password_on_a_new_device_creates_nothing() {
-    let server = MemoryServer::new();
-    let (a, _) = two_devices(&server);
-    let err = new_device_login_error(&server, &a, "wrong", FloorPolicy::AllowInsecure);
+fn wrong_password_on_a_new_device_creates_nothing(server: &dyn Server) {
+    let (a, _) = two_devices(server);
+    let err = new_device_login_error(server, &a, "wrong", FloorPolicy::AllowInsecure);
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
 }
 
@@ -581,19 +585,17 @@ fn change_password(d: &mut Device, server: &dyn Transport, new: &str, now: i64) 
     change.push.unwrap();
 }
 
-#[test]
-fn password_change_revokes_other_devices_until_they_log_in_again() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
-    change_password(&mut a, &server, "new password", 10);
-    let err = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap_err();
+fn password_change_revokes_other_devices_until_they_log_in_again(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
+    change_password(&mut a, server, "new password", 10);
+    let err = hush_sync::sync(&mut b.vault, server, &mut b.numbers, 12).unwrap_err();
     assert!(matches!(err, SyncError::SessionExpired), "{err}");
     // The old password no longer logs in; the new one does and updates B's keyset.
     let ak = b.account_key.clone();
     let file = b.vault.to_file();
     let err = hush_sync::login_existing(
         &file,
-        &server,
+        server,
         &ak,
         PW,
         &mut MemoryPushNumbers::default(),
@@ -606,7 +608,7 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     assert!(matches!(err, SyncError::WrongCredentials), "{err}");
     let (b2, _) = hush_sync::login_existing(
         &file,
-        &server,
+        server,
         &ak,
         "new password",
         &mut MemoryPushNumbers::default(),
@@ -617,15 +619,15 @@ fn password_change_revokes_other_devices_until_they_log_in_again() {
     assert!(Vault::unlock_key(b2.header(), PW, &ak).is_err());
 }
 
-#[test]
-fn the_server_never_sees_plaintext() {
-    let server = MemoryServer::new();
-    let (mut a, _) = two_devices(&server);
+fn the_server_never_sees_plaintext(server: &dyn Server) {
+    let (mut a, _) = two_devices(server);
     let mut item = login("PlainNameQuux", "PlainPasswordQuux");
     item.notes = "PlainNotesQuux".into();
     a.vault.add(item);
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 10).unwrap();
-    for blob in server.all_blobs() {
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 10).unwrap();
+    let blobs = server.all_blobs();
+    assert_eq!(blobs.len(), 2, "the server holds both items");
+    for blob in blobs {
         for s in ["PlainNameQuux", "PlainPasswordQuux", "PlainNotesQuux", "github", "pw-a"] {
             assert!(!blob.windows(s.len()).any(|w| w == s.as_bytes()), "{s} in a blob");
         }
@@ -792,17 +794,17 @@ fn an_old_keyset_replayed_after_a_password_change_is_tampering() {
 /// A password change rotates the vault key: the other device moves to the new key after
 /// proving the new password, keeps its own pending edit, and nothing sealed after the change
 /// opens with the old key.
-#[test]
-fn a_password_change_rotates_the_key_for_every_device() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn a_password_change_rotates_the_key_for_every_device(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     let old_ring = a.vault.ring().clone();
     b.vault.update(&id, 9, |i| i.notes = "b's offline edit".into());
-    change_password(&mut a, &server, "new password", 10);
+    change_password(&mut a, server, "new password", 10);
     let added = a.vault.add(login("after the change", "fresh"));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
-    for blob in server.all_blobs() {
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 11).unwrap();
+    let blobs = server.all_blobs();
+    assert_eq!(blobs.len(), 2, "the server holds both items");
+    for blob in blobs {
         assert_eq!(
             hush_crypto::ItemBlob::key_version(&blob),
             Ok(2),
@@ -815,12 +817,12 @@ fn a_password_change_rotates_the_key_for_every_device() {
     );
     // B: its session was revoked; it logs in with the new password and pushes its edit.
     assert!(matches!(
-        hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12),
+        hush_sync::sync(&mut b.vault, server, &mut b.numbers, 12),
         Err(SyncError::SessionExpired)
     ));
     let (mut b2, _) = hush_sync::login_existing(
         &b.vault.to_file(),
-        &server,
+        server,
         &b.account_key,
         "new password",
         &mut MemoryPushNumbers::default(),
@@ -828,10 +830,10 @@ fn a_password_change_rotates_the_key_for_every_device() {
     )
     .unwrap();
     assert_eq!(b2.ring().versions().collect::<Vec<_>>(), [2, 1]);
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 14).unwrap();
     assert_eq!(a.vault.get(&id).unwrap().notes, "b's offline edit");
     assert!(b2.get(&added).is_some());
-    hush_sync::sync(&mut b2, &server, &mut b.numbers, 15).unwrap();
+    hush_sync::sync(&mut b2, server, &mut b.numbers, 15).unwrap();
     assert_eq!(file_items(&a.vault), file_items(&b2));
 }
 
@@ -868,10 +870,8 @@ fn resetting_trust_after_a_restore_loses_nothing() {
 }
 
 /// Device names reach the server sealed, and the owner's devices read them back.
-#[test]
-fn device_names_are_sealed_and_read_back() {
-    let server = MemoryServer::new();
-    let (a, _b) = two_devices(&server);
+fn device_names_are_sealed_and_read_back(server: &dyn Server) {
+    let (a, _b) = two_devices(server);
     // The server holds two names of one fixed length, which open only under the account key.
     let sealed = server.sealed_device_names();
     assert_eq!(sealed.len(), 2);
@@ -881,7 +881,7 @@ fn device_names_are_sealed_and_read_back() {
         assert!(stranger.open(name).is_err());
     }
     let devices =
-        hush_sync::devices::list(a.vault.state(), &a.vault.account_id(), &a.account_key, &server).unwrap();
+        hush_sync::devices::list(a.vault.state(), &a.vault.account_id(), &a.account_key, server).unwrap();
     let mut names: Vec<_> = devices.iter().map(|d| d.name.clone().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["a", "b"]);
@@ -895,7 +895,7 @@ fn device_names_are_sealed_and_read_back() {
     let k = keys(&c, &ak);
     let err = hush_sync::register(
         &mut c,
-        &server,
+        server,
         &k.auth,
         &ak,
         None,
@@ -907,48 +907,45 @@ fn device_names_are_sealed_and_read_back() {
 }
 
 /// Deleting the account needs the current auth key; a session token alone is refused.
-#[test]
-fn deleting_the_account_needs_the_current_auth_key() {
-    let server = MemoryServer::new();
-    let (mut a, _b) = two_devices(&server);
+fn deleting_the_account_needs_the_current_auth_key(server: &dyn Server) {
+    let (mut a, _b) = two_devices(server);
     let account = a.vault.account_id();
     let stranger = hush_crypto::AuthKey::from_seed(&[7; 32]);
     let err =
-        hush_sync::devices::delete_account(a.vault.state_mut(), &account, &stranger, &server).unwrap_err();
+        hush_sync::devices::delete_account(a.vault.state_mut(), &account, &stranger, server).unwrap_err();
     assert!(
         matches!(err, SyncError::Transport(ref t) if t.code() == Some(proto::ErrorCode::BadSignature)),
         "{err}"
     );
     assert!(a.vault.state().sync.is_some(), "nothing forgotten on a refusal");
+    assert!(!server.all_blobs().is_empty(), "nothing deleted on a refusal");
     let auth = keys(&a.vault, &a.account_key).auth;
-    hush_sync::devices::delete_account(a.vault.state_mut(), &account, &auth, &server).unwrap();
+    hush_sync::devices::delete_account(a.vault.state_mut(), &account, &auth, server).unwrap();
     assert!(a.vault.state().sync.is_none());
     assert!(server.all_blobs().is_empty());
 }
 
 /// An item a merge grew past the server's blob limit stays pending and is reported; it never
 /// blocks the other items (sync-api-v2.md, "Limits").
-#[test]
-fn an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs() {
-    let server = MemoryServer::new();
-    let (mut a, mut b) = two_devices(&server);
+fn an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs(server: &dyn Server) {
+    let (mut a, mut b) = two_devices(server);
     let id = only_id(&a.vault);
     let big = 150 * 1024;
     a.vault.update(&id, 10, |i| i.notes = "a".repeat(big));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 11).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 11).unwrap();
     b.vault.update(&id, 9, |i| i.notes = "b".repeat(big));
     let other = b.vault.add(login("small", "x"));
-    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 12).unwrap();
+    let report = hush_sync::sync(&mut b.vault, server, &mut b.numbers, 12).unwrap();
     assert_eq!(report.held_back.len(), 1, "{report:?}");
     assert_eq!(report.held_back[0].0, id);
     assert!(report.held_back[0].1 > hush_sync::MAX_PUSHED_BLOB);
     assert_eq!(report.pushed, vec![other]);
     assert!(b.vault.state().pending.contains(&id.0));
-    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, server, &mut a.numbers, 13).unwrap();
     assert!(a.vault.get(&other).is_some());
     // Shortening the item lets it sync.
     b.vault.update(&id, 14, |i| i.notes = "short now".into());
-    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 15).unwrap();
+    let report = hush_sync::sync(&mut b.vault, server, &mut b.numbers, 15).unwrap();
     assert!(report.held_back.is_empty() && report.pushed == vec![id], "{report:?}");
 }
 
@@ -1049,3 +1046,19 @@ fn a_device_logs_in_again_with_the_keys_it_holds_until_the_password_changes_else
     .unwrap();
     assert_eq!(b2.header().key_version, 2);
 }
+
+against_both_servers!(
+    two_devices_converge_and_concurrent_passwords_are_kept,
+    edit_wins_over_delete_across_devices,
+    dropped_item_is_tampering,
+    a_push_that_conflicts_is_merged_and_pushed_again,
+    wrong_password_on_a_new_device_creates_nothing,
+    password_change_revokes_other_devices_until_they_log_in_again,
+    the_server_never_sees_plaintext,
+    a_password_change_rotates_the_key_for_every_device,
+    device_names_are_sealed_and_read_back,
+    deleting_the_account_needs_the_current_auth_key,
+    an_item_merged_past_the_limit_is_held_back_and_the_rest_syncs,
+    the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported,
+    histories_merge_without_duplicates,
+);

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod health;
 pub mod keyset;
+pub mod openapi;
 pub mod sessions;
 pub mod vault;
 

@@ -308,7 +308,7 @@ impl IndexTable {
     }
 }
 
-/// One entry of an [`IndexTable`], read in place.
+/// One entry of the vault's index table (`IndexTable`), read in place.
 #[derive(Clone, Copy)]
 pub struct IndexRecordRef<'a> {
     table: &'a IndexTable,

@@ -19,6 +19,29 @@ pub struct Config {
     pub generator_symbols: bool,
     /// Sync settings.
     pub sync: SyncConfig,
+    /// Attached files.
+    pub files: FilesConfig,
+}
+
+/// The `[files]` table (docs/attachments.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// The largest file `hush file add` accepts, in MiB.
+    pub max_size_mib: u64,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig { max_size_mib: hush_vault::DEFAULT_MAX_FILE_BYTES >> 20 }
+    }
+}
+
+impl FilesConfig {
+    /// The limit in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_size_mib.saturating_mul(1 << 20)
+    }
 }
 
 /// The `[sync]` table.
@@ -39,6 +62,7 @@ impl Default for Config {
             generator_length: 24,
             generator_symbols: true,
             sync: SyncConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod devices;
 mod edit;
 mod export;
 mod fields;
+mod file;
 mod gen_cmd;
 mod get;
 mod history;
@@ -24,7 +25,7 @@ mod passwd;
 mod register;
 mod rm;
 mod status;
-mod sync_cmd;
+pub mod sync_cmd;
 mod totp;
 mod unlock;
 
@@ -65,6 +66,7 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Ls(args) => ls::run(ctx, &args),
         Command::Edit(args) => edit::run(ctx, &args),
         Command::Rm(args) => rm::run(ctx, &args),
+        Command::File(command) => file::run(ctx, command),
         Command::History(args) => history::run(ctx, &args),
         Command::Totp(args) => totp::run(ctx, &args),
         Command::Gen(args) => gen_cmd::run(ctx, &args),

@@ -1,4 +1,6 @@
-//! `hush rm`: replaces an item by a tombstone, so the deletion syncs.
+//! `hush rm`: replaces an item by a tombstone, so the deletion syncs. The item's attached files
+//! go with it: their chunks here at once, the server's once the deletion is pushed
+//! (docs/attachments.md, "Deleting").
 
 use anyhow::{Result, bail};
 use hush_vault::ItemLookup;
@@ -21,12 +23,21 @@ pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
             bail!("nothing deleted");
         }
     }
-    let name = ctx.edit_with_key(key, |vault| {
+    let (name, files) = ctx.edit_with_key(key, |vault| {
         let id = find_one(vault, &args.query)?;
         let name = vault.entry(&id).expect("found items exist").name.clone();
+        let files: Vec<_> =
+            vault.get(&id)?.map(|item| item.files.iter().map(|f| f.file_id).collect()).unwrap_or_default();
         vault.delete(&id, now())?;
-        Ok(name)
+        Ok((name, files))
     })?;
-    eprintln!("Deleted {name}");
+    let store = ctx.profile.files();
+    for file in &files {
+        store.remove(file)?;
+    }
+    match files.len() {
+        0 => eprintln!("Deleted {name}"),
+        n => eprintln!("Deleted {name} and its {n} file(s)"),
+    }
     Ok(())
 }

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     Conflict,
     /// 409: a rekey whose keyset does not raise the key version (`sync-api-v2.md`, `PUT /v2/keyset`).
     StaleKeyset,
+    /// 409: another chunk is stored at this file id and index; files are immutable (`sync-api-v2.md`,
+    /// "Files").
+    FileExists,
     /// 413: the request body or one blob exceeds the server's limit.
     TooLarge,
     /// 414: the request URI is too long (answered before routing).
@@ -47,7 +50,7 @@ pub enum ErrorCode {
     Internal,
     /// 503: the server cannot serve the request now (for example its store is unreachable).
     Unavailable,
-    /// 507: the account would exceed its item-count or storage quota.
+    /// 507: the account would exceed its item-count, storage or file-storage quota.
     Quota,
     /// A code this version of the crate does not know (a newer server). Never sent.
     #[serde(other)]
@@ -98,6 +101,7 @@ mod tests {
             (ErrorCode::BadChallenge, "bad_challenge"),
             (ErrorCode::RateLimited, "rate_limited"),
             (ErrorCode::Conflict, "conflict"),
+            (ErrorCode::FileExists, "file_exists"),
             (ErrorCode::TooLarge, "too_large"),
             (ErrorCode::Quota, "quota"),
             (ErrorCode::Unauthorized, "unauthorized"),

@@ -9,6 +9,7 @@
 
 pub mod devices;
 mod error;
+pub mod files;
 pub mod http;
 mod login;
 pub mod memory;
@@ -21,5 +22,7 @@ mod verify;
 pub use crate::error::{SyncError, Tampering};
 pub use crate::login::{LoginOptions, login_existing, login_new_device, normalize_server_url, register};
 pub use crate::rekey::{NewPassword, PasswordChange, change_password};
-pub use crate::sync::{MAX_PUSHED_BLOB, MemoryPushNumbers, PushNumbers, SyncReport, reset_trust, sync};
+pub use crate::sync::{
+    MAX_PUSHED_BLOB, MemoryDevice, MemoryPushNumbers, PushNumbers, SyncReport, reset_trust, sync,
+};
 pub use crate::transport::{PushOutcome, Transport, TransportError};

@@ -4,6 +4,7 @@
 //! deleted — lives inside the encrypted item plaintext (docs/spec/crypto-v2.md, "Items"). Nothing here is
 //! visible to the server or in the vault file.
 
+use hush_crypto::FileId;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -81,6 +82,50 @@ pub struct Conflict {
     pub at: i64,
 }
 
+/// A file attached to an item: everything needed to read it and to check it
+/// (docs/spec/crypto-v2.md, "Attachments"). The content lives in sealed chunks, in the profile's
+/// `files/` folder and on the sync server; the item holds the key that opens them and the hash of
+/// each, so the item's own authentication (and through it the manifest's) covers the file.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Attachment {
+    /// The file's random id: the name of its chunks, bound into their AAD.
+    #[zeroize(skip)]
+    pub file_id: FileId,
+    /// The file name it was added under (no folder), unique within its item but after a merge.
+    pub name: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The file key (FK) that seals its chunks.
+    pub key: [u8; 32],
+    /// SHA-256 of every sealed chunk, in order: one per chunk.
+    pub chunks: Vec<[u8; 32]>,
+    /// Unix seconds when it was added.
+    pub added: i64,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("file_id", &self.file_id)
+            .field("size", &self.size)
+            .field("chunks", &self.chunks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Attachment {
+    /// The file key.
+    pub fn file_key(&self) -> hush_crypto::FileKey {
+        hush_crypto::FileKey::from_bytes(self.key)
+    }
+
+    /// Whether the chunk count agrees with the size (crypto-v2.md, "Attachments": `n =
+    /// max(1, ceil(size / CHUNK))`). A forged or buggy item that breaks it is refused by readers.
+    pub fn is_well_formed(&self) -> bool {
+        hush_crypto::chunk_count(self.size).is_some_and(|n| n as usize == self.chunks.len())
+    }
+}
+
 /// One item's plaintext.
 ///
 /// `Debug` is implemented by hand and shows no secret value.
@@ -123,6 +168,8 @@ pub struct Item {
     pub policy: Option<PasswordPolicy>,
     /// Values that lost concurrent edits during merges.
     pub conflicts: Vec<Conflict>,
+    /// Attached files (item plaintext version 2; docs/vault-format.md, "Item blobs").
+    pub files: Vec<Attachment>,
 }
 
 impl std::fmt::Debug for Item {
@@ -132,6 +179,7 @@ impl std::fmt::Debug for Item {
             .field("name", &self.name)
             .field("revision", &self.revision)
             .field("deleted", &self.deleted)
+            .field("files", &self.files.len())
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +206,7 @@ impl Item {
             rotation_pending: false,
             policy: None,
             conflicts: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -206,6 +255,20 @@ impl Item {
     /// The host names of the item's URLs (lower case, without `www.`).
     pub fn hosts(&self) -> impl Iterator<Item = String> + '_ {
         self.urls.iter().filter_map(|u| host_of(u))
+    }
+
+    /// The attachments whose name is `name`, or whose file id starts with `name` (4 hex digits at
+    /// least, as `hush file ls` shows ids): after a merge two files may share a name.
+    pub fn find_files(&self, name: &str) -> Vec<&Attachment> {
+        let by_name: Vec<&Attachment> = self.files.iter().filter(|f| f.name == name).collect();
+        if !by_name.is_empty() {
+            return by_name;
+        }
+        let prefix = name.to_ascii_lowercase();
+        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Vec::new();
+        }
+        self.files.iter().filter(|f| f.file_id.to_string().starts_with(&prefix)).collect()
     }
 
     /// A custom field by name (case-insensitive).

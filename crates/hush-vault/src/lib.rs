@@ -10,8 +10,10 @@ pub mod durable;
 mod editor;
 pub mod encoding;
 mod error;
+pub mod files;
 mod index;
 mod item;
+mod item_codec;
 pub mod local_state;
 pub mod par;
 pub mod profile;
@@ -22,12 +24,12 @@ mod view;
 
 pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
+pub use crate::files::{DEFAULT_MAX_FILE_BYTES, FileStore, check_file_name};
 pub use crate::index::table::IndexRecordRef;
 pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
-pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
+pub use crate::item::{Attachment, Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
+pub use crate::item_codec::{ITEM_VERSION, ITEM_VERSION_1};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
-pub use crate::vault::{
-    ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
-};
+pub use crate::vault::{SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked};
 pub use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 pub use crate::view::{LockedView, VaultView};

@@ -8,14 +8,11 @@ use hush_crypto::{
     Keyset, KeysetContext, ManifestDigest, VaultKey, derive_keys, open_local,
 };
 
-use crate::encoding::{self, MAX_PLAINTEXT};
 use crate::index::{IndexRecord, ItemLookup, Matches};
 use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::{Item, VaultError};
 
-/// Format version of the item plaintext (its first byte, spec: Items).
-pub const ITEM_VERSION: u8 = 1;
 /// The key version of a new vault.
 pub const FIRST_KEY_VERSION: u32 = 1;
 
@@ -425,7 +422,7 @@ impl ItemLookup for Vault {
 
 /// Encodes and seals one item under the ring's current key.
 pub fn seal_item(ring: &KeyRing, account_id: &AccountId, id: &ItemId, item: &Item) -> Vec<u8> {
-    let plain = encoding::encode(ITEM_VERSION, item);
+    let plain = crate::item_codec::encode(item);
     ItemBlob::seal(ring.current(), account_id, id, ring.current_version(), &plain)
 }
 
@@ -460,7 +457,7 @@ pub fn check_item_size(item: &Item) -> Result<(), VaultError> {
 /// against real blobs.
 fn sealed_len(item: &Item) -> usize {
     const BOX_OVERHEAD: usize = 1 + 4 + 24 + 16;
-    BOX_OVERHEAD + hush_crypto::padme(encoding::encode(ITEM_VERSION, item).len() + 1)
+    BOX_OVERHEAD + hush_crypto::padme(crate::item_codec::encode(item).len() + 1)
 }
 
 fn too_large(item: &Item, size: usize) -> VaultError {
@@ -475,7 +472,7 @@ pub fn decrypt_item(
     blob: &[u8],
 ) -> Result<Item, VaultError> {
     let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
-    encoding::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
+    crate::item_codec::decode(&plain)
 }
 
 #[cfg(test)]

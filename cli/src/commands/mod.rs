@@ -7,7 +7,7 @@ mod completions;
 mod copy;
 mod devices;
 mod edit;
-mod export;
+pub mod export;
 mod fields;
 mod file;
 mod gen_cmd;

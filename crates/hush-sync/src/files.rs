@@ -156,32 +156,45 @@ pub fn read(
     out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> Result<(), ReadError> {
     for index in 0..file.chunk_count() {
-        let local = store.read_chunk(&file.file_id, index).map_err(SyncError::from)?;
-        let plain = match local.as_deref().and_then(|sealed| file.open_chunk(account, index, sealed)) {
-            Some(plain) => plain,
-            None => {
-                let Some(remote) = remote else {
-                    let path = store.chunk_path(&file.file_id, index);
-                    return Err(match local {
-                        Some(_) => ReadError::LocalChunk { path },
-                        None => ReadError::LocalChunkMissing { path },
-                    });
-                };
-                let sealed = remote
-                    .transport
-                    .get_chunk(&remote.token, &file.file_id, index)
-                    .map_err(SyncError::from)?
-                    .ok_or(Tampering::FileChunkMissing { file: file.file_id, index })
-                    .map_err(SyncError::from)?;
-                let plain = file
-                    .open_chunk(account, index, &sealed)
-                    .ok_or(Tampering::FileChunkAltered { file: file.file_id, index })
-                    .map_err(SyncError::from)?;
-                store.write_chunk(&file.file_id, index, &sealed).map_err(SyncError::from)?;
-                plain
-            }
-        };
+        let (_, plain) = verified_chunk(account, file, index, store, remote)?;
         out(&plain).map_err(ReadError::Write)?;
     }
     Ok(())
+}
+
+/// Chunk `index` of `file`, sealed as the item lists it, and its plaintext, from `store` or else
+/// `remote` (kept in `store` once verified), as [`read`] takes it: for a backup, which copies the
+/// sealed chunks.
+pub fn verified_chunk(
+    account: &AccountId,
+    file: &Attachment,
+    index: u32,
+    store: &FileStore,
+    remote: Option<&Remote<'_>>,
+) -> Result<(Vec<u8>, zeroize::Zeroizing<Vec<u8>>), ReadError> {
+    let local = store.read_chunk(&file.file_id, index).map_err(SyncError::from)?;
+    if let Some(sealed) = local.as_ref()
+        && let Some(plain) = file.open_chunk(account, index, sealed)
+    {
+        return Ok((sealed.clone(), plain));
+    }
+    let Some(remote) = remote else {
+        let path = store.chunk_path(&file.file_id, index);
+        return Err(match local {
+            Some(_) => ReadError::LocalChunk { path },
+            None => ReadError::LocalChunkMissing { path },
+        });
+    };
+    let sealed = remote
+        .transport
+        .get_chunk(&remote.token, &file.file_id, index)
+        .map_err(SyncError::from)?
+        .ok_or(Tampering::FileChunkMissing { file: file.file_id, index })
+        .map_err(SyncError::from)?;
+    let plain = file
+        .open_chunk(account, index, &sealed)
+        .ok_or(Tampering::FileChunkAltered { file: file.file_id, index })
+        .map_err(SyncError::from)?;
+    store.write_chunk(&file.file_id, index, &sealed).map_err(SyncError::from)?;
+    Ok((sealed, plain))
 }

@@ -209,10 +209,21 @@ fn a_file_removed_on_another_device_is_reported_as_removed_not_as_tampering() {
 #[test]
 fn deleting_an_item_deletes_its_files_here_and_on_the_server() {
     let mut server = Server::start();
-    let (a, b, _, id) = shared_file(&server);
+    let (a, b, data, id) = shared_file(&server);
     b.ok(&["file", "get", "vpn", "disk.img", "--output", b.scratch().join("copy").to_str().unwrap()]);
     assert!(b.path().join("files").join(&id).is_dir(), "B keeps what it fetched");
-    a.ok(&["rm", "vpn", "--yes"]);
+    // The trash keeps an item's files, here and on the server, through syncs on both devices:
+    // `hush restore` brings the item back with them.
+    a.ok(&["rm", "vpn"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert!(a.path().join("files").join(&id).is_dir() && b.path().join("files").join(&id).is_dir());
+    a.ok(&["restore", "vpn"]);
+    let back = a.scratch().join("back");
+    a.ok(&["file", "get", "vpn", "disk.img", "--output", back.to_str().unwrap()]);
+    assert!(std::fs::read(&back).unwrap() == data, "restored with its file");
+    // Deleted for good, the files go with the item.
+    a.ok(&["rm", "vpn", "--purge", "--yes"]);
     assert!(!a.path().join("files").join(&id).exists(), "A's chunks went with the item");
     a.ok(&["sync"]);
     b.ok(&["sync"]);
@@ -337,4 +348,64 @@ fn a_100_mib_file_streams_in_bounded_memory_on_both_sides() {
         assert!(kib < LIMIT_KIB, "{what} took {kib} KiB for a 100 MiB file");
     }
     assert!(std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap(), "byte for byte");
+}
+
+/// `hush export --format hush` of a vault with files is an archive of `vault.hush` and the sealed
+/// chunks (docs/import-export.md, "Encrypted backups"), which holds neither the content nor the
+/// name of a file; restored into another account, every file comes out byte for byte, sealed
+/// afresh under a new file id. A backup whose chunk was altered restores nothing.
+#[test]
+fn a_backup_carries_the_files_and_restores_them_into_another_account() {
+    let a = Home::new();
+    let code = a.init();
+    a.ok(&["add", "vpn", "--generate"]);
+    let data = content(2 * MIB + 777, b"backed-up");
+    let path = scratch_file(&a, "disk.img", &data);
+    a.ok(&["file", "add", "vpn", path.to_str().unwrap()]);
+    let a_id = file_id(&a, "vpn", "disk.img");
+    let backup = a.scratch().join("backup.hush");
+    let out = a.run(&["export", "--format", "hush", "--output", backup.to_str().unwrap()]);
+    assert_ok(&out, &["export hush"]);
+    assert!(stderr(&out).contains("and 1 attached file(s)"), "{}", stderr(&out));
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(!contains_bytes(&bytes, b"backed-up") && !contains_bytes(&bytes, b"disk.img"));
+    assert!(contains_bytes(&bytes, b"vault.hush"), "a tar archive of the profile's layout");
+
+    let b = Home::new();
+    b.init();
+    let code_file = b.write("code", &format!("{}\n", code.trim()));
+    let restore = |from: &Path| {
+        b.cmd()
+            .arg("--password-file")
+            .arg(b.password_file())
+            .args(["import", "--from", "hush"])
+            .arg(from)
+            .arg("--setup-code-file")
+            .arg(&code_file)
+            .arg("--backup-password-file")
+            .arg(a.password_file())
+            .output()
+            .unwrap()
+    };
+
+    // The last chunk's entry altered: refused, nothing restored, no chunk left behind.
+    let mut damaged = bytes.clone();
+    let last = (0..damaged.len() - 6).rev().find(|&i| &damaged[i..i + 6] == b"files/").unwrap();
+    damaged[last + 512 + 100] ^= 1;
+    let damaged_path = b.scratch().join("damaged.hush");
+    std::fs::write(&damaged_path, &damaged).unwrap();
+    let out = restore(&damaged_path);
+    assert!(!out.status.success(), "a damaged backup must be refused");
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+    assert!(b.ok(&["ls"]).trim().is_empty(), "nothing restored");
+    assert!(hush_e2e::walk(&b.path().join("files")).is_empty(), "no chunk left behind");
+
+    let out = restore(&backup);
+    assert_ok(&out, &["import backup"]);
+    assert!(stderr(&out).contains("Restored 1 attached file(s)"), "{}", stderr(&out));
+    let b_id = file_id(&b, "vpn", "disk.img");
+    assert_ne!(a_id, b_id, "sealed afresh as a file of B's account");
+    let copy = b.scratch().join("copy");
+    b.ok(&["file", "get", "vpn", "disk.img", "--output", copy.to_str().unwrap()]);
+    assert!(std::fs::read(&copy).unwrap() == data, "byte for byte");
 }

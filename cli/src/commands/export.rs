@@ -4,13 +4,11 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::time::Duration;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, bail};
 use hush_import::{bitwarden, hush_json};
-use hush_sync::files::Remote;
 use hush_vault::durable::write_atomic;
-use hush_vault::{Attachment, Item, Vault, now};
+use hush_vault::{Attachment, Item, now};
 
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Ctx;
@@ -28,7 +26,8 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
 }
 
 /// `--format hush`: a byte-for-byte copy of the vault file, which is already
-/// encrypted under the vault key (master password + account key).
+/// encrypted under the vault key (master password + account key); with the sealed chunks of its
+/// attached files, as a tar archive, when it has any ([`super::backup_archive`]).
 fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     if args.plaintext {
         bail!("--plaintext is for --format json and csv; a hush backup is encrypted");
@@ -39,11 +38,13 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     // Open the very bytes that will be written: a backup that fails to authenticate
     // would only be found out on the day it is needed.
     let (bytes, vault) = ctx.profile.read_authenticated_bytes(ctx.key_ring(&ctx.header()?)?)?;
-    let files: Vec<&Attachment> = vault.items().flat_map(|(_, item)| item.files.iter()).collect();
+    // The files of items in the trash too: the backup holds those items (vault.hush whole).
+    let files: Vec<&Attachment> =
+        vault.entries().values().filter(|e| !e.item.deleted).flat_map(|e| e.item.files.iter()).collect();
     if files.is_empty() {
         write_atomic(out, &bytes, None)?;
     } else {
-        backup_with_files(ctx, &vault, &bytes, &files, out)?;
+        super::backup_archive::write(ctx, &vault, &bytes, &files, out)?;
     }
     let with_files = match files.len() {
         0 => String::new(),
@@ -59,54 +60,6 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     );
     Ok(())
 }
-
-/// A backup of a vault with attached files: a tar archive of `vault.hush` and every sealed chunk
-/// as `files/<file id>/<index>`, the profile folder's own layout (docs/import-export.md, "Encrypted
-/// backups"). Each chunk is verified against its item before it is copied, and fetched from the
-/// server when this device does not hold it; the archive is written to a temporary file and put
-/// in place only when whole, so a backup that would not restore is never made.
-fn backup_with_files(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out: &Path) -> Result<()> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temp = tempfile::Builder::new()
-        .prefix(".hush-backup-")
-        .suffix(".tmp")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(parent)
-        .with_context(|| format!("cannot create a file in {}", parent.display()))?;
-    let transport = match &vault.state().sync {
-        Some(_) => Some(crate::remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?),
-        None => None,
-    };
-    let remote = transport.as_ref().and_then(|t| Remote::of(t, vault.state()));
-    let store = ctx.profile.files();
-    let account = vault.account_id();
-    let mut archive = tar::Builder::new(std::io::BufWriter::new(temp));
-    archive.mode(tar::HeaderMode::Deterministic);
-    let mut append = |name: &str, data: &[u8]| -> Result<()> {
-        let mut header = tar::Header::new_ustar();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o600);
-        header.set_entry_type(tar::EntryType::Regular);
-        archive.append_data(&mut header, name, data).with_context(|| format!("cannot write {}", out.display()))
-    };
-    append(BACKUP_VAULT_ENTRY, bytes)?;
-    for file in files {
-        for index in 0..file.chunk_count() {
-            let (sealed, _) = hush_sync::files::verified_chunk(&account, file, index, &store, remote.as_ref())?;
-            append(&format!("files/{}/{index}", file.file_id), &sealed)?;
-        }
-    }
-    let temp = archive
-        .into_inner()
-        .and_then(|w| w.into_inner().map_err(std::io::IntoInnerError::into_error))
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    temp.as_file().sync_all().with_context(|| format!("cannot write {}", out.display()))?;
-    temp.persist(out).map_err(|e| anyhow!("cannot write {}: {}", out.display(), e.error))?;
-    Ok(())
-}
-
-/// The name of the vault file inside a backup archive (its name in a profile folder).
-pub const BACKUP_VAULT_ENTRY: &str = "vault.hush";
 
 /// `--format json|csv`: plaintext, behind `--plaintext` or a confirmation.
 fn plaintext(ctx: &Ctx, args: &ExportArgs) -> Result<()> {

@@ -32,8 +32,33 @@ struct SyncJson {
     merged: Vec<String>,
     pushed: Vec<String>,
     held_back: Vec<HeldBack>,
+    /// Items deleted on one device and kept by an edit on another (issue #10).
+    undeleted: Vec<UndeletedJson>,
+    /// Items whose 30 days in the trash were over: deleted for good by this sync.
+    purged: Vec<String>,
     seq: u64,
     head: Option<Head>,
+}
+
+#[derive(Serialize)]
+struct UndeletedJson {
+    name: String,
+    /// "here" (this device deleted it) or "elsewhere" (another device did).
+    deleted: &'static str,
+}
+
+/// The line that tells of a deletion a concurrent edit undid.
+pub fn undeleted_line(u: &hush_sync::Undeleted) -> String {
+    match u.undone {
+        hush_sync::Undone::Here => format!(
+            "{}: deleted here, but edited on another device meanwhile; the edit keeps it (`hush rm` \
+             deletes it again)",
+            u.name
+        ),
+        hush_sync::Undone::There => {
+            format!("{}: deleted on another device, but edited here meanwhile; your edit keeps it", u.name)
+        }
+    }
 }
 
 /// What `--reset-trust` costs, said before it happens.
@@ -61,22 +86,30 @@ pub fn sync_once(ctx: &Ctx, ring: KeyRing) -> Result<Vault> {
     Ok(sync_vault(ctx, ring, false)?.0)
 }
 
+/// What a sync did: the vault as written, the engine's report, and the names of the items whose
+/// time in the trash was over (deleted for good by this sync).
+type Synced = (Vault, hush_sync::SyncReport, Vec<String>);
+
 /// The sync loop of `hush sync`. The network round trips run without the writers' lock, so that
 /// a slow server never holds up another `hush`; the result is written only over the version that
 /// was read. If another command wrote meanwhile, sync again on top of its change (docs/sync.md).
 /// Afterwards, the chunks of files no item references any more (removed on another device) are
 /// removed from this device's `files/` folder.
-fn sync_vault(ctx: &Ctx, ring: KeyRing, reset_trust: bool) -> Result<(Vault, hush_sync::SyncReport)> {
+fn sync_vault(ctx: &Ctx, ring: KeyRing, reset_trust: bool) -> Result<Synced> {
     for _ in 0..3 {
         let (mut vault, version) = ctx.profile.open(ring.clone())?;
         let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
         if reset_trust {
             hush_sync::reset_trust(&mut vault);
         }
-        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), hush_vault::now())?;
+        let now = hush_vault::now();
+        // Expired trash becomes tombstones before the push, so that the deletion syncs and the
+        // engine deletes the server's chunks of their files (docs/attachments.md, "Deleting").
+        let purged = vault.purge_expired_trash(now);
+        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?;
         if ctx.profile.commit(&vault, version)?.is_some() {
             ctx.profile.prune_files(ring)?;
-            return Ok((vault, report));
+            return Ok((vault, report, purged));
         }
     }
     bail!("other hush commands kept changing the vault during the sync; run `hush sync` again");
@@ -91,7 +124,7 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
         }
     }
     let ring = ctx.key_ring(&ctx.header()?)?;
-    let (vault, report) = sync_vault(ctx, ring, args.reset_trust)?;
+    let (vault, report, purged) = sync_vault(ctx, ring, args.reset_trust)?;
     let summary = SyncJson {
         received: names(&vault, &report.received),
         merged: names(&vault, &report.merged),
@@ -101,6 +134,19 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
             .iter()
             .map(|(id, bytes)| HeldBack { name: name(&vault, id), bytes: *bytes })
             .collect(),
+        undeleted: report
+            .undeleted
+            .iter()
+            .map(|u| {
+                eprintln!("hush: {}", undeleted_line(u));
+                let deleted = match u.undone {
+                    hush_sync::Undone::Here => "here",
+                    hush_sync::Undone::There => "elsewhere",
+                };
+                UndeletedJson { name: u.name.clone(), deleted }
+            })
+            .collect(),
+        purged,
         seq: report.seq,
         head: report.head.as_ref().map(|h| Head {
             counter: h.counter,
@@ -132,6 +178,9 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     }
     if args.json {
         return output::json(&summary);
+    }
+    for name in &summary.purged {
+        eprintln!("{name}: 30 days in the trash are over; deleted for good");
     }
     if summary.received.is_empty() && summary.merged.is_empty() && summary.pushed.is_empty() {
         eprintln!("Up to date.");

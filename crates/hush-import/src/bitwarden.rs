@@ -329,7 +329,12 @@ fn convert<'g>(
 /// Bitwarden's exports never contain attachments' content, only (in some of them) their names:
 /// the names go into the item's notes, with what to do, so that nothing is lost silently
 /// (docs/import-export.md, "Attachments").
-fn note_attachments(item: &mut Item, attachments: Vec<BwAttachment>, entry: &str, warnings: &mut Vec<Warning>) {
+fn note_attachments(
+    item: &mut Item,
+    attachments: Vec<BwAttachment>,
+    entry: &str,
+    warnings: &mut Vec<Warning>,
+) {
     if attachments.is_empty() {
         return;
     }

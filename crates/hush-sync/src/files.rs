@@ -53,10 +53,9 @@ pub(crate) fn changes(vault: &Vault, items: &[ItemId]) -> Result<FileChanges, Sy
         out.added.extend(added.into_iter().map(|f| (*id, f)));
         out.removed.extend(removed.into_iter().map(|f| (*id, f)));
     }
-    // A file another live item still references is not removed (hush never shares a file id
-    // between items, but a deletion must never rest on that).
-    let referenced: BTreeSet<FileId> =
-        vault.items().flat_map(|(_, item)| item.files.iter().map(|f| f.file_id)).collect();
+    // A file another item still references (in use or in the trash) is not removed (hush never
+    // shares a file id between items, but a deletion must never rest on that).
+    let referenced = hush_vault::files::referenced_files(vault);
     out.removed.retain(|(_, f)| !referenced.contains(f));
     Ok(out)
 }

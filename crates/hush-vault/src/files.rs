@@ -22,6 +22,18 @@ use crate::{Attachment, VaultError};
 /// The default largest file `hush file add` accepts: 100 MiB (configurable).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 << 20;
 
+/// Every file the vault's items reference, those in the trash included: an item in the trash is
+/// restorable with its files (`hush restore`), so its chunks must stay here and on the server
+/// until the item is deleted for good.
+pub fn referenced_files(vault: &crate::Vault) -> std::collections::BTreeSet<FileId> {
+    vault
+        .entries()
+        .values()
+        .filter(|e| !e.item.deleted)
+        .flat_map(|e| e.item.files.iter().map(|f| f.file_id))
+        .collect()
+}
+
 /// Checks a file name for an attachment: 1 to 255 bytes, no `/`, not `.` or `..`, and no
 /// control or invisible format character (Unicode Cc or Cf, as for device names), so that a
 /// name shown by `hush file ls` cannot lie and `hush file get --output` never builds a path

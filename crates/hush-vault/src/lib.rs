@@ -13,11 +13,11 @@ mod error;
 pub mod files;
 mod index;
 mod item;
-mod item_codec;
 pub mod local_state;
 pub mod par;
 pub mod profile;
 mod push_numbers;
+pub mod site;
 mod vault;
 pub mod vault_file;
 mod view;
@@ -26,10 +26,15 @@ pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
 pub use crate::files::{DEFAULT_MAX_FILE_BYTES, FileStore, check_file_name};
 pub use crate::index::table::IndexRecordRef;
-pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
-pub use crate::item::{Attachment, Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
-pub use crate::item_codec::{ITEM_VERSION, ITEM_VERSION_1};
+pub use crate::index::{
+    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_in, search, search_in,
+};
+pub use crate::item::{
+    Attachment, Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of,
+};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
-pub use crate::vault::{SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked};
+pub use crate::vault::{
+    ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,
+};
 pub use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 pub use crate::view::{LockedView, VaultView};

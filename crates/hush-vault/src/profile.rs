@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use hush_crypto::{AccountId, AccountKey, KeyRing, SetupCode};
 use zeroize::Zeroizing;
 
-use crate::durable::{create_private_dir, private_options, read_file, write_atomic};
+use crate::durable::{create_private_dir, lock_file, read_file, write_atomic};
 use crate::error::Recovery;
 use crate::{Editor, FileHeader, LockedView, Vault, VaultError, VaultFile, VaultView};
 
@@ -102,16 +102,7 @@ impl Profile {
     /// Takes the exclusive writers' lock, waiting for other writers.
     pub fn lock_exclusive(&self) -> Result<WriteLock, VaultError> {
         self.ensure_dir()?;
-        let path = self.lock();
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(VaultError::io(&path))?;
-        file.lock().map_err(VaultError::io(&path))?;
-        Ok(WriteLock { _file: file })
+        Ok(WriteLock { _file: lock_file(&self.lock())? })
     }
 }
 
@@ -311,7 +302,7 @@ impl Profile {
         Ok(FileVersion::of(&bytes))
     }
 
-    /// Removes from `files/` the chunks of every file that no live item references any more (removed
+    /// Removes from `files/` the chunks of every file that no item (in use or in the trash) references any more (removed
     /// or deleted on another device, or left by a `hush file add` that was killed). Under the
     /// writers' lock and against the vault as it is on disk: a file being added has its chunks
     /// written under the lock before its item is saved, so it is never mistaken for garbage.
@@ -323,8 +314,7 @@ impl Profile {
         }
         let _lock = self.lock_for_writing()?;
         let (vault, _) = self.open(ring)?;
-        let referenced: std::collections::BTreeSet<hush_crypto::FileId> =
-            vault.items().flat_map(|(_, item)| item.files.iter().map(|f| f.file_id)).collect();
+        let referenced = crate::files::referenced_files(&vault);
         let mut removed = Vec::new();
         for file in store.stored()? {
             if !referenced.contains(&file) {

@@ -255,6 +255,28 @@ fn the_chunks_of_deleted_items_and_removed_files_are_deleted_on_the_server() {
     assert_eq!(files(&server), [kept.file_id]);
 }
 
+/// An item in the trash keeps its files on the server, however many devices sync it there, so
+/// that `hush restore` brings them back; its end in the trash (a tombstone) deletes them.
+#[test]
+fn an_item_in_the_trash_keeps_its_files_until_it_is_deleted_for_good() {
+    let server = MemoryServer::new();
+    let (mut a, mut b, id, file, data) = shared_file(&server);
+    assert!(a.vault.update(&id, 5, |i| i.trashed = Some(5)));
+    let report = a.sync(&server, 6);
+    assert!(report.files_deleted.is_empty(), "nothing deleted for the trash");
+    b.sync(&server, 7);
+    assert!(b.vault.get(&id).unwrap().trashed.is_some());
+    assert!(!server.all_chunks().is_empty());
+    let (out, result) = b.read(&server, &file);
+    assert!(result.is_ok() && out == data, "still readable from the server");
+    // Thirty days later the trash is purged: the tombstone's push deletes the chunks.
+    let later = 5 + hush_vault::TRASH_DAYS * 86_400;
+    assert_eq!(b.vault.purge_expired_trash(later), ["server"]);
+    let report = b.sync(&server, later);
+    assert_eq!(report.files_deleted, [file.file_id]);
+    assert!(server.all_chunks().is_empty());
+}
+
 #[test]
 fn a_file_removed_on_one_device_stays_removed_whatever_the_other_did_to_its_item() {
     let server = MemoryServer::new();

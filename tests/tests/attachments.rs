@@ -409,3 +409,20 @@ fn a_backup_carries_the_files_and_restores_them_into_another_account() {
     b.ok(&["file", "get", "vpn", "disk.img", "--output", copy.to_str().unwrap()]);
     assert!(std::fs::read(&copy).unwrap() == data, "byte for byte");
 }
+
+/// A backup asks the server only for chunks this device lacks: with every file here it is made
+/// offline; a device that has not fetched a file cannot back it up without the server, and then
+/// writes no backup at all rather than one without the file.
+#[test]
+fn a_backup_needs_the_server_only_for_chunks_this_device_lacks() {
+    let mut server = Server::start();
+    let (a, b, _, _) = shared_file(&server);
+    server.stop();
+    let backup = a.scratch().join("backup.hush");
+    assert_ok(&a.run(&["export", "--format", "hush", "--output", backup.to_str().unwrap()]), &["export"]);
+    let backup = b.scratch().join("backup.hush");
+    let out = b.run(&["export", "--format", "hush", "--output", backup.to_str().unwrap()]);
+    assert!(!out.status.success(), "B lacks the chunks and the server is down");
+    assert!(!backup.exists(), "no partial backup");
+    assert!(hush_e2e::walk(b.scratch()).iter().all(|p| !p.to_string_lossy().contains(".hush-backup-")));
+}

@@ -40,12 +40,16 @@ pub fn write(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out:
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .tempfile_in(parent)
         .with_context(|| format!("cannot create a file in {}", parent.display()))?;
+    let store = ctx.profile.files();
+    // The server is asked only for what this device lacks: a backup of files all here works
+    // offline.
     let transport = match &vault.state().sync {
-        Some(_) => Some(crate::remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?),
-        None => None,
+        Some(_) if !files.iter().all(|f| store.has_all(f)) => {
+            Some(crate::remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?)
+        }
+        _ => None,
     };
     let remote = transport.as_ref().and_then(|t| Remote::of(t, vault.state()));
-    let store = ctx.profile.files();
     let account = vault.account_id();
     let mut archive = tar::Builder::new(std::io::BufWriter::new(temp));
     archive.mode(tar::HeaderMode::Deterministic);

@@ -10,7 +10,8 @@ use crate::commands::completions::{item_names, trash_names};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  something was found that needs attention (audit findings, rotations pending)
+  1  something was found that needs attention (audit findings, rotations pending),
+     or `status`: the vault is not unlocked
   2  error (bad usage, I/O, a damaged vault file or account.key, ...)
   3  no item matches the query
   4  the query matches several items (they are listed on stderr)
@@ -24,8 +25,13 @@ of its id (as `hush ls` shows them), or a page's URL (`hush get https://github.c
 the item saved for github.com). On a terminal, a query that matches several items opens a
 picker; in a script it exits 4 and lists them.
 
+Files:
+  config.toml in $XDG_CONFIG_HOME/hush (~/.config/hush); the vault in $XDG_DATA_HOME/hush
+  (~/.local/share/hush)
+
 Environment:
-  HUSH_HOME   keep every file of hush under this folder (tests, several profiles)
+  HUSH_HOME   keep every file of hush, config.toml included, under this folder (tests,
+              several profiles)
   EDITOR      the editor of `hush edit NAME --editor` (then VISUAL, then vi)
   NO_COLOR    disable colours";
 
@@ -66,6 +72,11 @@ macro_rules! stdin_order {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new vault and print its setup code.
+    #[command(after_help = "The master password must be hard to guess: hush estimates it with zxcvbn and \
+        refuses one that someone holding this device's files could find with less than 100 GPU-years of \
+        work, and says why. `hush gen --words 6` makes a passphrase that passes.\n\n\
+        On a terminal, the key is then kept by the agent (agent_timeout in config.toml), so the next \
+        commands do not ask again; `hush lock` forgets it.")]
     Init(InitArgs),
     /// Add an item.
     #[command(after_help = concat!("Examples:\n  hush add github --username me --url github.com --generate\n  \
@@ -174,7 +185,12 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Make the agent forget the key at once.
     Lock,
-    /// Say whether the vault is unlocked, and for how long.
+    /// Say whether the vault is unlocked, and for how long (exit 0 if so, 1 if not).
+    #[command(
+        after_help = "Examples:\n  hush status                        unlocked or locked, and for how long\n  \
+        hush status >/dev/null && echo open   in a shell prompt: exit 0 only when unlocked\n  \
+        hush status --json | jq -r .state  unlocked, locked or no_vault"
+    )]
     Status(StatusArgs),
     /// Copy a field of an item to the clipboard; it is cleared after a while.
     #[command(
@@ -204,6 +220,8 @@ pub enum Command {
         after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
         hush audit --hibp                  also ask Have I Been Pwned (5-digit hash prefixes only)\n  \
         hush audit --pwned-file pwned-passwords-sha1-ordered-by-hash.txt\n  \
+        hush audit --breaches              also: which logins a known site breach exposed\n  \
+        hush audit --breaches-file breaches.json   the same, offline (the JSON of the breach list)\n  \
         hush audit --json --older-than 180"
     )]
     Audit(AuditArgs),
@@ -212,6 +230,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
         hush breach plex --yes --print     scripts: rotate, print, mark all done\n  \
+        hush breach --exposed              every login `hush audit --breaches` reports as exposed\n  \
         hush breach --status               what is still waiting for confirmation (exit 1 if any)\n  \
         hush breach --confirm plex         the site accepted the new password"
     )]
@@ -223,8 +242,12 @@ pub enum Command {
     Register(RegisterArgs),
     /// Connect this device to your account: a new device fetches the vault with the
     /// setup code; a device that has it starts a new session.
-    #[command(after_help = "Example (new device):\n  hush login --server https://hush.example.org\n\n\
-        For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments.")]
+    #[command(
+        after_help = "Examples:\n  hush login --server https://hush.example.org   a new device: setup code, then password\n  \
+        hush login                                     after `hush logout`: the same server, the same device name\n\n\
+        The setup code is shown as you type it; a mistyped group is pointed out and only that group is asked again.\n\
+        For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments."
+    )]
     Login(LoginArgs),
     /// Pull, verify, merge and push; print what changed.
     #[command(
@@ -259,11 +282,22 @@ pub struct KdfArgs {
     pub insecure_kdf: bool,
 }
 
+/// The master password check of `init` and `passwd`.
+#[derive(Debug, Args, Clone)]
+pub struct NewPasswordArgs {
+    /// Accept a master password that is easy to guess. For tests only: anyone who steals this
+    /// device's vault and account key can then guess it (hush says how quickly).
+    #[arg(long)]
+    pub insecure_weak_password: bool,
+}
+
 /// `hush init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]
     pub kdf: KdfArgs,
+    #[command(flatten)]
+    pub new_password: NewPasswordArgs,
 }
 
 /// Generator options shared by `gen`, `add --generate` and `edit --generate`.
@@ -597,7 +631,9 @@ pub struct UnlockArgs {
 /// `hush status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// JSON output: {"unlocked", "remaining_secs", "timeout_secs", "agent", "agent_pid", "socket"}.
+    /// JSON output: {"state" (unlocked, locked or no_vault), "unlocked", "remaining_secs",
+    /// "timeout_secs", "agent", "agent_pid", "socket", "sync"}. Either way the exit code is 0
+    /// when unlocked and 1 when not, for shell prompts and scripts.
     #[arg(long)]
     pub json: bool,
 }
@@ -661,6 +697,8 @@ pub struct PasswdArgs {
     pub new_password_file: Option<PathBuf>,
     #[command(flatten)]
     pub kdf: KdfArgs,
+    #[command(flatten)]
+    pub new_password: NewPasswordArgs,
 }
 
 /// `hush audit`.
@@ -684,14 +722,40 @@ pub struct AuditArgs {
     /// Report passwords not changed for more than this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub older_than: u64,
+    /// Check every login against Have I Been Pwned's list of breached sites: a login is exposed
+    /// when its site was breached with passwords after its password was last set. The whole list
+    /// is downloaded (and cached); nothing about the vault is sent.
+    #[arg(long)]
+    pub breaches: bool,
+    /// Where to download the breach list (a mirror) [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost. Implies
+    /// --breaches.
+    #[arg(long, value_name = "URL", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// Read the breach list from FILE (the JSON that URL serves) instead of downloading it, for
+    /// machines without network. Implies --breaches.
+    #[arg(long, value_name = "FILE")]
+    pub breaches_file: Option<PathBuf>,
 }
 
 /// `hush breach`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("json_for").args(["status", "exposed"]).multiple(true)))]
 pub struct BreachArgs {
     /// The breached site: an item name or a domain such as plex.tv.
-    #[arg(required_unless_present_any = ["status", "confirm"])]
+    #[arg(required_unless_present_any = ["status", "confirm", "exposed"])]
     pub site: Option<String>,
+    /// Rotate every login that `hush audit --breaches` reports as exposed by a breach, and every
+    /// item sharing its password, one site at a time.
+    #[arg(long, conflicts_with_all = ["site", "status", "confirm"])]
+    pub exposed: bool,
+    /// With --exposed: where to download the breach list [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost.
+    #[arg(long, value_name = "URL", requires = "exposed", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// With --exposed: read the breach list from FILE instead of downloading it.
+    #[arg(long, value_name = "FILE", requires = "exposed")]
+    pub breaches_file: Option<PathBuf>,
     /// List the items still waiting for confirmation; exit 1 if there are any.
     #[arg(long, conflicts_with_all = ["site", "confirm", "yes", "print"])]
     pub status: bool,
@@ -706,8 +770,10 @@ pub struct BreachArgs {
     /// terminal: print them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
     #[arg(long)]
     pub print: bool,
-    /// With --status: JSON output (ids, names, dates; never a password).
-    #[arg(long, requires = "status")]
+    /// With --status or --exposed: JSON output (ids, names, dates; never a password). With
+    /// --exposed there is no walk-through: the new passwords are saved and left pending (or
+    /// marked done with --yes).
+    #[arg(long, requires = "json_for", conflicts_with = "print")]
     pub json: bool,
 }
 
@@ -737,9 +803,10 @@ pub struct RegisterArgs {
 /// `hush login`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The server's URL, e.g. https://hush.example.org.
+    /// The server's URL, e.g. https://hush.example.org. Needed on a new device; a device that
+    /// was connected before logs in again to the server it last used.
     #[arg(long, value_name = "URL")]
-    pub server: String,
+    pub server: Option<String>,
     /// Read the setup code from the first line of this file instead of prompting.
     #[arg(long, value_name = "PATH")]
     pub setup_code_file: Option<PathBuf>,
@@ -750,7 +817,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub insecure_kdf: bool,
     /// The name this device shows in `hush devices`, sealed so that the server cannot read it
-    /// (default: the operating system and today's date, never the host name).
+    /// (default: the name this device had before, else the operating system and today's date,
+    /// never the host name).
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
 }

@@ -91,6 +91,12 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
     (2, None)
 }
 
+/// Whether the error is a wrong master password (or setup code): exit 5, the one failure a
+/// person at a terminal is asked to try again after (`Ctx::with_master_password`).
+pub fn is_wrong_password(err: &anyhow::Error) -> bool {
+    classify(err).0 == WRONG_CREDENTIALS
+}
+
 /// What to do after a sync, login or registration failed.
 fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
     match err {
@@ -107,7 +113,13 @@ fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
         }
         SyncError::SessionExpired => (2, Some("Log in again with `hush login`.")),
         SyncError::PasswordChanged => (2, Some("Log in with the new master password: `hush login`.")),
-        SyncError::NotConnected => (2, Some("Connect this vault first: `hush register` or `hush login`.")),
+        SyncError::NotConnected => (
+            2,
+            Some(
+                "Connect this vault first: `hush login --server URL` joins an account you have, \
+                 `hush register --server URL` creates one from this vault.",
+            ),
+        ),
         SyncError::TooManyConflicts => (2, Some("Run `hush sync` again.")),
         SyncError::UnsafeParameters(_) => (2, Some("Nothing was changed on this device.")),
         SyncError::Transport(hush_sync::TransportError::Network(_)) => {

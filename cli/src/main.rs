@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 mod agent;
+mod breach_list;
 mod cli;
 mod clipboard;
 mod commands;
@@ -13,10 +14,12 @@ mod context;
 mod exit;
 mod hibp;
 mod item_text;
+mod master_password;
 mod output;
 mod picker;
 mod prompt;
 mod remote;
+mod setup_code;
 mod text_editor;
 
 use std::process::ExitCode;

@@ -11,7 +11,6 @@
 
 use std::io::{Read, Write as _};
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{AccountId, CHUNK_SIZE, FileId};
@@ -45,7 +44,7 @@ pub fn write(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out:
     // offline.
     let transport = match &vault.state().sync {
         Some(_) if !files.iter().all(|f| store.has_all(f)) => {
-            Some(crate::remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?)
+            Some(crate::remote::connected_transport(ctx, vault.state())?)
         }
         _ => None,
     };

@@ -9,7 +9,6 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use hush_crypto::{FileId, ItemId, KeyRing};
@@ -228,7 +227,7 @@ fn get(ctx: &Ctx, args: &FileGetArgs) -> Result<()> {
     let mut dest = destination(ctx, args, &file)?;
     let state = view.state()?;
     let transport = match &state.sync {
-        Some(_) => Some(remote::connected_transport(ctx, &state, Duration::from_secs(120))?),
+        Some(_) => Some(remote::connected_transport(ctx, &state)?),
         None => None,
     };
     let remote = transport.as_ref().and_then(|t| Remote::of(t, &state));

@@ -40,9 +40,8 @@ use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::exit::Outcome;
 
-/// Runs the parsed command line.
 /// Runs the parsed command line. Commands whose result is more than success or failure
-/// (`audit`, `breach`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
+/// (`audit`, `breach`, `status`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
 pub fn run(cli: Cli) -> Result<Outcome> {
     let done = |r: Result<()>| r.map(|()| Outcome::Done);
     // These need neither the vault nor the settings (a broken config.toml must not
@@ -58,6 +57,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Breach(args) => breach::run(&ctx, &args),
+        Command::Status(args) => status::run(&ctx, &args),
         command => done(run_simple(&ctx, command)),
     }
 }
@@ -84,7 +84,6 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Export(args) => export::run(ctx, &args),
         Command::Unlock(args) => unlock::run(ctx, &args),
         Command::Lock => lock::run(ctx),
-        Command::Status(args) => status::run(ctx, &args),
         Command::Copy(args) => copy::run(ctx, &args),
         Command::Register(args) => register::run(ctx, &args),
         Command::Login(args) => login::run(ctx, &args),
@@ -93,6 +92,7 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Devices(args) => devices::run(ctx, &args),
         Command::Audit(_)
         | Command::Breach(_)
+        | Command::Status(_)
         | Command::Completions(_)
         | Command::Man(_)
         | Command::AgentServe(_)

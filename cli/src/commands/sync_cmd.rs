@@ -2,8 +2,6 @@
 //! accept a server state that does not extend what this device accepted (docs/spec/sync-api-v2.md,
 //! "Resetting trust").
 
-use std::time::Duration;
-
 use anyhow::{Result, bail};
 use hush_crypto::{ItemId, KeyRing};
 use hush_vault::Vault;
@@ -98,15 +96,19 @@ type Synced = (Vault, hush_sync::SyncReport, Vec<String>);
 fn sync_vault(ctx: &Ctx, ring: KeyRing, reset_trust: bool) -> Result<Synced> {
     for _ in 0..3 {
         let (mut vault, version) = ctx.profile.open(ring.clone())?;
-        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
+        let transport = remote::connected_transport(ctx, vault.state())?;
         if reset_trust {
             hush_sync::reset_trust(&mut vault);
         }
+        let server = vault.state().sync.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
         let now = hush_vault::now();
         // Expired trash becomes tombstones before the push, so that the deletion syncs and the
         // engine deletes the server's chunks of their files (docs/attachments.md, "Deleting").
         let purged = vault.purge_expired_trash(now);
-        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?;
+        let report = {
+            let _progress = remote::Progress::start(format!("Syncing with {server}"));
+            hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?
+        };
         if ctx.profile.commit(&vault, version)?.is_some() {
             ctx.profile.prune_files(ring)?;
             return Ok((vault, report, purged));

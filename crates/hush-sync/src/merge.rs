@@ -264,7 +264,10 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     let (password, password_changed, lost) = {
         let b = base.map(|b| b.password.as_str());
         if local.password == remote.password {
-            (local.password.clone(), local.password_changed.max(remote.password_changed), None)
+            // The same password on both sides has been in use since the earlier of the two
+            // dates; the later one would make a password that was in use during a site's breach
+            // look changed after it (issue #14, `hush audit --breaches`).
+            (local.password.clone(), local.password_changed.min(remote.password_changed), None)
         } else if b == Some(local.password.as_str()) {
             (remote.password.clone(), remote.password_changed, None)
         } else if b == Some(remote.password.as_str()) {
@@ -507,6 +510,48 @@ mod tests {
         for m in [merge_items(Some(&base), &tomb, &edited, 9), merge_items(Some(&base), &edited, &tomb, 9)] {
             assert!(!m.deleted);
             assert_eq!(ids(&m), [5]);
+        }
+    }
+
+    /// Issue #14: `hush audit --breaches` compares `password_changed` with breach dates, so a
+    /// merge must never move it to the merge's time, nor to a later edit of another field.
+    #[test]
+    fn a_merge_keeps_when_the_password_was_set() {
+        let mut base = item("leaked", 1_000);
+        base.updated = 1_000;
+        let mut local = base.clone();
+        local.notes = "a note".into();
+        local.updated = 5_000;
+        let mut remote = base.clone();
+        remote.tags = vec!["work".into()];
+        remote.updated = 6_000;
+        for m in [
+            merge_items(Some(&base), &local, &remote, 9_000),
+            merge_items(Some(&base), &remote, &local, 9_000),
+        ] {
+            assert_eq!(m.password_changed, 1_000, "no side changed the password");
+            assert_eq!((m.notes.as_str(), m.tags.as_slice()), ("a note", ["work".to_string()].as_slice()));
+        }
+        // Without a base (every difference a conflict), still the password's own date.
+        let m = merge_items(None, &local, &remote, 9_000);
+        assert_eq!(m.password_changed, 1_000);
+        // A one-sided password change keeps that side's date, not the merge's.
+        let mut changed = base.clone();
+        changed.set_password("new".into(), 7_000);
+        changed.updated = 7_000;
+        for m in [
+            merge_items(Some(&base), &changed, &local, 9_000),
+            merge_items(Some(&base), &local, &changed, 9_000),
+        ] {
+            assert_eq!((m.password.as_str(), m.password_changed), ("new", 7_000));
+        }
+        // The same password set on both sides at different times: in use since the earlier.
+        let mut a = base.clone();
+        a.set_password("same".into(), 2_000);
+        let mut b = base.clone();
+        b.set_password("same".into(), 3_000);
+        for m in [merge_items(Some(&base), &a, &b, 9_000), merge_items(Some(&base), &b, &a, 9_000)] {
+            assert_eq!(m.password_changed, 2_000);
         }
     }
 

@@ -71,7 +71,7 @@ fn two_devices(server: &MemoryServer) -> (Device, Device, ItemId) {
         insecure_http: false,
         now: 1,
     };
-    hush_sync::register(&mut a.vault, server, &keys, &ak, None, &mut a.local, &opts("a")).unwrap();
+    hush_sync::register(&mut a.vault, server, &keys.auth, &ak, None, &mut a.local, &opts("a")).unwrap();
     let account = a.vault.account_id();
     let (b, _) = hush_sync::login_new_device(server, &account, &ak, PW, opts("b")).unwrap();
     (a, device(b), id)

@@ -268,17 +268,26 @@ impl Item {
     /// The history holds each previous password once, and never the current one: a password
     /// that becomes current again (`hush history --restore`) leaves the history, and one
     /// replaced again keeps only its latest replacement (issue #10, "History").
+    ///
+    /// `password_changed` says since when the current password has been in use. A password
+    /// that was in the history was in use before, since a moment the history (one entry per
+    /// password) no longer knows, so it counts as in use since the item was created: `hush
+    /// audit` must not take a restored password for a new one, and `--breaches` must still
+    /// find it exposed when a breach leaked it (issue #14; test
+    /// `a_leaked_password_restored_from_the_history_is_exposed` in hush-audit).
     pub fn set_password(&mut self, new: String, now: i64) {
         if new == self.password {
             return;
         }
+        let before = self.history.len();
         self.history.retain(|h| h.password != new);
+        let used_before = self.history.len() != before;
         let old = std::mem::replace(&mut self.password, new);
         if !old.is_empty() {
             self.history.retain(|h| h.password != old);
             self.history.push(PasswordChange { password: old, replaced_at: now });
         }
-        self.password_changed = now;
+        self.password_changed = if used_before { self.created.min(now) } else { now };
     }
 
     /// Makes the `n`-th previous password current (1 is the most recent, as `hush history`
@@ -543,6 +552,12 @@ mod tests {
         assert_eq!(item.history[0].password, "one");
         assert_eq!(item.history[0].replaced_at, 12);
         assert_eq!(item.password_changed, 12);
+        // Back to a previous password: in use since before, as far as hush can tell since the
+        // item was created (issue #14).
+        item.set_password("one".into(), 14);
+        assert_eq!((item.password.as_str(), item.password_changed), ("one", 10));
+        item.set_password("three".into(), 15);
+        assert_eq!(item.password_changed, 15);
     }
 
     #[test]

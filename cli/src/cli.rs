@@ -262,6 +262,186 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List the devices (sessions) of the account, or revoke one.
     Devices(DevicesArgs),
+    /// SSH keys kept in the vault: generate, import, show, list (served by `hush ssh-agent`).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hush ssh generate github            a new Ed25519 key; prints its public line\n  \
+        hush ssh import work ~/.ssh/id_rsa  asks for the passphrase if the file is encrypted\n  \
+        hush ssh pubkey github >> ~/.ssh/authorized_keys\n  \
+        hush ssh ls --json\n\nSee docs/ssh-agent.md."
+    )]
+    Ssh(SshCommand),
+    /// Serve the vault's SSH keys to ssh, git and ssh-keygen over the ssh-agent protocol, only
+    /// while hush is unlocked.
+    #[command(
+        name = "ssh-agent",
+        after_help = "Start it once (a systemd user unit is in docs/ssh-agent.md), then in your shell:\n  \
+        export SSH_AUTH_SOCK=\"$(hush ssh-agent --print-socket)\"\n\n\
+        It lists and signs with the keys of `hush ssh ls` while the vault is unlocked (`hush unlock`), \
+        and lists nothing and refuses to sign while it is locked. Each use is logged on stderr: which key, \
+        for which process. With `[ssh_agent] confirm = true` in config.toml every signature must be \
+        allowed through an askpass program first (docs/ssh-agent.md, \"Confirmation\")."
+    )]
+    SshAgent(SshAgentArgs),
+    /// Print the value a secret reference names: hush://ITEM/FIELD.
+    #[command(after_help = SECRET_REFERENCES)]
+    Read(ReadArgs),
+    /// Run a command with the secret references in its environment replaced by their values.
+    #[command(after_help = "Examples:\n  GITHUB_TOKEN=hush://github/token hush run -- gh repo list\n  \
+        hush run --env-file .env.hush -- ./deploy.sh\n\n\
+        Every environment variable whose value is a reference (inherited, or from an --env-file: \
+        KEY=VALUE lines, later files win over earlier ones and over the inherited environment) \
+        is replaced by the value; so is each {{ hush://ITEM/FIELD }} inside a value. The command's \
+        arguments are passed as they are: a secret there would be visible to every local user \
+        (ps). hush then becomes the command (exec), so its exit status and signals are the \
+        command's own.")]
+    Run(RunArgs),
+    /// Fill the {{ hush://ITEM/FIELD }} placeholders of a template.
+    #[command(
+        after_help = "Examples:\n  hush inject -i config.yml.tpl -o config.yml   created with mode 0600\n  \
+        hush inject < app.env.tpl > app.env\n\n\
+        Placeholders are {{ hush://ITEM/FIELD }} (spaces inside the braces are optional); any other \
+        {{ ... }} is left as it is, and values are not searched for placeholders again. OUT is \
+        refused if it exists, unless --force."
+    )]
+    Inject(InjectArgs),
+    /// A git credential helper: `git config --global credential.helper '!hush git-credential'`.
+    #[command(
+        name = "git-credential",
+        after_help = "Set it up once:\n  git config --global credential.helper '!hush git-credential'\n  \
+        git config --global credential.useHttpPath true     optional: match repository paths too\n\n\
+        For `get`, git sends protocol, host (and path) and hush answers with the user name and \
+        password of the login whose URL has the same scheme and host (and the longest matching \
+        path). Several equally good matches are an error, never a guess: git then asks you. \
+        `store` saves what git reports as working only with `[git_credential] store = true` in \
+        config.toml; `erase` never deletes anything. See docs/git-credential.md."
+    )]
+    GitCredential(GitCredentialArgs),
+}
+
+/// What `hush read --help` and `hush run` say about references.
+const SECRET_REFERENCES: &str = "\
+A reference is hush://ITEM/FIELD:
+  ITEM   an item's exact name (letter case ignored) or its id
+  FIELD  password, username, url, notes, totp (the current code), name, id, a custom field,
+         or for SSH keys public_key, private_key, fingerprint
+Write `/` as %2F, `%` as %25 and a space as %20 (any character may be percent-encoded).
+
+Examples:
+  hush read hush://github/password
+  hush read hush://my%20bank/pin
+  hush read -n hush://aws/totp | xclip
+
+See docs/secret-references.md.";
+
+/// `hush ssh ...`.
+#[derive(Debug, Subcommand)]
+pub enum SshCommand {
+    /// Generate a new Ed25519 key in the vault and print its public line.
+    Generate(SshGenerateArgs),
+    /// Import an OpenSSH private key file (Ed25519, RSA of 2048 bits or more, ECDSA).
+    Import(SshImportArgs),
+    /// Print a key's public line (authorized_keys form, with its comment).
+    Pubkey(SshPubkeyArgs),
+    /// List the SSH keys in the vault.
+    Ls(SshLsArgs),
+}
+
+/// `hush ssh generate`.
+#[derive(Debug, Args)]
+pub struct SshGenerateArgs {
+    /// The item's name.
+    pub name: String,
+    /// The key's comment, shown by `ssh-add -l` and at the end of the public line (default:
+    /// the item's name).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+}
+
+/// `hush ssh import`.
+#[derive(Debug, Args)]
+pub struct SshImportArgs {
+    /// The item's name.
+    pub name: String,
+    /// The private key file (OpenSSH format: -----BEGIN OPENSSH PRIVATE KEY-----).
+    pub path: PathBuf,
+    /// The key's comment (default: the one in the file, else the item's name).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// For an encrypted key: read its passphrase from the first line of this file instead of
+    /// asking on the terminal.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `hush ssh pubkey`.
+#[derive(Debug, Args)]
+pub struct SshPubkeyArgs {
+    /// The key: its name, or an id.
+    pub query: String,
+}
+
+/// `hush ssh ls`.
+#[derive(Debug, Args)]
+pub struct SshLsArgs {
+    /// JSON output: [{"id", "name", "algorithm", "bits", "fingerprint", "comment", "public_key"}].
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hush ssh-agent`.
+#[derive(Debug, Args)]
+pub struct SshAgentArgs {
+    /// Listen here instead of the default socket (in hush's private runtime folder). Its
+    /// folder must be yours and closed to others (mode 0700).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Print the socket's path and exit (for `export SSH_AUTH_SOCK=...`).
+    #[arg(long)]
+    pub print_socket: bool,
+}
+
+/// `hush read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The reference, hush://ITEM/FIELD.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Do not print a line ending after the value.
+    #[arg(long, short = 'n')]
+    pub no_newline: bool,
+}
+
+/// `hush run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Read KEY=VALUE lines from this file into the command's environment (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `hush inject`.
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// The template (default: standard input).
+    #[arg(long, short = 'i', value_name = "TEMPLATE")]
+    pub input: Option<PathBuf>,
+    /// Write here, created with mode 0600 (default: standard output).
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// `hush git-credential`.
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// What git asks: get, store or erase (others are ignored, as gitcredentials(7) says).
+    pub operation: String,
 }
 
 /// KDF parameter choices for `init` and `passwd`.

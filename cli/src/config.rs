@@ -27,8 +27,35 @@ pub struct Config {
     pub generator_symbols: bool,
     /// Sync settings.
     pub sync: SyncConfig,
+    /// `hush ssh-agent` settings.
+    pub ssh_agent: SshAgentConfig,
+    /// `hush git-credential` settings.
+    pub git_credential: GitCredentialConfig,
     /// Attached files.
     pub files: FilesConfig,
+}
+
+/// The `[ssh_agent]` table (docs/ssh-agent.md, "Confirmation").
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshAgentConfig {
+    /// Ask before every signature, through `askpass`. Nobody to ask means no signature.
+    pub confirm: bool,
+    /// The program that asks, following OpenSSH's `SSH_ASKPASS` convention (it is run with
+    /// `SSH_ASKPASS_PROMPT=confirm` and the question as its argument; exit status 0 with an
+    /// empty or "yes" answer allows). Default: `$SSH_ASKPASS` of the agent's environment.
+    pub askpass: Option<std::path::PathBuf>,
+    /// Seconds to wait for an answer before refusing.
+    pub confirm_timeout: Option<u64>,
+}
+
+/// The `[git_credential]` table (docs/git-credential.md).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitCredentialConfig {
+    /// Save what git reports as working (`store`): a new login, or a new password for the one
+    /// login that matches. Off by default: `store` and `erase` then do nothing.
+    pub store: bool,
 }
 
 /// The `[files]` table (docs/attachments.md).
@@ -99,6 +126,8 @@ impl Default for Config {
             generator_length: 24,
             generator_symbols: true,
             sync: SyncConfig::default(),
+            ssh_agent: SshAgentConfig::default(),
+            git_credential: GitCredentialConfig::default(),
             files: FilesConfig::default(),
         }
     }

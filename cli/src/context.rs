@@ -25,6 +25,9 @@ pub struct Ctx {
     pub password_file: Option<PathBuf>,
     /// Whether the agent may be used.
     pub use_agent: bool,
+    /// Whether the master password may be asked on the terminal (`/dev/tty`) when standard
+    /// input is not one: for `hush git-credential`, whose standard input is git's request.
+    pub tty_prompt: bool,
 }
 
 /// What proving the master password yields.
@@ -83,6 +86,7 @@ impl Ctx {
             config_path: located.path,
             password_file: cli.password_file.clone(),
             use_agent: !cli.no_agent,
+            tty_prompt: false,
         })
     }
 
@@ -90,6 +94,9 @@ impl Ctx {
     pub fn master_password(&self) -> Result<Zeroizing<String>> {
         match &self.password_file {
             Some(path) => prompt::first_line_of(path),
+            None if self.tty_prompt && !prompt::interactive() => {
+                prompt::secret_on_tty("hush master password: ")
+            }
             None => prompt::secret("Master password: "),
         }
     }
@@ -391,17 +398,30 @@ pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::Ite
 
 /// [`find_one`] among the items of `scope`.
 pub fn find_one_in(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
-    resolve(vault, query, scope, false)
+    resolve(vault, query, vault.find_in(query, scope), scope, false)
 }
 
 /// Resolves a query to one item of `scope`; when several match and a person is at the terminal,
 /// they choose in the picker (issue #10); a script gets exit 4 and the list.
 pub fn choose_one(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
-    resolve(vault, query, scope, prompt::interactive())
+    resolve(vault, query, vault.find_in(query, scope), scope, prompt::interactive())
 }
 
-fn resolve(vault: &impl ItemLookup, query: &str, scope: Scope, ask: bool) -> Result<hush_crypto::ItemId> {
-    match vault.find_in(query, scope) {
+/// The one item in use of `matches` (what `query` found in `vault` by some other rule than
+/// [`ItemLookup::find`], e.g. a secret reference's exact name), or the error that says none or
+/// which several: exit 3 or 4, with the candidates listed; never asks.
+pub fn one_of(vault: &impl ItemLookup, query: &str, matches: Matches) -> Result<hush_crypto::ItemId> {
+    resolve(vault, query, matches, Scope::Live, false)
+}
+
+fn resolve(
+    vault: &impl ItemLookup,
+    query: &str,
+    matches: Matches,
+    scope: Scope,
+    ask: bool,
+) -> Result<hush_crypto::ItemId> {
+    match matches {
         Matches::One(id) => Ok(id),
         Matches::None if scope == Scope::Trash => Err(Exit::NotInTrash(query.to_owned()).into()),
         Matches::None if vault.find_in(query, Scope::Trash) != Matches::None => {

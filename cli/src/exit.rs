@@ -25,6 +25,19 @@ pub enum Exit {
         /// The candidates, one per line.
         list: String,
     },
+    /// Several logins match a git credential request equally well (`hush git-credential get`).
+    #[error(
+        "several logins match {url} equally well, so hush answers nothing and git asks you:\n{list}\n\
+         Give each a URL with its repository path (https://HOST/ORG/REPO) and run \
+         `git config --global credential.useHttpPath true`, or put the user name in the remote's URL \
+         (https://USER@HOST/...)"
+    )]
+    AmbiguousLogin {
+        /// What git asked for.
+        url: String,
+        /// The candidates, one per line.
+        list: String,
+    },
 }
 
 /// How a command that did not fail ended: the exit code is a value the command returns, not an
@@ -65,7 +78,7 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(exit) = cause.downcast_ref::<Exit>() {
             return match exit {
                 Exit::NotFound(_) | Exit::InTrash(_) | Exit::NotInTrash(_) => (3, None),
-                Exit::Ambiguous { .. } => (4, None),
+                Exit::Ambiguous { .. } | Exit::AmbiguousLogin { .. } => (4, None),
             };
         }
         if let Some(v) = cause.downcast_ref::<VaultError>() {

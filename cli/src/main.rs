@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod context;
 mod exit;
+mod git_credential;
 mod hibp;
 mod item_text;
 mod master_password;
@@ -19,7 +20,9 @@ mod output;
 mod picker;
 mod prompt;
 mod remote;
+mod secret_ref;
 mod setup_code;
+mod ssh_agent;
 mod text_editor;
 
 use std::process::ExitCode;

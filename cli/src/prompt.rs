@@ -80,6 +80,24 @@ pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
     Ok(Zeroizing::new(rpassword::prompt_password(prompt).context("cannot read from the terminal")?))
 }
 
+/// Asks for a secret on the terminal without echo even though standard input is not a terminal
+/// (it carries a protocol, as for a git credential helper): `rpassword` opens `/dev/tty`
+/// itself. git's own convention is honoured: `GIT_TERMINAL_PROMPT=0` means nobody may be asked.
+pub fn secret_on_tty(prompt: &str) -> Result<Zeroizing<String>> {
+    let unlock = "run `hush unlock` first, or give --password-file PATH";
+    if std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| matches!(v.as_str(), "0" | "false" | "no")) {
+        bail!(
+            "the vault is locked and GIT_TERMINAL_PROMPT=0 forbids asking for the master password; {unlock}"
+        );
+    }
+    match rpassword::prompt_password(prompt) {
+        Ok(pw) => Ok(Zeroizing::new(pw)),
+        Err(_) => {
+            bail!("the vault is locked and there is no terminal to ask for the master password; {unlock}")
+        }
+    }
+}
+
 /// Asks a visible question on the terminal and returns the line typed (for what is checked, not
 /// secret from the person typing it, such as a setup code: issue #10, point 5).
 pub fn line(prompt: &str) -> Result<Zeroizing<String>> {

@@ -222,6 +222,80 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The path of an installed tool (`PATH`, then `/usr/sbin` and `/sbin`, where `sshd` lives), or
+/// `None` with a loud SKIPPED notice naming the Debian package that has it. Under CI (`CI` set)
+/// a missing tool fails the test instead: `.ci/run` installs every one of them.
+pub fn require_tool(tool: &str, package: &str, test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is not installed, and CI is set: install it (apt-get install {package})"
+        );
+        eprintln!("\n*** SKIPPED {test}: {tool} is not installed (apt-get install {package}) ***\n");
+    }
+    found
+}
+
+/// Whether the tests run as root; a test that needs it (another uid, sshd's privilege
+/// separation) is SKIPPED otherwise, and fails under CI, which runs as root.
+pub fn require_root(test: &str) -> bool {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("Uid:")).map(|l| l.split_whitespace().next() == Some("0"))
+        })
+        .unwrap_or(false);
+    if !root {
+        assert!(std::env::var_os("CI").is_none(), "{test} needs root, and CI is set");
+        eprintln!("\n*** SKIPPED {test}: it needs root ***\n");
+    }
+    root
+}
+
+/// Runs `hush lock` for a home when dropped, so that no agent outlives a test, pass or panic.
+pub struct AgentGuard {
+    home: PathBuf,
+    runtime: PathBuf,
+}
+
+impl Drop for AgentGuard {
+    fn drop(&mut self) {
+        let _ = Command::new(bin("hush"))
+            .env_clear()
+            .env("HUSH_HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .arg("lock")
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+impl Home {
+    /// `hush unlock` with the password file; the guard locks again when dropped.
+    pub fn unlock(&self) -> AgentGuard {
+        let guard = AgentGuard { home: self.path(), runtime: self.runtime() };
+        let out = self.run(&["unlock"]);
+        assert_ok(&out, &["unlock"]);
+        guard
+    }
+
+    /// This home's private runtime folder (`XDG_RUNTIME_DIR`).
+    pub fn runtime(&self) -> PathBuf {
+        self.dir.path().join("runtime")
+    }
+
+    /// `hush ARGS` without the password file and with standard input from /dev/null: it
+    /// succeeds only if the key comes from the agent (or nothing needs it).
+    pub fn bare(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run hush")
+    }
+}
+
 /// Panics with both output streams unless the command succeeded.
 pub fn assert_ok(out: &Output, what: &[&str]) {
     assert!(

@@ -13,9 +13,11 @@ mod fields;
 mod file;
 mod gen_cmd;
 mod get;
+mod git_credential;
 mod history;
 mod import;
 mod init;
+mod inject;
 mod kit;
 mod lock;
 mod login;
@@ -24,8 +26,12 @@ mod ls;
 mod man;
 mod passwd;
 mod pick;
+mod read;
 mod register;
+mod resolve;
 mod rm;
+mod run_cmd;
+mod ssh;
 mod status;
 pub mod sync_cmd;
 mod totp;
@@ -53,7 +59,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::ClipboardServe(args) => return done(crate::clipboard::serve(args.clear_after)),
         _ => {}
     }
-    let ctx = Ctx::new(&cli)?;
+    let mut ctx = Ctx::new(&cli)?;
+    ctx.tty_prompt = matches!(cli.command, Command::GitCredential(_));
     match cli.command {
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Breach(args) => breach::run(&ctx, &args),
@@ -90,6 +97,12 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sync(args) => sync_cmd::run(ctx, &args),
         Command::Logout(args) => logout::run(ctx, &args),
         Command::Devices(args) => devices::run(ctx, &args),
+        Command::Ssh(command) => ssh::run(ctx, &command),
+        Command::SshAgent(args) => crate::ssh_agent::run(ctx, &args),
+        Command::Read(args) => read::run(ctx, &args),
+        Command::Run(args) => run_cmd::run(ctx, &args),
+        Command::Inject(args) => inject::run(ctx, &args),
+        Command::GitCredential(args) => git_credential::run(ctx, &args),
         Command::Audit(_)
         | Command::Breach(_)
         | Command::Status(_)

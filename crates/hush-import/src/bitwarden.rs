@@ -462,8 +462,15 @@ pub fn write_csv<'a>(items: impl IntoIterator<Item = &'a Item>) -> Zeroizing<Vec
         let folder = item.tags.iter().find(|t| *t != FAVORITE_TAG).map_or("", String::as_str);
         let kind = match item.kind {
             ItemKind::Login | ItemKind::TotpOnly => "login",
-            ItemKind::Note | ItemKind::Card => "note",
+            ItemKind::Note | ItemKind::Card | ItemKind::SshKey => "note",
         };
+        // Bitwarden's CSV has no column for an SSH key; the notes carry it, so that an export
+        // never silently drops a private key (docs/import-export.md, "Export").
+        let notes = Zeroizing::new(match item.ssh_key.as_deref().filter(|k| !k.is_empty()) {
+            Some(key) if item.notes.is_empty() => key.to_owned(),
+            Some(key) => format!("{}\n\n{key}", item.notes),
+            None => item.notes.clone(),
+        });
         let fields = Zeroizing::new(
             item.fields.iter().map(|f| format!("{}: {}", f.name, f.value)).collect::<Vec<_>>().join("\n"),
         );
@@ -473,7 +480,7 @@ pub fn write_csv<'a>(items: impl IntoIterator<Item = &'a Item>) -> Zeroizing<Vec
             if favorite { "1" } else { "" },
             kind,
             &item.name,
-            &item.notes,
+            &notes,
             &fields,
             "0",
             &uris,

@@ -211,6 +211,14 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
         remote.totp.as_deref().unwrap_or(""),
     );
     let kind = text("kind", base.map(|b| b.kind.as_str()), local.kind.as_str(), remote.kind.as_str());
+    // An SSH private key merges like the TOTP secret: a key replaced on both sides keeps the
+    // newer one and the other as a conflict note (masked by `hush get` like a password).
+    let ssh_key = text(
+        "ssh_key",
+        base.map(|b| b.ssh_key.as_deref().unwrap_or("")),
+        local.ssh_key.as_deref().unwrap_or(""),
+        remote.ssh_key.as_deref().unwrap_or(""),
+    );
 
     // Custom fields merge by name, each like a text field.
     let mut names: Vec<String> = Vec::new();
@@ -252,6 +260,7 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     merged.username = username;
     merged.notes = notes;
     merged.totp = Some(totp).filter(|t| !t.is_empty());
+    merged.ssh_key = Some(ssh_key).filter(|k| !k.is_empty());
     merged.fields = fields;
     merged.urls = merge_list(base.map(|b| b.urls.as_slice()), &local.urls, &remote.urls);
     merged.tags = merge_list(base.map(|b| b.tags.as_slice()), &local.tags, &remote.tags);
@@ -625,5 +634,35 @@ mod tests {
         remote.tags = vec!["y".into(), "r".into()];
         let m = merge_items(Some(&base), &local, &remote, 9);
         assert_eq!(m.tags, vec!["y".to_string(), "l".into(), "r".into()]);
+    }
+
+    #[test]
+    fn ssh_keys_merge_and_a_replaced_key_is_never_lost() {
+        let mut base = item("", 1);
+        base.kind = ItemKind::SshKey;
+        base.ssh_key = Some("key-0".into());
+        // One side renames, the other replaces the key: both changes survive.
+        let mut local = base.clone();
+        local.name = "renamed".into();
+        local.updated = 5;
+        let mut remote = base.clone();
+        remote.ssh_key = Some("key-1".into());
+        remote.updated = 6;
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(
+            (m.name.as_str(), m.ssh_key.as_deref(), m.kind),
+            ("renamed", Some("key-1"), ItemKind::SshKey)
+        );
+        assert!(m.conflicts.is_empty());
+        // Both sides replace it: the newer stays, the other is a conflict note.
+        let mut local = base.clone();
+        local.ssh_key = Some("key-2".into());
+        local.updated = 7;
+        for m in [merge_items(Some(&base), &local, &remote, 9), merge_items(Some(&base), &remote, &local, 9)]
+        {
+            assert_eq!(m.ssh_key.as_deref(), Some("key-2"));
+            assert_eq!(m.conflicts.len(), 1);
+            assert_eq!((m.conflicts[0].field.as_str(), m.conflicts[0].value.as_str()), ("ssh_key", "key-1"));
+        }
     }
 }

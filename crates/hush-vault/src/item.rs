@@ -23,6 +23,9 @@ pub enum ItemKind {
     Card,
     /// A TOTP seed alone.
     TotpOnly,
+    /// An SSH private key ([`Item::ssh_key`]), served by `hush ssh-agent`. New in item
+    /// format version 2 (docs/vault-format.md, "Item format versions").
+    SshKey,
 }
 
 impl ItemKind {
@@ -33,6 +36,7 @@ impl ItemKind {
             ItemKind::Note => "note",
             ItemKind::Card => "card",
             ItemKind::TotpOnly => "totp-only",
+            ItemKind::SshKey => "ssh-key",
         }
     }
 }
@@ -45,7 +49,8 @@ impl std::str::FromStr for ItemKind {
             "note" => Ok(ItemKind::Note),
             "card" => Ok(ItemKind::Card),
             "totp-only" | "totp" => Ok(ItemKind::TotpOnly),
-            _ => Err(format!("unknown kind {s:?}; use login, note, card or totp-only")),
+            "ssh-key" => Ok(ItemKind::SshKey),
+            _ => Err(format!("unknown kind {s:?}; use login, note, card, totp-only or ssh-key")),
         }
     }
 }
@@ -173,6 +178,11 @@ pub struct Item {
     /// "Merge rules"); [`TRASH_DAYS`] after this time the next write replaces it by its
     /// tombstone. New in item format version 2 (docs/vault-format.md, "Item blobs").
     pub trashed: Option<i64>,
+    /// An SSH private key in OpenSSH's own format, unencrypted (`-----BEGIN OPENSSH PRIVATE
+    /// KEY-----`): the item's seal is its protection. Set on items of kind
+    /// [`ItemKind::SshKey`] by `hush ssh generate` and `hush ssh import`. New in item format
+    /// version 2 (docs/vault-format.md, "Item format versions").
+    pub ssh_key: Option<String>,
     /// Attached files (docs/attachments.md). New in item format version 2 (docs/vault-format.md,
     /// "Item blobs").
     pub files: Vec<Attachment>,
@@ -217,8 +227,14 @@ impl Item {
             policy: None,
             conflicts: Vec::new(),
             trashed: None,
+            ssh_key: None,
             files: Vec::new(),
         }
+    }
+
+    /// Whether the item has an SSH private key (an empty one counts as none).
+    pub fn has_ssh_key(&self) -> bool {
+        self.ssh_key.as_deref().is_some_and(|k| !k.is_empty())
     }
 
     /// Whether the item is in use: neither a tombstone nor in the trash. Only these are listed,
@@ -337,7 +353,7 @@ impl Item {
     }
 }
 
-/// An item as format version 1 stored it: every field of [`Item`] but `trashed`, in the same
+/// An item as format version 1 stored it: every field of [`Item`] but `trashed`, `ssh_key` and `files`, in the same
 /// order (bincode is not self-describing, so each format version has its own layout).
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 struct ItemV1 {
@@ -387,18 +403,20 @@ impl ItemV1 {
             policy: take(&mut self.policy),
             conflicts: take(&mut self.conflicts),
             trashed: None,
+            ssh_key: None,
             files: Vec::new(),
         }
     }
 }
 
-/// Format version 1 of the item plaintext: no trash.
+/// Format version 1 of the item plaintext: no trash, no SSH key.
 pub(crate) const ITEM_VERSION_1: u8 = 1;
 
 /// Decodes an item plaintext of any format version this hush knows (docs/vault-format.md, "Item
-/// blobs"): version 2, written since the trash and attachments, and version 1, read as an item
-/// not in the trash and without files. An attachment whose chunk count disagrees with its size
-/// cannot have been written by hush and makes the item [`crate::VaultError::Corrupt`].
+/// blobs"): version 2, written since the trash, SSH keys and attachments, and version 1, read as
+/// an item not in the trash, without an SSH key and without files. An attachment whose chunk
+/// count disagrees with its size cannot have been written by hush and makes the item
+/// [`crate::VaultError::Corrupt`].
 pub(crate) fn decode_plaintext(plain: &[u8], limit: u64) -> Result<Item, crate::VaultError> {
     let item = match plain.first() {
         Some(&ITEM_VERSION_1) => crate::encoding::decode::<ItemV1>(ITEM_VERSION_1, plain, limit)?.upgrade(),
@@ -479,8 +497,12 @@ mod tests {
         assert_eq!((item.revision, item.rotation_pending, item.trashed), (3, true, None));
         assert_eq!(item.conflicts[0].value, "m");
         assert!(item.policy.is_some() && item.is_live());
+        assert_eq!(item.ssh_key, None);
+        // Format 2 holds what format 1 could not: the trash and an SSH key.
         let mut trashed = item.clone();
         trashed.trashed = Some(7);
+        trashed.kind = ItemKind::SshKey;
+        trashed.ssh_key = Some("-----BEGIN OPENSSH PRIVATE KEY-----\n...".into());
         let plain = crate::encoding::encode(crate::ITEM_VERSION, &trashed);
         assert_eq!(plain[0], 2);
         assert!(decode_plaintext(&plain, 1 << 20).unwrap() == trashed);

@@ -27,7 +27,8 @@ pub use crate::error::{Recovery, VaultError};
 pub use crate::files::{DEFAULT_MAX_FILE_BYTES, FileStore, check_file_name};
 pub use crate::index::table::IndexRecordRef;
 pub use crate::index::{
-    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_in, search, search_in,
+    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_exact, find_in, search,
+    search_in,
 };
 pub use crate::item::{
     Attachment, Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of,

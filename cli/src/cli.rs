@@ -121,6 +121,20 @@ pub enum Command {
     Trash(TrashArgs),
     /// Take an item out of the trash.
     Restore(RestoreArgs),
+    /// Attach files to an item, list them, get them back, remove them.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hush file add github ~/.ssh/id_ed25519      attach a file (its name is kept)\n  \
+        hush file ls github\n  \
+        hush file get github id_ed25519 --output ~/.ssh/id_ed25519\n  \
+        hush file get github notes.txt | less      stdout, when it is not a terminal\n  \
+        hush file rm github id_ed25519\n\n\
+        Files are sealed in 1 MiB chunks under a key of their own, which the item holds; they sync with \
+        their item, and a server that drops, alters or swaps a chunk is reported as TAMPERING (exit 6). \
+        At most 100 MiB per file unless [files] max_size_mib in config.toml says otherwise. See \
+        docs/attachments.md."
+    )]
+    File(FileCommand),
     /// Show an item's previous passwords (masked unless --show), or make one current again.
     #[command(after_help = "Examples:\n  hush history github                the dates, passwords masked\n  \
         hush history github --show         with the passwords\n  \
@@ -641,6 +655,75 @@ pub struct RmArgs {
     #[arg(long)]
     pub purge: bool,
     /// With --purge: do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `hush file`.
+#[derive(Debug, Subcommand)]
+pub enum FileCommand {
+    /// Attach a file to an item. The file is read once, sealed in chunks into hush's folder, and
+    /// synced with the item.
+    Add(FileAddArgs),
+    /// List an item's files.
+    Ls(FileLsArgs),
+    /// Write an attached file to standard output (never to a terminal unless --force) or to a
+    /// file; every chunk is verified before any of it is written.
+    Get(FileGetArgs),
+    /// Remove a file from an item (and, at the next sync, from the server).
+    Rm(FileRmArgs),
+}
+
+/// `hush file add`.
+#[derive(Debug, Args)]
+pub struct FileAddArgs {
+    /// The item: name, URL host, user name, tag, or id prefix.
+    #[arg(add = ArgValueCompleter::new(item_names))]
+    pub query: String,
+    /// The file to attach; `-` reads standard input (then --name is needed).
+    pub path: PathBuf,
+    /// The name to keep the file under (default: the file's own name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// `hush file ls`.
+#[derive(Debug, Args)]
+pub struct FileLsArgs {
+    /// The item.
+    #[arg(add = ArgValueCompleter::new(item_names))]
+    pub query: String,
+    /// JSON output: [{"name", "id", "size", "chunks", "added", "on_this_device"}]; never a key.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hush file get`.
+#[derive(Debug, Args)]
+pub struct FileGetArgs {
+    /// The item.
+    #[arg(add = ArgValueCompleter::new(item_names))]
+    pub query: String,
+    /// The file's name, or the first 8 or more characters of its id (`hush file ls`).
+    pub name: String,
+    /// Write to this path (created with mode 0600, put in place only once every chunk verified;
+    /// a folder means the file's own name inside it) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Write to standard output even when it is a terminal.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `hush file rm`.
+#[derive(Debug, Args)]
+pub struct FileRmArgs {
+    /// The item.
+    #[arg(add = ArgValueCompleter::new(item_names))]
+    pub query: String,
+    /// The file's name, or the first 8 or more characters of its id.
+    pub name: String,
+    /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
 }

@@ -31,6 +31,8 @@ pub struct Config {
     pub ssh_agent: SshAgentConfig,
     /// `hush git-credential` settings.
     pub git_credential: GitCredentialConfig,
+    /// Attached files.
+    pub files: FilesConfig,
 }
 
 /// The `[ssh_agent]` table (docs/ssh-agent.md, "Confirmation").
@@ -54,6 +56,27 @@ pub struct GitCredentialConfig {
     /// Save what git reports as working (`store`): a new login, or a new password for the one
     /// login that matches. Off by default: `store` and `erase` then do nothing.
     pub store: bool,
+}
+
+/// The `[files]` table (docs/attachments.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// The largest file `hush file add` accepts, in MiB.
+    pub max_size_mib: u64,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig { max_size_mib: hush_vault::DEFAULT_MAX_FILE_BYTES >> 20 }
+    }
+}
+
+impl FilesConfig {
+    /// The limit in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_size_mib.saturating_mul(1 << 20)
+    }
 }
 
 /// `agent_autostart`: when a command that had to ask for the master password leaves the key
@@ -105,6 +128,7 @@ impl Default for Config {
             sync: SyncConfig::default(),
             ssh_agent: SshAgentConfig::default(),
             git_credential: GitCredentialConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }

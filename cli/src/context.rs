@@ -313,15 +313,20 @@ impl Ctx {
         ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
     ) -> Result<T> {
-        let updated = self.profile.update(ring, |vault| {
+        let mut purged = false;
+        let updated = self.profile.update(ring.clone(), |vault| {
             let (value, changed) = edit(vault)?;
             if changed {
                 for name in vault.purge_expired_trash(hush_vault::now()) {
                     eprintln!("{name}: 30 days in the trash are over; deleted for good");
+                    purged = true;
                 }
             }
             Ok::<_, anyhow::Error>((value, changed))
         })?;
+        if purged {
+            self.profile.prune_files(ring)?;
+        }
         if let Some((vault, version)) = updated.saved {
             self.auto_sync(vault, version)?;
         }
@@ -343,17 +348,24 @@ impl Ctx {
     /// changed anything; then, with the lock released, syncs if `[sync] auto` is on.
     ///
     /// A write that happens anyway also deletes for good the items whose 30 days in the trash
-    /// are over (issue #10, "A trash"); nothing is ever written for that alone.
+    /// are over (issue #10, "A trash"), and their attached files from `files/`; nothing is ever
+    /// written for that alone.
     pub fn edit_with_key<T>(&self, ring: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+        let mut purged = false;
         let edited = self.profile.edit(ring.clone(), |vault| {
             let value = edit(vault)?;
             if vault.is_changed() {
                 for name in vault.purge_expired_trash(hush_vault::now())? {
                     eprintln!("{name}: 30 days in the trash are over; deleted for good");
+                    purged = true;
                 }
             }
             Ok::<_, anyhow::Error>(value)
         })?;
+        // The files of items deleted for good go with them (docs/attachments.md, "Deleting").
+        if purged {
+            self.profile.prune_files(ring.clone())?;
+        }
         // Sync needs the whole vault; open it only when it will sync, and only the version just
         // written (another writer may have come in between: its own sync covers both).
         if let Some(version) = edited.saved

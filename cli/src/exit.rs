@@ -91,6 +91,15 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(s) = cause.downcast_ref::<SyncError>() {
             return sync_advice(s);
         }
+        if let Some(hush_sync::files::ReadError::LocalChunk { .. }) = cause.downcast_ref() {
+            return (
+                TAMPERING,
+                Some(
+                    "Nothing of that chunk was written. Remove the damaged chunk file; if this vault syncs, \
+                     `hush file get` fetches it again from the server.",
+                ),
+            );
+        }
     }
     (2, None)
 }

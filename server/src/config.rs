@@ -31,6 +31,11 @@ pub struct Limits {
     /// Most item-blob bytes one account may hold; a push past it is a 507 `quota`.
     /// Default 256 MiB. Not in the spec: it bounds what one full pull must hold in memory.
     pub max_account_bytes: u64,
+    /// Most bytes of attached files' chunks one account may hold; an upload past it is a 507
+    /// `quota`. Default 1 GiB. Files have a quota of their own so that they do not eat into what
+    /// the item quota keeps for items (a full pull must hold every item blob in memory; chunks
+    /// are fetched one at a time).
+    pub max_file_bytes_per_account: u64,
     /// A session unused for this long is dead. Default 30 days.
     pub session_idle: Duration,
     /// How long a login challenge stays valid. Default and maximum 300 s
@@ -50,6 +55,7 @@ impl Default for Limits {
             max_blob_bytes: 256 * 1024,
             max_items_per_account: 100_000,
             max_account_bytes: 256 * 1024 * 1024,
+            max_file_bytes_per_account: 1024 * 1024 * 1024,
             session_idle: Duration::from_secs(30 * 24 * 60 * 60),
             challenge_lifetime: MAX_CHALLENGE_LIFETIME,
             request_timeout: Duration::from_secs(30),

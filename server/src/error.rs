@@ -52,6 +52,8 @@ pub enum ApiError {
     AccountExists,
     /// 409: a rekey whose keyset does not raise the key version (`sync-api-v2.md`, `PUT /v2/keyset`).
     StaleKeyset,
+    /// 409: another chunk is stored at this file id and index (`sync-api-v2.md`, "Files").
+    FileExists,
     /// 409: `base_seq` is stale; `seq` is the account's current one.
     Conflict {
         /// The account's current seq.
@@ -95,7 +97,9 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
-            Self::AccountExists | Self::StaleKeyset | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::AccountExists | Self::StaleKeyset | Self::FileExists | Self::Conflict { .. } => {
+                StatusCode::CONFLICT
+            }
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -120,6 +124,7 @@ impl ApiError {
             Self::Timeout => ErrorCode::Timeout,
             Self::AccountExists => ErrorCode::AccountExists,
             Self::StaleKeyset => ErrorCode::StaleKeyset,
+            Self::FileExists => ErrorCode::FileExists,
             Self::Conflict { .. } => ErrorCode::Conflict,
             // No code of their own: a client can do nothing different about 414 and 431 than
             // about 413, send less (docs/server.md, "Error answers").
@@ -146,10 +151,17 @@ impl ApiError {
             Self::Timeout => "the request took too long; send it again".into(),
             Self::AccountExists => "an account with this id already exists".into(),
             Self::StaleKeyset => "the new keyset must have a greater key version than the current one".into(),
+            Self::FileExists => {
+                "another chunk is stored at this file id and index; files are immutable (a changed file is a \
+                 new file id)"
+                    .into()
+            }
             Self::Conflict { seq } => {
                 format!("base_seq is stale; the account is at seq {seq}: pull, merge, push again").into()
             }
-            Self::UnsupportedMediaType => "expected Content-Type: application/json".into(),
+            Self::UnsupportedMediaType => {
+                "expected Content-Type: application/json (file chunks: application/octet-stream)".into()
+            }
             Self::UriTooLong => format!("the request URI exceeds {MAX_URI_BYTES} bytes").into(),
             Self::HeadTooLarge => "the request line and headers exceed the server's limit".into(),
             Self::RateLimited { retry_after_secs } => {
@@ -160,6 +172,7 @@ impl ApiError {
             }
             Self::Quota(QuotaKind::Items) => "the account's item quota is exhausted".into(),
             Self::Quota(QuotaKind::Bytes) => "the account's storage quota is exhausted".into(),
+            Self::Quota(QuotaKind::Files) => "the account's file storage quota is exhausted".into(),
             Self::Internal(_) => "internal server error".into(),
         }
     }
@@ -178,6 +191,7 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidInvite => Self::RegistrationClosed,
             StoreError::NotFound => Self::NotFound("account"),
             StoreError::Conflict { current } => Self::Conflict { seq: current },
+            StoreError::ChunkExists => Self::FileExists,
             StoreError::Quota(kind) => Self::Quota(kind),
             StoreError::Unavailable(source) => {
                 // Not a bug, so not an internal error; logged (as a warning) so that an operator

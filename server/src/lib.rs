@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sessions::router())
         .merge(routes::vault::router())
         .merge(routes::keyset::router())
+        .merge(routes::files::router())
         .merge(routes::openapi::router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)

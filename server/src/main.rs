@@ -155,6 +155,9 @@ struct LimitArgs {
     /// Most item-blob bytes per account.
     #[arg(long, env = "HUSH_SERVER_MAX_ACCOUNT_BYTES", default_value_t = 256 * 1024 * 1024)]
     max_account_bytes: u64,
+    /// Most bytes of attached files (sealed chunks) per account.
+    #[arg(long, env = "HUSH_SERVER_MAX_FILE_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    max_file_bytes: u64,
     /// Seconds a session may stay unused before it expires.
     #[arg(long, env = "HUSH_SERVER_SESSION_IDLE_SECS", default_value_t = 30 * 24 * 60 * 60,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -176,6 +179,7 @@ impl LimitArgs {
             max_blob_bytes: self.max_blob_bytes as usize,
             max_items_per_account: self.max_items,
             max_account_bytes: self.max_account_bytes,
+            max_file_bytes_per_account: self.max_file_bytes,
             session_idle: Duration::from_secs(self.session_idle_secs),
             challenge_lifetime: Duration::from_secs(self.challenge_lifetime_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),

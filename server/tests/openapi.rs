@@ -128,6 +128,8 @@ fn routed_paths() -> BTreeSet<&'static str> {
             "KEYSET" => paths::KEYSET,
             "HEALTH" => paths::HEALTH,
             "OPENAPI" => paths::OPENAPI,
+            "FILE_TEMPLATE" => paths::FILE_TEMPLATE,
+            "CHUNK_TEMPLATE" => paths::CHUNK_TEMPLATE,
             other => {
                 panic!("the router routes paths::{other}: add it to this table and to docs/openapi.json")
             }
@@ -163,7 +165,9 @@ async fn every_route_and_method_of_the_router_is_described_and_nothing_else() {
         // A concrete path: any id where the template has a parameter.
         let concrete = path
             .replace("{account_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
-            .replace("{session_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+            .replace("{session_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+            .replace("{file_id}", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+            .replace("{index}", "0");
         for method in METHODS {
             let (status, _, body) =
                 send(&router, method.to_uppercase().parse().expect("a method"), &concrete).await;

@@ -352,14 +352,28 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     port: u16,
+    /// Extra `serve` arguments, kept for restarts.
+    extra: Vec<String>,
 }
 
 impl Server {
     /// Starts a server on a free port.
     pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server on a free port with extra `serve` arguments (limits, quotas), which
+    /// restarts keep.
+    pub fn start_with(extra: &[&str]) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
-        let (child, port) = Self::spawn(data.path(), 0, &[]);
-        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
+        let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
+        let (child, port) = Self::spawn(data.path(), 0, &extra);
+        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port, extra }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Starts a server that logs at debug level into `log()`.
@@ -367,7 +381,7 @@ impl Server {
         let data = tempfile::tempdir().expect("temp dir");
         std::fs::write(data.path().join("log-level"), "debug").unwrap();
         let (child, port) = Self::spawn(data.path(), 0, &[]);
-        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port }
+        Server { child: Some(child), data, url: format!("http://127.0.0.1:{port}"), port, extra: Vec::new() }
     }
 
     /// What a server from `start_logged` wrote to stderr.
@@ -389,7 +403,13 @@ impl Server {
             key.display().to_string(),
         ];
         let (child, port) = Self::spawn(data.path(), 0, &tls);
-        Server { child: Some(child), data, url: format!("https://localhost:{port}"), port }
+        Server {
+            child: Some(child),
+            data,
+            url: format!("https://localhost:{port}"),
+            port,
+            extra: tls.to_vec(),
+        }
     }
 
     /// The test CA that signed the TLS server's certificate.
@@ -452,7 +472,7 @@ impl Server {
     pub fn restart(&mut self) {
         self.stop();
         for _ in 0..50 {
-            let (mut child, port) = Self::spawn(self.data.path(), self.port, &[]);
+            let (mut child, port) = Self::spawn(self.data.path(), self.port, &self.extra);
             if port == self.port && child.try_wait().ok().flatten().is_none() {
                 self.child = Some(child);
                 return;

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use hush_import::{bitwarden, hush_json};
 use hush_vault::durable::write_atomic;
-use hush_vault::{Item, now};
+use hush_vault::{Attachment, Item, now};
 
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Ctx;
@@ -26,7 +26,8 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
 }
 
 /// `--format hush`: a byte-for-byte copy of the vault file, which is already
-/// encrypted under the vault key (master password + account key).
+/// encrypted under the vault key (master password + account key); with the sealed chunks of its
+/// attached files, as a tar archive, when it has any ([`super::backup_archive`]).
 fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     if args.plaintext {
         bail!("--plaintext is for --format json and csv; a hush backup is encrypted");
@@ -37,9 +38,20 @@ fn backup(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     // Open the very bytes that will be written: a backup that fails to authenticate
     // would only be found out on the day it is needed.
     let (bytes, vault) = ctx.profile.read_authenticated_bytes(ctx.key_ring(&ctx.header()?)?)?;
-    write_atomic(out, &bytes, None)?;
+    // The files of items in the trash too: the backup holds those items (vault.hush whole).
+    let files: Vec<&Attachment> =
+        vault.entries().values().filter(|e| !e.item.deleted).flat_map(|e| e.item.files.iter()).collect();
+    if files.is_empty() {
+        write_atomic(out, &bytes, None)?;
+    } else {
+        super::backup_archive::write(ctx, &vault, &bytes, &files, out)?;
+    }
+    let with_files = match files.len() {
+        0 => String::new(),
+        n => format!(" and {n} attached file(s)"),
+    };
     eprintln!(
-        "Wrote an encrypted backup of {} item(s) to {}.\n\
+        "Wrote an encrypted backup of {} item(s){with_files} to {}.\n\
          Restore it on any device with `hush import --from hush {}`: it needs this account's \
          setup code (`hush kit`) and the master password as it is now.",
         vault.len(),

@@ -17,6 +17,7 @@ use hush_import::{self as import, Import, bitwarden, browser, hush_json, keepass
 use hush_vault::{FileHeader, Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
 
+use super::backup_archive;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::context::Ctx;
 use crate::{output, prompt};
@@ -36,13 +37,16 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     // the vault itself is read under the writers' lock (or for a dry run).
     let current = ctx.header()?;
     let t = now();
+    // A backup's attached files, unpacked, to be sealed afresh into this vault with their items.
+    let mut backup_files = None;
     let (import, key) = match args.from {
         ImportFormat::Hush => {
             let path = input_path(args)?;
-            let backup = read_backup(path)?;
+            let backup = backup_archive::read(path, read_backup)?;
             let key = ctx.key_ring(&current)?;
-            let items = backup_items(args, &backup, &current, &key)
+            let items = backup_items(args, &backup.vault, &current, &key)
                 .with_context(|| format!("cannot import the backup {}", path.display()))?;
+            backup_files = Some(backup);
             (Import { items, warnings: Vec::new() }, Some(key))
         }
         // Parsed before the vault is unlocked: a malformed file costs no password.
@@ -93,17 +97,63 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         return Ok(());
     }
 
-    let (added, duplicates) = ctx.update_with_key(key, |vault| {
+    let store = ctx.profile.files();
+    let (added, duplicates, restored, dropped) = ctx.update_with_key(key, |vault| {
         let plan = import::plan(vault.items().map(|(_, item)| item), import.items);
         refuse_too_large(&plan.new)?;
-        let added = plan.new.len();
-        for item in plan.new {
+        let mut new = plan.new;
+        // Sealed under the writers' lock, as `hush file add` does, so that no sync prunes the
+        // new chunks before their items are saved; removed again if the import fails.
+        let mut sealed = Vec::new();
+        let result = restore_files(vault, &mut new, backup_files.as_ref(), &store, &mut sealed);
+        let (restored, dropped) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                for file in &sealed {
+                    let _ = store.remove(file);
+                }
+                return Err(e);
+            }
+        };
+        let added = new.len();
+        for item in new {
             vault.try_add(item)?;
         }
-        Ok(((added, plan.duplicates), added > 0))
+        Ok(((added, plan.duplicates, restored, dropped), added > 0))
     })?;
+    backup_archive::report_files(restored, &dropped);
     report(added, &duplicates, warnings);
     Ok(())
+}
+
+/// Replaces the attachments of `items` (restored from a backup) by new files of this vault, sealed
+/// from the backup's chunks into `store` (their ids pushed to `sealed` as they are written).
+/// Returns how many files were restored, and which (item, file) a backup without files could not
+/// restore: those items are restored without them.
+fn restore_files(
+    vault: &Vault,
+    items: &mut [Item],
+    backup: Option<&backup_archive::Backup>,
+    store: &hush_vault::FileStore,
+    sealed: &mut Vec<hush_crypto::FileId>,
+) -> Result<(usize, Vec<(String, String)>)> {
+    let (mut restored, mut dropped) = (0, Vec::new());
+    let account = vault.account_id();
+    for item in items.iter_mut().filter(|i| !i.files.is_empty()) {
+        let files = std::mem::take(&mut item.files);
+        let Some((backup, (_, chunks))) = backup.and_then(|b| b.chunks.as_ref().map(|c| (b, c))) else {
+            dropped.extend(files.iter().map(|f| (item.name.clone(), f.name.clone())));
+            continue;
+        };
+        for file in &files {
+            let new = backup_archive::reseal(file, backup.vault.header.account_id(), chunks, &account, store)
+                .with_context(|| format!("{}: the backup is damaged or incomplete", item.name))?;
+            sealed.push(new.file_id);
+            item.files.push(new);
+            restored += 1;
+        }
+    }
+    Ok((restored, dropped))
 }
 
 /// Parses an export of a third-party or plaintext format.

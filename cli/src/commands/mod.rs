@@ -2,6 +2,7 @@
 
 mod add;
 mod audit;
+mod backup_archive;
 mod breach;
 pub mod completions;
 mod copy;
@@ -9,6 +10,7 @@ mod devices;
 mod edit;
 mod export;
 mod fields;
+mod file;
 mod gen_cmd;
 mod get;
 mod git_credential;
@@ -31,7 +33,7 @@ mod rm;
 mod run_cmd;
 mod ssh;
 mod status;
-mod sync_cmd;
+pub mod sync_cmd;
 mod totp;
 mod trash;
 mod unlock;
@@ -76,6 +78,7 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Ls(args) => ls::run(ctx, &args),
         Command::Edit(args) => edit::run(ctx, &args),
         Command::Rm(args) => rm::run(ctx, &args),
+        Command::File(command) => file::run(ctx, command),
         Command::Trash(args) => trash::run(ctx, &args),
         Command::Restore(args) => trash::restore(ctx, &args),
         Command::Pick(args) => pick::run(ctx, &args),

@@ -1,5 +1,7 @@
 //! `hush rm`: moves an item to the trash (issue #10, "A trash"), an edit of the item that syncs
-//! like any other; `--purge` replaces it by a tombstone, a deletion for good that syncs too.
+//! like any other, and which keeps its attached files; `--purge` replaces it by a tombstone, a
+//! deletion for good that syncs too, and its files go with it: their chunks here at once, the
+//! server's once the deletion is pushed (docs/attachments.md, "Deleting").
 
 use anyhow::{Result, bail};
 use hush_vault::{ItemLookup, Scope, now};
@@ -31,18 +33,27 @@ pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
         bail!("nothing deleted");
     }
     let t = now();
-    ctx.edit_with_key(key, |vault| {
+    let files = ctx.edit_with_key(key, |vault| {
         let Some(item) = vault.get(&id)? else { bail!(crate::exit::Exit::NotFound(args.query.clone())) };
+        let files: Vec<_> = item.files.iter().map(|f| f.file_id).collect();
         if args.purge {
             vault.delete(&id, t)?;
+            Ok(files)
         } else {
             anyhow::ensure!(item.trashed.is_none(), "{} is already in the trash", item.name);
             vault.update(&id, t, |i| i.trashed = Some(t))?;
+            Ok(Vec::new())
         }
-        Ok(())
     })?;
+    let store = ctx.profile.files();
+    for file in &files {
+        store.remove(file)?;
+    }
     if args.purge {
-        eprintln!("Deleted {name} for good");
+        match files.len() {
+            0 => eprintln!("Deleted {name} for good"),
+            n => eprintln!("Deleted {name} and its {n} file(s) for good"),
+        }
     } else {
         eprintln!(
             "Moved {name} to the trash for {} days; `hush restore {name:?}` brings it back",

@@ -3,7 +3,7 @@
 //! "Resetting trust").
 
 use anyhow::{Result, bail};
-use hush_crypto::ItemId;
+use hush_crypto::{ItemId, KeyRing};
 use hush_vault::Vault;
 use serde::Serialize;
 
@@ -79,6 +79,44 @@ fn name(vault: &Vault, id: &ItemId) -> String {
     }
 }
 
+/// Syncs the vault and writes the result, as `hush sync` does; returns the vault as written.
+pub fn sync_once(ctx: &Ctx, ring: KeyRing) -> Result<Vault> {
+    Ok(sync_vault(ctx, ring, false)?.0)
+}
+
+/// What a sync did: the vault as written, the engine's report, and the names of the items whose
+/// time in the trash was over (deleted for good by this sync).
+type Synced = (Vault, hush_sync::SyncReport, Vec<String>);
+
+/// The sync loop of `hush sync`. The network round trips run without the writers' lock, so that
+/// a slow server never holds up another `hush`; the result is written only over the version that
+/// was read. If another command wrote meanwhile, sync again on top of its change (docs/sync.md).
+/// Afterwards, the chunks of files no item references any more (removed on another device) are
+/// removed from this device's `files/` folder.
+fn sync_vault(ctx: &Ctx, ring: KeyRing, reset_trust: bool) -> Result<Synced> {
+    for _ in 0..3 {
+        let (mut vault, version) = ctx.profile.open(ring.clone())?;
+        let transport = remote::connected_transport(ctx, vault.state())?;
+        if reset_trust {
+            hush_sync::reset_trust(&mut vault);
+        }
+        let server = vault.state().sync.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
+        let now = hush_vault::now();
+        // Expired trash becomes tombstones before the push, so that the deletion syncs and the
+        // engine deletes the server's chunks of their files (docs/attachments.md, "Deleting").
+        let purged = vault.purge_expired_trash(now);
+        let report = {
+            let _progress = remote::Progress::start(format!("Syncing with {server}"));
+            hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?
+        };
+        if ctx.profile.commit(&vault, version)?.is_some() {
+            ctx.profile.prune_files(ring)?;
+            return Ok((vault, report, purged));
+        }
+    }
+    bail!("other hush commands kept changing the vault during the sync; run `hush sync` again");
+}
+
 /// Runs `hush sync`.
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     if args.reset_trust {
@@ -88,59 +126,49 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
         }
     }
     let ring = ctx.key_ring(&ctx.header()?)?;
-    // The network round trips run without the writers' lock, so that a slow server never holds
-    // up another `hush`; the result is written only over the version that was read. If another
-    // command wrote meanwhile, sync again on top of its change (docs/sync.md).
-    let mut attempts = 0;
-    let summary = loop {
-        attempts += 1;
-        let (mut vault, version) = ctx.profile.open(ring.clone())?;
-        let transport = remote::connected_transport(ctx, vault.state())?;
-        if args.reset_trust {
-            hush_sync::reset_trust(&mut vault);
-        }
-        let server = vault.state().sync.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
-        let now = hush_vault::now();
-        let purged = vault.purge_expired_trash(now);
-        let report = {
-            let _progress = remote::Progress::start(format!("Syncing with {server}"));
-            hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?
-        };
-        if ctx.profile.commit(&vault, version)?.is_some() {
-            break SyncJson {
-                received: names(&vault, &report.received),
-                merged: names(&vault, &report.merged),
-                pushed: names(&vault, &report.pushed),
-                held_back: report
-                    .held_back
-                    .iter()
-                    .map(|(id, bytes)| HeldBack { name: name(&vault, id), bytes: *bytes })
-                    .collect(),
-                undeleted: report
-                    .undeleted
-                    .iter()
-                    .map(|u| {
-                        eprintln!("hush: {}", undeleted_line(u));
-                        let deleted = match u.undone {
-                            hush_sync::Undone::Here => "here",
-                            hush_sync::Undone::There => "elsewhere",
-                        };
-                        UndeletedJson { name: u.name.clone(), deleted }
-                    })
-                    .collect(),
-                purged,
-                seq: report.seq,
-                head: report.head.map(|h| Head {
-                    counter: h.counter,
-                    fingerprint: h.chain.fingerprint(),
-                    key_version: h.key_version,
-                }),
-            };
-        }
-        if attempts == 3 {
-            bail!("other hush commands kept changing the vault during the sync; run `hush sync` again");
-        }
+    let (vault, report, purged) = sync_vault(ctx, ring, args.reset_trust)?;
+    let summary = SyncJson {
+        received: names(&vault, &report.received),
+        merged: names(&vault, &report.merged),
+        pushed: names(&vault, &report.pushed),
+        held_back: report
+            .held_back
+            .iter()
+            .map(|(id, bytes)| HeldBack { name: name(&vault, id), bytes: *bytes })
+            .collect(),
+        undeleted: report
+            .undeleted
+            .iter()
+            .map(|u| {
+                eprintln!("hush: {}", undeleted_line(u));
+                let deleted = match u.undone {
+                    hush_sync::Undone::Here => "here",
+                    hush_sync::Undone::There => "elsewhere",
+                };
+                UndeletedJson { name: u.name.clone(), deleted }
+            })
+            .collect(),
+        purged,
+        seq: report.seq,
+        head: report.head.as_ref().map(|h| Head {
+            counter: h.counter,
+            fingerprint: h.chain.fingerprint(),
+            key_version: h.key_version,
+        }),
     };
+    for (id, file) in &report.waiting_for_files {
+        eprintln!(
+            "hush: {} waits: its file {file} is neither on the server nor whole in this device's files/ \
+             folder, so it was not pushed. Remove the file from the item (`hush file rm`) if it is lost.",
+            name(&vault, id)
+        );
+    }
+    if !report.files_not_deleted.is_empty() {
+        eprintln!(
+            "note: {} removed file(s) could not be deleted from the server (it keeps their ciphertext only)",
+            report.files_not_deleted.len()
+        );
+    }
     for held in &summary.held_back {
         eprintln!(
             "hush: {} is too large to sync ({} KiB, the limit is {} KiB); shorten its notes or history. \

@@ -77,16 +77,23 @@ fn empty(ctx: &Ctx, yes: bool) -> Result<()> {
         bail!("nothing deleted");
     }
     let t = now();
-    let names = ctx.edit_with_key(key, |vault| {
-        let mut names = Vec::new();
+    let (names, files) = ctx.edit_with_key(key, |vault| {
+        let (mut names, mut files) = (Vec::new(), Vec::new());
         for id in vault.trashed_ids() {
             if let Some(item) = vault.get(&id)? {
                 names.push(item.name.clone());
+                files.extend(item.files.iter().map(|f| f.file_id));
                 vault.delete(&id, t)?;
             }
         }
-        Ok(names)
+        Ok((names, files))
     })?;
+    // Their attached files go with them: the chunks here at once, the server's once the deletion
+    // is pushed (docs/attachments.md, "Deleting").
+    let store = ctx.profile.files();
+    for file in &files {
+        store.remove(file)?;
+    }
     for name in &names {
         eprintln!("Deleted {name} for good");
     }

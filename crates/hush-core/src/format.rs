@@ -19,6 +19,22 @@ pub const SALT_LEN: usize = 16;
 /// Length of a sealed device name: `0x02 || u32le(0) || nonce(24) || XSeal(65 bytes)` with its
 /// 16-byte tag ("Device names").
 pub const SEALED_DEVICE_NAME_LEN: usize = 1 + 4 + 24 + 65 + 16;
+/// Bytes of plaintext in every chunk of an attached file but the last ("Attachments": `CHUNK`).
+pub const FILE_CHUNK_SIZE: usize = 1 << 20;
+/// What sealing adds to a chunk's plaintext: header (5), nonce (24) and tag (16).
+pub const SEALED_CHUNK_OVERHEAD: usize = 1 + 4 + 24 + 16;
+/// The length of every sealed chunk but the last: [`FILE_CHUNK_SIZE`] plus the overhead.
+pub const FULL_SEALED_CHUNK_LEN: usize = FILE_CHUNK_SIZE + SEALED_CHUNK_OVERHEAD;
+/// The shortest sealed chunk: a last chunk padded to padmé's floor of 256 bytes.
+pub const MIN_SEALED_CHUNK_LEN: usize = 256 + SEALED_CHUNK_OVERHEAD;
+/// The longest sealed chunk: a last chunk of [`FILE_CHUNK_SIZE`] bytes, padded to
+/// `padme(FILE_CHUNK_SIZE + 1)` = 1,081,344 bytes (hush-crypto checks the number against its
+/// padmé). The server refuses a larger chunk before storing anything.
+pub const MAX_SEALED_CHUNK_LEN: usize = 1_081_344 + SEALED_CHUNK_OVERHEAD;
+/// The clear header every sealed chunk starts with: format 2 and key version 0. Chunks are sealed
+/// under their file's own key, not a vault key, so the key version means nothing and is always 0
+/// ("Attachments").
+pub const SEALED_CHUNK_HEADER: [u8; 5] = [FORMAT_V2, 0, 0, 0, 0];
 
 /// What a keyset says in the clear (`format || u32le(key_version) || …`, "Keyset"): enough for a
 /// server to store its epoch and refuse a rekey that does not raise it, and for a device to

@@ -195,6 +195,13 @@ typed_id!(
     DeviceId,
     "a device id"
 );
+typed_id!(
+    /// The random id of one attached file, drawn when the file is added (crypto-v2.md,
+    /// "Attachments"). It names the file's chunks on the server and is bound into each chunk's
+    /// AAD; a changed file is a new file with a new id. Not secret.
+    FileId,
+    "a file id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! hush-core: the few definitions that hush's client and its sync server must agree on byte for
 //! byte, in one place — as `age-core` is to age.
 //!
-//! Typed ids ([`AccountId`], [`ItemId`], [`SessionId`], [`DeviceId`]), the KDF parameters with
+//! Typed ids ([`AccountId`], [`ItemId`], [`SessionId`], [`DeviceId`], [`FileId`]), the KDF parameters with
 //! their floor and ceiling ([`KdfParams`]), the format constants of docs/spec/crypto-v2.md, the
 //! clear header of a keyset ([`KeysetHeader`]), the three messages a client signs
 //! ([`login_message`], [`rekey_message`], [`delete_account_message`]) and their verification
@@ -18,10 +18,11 @@ mod messages;
 mod signature;
 
 pub use crate::format::{
-    CHALLENGE_LEN, FORMAT_V1, FORMAT_V2, KeysetHeader, PUBLIC_KEY_LEN, SALT_LEN, SEALED_DEVICE_NAME_LEN,
-    SIGNATURE_LEN, TOKEN_LEN,
+    CHALLENGE_LEN, FILE_CHUNK_SIZE, FORMAT_V1, FORMAT_V2, FULL_SEALED_CHUNK_LEN, KeysetHeader,
+    MAX_SEALED_CHUNK_LEN, MIN_SEALED_CHUNK_LEN, PUBLIC_KEY_LEN, SALT_LEN, SEALED_CHUNK_HEADER,
+    SEALED_CHUNK_OVERHEAD, SEALED_DEVICE_NAME_LEN, SIGNATURE_LEN, TOKEN_LEN,
 };
-pub use crate::ids::{AccountId, DeviceId, IdParseError, ItemId, SessionId};
+pub use crate::ids::{AccountId, DeviceId, FileId, IdParseError, ItemId, SessionId};
 pub use crate::kdf::{FloorPolicy, KdfError, KdfParams};
 pub use crate::messages::{
     DELETE_ACCOUNT_CONTEXT, LOGIN_CONTEXT, REKEY_CONTEXT, delete_account_message, login_message,

@@ -17,7 +17,7 @@ pub fn padme(n: usize) -> usize {
 }
 
 /// `plain || 0x80 || 0x00 * (padme(len + 1) − len − 1)`.
-fn pad(plain: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn pad(plain: &[u8]) -> Zeroizing<Vec<u8>> {
     let total = padme(plain.len() + 1);
     let mut out = Zeroizing::new(Vec::with_capacity(total + aead::TAG_LEN));
     out.extend_from_slice(plain);
@@ -28,7 +28,7 @@ fn pad(plain: &[u8]) -> Zeroizing<Vec<u8>> {
 
 /// Removes the padding; a missing 0x80 marker can only come from a bug or a forged
 /// blob that somehow authenticated, and is treated as a decryption failure.
-fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+pub(crate) fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
     let end = padded.iter().rposition(|&b| b != 0).ok_or(DecryptError)?;
     if padded[end] != 0x80 {
         return Err(DecryptError);

@@ -1,7 +1,7 @@
 //! hush-crypto: the primitives of `docs/spec/crypto-v2.md`, byte for byte, and nothing else.
 //!
 //! Every type here is named after the noun of the spec it implements (`Keyset`,
-//! `ItemBlob`, `Manifest`, `SetupCode`, `AccountKey`) and its doc comment cites the
+//! `ItemBlob`, `Manifest`, `SetupCode`, `AccountKey`, `FileChunk`) and its doc comment cites the
 //! section. The crate does no I/O and no async; it never logs. Secret types zeroize
 //! on drop and implement neither `Debug` nor `Display`, so they cannot end up in a
 //! log line or a panic message by accident.
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod aead;
+mod attachment;
 mod auth;
 mod device_name;
 mod error;
@@ -24,6 +25,7 @@ mod secret;
 mod setup_code;
 
 pub use crate::aead::{SealedBox, open_local, open_local_in_place, seal_local};
+pub use crate::attachment::{CHUNK_SIZE, FileChunk, chunk_count, chunk_hash, chunk_len};
 pub use crate::auth::AuthKey;
 pub use crate::device_name::{DeviceNameError, DeviceNameKey, SEALED_NAME_LEN, check_device_name};
 pub use crate::error::{DecryptError, SetupCodeError};
@@ -34,12 +36,12 @@ pub use crate::manifest::{
     ChainHash, Head, HeadError, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, OpenedManifest,
     Writer, blob_hash,
 };
-pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
+pub use crate::secret::{AccountKey, FileKey, Kek, VaultKey, random_array};
 pub use crate::setup_code::{GROUP_LEN, GROUPS, SetupCode, SetupCodeProblem, TypedSetupCode};
 
 // What the client and the server share is defined once, in hush-core (docs/architecture.md);
 // it is re-exported here so that users of the cryptography need one import path.
 pub use hush_core::{
-    AccountId, DeviceId, FORMAT_V1, FORMAT_V2, FloorPolicy, ItemId, KdfError, KdfParams,
+    AccountId, DeviceId, FORMAT_V1, FORMAT_V2, FileId, FloorPolicy, ItemId, KdfError, KdfParams,
     delete_account_message, login_message, rekey_message, verify_signature,
 };

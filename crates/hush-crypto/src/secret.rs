@@ -77,3 +77,11 @@ secret_bytes!(
     Kek,
     32
 );
+secret_bytes!(
+    /// The 256-bit key of one attached file (`FK`): random when the file is added, kept only
+    /// inside the item that holds the file (sealed under the vault key like the rest of the
+    /// item), never sent alone. A password change re-seals the item, not the file's chunks
+    /// (docs/spec/crypto-v2.md, "Attachments").
+    FileKey,
+    32
+);

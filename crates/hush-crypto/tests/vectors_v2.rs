@@ -144,14 +144,22 @@ fn every_box_has_its_own_nonce() {
             blobs.push(bytes(case, if path == ["device_name"] { "sealed" } else { "blob" }));
         }
     }
-    for structure in ["keyset", "manifest", "device_name"] {
+    for structure in ["keyset", "manifest", "device_name", "attachment"] {
         blobs.extend(cases(&v, &["negative", structure]).iter().map(|c| bytes(c, "blob")));
     }
     let mut seen = HashSet::new();
     for blob in &blobs {
         assert!(seen.insert(blob[5..29].to_vec()), "nonce {} is used twice", hex::encode(&blob[5..29]));
     }
-    assert!(seen.len() >= 30, "only {} boxes", seen.len());
+    // Chunks are listed by their nonce (a 1 MiB chunk is given by its hash, not whole). The
+    // short file's one chunk is sealed again, as the item lists it, by the negative case that
+    // re-seals it under another nonce: that case's item hash is of this very chunk.
+    for case in cases(&v, &["attachment"]) {
+        for chunk in cases(case, &["chunks"]) {
+            assert!(seen.insert(bytes(chunk, "nonce")), "nonce {} is used twice", text(chunk, "nonce"));
+        }
+    }
+    assert!(seen.len() >= 40, "only {} boxes", seen.len());
 }
 
 #[test]
@@ -159,20 +167,20 @@ fn every_case_says_what_it_tests_and_every_structure_is_covered() {
     let v = vectors();
     let mut whats = HashSet::new();
     let mut refused_at = HashSet::new();
-    let positive = ["keyset", "manifest", "chain_v1", "device_name", "delete_account"];
+    let positive = ["keyset", "manifest", "chain_v1", "device_name", "delete_account", "attachment"];
     for structure in positive {
         for case in cases(&v, &[structure]) {
             assert!(what(case).len() > 20 && whats.insert(what(case)), "{structure}: {:?}", what(case));
         }
     }
-    for structure in ["keyset", "manifest", "device_name", "delete_account"] {
+    for structure in ["keyset", "manifest", "device_name", "delete_account", "attachment"] {
         for case in cases(&v, &["negative", structure]) {
             assert!(what(case).len() > 20 && whats.insert(what(case)), "{structure}: {:?}", what(case));
             refused_at.insert(text(case, "refused_at").to_owned());
         }
     }
     let expected: HashSet<String> =
-        ["layout", "aead", "plaintext", "signature"].into_iter().map(String::from).collect();
+        ["layout", "hash", "aead", "plaintext", "signature"].into_iter().map(String::from).collect();
     assert_eq!(refused_at, expected);
     // The brief of the vectors: a ring of one key and one of three; a first push, a later push by a
     // second device, and the upgrade push; two device names.
@@ -181,6 +189,9 @@ fn every_case_says_what_it_tests_and_every_structure_is_covered() {
     let writers: Vec<usize> = cases(&v, &["manifest"]).iter().map(|c| cases(c, &["writers"]).len()).collect();
     assert_eq!(writers, [1, 2, 1]);
     assert_eq!(cases(&v, &["device_name"]).len(), 2);
+    // Attachments: an empty file, a short one, one of two chunks, one of exactly one full chunk.
+    let chunks: Vec<usize> = cases(&v, &["attachment"]).iter().map(|c| cases(c, &["chunks"]).len()).collect();
+    assert_eq!(chunks, [1, 1, 2, 1]);
 }
 
 /// Recomputation from the primitives and the spec text alone. Nothing in this module calls
@@ -553,6 +564,90 @@ mod from_primitives {
         out
     }
 
+    // ---- Attachments -------------------------------------------------------------------------
+
+    const PADME: &str = "padme(n) = let n = max(n, 256); e = floor(log2 n); s = floor(log2 e) + 1; mask = \
+         2^(e-s) - 1 in (n + mask) & !mask";
+    const CHUNK: &str = "CHUNK = 1048576";
+    const CHUNK_COUNT: &str = "n = max(1, ceil(size / CHUNK))";
+    const PART: &str = "part_i = bytes i·CHUNK to min((i+1)·CHUNK, size) of the file, for 0 ≤ i < n";
+    const CHUNK_PLAIN: &str = "chunk_plain_i = part_i for i < n − 1 (exactly CHUNK bytes)";
+    const CHUNK_PLAIN_LAST: &str = "chunk_plain_last = part_last || 0x80 || 0x00 * (padme(len(part_last) + 1) \
+         - len(part_last) - 1)";
+    const CHUNK_AAD: &str =
+        "chunk_aad_i = \"hush/v2/file-chunk\" || account_id || file_id || u32le(i) || u8(last_i)";
+    const SEALED_CHUNK: &str =
+        "chunk_i = 0x02 || u32le(0) || nonce || XSeal(FK, nonce, chunk_plain_i, chunk_aad_i)";
+    const CHUNK_HASH: &str = "chunk_hash_i = H(chunk_i)";
+    const CHUNK_RULES: &str = "1. `H(chunk_i)` equals the item's `chunk_hash_i` (before anything is decrypted). \
+         2. The chunk starts with exactly `0x02 || u32le(0)`, and opens under `FK` with `chunk_aad_i`. 3. A chunk \
+         other than the last holds exactly `CHUNK` bytes of plaintext. The last one ends in `0x80` followed only \
+         by zeros, its padded length is exactly `padme(len + 1)`, and `len` is `size − (n − 1)·CHUNK`.";
+
+    const CHUNK_BYTES: usize = 1_048_576;
+
+    /// PADME, read on its own.
+    fn padme(n: usize) -> usize {
+        let n = n.max(256);
+        let e = n.ilog2();
+        let s = e.ilog2() + 1;
+        let mask = (1usize << (e - s)) - 1;
+        (n + mask) & !mask
+    }
+
+    fn chunk_aad(account_id: &[u8; 16], file_id: &[u8; 16], index: u32, last: bool) -> Vec<u8> {
+        [b"hush/v2/file-chunk".as_slice(), account_id, file_id, &index.to_le_bytes(), &[u8::from(last)]]
+            .concat()
+    }
+
+    /// The file of an attachment case: its `content`, or the content rule's bytes.
+    fn file_content(case: &Value) -> Vec<u8> {
+        let size = int(case, "size") as usize;
+        match case["content"].as_str() {
+            Some(_) => bytes(case, "content"),
+            None => {
+                assert_eq!(text(case, "content_rule"), "byte j of the file is j mod 251");
+                (0..size).map(|j| (j % 251) as u8).collect()
+            }
+        }
+    }
+
+    /// CHUNK_RULES, read on their own: the chunk's part of the file, or the rule it breaks.
+    fn read_chunk(
+        key: &[u8; 32],
+        account_id: &[u8; 16],
+        file_id: &[u8; 16],
+        (index, n, size): (u32, u32, u64),
+        item_hash: &[u8; 32],
+        blob: &[u8],
+    ) -> Result<Vec<u8>, &'static str> {
+        if h(&[blob]) != *item_hash {
+            return Err("hash");
+        }
+        if blob.len() < 45 || blob[..5] != [0x02, 0, 0, 0, 0] {
+            return Err("layout");
+        }
+        let last = index + 1 == n;
+        let plain = xopen(
+            key,
+            blob[5..29].try_into().expect("24"),
+            &blob[29..],
+            &chunk_aad(account_id, file_id, index, last),
+        )
+        .ok_or("aead")?;
+        if !last {
+            return if plain.len() == CHUNK_BYTES { Ok(plain) } else { Err("plaintext") };
+        }
+        let end = plain.iter().rposition(|&b| b != 0).ok_or("plaintext")?;
+        if plain[end] != 0x80 || plain.len() != padme(end + 1) {
+            return Err("plaintext");
+        }
+        if end as u64 != size - u64::from(n - 1) * CHUNK_BYTES as u64 {
+            return Err("plaintext");
+        }
+        Ok(plain[..end].to_vec())
+    }
+
     // ---- The tests --------------------------------------------------------------------------
 
     /// Every formula this module implements is quoted above from crypto-v2.md; the quotations must
@@ -591,6 +686,16 @@ mod from_primitives {
             NAME_PARSER,
             DELETE,
             LOGIN,
+            PADME,
+            CHUNK,
+            CHUNK_COUNT,
+            PART,
+            CHUNK_PLAIN,
+            CHUNK_PLAIN_LAST,
+            CHUNK_AAD,
+            SEALED_CHUNK,
+            CHUNK_HASH,
+            CHUNK_RULES,
         ] {
             assert!(spec.contains(&squash(quoted)), "crypto-v2.md no longer says: {quoted}");
         }
@@ -725,6 +830,95 @@ mod from_primitives {
 
     /// Every negative keyset is a real box (it opens with the key and AAD it was sealed with), and
     /// is refused for the reason its `refused_at` gives.
+    #[test]
+    fn attachments() {
+        let v = vectors();
+        for case in cases(&v, &["attachment"]) {
+            let account = array::<16>(case, "account_id");
+            let file_id = array::<16>(case, "file_id");
+            let key = array::<32>(case, "file_key");
+            let size = int(case, "size");
+            let content = file_content(case);
+            assert_eq!(content.len() as u64, size, "{:?}", what(case));
+            // CHUNK_COUNT.
+            let n = size.div_ceil(CHUNK_BYTES as u64).max(1);
+            assert_eq!(n, int(case, "chunk_count"), "{:?}", what(case));
+            let listed = cases(case, &["chunks"]);
+            assert_eq!(listed.len() as u64, n);
+            let hashes: Vec<[u8; 32]> = cases(case, &["chunk_hashes"])
+                .iter()
+                .map(|h| hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32"))
+                .collect();
+            let mut read_back = Vec::new();
+            for (i, chunk) in listed.iter().enumerate() {
+                let i = u32::try_from(i).expect("small");
+                let last = u64::from(i) + 1 == n;
+                assert_eq!(int(chunk, "index"), u64::from(i));
+                assert_eq!(int(chunk, "last"), u64::from(last));
+                // PART, CHUNK_PLAIN and CHUNK_PLAIN_LAST.
+                let start = i as usize * CHUNK_BYTES;
+                let part = &content[start..content.len().min(start + CHUNK_BYTES)];
+                assert_eq!(part.len() as u64, int(chunk, "plain_len"));
+                let plain = if last {
+                    let mut p = part.to_vec();
+                    p.push(0x80);
+                    p.resize(padme(part.len() + 1), 0);
+                    p
+                } else {
+                    assert_eq!(part.len(), CHUNK_BYTES);
+                    part.to_vec()
+                };
+                assert_eq!(plain.len() as u64, int(chunk, "padded_len"), "{:?} chunk {i}", what(case));
+                let aad = chunk_aad(&account, &file_id, i, last);
+                assert_eq!(aad, bytes(chunk, "aad"), "{:?} chunk {i}", what(case));
+                let nonce = array::<24>(chunk, "nonce");
+                let sealed = sealed_box(0x02, 0, &nonce, &xseal(&key, &nonce, &plain, &aad));
+                assert_eq!(sealed.len() as u64, int(chunk, "sealed_len"));
+                let hash = h(&[&sealed]);
+                assert_eq!(hash, array(chunk, "sealed_sha256"), "{:?} chunk {i}", what(case));
+                assert_eq!(hash, hashes[i as usize], "chunk_hashes of {:?}", what(case));
+                if chunk["sealed"].is_string() {
+                    assert_eq!(sealed, bytes(chunk, "sealed"), "{:?} chunk {i}", what(case));
+                } else {
+                    assert!(sealed.len() > 4096, "a small chunk is given whole");
+                }
+                let read = read_chunk(&key, &account, &file_id, (i, n as u32, size), &hash, &sealed);
+                read_back.extend(read.unwrap_or_else(|e| panic!("{:?} chunk {i}: {e}", what(case))));
+            }
+            assert_eq!(read_back, content, "{:?} reads back", what(case));
+        }
+    }
+
+    #[test]
+    fn negative_attachments_break_the_rule_they_name() {
+        let v = vectors();
+        for case in cases(&v, &["negative", "attachment"]) {
+            let blob = bytes(case, "blob");
+            let key = array::<32>(case, "file_key");
+            let account = array::<16>(case, "account_id");
+            let file_id = array::<16>(case, "file_id");
+            let position = (int32(case, "index"), int32(case, "chunk_count"), int(case, "size"));
+            let refused =
+                read_chunk(&key, &account, &file_id, position, &array(case, "item_chunk_hash"), &blob);
+            assert_eq!(refused, Err(text(case, "refused_at")), "{:?}", what(case));
+            // Made as the case says: sealed under sealed_key and sealed_aad with sealed_plain (whatever
+            // its header says afterwards), so that it is refused for its rule and not for a bad tag.
+            let opened = xopen(
+                &array(case, "sealed_key"),
+                blob[5..29].try_into().expect("24"),
+                &blob[29..],
+                &bytes(case, "sealed_aad"),
+            );
+            assert_eq!(opened, Some(bytes(case, "sealed_plain")), "{:?}", what(case));
+            // A "hash" case is a well-formed chunk in every other respect: it opens where it claims.
+            if text(case, "refused_at") == "hash" {
+                let (index, n, size) = position;
+                let own = h(&[&blob]);
+                assert!(read_chunk(&key, &account, &file_id, (index, n, size), &own, &blob).is_ok());
+            }
+        }
+    }
+
     #[test]
     fn negative_keysets_break_the_rule_they_name() {
         let v = vectors();
@@ -869,10 +1063,10 @@ mod from_primitives {
 /// in hush itself.
 mod through_the_api {
     use hush_crypto::{
-        AccountId, AccountKey, AuthKey, ChainHash, DecryptError, DeviceId, DeviceNameKey, FORMAT_V2, Head,
-        HeadError, ItemId, KdfParams, KdfSalt, Kek, KeyRing, Keyset, KeysetContext, Manifest, ManifestDigest,
-        ManifestPayload, OpenedManifest, SEALED_NAME_LEN, VaultKey, check_device_name,
-        delete_account_message, verify_signature,
+        AccountId, AccountKey, AuthKey, ChainHash, DecryptError, DeviceId, DeviceNameKey, FORMAT_V2,
+        FileChunk, FileId, FileKey, Head, HeadError, ItemId, KdfParams, KdfSalt, Kek, KeyRing, Keyset,
+        KeysetContext, Manifest, ManifestDigest, ManifestPayload, OpenedManifest, SEALED_NAME_LEN, VaultKey,
+        check_device_name, chunk_count, chunk_hash, chunk_len, delete_account_message, verify_signature,
     };
 
     use super::{Value, array, bytes, cases, int, int32, ring_keys, text, v1_vectors, vectors, what};
@@ -1056,6 +1250,67 @@ mod through_the_api {
         assert_eq!(key.public_key(), array(case, "auth_public_key"));
         assert_eq!(key.sign(&message), array(case, "signature"));
         assert!(verify_signature(&key.public_key(), &message, &bytes(case, "signature")));
+    }
+
+    #[test]
+    fn attachment_chunks_open_and_reseal() {
+        let v = vectors();
+        for case in cases(&v, &["attachment"]) {
+            let account = AccountId(array(case, "account_id"));
+            let file = FileId(array(case, "file_id"));
+            let fk = FileKey::from_bytes(array(case, "file_key"));
+            let size = int(case, "size");
+            let n = chunk_count(size).expect("small");
+            assert_eq!(u64::from(n), int(case, "chunk_count"));
+            for chunk in cases(case, &["chunks"]) {
+                let index = int32(chunk, "index");
+                let last = index + 1 == n;
+                let len = chunk_len(size, index).expect("in range");
+                assert_eq!(FileChunk::aad(&account, &file, index, last), bytes(chunk, "aad"));
+                let Some(whole) = chunk["sealed"].as_str() else { continue };
+                let sealed = hex::decode(whole).expect("hex");
+                assert_eq!(chunk_hash(&sealed), array(chunk, "sealed_sha256"));
+                let plain = FileChunk::open(&fk, &account, &file, index, last, len, &sealed)
+                    .unwrap_or_else(|_| panic!("{:?} chunk {index} does not open", what(case)));
+                let resealed = FileChunk::seal_with_nonce(
+                    &fk,
+                    &account,
+                    &file,
+                    index,
+                    last,
+                    &plain,
+                    &array(chunk, "nonce"),
+                );
+                assert_eq!(resealed, sealed, "{:?} chunk {index}", what(case));
+            }
+        }
+    }
+
+    #[test]
+    fn negative_attachment_chunks_are_refused() {
+        let v = vectors();
+        for case in cases(&v, &["negative", "attachment"]) {
+            let blob = bytes(case, "blob");
+            let (index, n, size) = (int32(case, "index"), int32(case, "chunk_count"), int(case, "size"));
+            let hash_ok = chunk_hash(&blob) == array(case, "item_chunk_hash");
+            let opened = FileChunk::open(
+                &FileKey::from_bytes(array(case, "file_key")),
+                &AccountId(array(case, "account_id")),
+                &FileId(array(case, "file_id")),
+                index,
+                index + 1 == n,
+                chunk_len(size, index).expect("in range"),
+                &blob,
+            );
+            // A "hash" case opens (the reader refuses it by its hash, before decrypting); every
+            // other case is refused by the API itself.
+            if text(case, "refused_at") == "hash" {
+                assert!(!hash_ok && opened.is_ok(), "{:?}", what(case));
+            } else {
+                assert!(hash_ok, "{:?}", what(case));
+                assert_eq!(opened.err(), Some(DecryptError), "{:?} was accepted", what(case));
+            }
+        }
     }
 
     #[test]

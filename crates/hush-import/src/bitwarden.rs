@@ -79,9 +79,19 @@ struct BwItem {
     identity: Option<BwIdentity>,
     ssh_key: Option<BwSshKey>,
     password_history: Option<Vec<BwHistory>>,
+    attachments: Option<Vec<BwAttachment>>,
     creation_date: Option<String>,
     revision_date: Option<String>,
     deleted_date: Option<String>,
+}
+
+/// An attachment as Bitwarden lists it (`bw list items`, some exports): its name and size, never
+/// its content, which Bitwarden's exports do not contain.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BwAttachment {
+    file_name: Option<String>,
+    size_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -324,7 +334,45 @@ fn convert<'g>(
     if bw.favorite == Some(true) {
         push_tag(&mut item, FAVORITE_TAG);
     }
+    note_attachments(&mut item, bw.attachments.unwrap_or_default(), entry, warnings);
     item
+}
+
+/// Bitwarden's exports never contain attachments' content, only (in some of them) their names:
+/// the names go into the item's notes, with what to do, so that nothing is lost silently
+/// (docs/import-export.md, "Attachments").
+fn note_attachments(
+    item: &mut Item,
+    attachments: Vec<BwAttachment>,
+    entry: &str,
+    warnings: &mut Vec<Warning>,
+) {
+    if attachments.is_empty() {
+        return;
+    }
+    let mut note = String::from(
+        "Attachments in Bitwarden (its export does not contain them: download each from Bitwarden and \
+         attach it with `hush file add`):",
+    );
+    for a in &attachments {
+        let name = a.file_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("(no name)");
+        match a.size_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(size) => note.push_str(&format!("\n- {name} ({size})")),
+            None => note.push_str(&format!("\n- {name}")),
+        }
+    }
+    if !item.notes.is_empty() {
+        item.notes.push_str("\n\n");
+    }
+    item.notes.push_str(&note);
+    warnings.push(Warning {
+        entry: entry.to_owned(),
+        message: format!(
+            "has {} attachment(s) that Bitwarden's export does not contain; their names are in the item's \
+             notes: download them from Bitwarden and attach them with `hush file add`",
+            attachments.len()
+        ),
+    });
 }
 
 fn push_nonempty(item: &mut Item, name: &str, value: Option<String>, hidden: bool) {
@@ -462,6 +510,28 @@ mod tests {
 
     const JSON: &[u8] = include_bytes!("../tests/data/import/bitwarden.json");
     const CSV: &[u8] = include_bytes!("../tests/data/import/bitwarden.csv");
+
+    /// Bitwarden lists attachments (`bw list items`, some exports) without their content: the
+    /// names survive in the notes, and a warning says what to do.
+    #[test]
+    fn bitwarden_attachments_become_a_note_and_a_warning() {
+        let json = br#"{"encrypted": false, "items": [
+            {"type": 1, "name": "bank", "notes": "my notes",
+             "login": {"username": "me", "password": "pw"},
+             "attachments": [{"id": "a1", "fileName": "statement.pdf", "size": "2048", "sizeName": "2 KB",
+                              "url": "https://example.invalid/a1"},
+                             {"id": "a2", "fileName": "key.pem"}]},
+            {"type": 2, "name": "plain", "secureNote": {"type": 0}, "attachments": []}]}"#;
+        let import = parse_json(json, 1_000).unwrap();
+        let bank = &import.items[0];
+        assert!(bank.notes.starts_with("my notes\n\nAttachments in Bitwarden"), "{}", bank.notes);
+        assert!(bank.notes.contains("\n- statement.pdf (2 KB)\n- key.pem"), "{}", bank.notes);
+        assert!(bank.notes.contains("hush file add"), "{}", bank.notes);
+        assert!(bank.files.is_empty());
+        assert_eq!(import.warnings.len(), 1);
+        assert!(import.warnings[0].to_string().contains("2 attachment(s)"), "{}", import.warnings[0]);
+        assert_eq!(import.items[1].notes, "", "no attachments, no note");
+    }
 
     #[test]
     fn import_bitwarden_json_maps_every_item_type() {

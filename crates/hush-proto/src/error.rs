@@ -33,6 +33,9 @@ pub enum ErrorCode {
     Conflict,
     /// 409: a rekey whose keyset does not raise the key version (`sync-api-v2.md`, `PUT /v2/keyset`).
     StaleKeyset,
+    /// 409: another chunk is stored at this file id and index; files are immutable (`sync-api-v2.md`,
+    /// "Files").
+    FileExists,
     /// 413: the request body or one blob exceeds the server's limit.
     TooLarge,
     /// 414: the request URI is too long (answered before routing).
@@ -47,7 +50,7 @@ pub enum ErrorCode {
     Internal,
     /// 503: the server cannot serve the request now (for example its store is unreachable).
     Unavailable,
-    /// 507: the account would exceed its item-count or storage quota.
+    /// 507: the account would exceed its item-count, storage or file-storage quota.
     Quota,
     /// A code this version of the crate does not know (a newer server). Never sent.
     #[serde(other)]
@@ -58,7 +61,7 @@ impl ErrorCode {
     /// Every code a server sends, in the order of docs/spec/sync-api-v2.md, "Errors" (not
     /// [`ErrorCode::Unknown`], which only a client makes of a code it does not know). The
     /// server's OpenAPI description must declare each (server/tests/openapi.rs).
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::BadSignature,
@@ -70,6 +73,7 @@ impl ErrorCode {
         ErrorCode::AccountExists,
         ErrorCode::Conflict,
         ErrorCode::StaleKeyset,
+        ErrorCode::FileExists,
         ErrorCode::TooLarge,
         ErrorCode::UriTooLong,
         ErrorCode::UnsupportedMediaType,
@@ -90,7 +94,10 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Timeout => 408,
-            ErrorCode::AccountExists | ErrorCode::Conflict | ErrorCode::StaleKeyset => 409,
+            ErrorCode::AccountExists
+            | ErrorCode::Conflict
+            | ErrorCode::StaleKeyset
+            | ErrorCode::FileExists => 409,
             ErrorCode::TooLarge => 413,
             ErrorCode::UriTooLong => 414,
             ErrorCode::UnsupportedMediaType => 415,
@@ -148,6 +155,7 @@ mod tests {
             (ErrorCode::BadChallenge, "bad_challenge"),
             (ErrorCode::RateLimited, "rate_limited"),
             (ErrorCode::Conflict, "conflict"),
+            (ErrorCode::FileExists, "file_exists"),
             (ErrorCode::TooLarge, "too_large"),
             (ErrorCode::Quota, "quota"),
             (ErrorCode::Unauthorized, "unauthorized"),
@@ -181,14 +189,15 @@ mod tests {
             ErrorCode::AccountExists => Some(8),
             ErrorCode::Conflict => Some(9),
             ErrorCode::StaleKeyset => Some(10),
-            ErrorCode::TooLarge => Some(11),
-            ErrorCode::UriTooLong => Some(12),
-            ErrorCode::UnsupportedMediaType => Some(13),
-            ErrorCode::RateLimited => Some(14),
-            ErrorCode::HeadersTooLarge => Some(15),
-            ErrorCode::Internal => Some(16),
-            ErrorCode::Unavailable => Some(17),
-            ErrorCode::Quota => Some(18),
+            ErrorCode::FileExists => Some(11),
+            ErrorCode::TooLarge => Some(12),
+            ErrorCode::UriTooLong => Some(13),
+            ErrorCode::UnsupportedMediaType => Some(14),
+            ErrorCode::RateLimited => Some(15),
+            ErrorCode::HeadersTooLarge => Some(16),
+            ErrorCode::Internal => Some(17),
+            ErrorCode::Unavailable => Some(18),
+            ErrorCode::Quota => Some(19),
             ErrorCode::Unknown => None,
         };
         for (i, code) in ErrorCode::ALL.into_iter().enumerate() {

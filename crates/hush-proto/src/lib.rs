@@ -17,6 +17,7 @@
 mod account;
 mod b64;
 mod error;
+mod files;
 pub mod paths;
 mod secret;
 mod session;
@@ -28,12 +29,14 @@ pub use account::{
 };
 pub use b64::{AuthPublicKey, B64, B64Array, Challenge, SealedDeviceName, Signature};
 pub use error::{ErrorBody, ErrorCode};
+pub use files::{ChunkList, StoredChunk};
 // Ids, the signed messages and the constants the server checks are defined once, in hush-core
 // (docs/architecture.md), and re-exported here for the wire.
 pub use hush_core::{
-    AccountId, CHALLENGE_LEN, DELETE_ACCOUNT_CONTEXT, IdParseError, ItemId, LOGIN_CONTEXT, PUBLIC_KEY_LEN,
-    REKEY_CONTEXT, SALT_LEN, SEALED_DEVICE_NAME_LEN, SIGNATURE_LEN, SessionId, TOKEN_LEN,
-    delete_account_message, login_message, rekey_message,
+    AccountId, CHALLENGE_LEN, DELETE_ACCOUNT_CONTEXT, FULL_SEALED_CHUNK_LEN, FileId, IdParseError, ItemId,
+    LOGIN_CONTEXT, MAX_SEALED_CHUNK_LEN, MIN_SEALED_CHUNK_LEN, PUBLIC_KEY_LEN, REKEY_CONTEXT, SALT_LEN,
+    SEALED_CHUNK_HEADER, SEALED_DEVICE_NAME_LEN, SIGNATURE_LEN, SessionId, TOKEN_LEN, delete_account_message,
+    login_message, rekey_message,
 };
 pub use secret::{RegistrationCode, SessionToken};
 pub use session::{

@@ -491,4 +491,35 @@ impl Transport for Counting<'_> {
     ) -> Result<(), TransportError> {
         self.count_empty(0, self.inner.delete_account(token, req))
     }
+    fn put_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+        chunk: &[u8],
+    ) -> Result<(), TransportError> {
+        let r = self.inner.put_chunk(token, file, index, chunk);
+        self.note(chunk.len(), 0);
+        r
+    }
+    fn get_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        let r = self.inner.get_chunk(token, file, index);
+        self.note(0, r.as_ref().ok().and_then(|c| c.as_ref()).map_or(0, Vec::len));
+        r
+    }
+    fn list_chunks(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+    ) -> Result<proto::ChunkList, TransportError> {
+        self.count(0, self.inner.list_chunks(token, file))
+    }
+    fn delete_file(&self, token: &proto::SessionToken, file: &proto::FileId) -> Result<(), TransportError> {
+        self.count_empty(0, self.inner.delete_file(token, file))
+    }
 }

@@ -1,7 +1,7 @@
 //! Sync errors. Tampering is its own variant with a typed reason, never "not found", "session
 //! expired" or a network error, so that callers and tests match on what the server did.
 
-use hush_crypto::{HeadError, ItemId};
+use hush_crypto::{FileId, HeadError, ItemId};
 use thiserror::Error;
 
 use crate::TransportError;
@@ -79,6 +79,24 @@ pub enum Tampering {
     /// An account this device has just registered is not empty.
     #[error("the account just registered already holds data")]
     NewAccountNotEmpty,
+    /// The server does not have a chunk of a file that an item it served references (a dropped
+    /// chunk; docs/spec/crypto-v2.md, "Attachments").
+    #[error("chunk {index} of file {file} is missing on the server (dropped)")]
+    FileChunkMissing {
+        /// The file.
+        file: FileId,
+        /// The chunk's index.
+        index: u32,
+    },
+    /// A chunk the server served is not the one its item lists: altered, from another file or
+    /// index, or an earlier upload.
+    #[error("chunk {index} of file {file} failed to verify (altered, swapped or rolled back)")]
+    FileChunkAltered {
+        /// The file.
+        file: FileId,
+        /// The chunk's index.
+        index: u32,
+    },
     /// The server's KDF salt is not 16 bytes.
     #[error("the KDF salt is not 16 bytes")]
     MalformedSalt,

@@ -207,6 +207,9 @@ fn empty(answer: Answer) -> Result<(), TransportError> {
     if answer.status.is_success() { Ok(()) } else { Err(api_error(&answer)) }
 }
 
+/// The content type of a chunk (sync-api-v2.md, "Files").
+const OCTET_STREAM: &str = "application/octet-stream";
+
 impl Transport for HttpTransport {
     fn register(&self, req: &proto::RegisterRequest) -> Result<(), TransportError> {
         empty(self.send(self.client.post(self.url(paths::ACCOUNTS)).json(req))?)
@@ -277,6 +280,56 @@ impl Transport for HttpTransport {
         empty(self.send(
             self.client.delete(self.url(paths::ACCOUNT_CURRENT)).bearer_auth(token.expose()).json(req),
         )?)
+    }
+
+    fn put_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+        chunk: &[u8],
+    ) -> Result<(), TransportError> {
+        let req = self
+            .client
+            .put(self.url(&paths::chunk(file, index)))
+            .bearer_auth(token.expose())
+            .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
+            .body(chunk.to_vec());
+        empty(self.send(req)?)
+    }
+
+    fn get_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        let answer =
+            self.send(self.client.get(self.url(&paths::chunk(file, index))).bearer_auth(token.expose()))?;
+        if answer.status == StatusCode::NOT_FOUND {
+            let err = api_error(&answer);
+            return if err.code() == Some(proto::ErrorCode::NotFound) { Ok(None) } else { Err(err) };
+        }
+        if !answer.status.is_success() {
+            return Err(api_error(&answer));
+        }
+        // A chunk is at most MAX_SEALED_CHUNK_LEN bytes; a longer answer is not a chunk.
+        if answer.body.len() > proto::MAX_SEALED_CHUNK_LEN {
+            return Err(TransportError::Protocol("a chunk longer than any sealed chunk".into()));
+        }
+        Ok(Some(answer.body))
+    }
+
+    fn list_chunks(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+    ) -> Result<proto::ChunkList, TransportError> {
+        json(self.send(self.client.get(self.url(&paths::file(file))).bearer_auth(token.expose()))?)
+    }
+
+    fn delete_file(&self, token: &proto::SessionToken, file: &proto::FileId) -> Result<(), TransportError> {
+        empty(self.send(self.client.delete(self.url(&paths::file(file))).bearer_auth(token.expose()))?)
     }
 }
 

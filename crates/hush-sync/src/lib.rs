@@ -9,6 +9,7 @@
 
 pub mod devices;
 mod error;
+pub mod files;
 pub mod http;
 mod login;
 pub mod memory;
@@ -26,6 +27,6 @@ pub use crate::login::{
 pub use crate::merge::Undone;
 pub use crate::rekey::{NewPassword, PasswordChange, change_password};
 pub use crate::sync::{
-    MAX_PUSHED_BLOB, MemoryPushNumbers, PushNumbers, SyncReport, Undeleted, reset_trust, sync,
+    MAX_PUSHED_BLOB, MemoryDevice, MemoryPushNumbers, PushNumbers, SyncReport, Undeleted, reset_trust, sync,
 };
 pub use crate::transport::{PushOutcome, Transport, TransportError};

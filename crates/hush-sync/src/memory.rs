@@ -21,11 +21,16 @@ struct Account {
     seq: u64,
     manifest: Option<Vec<u8>>,
     items: BTreeMap<proto::ItemId, (u64, Vec<u8>)>,
+    /// Sealed chunks of attached files, by file id and index.
+    chunks: BTreeMap<(proto::FileId, u32), Vec<u8>>,
 }
 
 #[derive(Default, Clone)]
 struct State {
     accounts: HashMap<proto::AccountId, Account>,
+    /// Every chunk upload that stored something new (for tests: an unchanged file is never
+    /// sent again).
+    chunk_uploads: u64,
     challenges: HashMap<[u8; 32], proto::AccountId>,
     sessions: HashMap<String, (proto::AccountId, proto::SessionId, proto::SealedDeviceName)>,
 }
@@ -132,6 +137,37 @@ impl MemoryServer {
         self.with(|s| s.sessions.values().map(|(_, _, name)| name.as_bytes().to_vec()).collect())
     }
 
+    /// Every sealed chunk the server holds, with its file id and index (for assertions).
+    pub fn all_chunks(&self) -> Vec<(proto::FileId, u32, Vec<u8>)> {
+        self.with(|s| {
+            s.accounts.values().flat_map(|a| a.chunks.iter().map(|((f, i), c)| (*f, *i, c.clone()))).collect()
+        })
+    }
+
+    /// Replaces (or, with `None`, removes) one stored chunk of every account that has it (a
+    /// malicious server at work).
+    pub fn set_chunk(&self, file: proto::FileId, index: u32, chunk: Option<Vec<u8>>) {
+        self.with(|s| {
+            for a in s.accounts.values_mut() {
+                match &chunk {
+                    Some(c) => {
+                        if let Some(stored) = a.chunks.get_mut(&(file, index)) {
+                            *stored = c.clone();
+                        }
+                    }
+                    None => {
+                        a.chunks.remove(&(file, index));
+                    }
+                }
+            }
+        });
+    }
+
+    /// How many chunk uploads stored something new so far.
+    pub fn chunk_uploads(&self) -> u64 {
+        self.with(|s| s.chunk_uploads)
+    }
+
     /// Every blob the server holds for every account (for assertions).
     pub fn all_blobs(&self) -> Vec<Vec<u8>> {
         self.with(|s| s.accounts.values().flat_map(|a| a.items.values().map(|(_, b)| b.clone())).collect())
@@ -153,6 +189,7 @@ impl Transport for MemoryServer {
                     seq: 0,
                     manifest: None,
                     items: BTreeMap::new(),
+                    chunks: BTreeMap::new(),
                 },
             );
             Ok(())
@@ -336,6 +373,72 @@ impl Transport for MemoryServer {
             }
             s.accounts.remove(&account);
             s.sessions.retain(|_, (acc, _, _)| *acc != account);
+            Ok(())
+        })
+    }
+
+    fn put_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+        chunk: &[u8],
+    ) -> Result<(), TransportError> {
+        // The shape the real server checks (server/src/routes/files.rs).
+        if chunk.len() < proto::MIN_SEALED_CHUNK_LEN
+            || chunk.len() > proto::MAX_SEALED_CHUNK_LEN
+            || chunk[..5] != proto::SEALED_CHUNK_HEADER
+        {
+            return Err(err(400, proto::ErrorCode::BadRequest, "not a sealed chunk"));
+        }
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
+            match a.chunks.get(&(*file, index)) {
+                Some(stored) if stored == chunk => Ok(()),
+                Some(_) => Err(err(409, proto::ErrorCode::FileExists, "another chunk is stored here")),
+                None => {
+                    a.chunks.insert((*file, index), chunk.to_vec());
+                    s.chunk_uploads += 1;
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    fn get_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            Ok(s.accounts[&account].chunks.get(&(*file, index)).cloned())
+        })
+    }
+
+    fn list_chunks(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+    ) -> Result<proto::ChunkList, TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let chunks = s.accounts[&account]
+                .chunks
+                .range((*file, 0)..=(*file, u32::MAX))
+                .map(|((_, index), c)| proto::StoredChunk { index: *index, size: c.len() as u64 })
+                .collect();
+            Ok(proto::ChunkList { chunks })
+        })
+    }
+
+    fn delete_file(&self, token: &proto::SessionToken, file: &proto::FileId) -> Result<(), TransportError> {
+        self.with(|s| {
+            let (account, _, _) = s.sessions.get(token.expose()).cloned().ok_or_else(unauthorized)?;
+            let a = s.accounts.get_mut(&account).ok_or_else(unauthorized)?;
+            a.chunks.retain(|(f, _), _| f != file);
             Ok(())
         })
     }

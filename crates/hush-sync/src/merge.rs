@@ -18,7 +18,8 @@
 
 use std::collections::BTreeSet;
 
-use hush_vault::{Conflict, CustomField, Item, PasswordChange};
+use hush_crypto::FileId;
+use hush_vault::{Attachment, Conflict, CustomField, Item, PasswordChange};
 
 /// Which side a both-sides conflict keeps as current.
 fn newer_is_local(local_time: i64, remote_time: i64, local_value: &str, remote_value: &str) -> bool {
@@ -58,6 +59,27 @@ fn merge_list(base: Option<&[String]>, local: &[String], remote: &[String]) -> V
     for v in local.iter().chain(remote.iter()) {
         if keep(v) && !out.contains(v) {
             out.push(v.clone());
+        }
+    }
+    out
+}
+
+/// Three-way merge of attachments, by file id, like [`merge_list`]: a file added on either side
+/// is kept, and a file of the base that either side removed stays removed. Removal wins because
+/// the device that removed a file deletes its chunks from the server once its push is
+/// acknowledged (docs/attachments.md, "Deleting"): a merge that brought the reference back would
+/// point at chunks nobody has any more. A file is immutable, so both sides hold the same record
+/// for one id.
+fn merge_files(base: Option<&[Attachment]>, local: &[Attachment], remote: &[Attachment]) -> Vec<Attachment> {
+    let ids = |files: &[Attachment]| files.iter().map(|f| f.file_id).collect::<BTreeSet<FileId>>();
+    let base = base.map(ids).unwrap_or_default();
+    let (in_local, in_remote) = (ids(local), ids(remote));
+    let mut out: Vec<Attachment> = Vec::new();
+    for f in local.iter().chain(remote) {
+        let removed =
+            base.contains(&f.file_id) && !(in_local.contains(&f.file_id) && in_remote.contains(&f.file_id));
+        if !removed && !out.iter().any(|o| o.file_id == f.file_id) {
+            out.push(f.clone());
         }
     }
     out
@@ -163,10 +185,10 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     match (local.deleted, remote.deleted) {
         (true, true) => return both_deleted(local, remote),
         (true, false) => {
-            return if edited(base, remote) { resurrect(remote, local) } else { local.clone() };
+            return if edited(base, remote) { resurrect(base, remote, local) } else { local.clone() };
         }
         (false, true) => {
-            return if edited(base, local) { resurrect(local, remote) } else { remote.clone() };
+            return if edited(base, local) { resurrect(base, local, remote) } else { remote.clone() };
         }
         (false, false) => {}
     }
@@ -242,6 +264,7 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     merged.fields = fields;
     merged.urls = merge_list(base.map(|b| b.urls.as_slice()), &local.urls, &remote.urls);
     merged.tags = merge_list(base.map(|b| b.tags.as_slice()), &local.tags, &remote.tags);
+    merged.files = merge_files(base.map(|b| b.files.as_slice()), &local.files, &remote.files);
 
     // Passwords: both histories are kept; a concurrent change keeps the newer
     // password (by when it was set) and puts the other into history.
@@ -309,9 +332,12 @@ fn newer<'a>(a: &'a Item, b: &'a Item) -> &'a Item {
 }
 
 /// The edited side wins over a deletion; its revision moves past the tombstone's,
-/// and the passwords the deleting side had set join its history.
-fn resurrect(edited: &Item, tombstone: &Item) -> Item {
+/// and the passwords the deleting side had set join its history. Its attachments are merged
+/// against the tombstone's none: the files of the base went with the deletion (and their chunks
+/// with it), the files the edit added stay.
+fn resurrect(base: Option<&Item>, edited: &Item, tombstone: &Item) -> Item {
     let mut item = edited.clone();
+    item.files = merge_files(base.map(|b| b.files.as_slice()), &edited.files, &tombstone.files);
     item.revision = edited.revision.max(tombstone.revision) + 1;
     fold_history(&mut item, &tombstone.history);
     let current = item.password.clone();
@@ -447,6 +473,53 @@ mod tests {
         }
         // Deleting an unchanged item deletes it.
         assert!(merge_items(Some(&base), &tomb, &base, 11).deleted);
+    }
+
+    fn file(id: u8) -> Attachment {
+        Attachment {
+            file_id: FileId([id; 16]),
+            name: format!("f{id}"),
+            size: 1,
+            key: [id; 32],
+            chunks: vec![[id; 32]],
+            added: 1,
+        }
+    }
+
+    fn ids(item: &Item) -> Vec<u8> {
+        item.files.iter().map(|f| f.file_id.0[0]).collect()
+    }
+
+    /// A file removed on one side stays removed, whatever the other side did to the item: the
+    /// side that removed it deletes its chunks from the server after its push.
+    #[test]
+    fn files_merge_by_id_and_removal_wins() {
+        let mut base = item("a", 1);
+        base.files = vec![file(1), file(2)];
+        let mut local = base.clone();
+        local.files = vec![file(1), file(3)];
+        local.updated = 2;
+        let mut remote = base.clone();
+        remote.files = vec![file(1), file(2), file(4)];
+        remote.notes = "changed".into();
+        remote.updated = 3;
+        for m in [merge_items(Some(&base), &local, &remote, 9), merge_items(Some(&base), &remote, &local, 9)]
+        {
+            let mut got = ids(&m);
+            got.sort_unstable();
+            assert_eq!(got, [1, 3, 4]);
+        }
+        // Deleted on one side, edited (with a file added) on the other: the edit wins, without
+        // the base's files, which went with the deletion.
+        let tomb = base.tombstone(5);
+        let mut edited = base.clone();
+        edited.files.push(file(5));
+        edited.notes = "edited".into();
+        edited.updated = 4;
+        for m in [merge_items(Some(&base), &tomb, &edited, 9), merge_items(Some(&base), &edited, &tomb, 9)] {
+            assert!(!m.deleted);
+            assert_eq!(ids(&m), [5]);
+        }
     }
 
     /// Issue #14: `hush audit --breaches` compares `password_changed` with breach dates, so a

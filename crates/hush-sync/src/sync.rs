@@ -5,10 +5,10 @@
 //! sync that fails, for tampering or anything else, changes nothing on disk.
 
 use hush_crypto::{
-    DeviceId, Head, ItemId, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, blob_hash,
+    DeviceId, FileId, Head, ItemId, MAX_WRITERS, Manifest, ManifestDigest, ManifestPayload, blob_hash,
 };
 use hush_proto as proto;
-use hush_vault::Vault;
+use hush_vault::{FileStore, Vault};
 
 use crate::merge::{Undone, deletion_undone, merge_items};
 use crate::verify::{VerifiedPull, server_view, verify_pull};
@@ -34,6 +34,14 @@ pub trait PushNumbers {
     /// A number above `above` and above every number reserved before, already durable when this
     /// returns.
     fn reserve(&mut self, above: u64) -> Result<u64, SyncError>;
+
+    /// The device's `files/` folder, where the chunks of the files it added wait for their upload
+    /// (docs/attachments.md). It lives beside the push numbers because both are the device's own
+    /// durable state outside the vault file; `None` for a device that keeps no files (tests), whose
+    /// items with new files then wait ([`SyncReport::waiting_for_files`]).
+    fn files(&self) -> Option<FileStore> {
+        None
+    }
 }
 
 /// Push numbers kept in memory: for tests, and for a device whose counter lives as long as it does.
@@ -52,6 +60,29 @@ impl PushNumbers for hush_vault::Profile {
     fn reserve(&mut self, above: u64) -> Result<u64, SyncError> {
         Ok(self.reserve_push_number(above)?)
     }
+
+    fn files(&self) -> Option<FileStore> {
+        Some(hush_vault::Profile::files(self))
+    }
+}
+
+/// Push numbers in memory and a `files/` folder: for tests of attachments, and for tools that
+/// sync a vault outside a profile.
+pub struct MemoryDevice {
+    /// The push numbers.
+    pub numbers: MemoryPushNumbers,
+    /// The folder of the device's file chunks.
+    pub files: FileStore,
+}
+
+impl PushNumbers for MemoryDevice {
+    fn reserve(&mut self, above: u64) -> Result<u64, SyncError> {
+        self.numbers.reserve(above)
+    }
+
+    fn files(&self) -> Option<FileStore> {
+        Some(self.files.clone())
+    }
 }
 
 /// What a sync did.
@@ -65,6 +96,14 @@ pub struct SyncReport {
     pub pushed: Vec<ItemId>,
     /// Items too large to push, with their blob size; they stay pending.
     pub held_back: Vec<(ItemId, usize)>,
+    /// Items that reference a file whose chunks are neither on the server nor (whole) on this
+    /// device, with that file; they stay pending.
+    pub waiting_for_files: Vec<(ItemId, FileId)>,
+    /// Files whose chunks were deleted on the server after a push removed them.
+    pub files_deleted: Vec<FileId>,
+    /// Files a push removed whose chunks could not be deleted on the server (they hold only
+    /// ciphertext; docs/attachments.md, "Deleting").
+    pub files_not_deleted: Vec<FileId>,
     /// Items deleted (or moved to the trash) on one device and edited on another, which the
     /// merge kept (docs/sync.md, "Merge rules"): the CLI names each, so that an item deleted on
     /// purpose does not come back unnoticed.
@@ -171,6 +210,23 @@ fn push_pending(
             pushing.push(id);
         }
     }
+    // Upload before push (docs/attachments.md): every file a pushed item adds is whole on the
+    // server before the item is; an item whose file cannot be uploaded waits.
+    report.waiting_for_files.clear();
+    let files = crate::files::changes(vault, &pushing)?;
+    if !files.added.is_empty() {
+        let token = token_of(vault)?;
+        let store = numbers.files();
+        let account = vault.account_id();
+        for (id, file) in &files.added {
+            if pushing.contains(id)
+                && !crate::files::upload(transport, &token, store.as_ref(), &account, file)?
+            {
+                pushing.retain(|p| p != id);
+                report.waiting_for_files.push((*id, file.file_id));
+            }
+        }
+    }
     if pushing.is_empty() {
         return Ok(PushOutcome::Accepted(vault.state().sync.as_ref().ok_or(SyncError::NotConnected)?.seq));
     }
@@ -206,6 +262,15 @@ fn push_pending(
         }
         state.sync.as_mut().ok_or(SyncError::NotConnected)?.seq = seq;
         accept(vault, Some(Head::of_push(key_version, &payload)), key_version);
+        // Delete after push: the files the acknowledged push removed are referenced by no item the
+        // server holds any more.
+        let removed: Vec<FileId> =
+            files.removed.iter().filter(|(id, _)| pushing.contains(id)).map(|(_, f)| *f).collect();
+        if !removed.is_empty() {
+            let failed = crate::files::delete(transport, &token_of(vault)?, &removed);
+            report.files_deleted.extend(removed.iter().filter(|f| !failed.contains(f)));
+            report.files_not_deleted.extend(failed);
+        }
         report.pushed = pushing;
         report.seq = seq;
         report.head = vault.state().accepted(&account).head;

@@ -2,9 +2,9 @@
 //! in-process server in tests, and against a deliberately malicious server.
 
 use hush_proto::{
-    AccountId, ChallengeResponse, DeleteAccountRequest, ErrorCode, LoginRequest, LoginResponse,
-    PreloginResponse, PullResponse, PushRequest, RegisterRequest, RekeyRequest, SessionId, SessionList,
-    SessionToken,
+    AccountId, ChallengeResponse, ChunkList, DeleteAccountRequest, ErrorCode, FileId, LoginRequest,
+    LoginResponse, PreloginResponse, PullResponse, PushRequest, RegisterRequest, RekeyRequest, SessionId,
+    SessionList, SessionToken,
 };
 use thiserror::Error;
 
@@ -79,4 +79,23 @@ pub trait Transport {
     fn revoke(&self, token: &SessionToken, session: &SessionId) -> Result<(), TransportError>;
     /// `DELETE /v2/accounts/current`.
     fn delete_account(&self, token: &SessionToken, req: &DeleteAccountRequest) -> Result<(), TransportError>;
+    /// `PUT /v2/files/{file_id}/{index}`: stores one sealed chunk (the same chunk again is fine).
+    fn put_chunk(
+        &self,
+        token: &SessionToken,
+        file: &FileId,
+        index: u32,
+        chunk: &[u8],
+    ) -> Result<(), TransportError>;
+    /// `GET /v2/files/{file_id}/{index}`; `None` when the server answers 404.
+    fn get_chunk(
+        &self,
+        token: &SessionToken,
+        file: &FileId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, TransportError>;
+    /// `GET /v2/files/{file_id}`: the chunks the server holds for a file.
+    fn list_chunks(&self, token: &SessionToken, file: &FileId) -> Result<ChunkList, TransportError>;
+    /// `DELETE /v2/files/{file_id}`.
+    fn delete_file(&self, token: &SessionToken, file: &FileId) -> Result<(), TransportError>;
 }

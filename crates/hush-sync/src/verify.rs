@@ -106,7 +106,14 @@ pub(crate) fn verify_pull(vault: &Vault, pull: proto::PullResponse) -> Result<Ve
     for pulled in pull.items {
         let id = pulled.id;
         let blob = pulled.blob.into_bytes();
-        let item = vault.decrypt(&id, &blob).map_err(|_| Tampering::ItemAuthentication { item: id })?;
+        let item = vault.decrypt(&id, &blob).map_err(|e| match e {
+            // It authenticated, so it is no lie: a newer hush wrote it (docs/vault-format.md,
+            // "Item blobs"); the user must upgrade, not distrust the server.
+            hush_vault::VaultError::UnsupportedVersion(v) => {
+                SyncError::Vault(hush_vault::VaultError::UnsupportedVersion(v))
+            }
+            _ => Tampering::ItemAuthentication { item: id }.into(),
+        })?;
         // Items never go backwards (sync-api-v2.md, "Verifying a pull", 2): defence in depth
         // behind the head check, and the check that still holds for a device with no head.
         if let Some(held) = synced_revision(vault, &id)?

@@ -359,6 +359,10 @@ impl Transport for Adversary<'_> {
         logout(t: &proto::SessionToken) -> ();
         revoke(t: &proto::SessionToken, s: &proto::SessionId) -> ();
         delete_account(t: &proto::SessionToken, r: &proto::DeleteAccountRequest) -> ();
+        put_chunk(t: &proto::SessionToken, f: &proto::FileId, i: u32, c: &[u8]) -> ();
+        get_chunk(t: &proto::SessionToken, f: &proto::FileId, i: u32) -> Option<Vec<u8>>;
+        list_chunks(t: &proto::SessionToken, f: &proto::FileId) -> proto::ChunkList;
+        delete_file(t: &proto::SessionToken, f: &proto::FileId) -> ();
     }
 
     fn pull(&self, token: &proto::SessionToken, since: u64) -> Result<proto::PullResponse, TransportError> {

@@ -66,6 +66,18 @@ pub enum VaultError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A file to attach is larger than allowed (`[files] max_size_mib` in config.toml).
+    #[error(
+        "{name} is larger than {} MiB, the most one attached file may be; nothing was added. Raise \
+         [files] max_size_mib in config.toml if you mean it (docs/attachments.md)",
+        limit >> 20
+    )]
+    FileTooLarge {
+        /// The file's name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A record of a newer format than this hush understands.
     #[error("the vault uses format version {0}, which this hush does not know; upgrade hush")]
     UnsupportedVersion(u8),

@@ -4,6 +4,7 @@
 //! deleted — lives inside the encrypted item plaintext (docs/spec/crypto-v2.md, "Items"). Nothing here is
 //! visible to the server or in the vault file.
 
+use hush_crypto::FileId;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -86,6 +87,50 @@ pub struct Conflict {
     pub at: i64,
 }
 
+/// A file attached to an item: everything needed to read it and to check it
+/// (docs/spec/crypto-v2.md, "Attachments"). The content lives in sealed chunks, in the profile's
+/// `files/` folder and on the sync server; the item holds the key that opens them and the hash of
+/// each, so the item's own authentication (and through it the manifest's) covers the file.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Attachment {
+    /// The file's random id: the name of its chunks, bound into their AAD.
+    #[zeroize(skip)]
+    pub file_id: FileId,
+    /// The file name it was added under (no folder), unique within its item but after a merge.
+    pub name: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The file key (FK) that seals its chunks.
+    pub key: [u8; 32],
+    /// SHA-256 of every sealed chunk, in order: one per chunk.
+    pub chunks: Vec<[u8; 32]>,
+    /// Unix seconds when it was added.
+    pub added: i64,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("file_id", &self.file_id)
+            .field("size", &self.size)
+            .field("chunks", &self.chunks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Attachment {
+    /// The file key.
+    pub fn file_key(&self) -> hush_crypto::FileKey {
+        hush_crypto::FileKey::from_bytes(self.key)
+    }
+
+    /// Whether the chunk count agrees with the size (crypto-v2.md, "Attachments": `n =
+    /// max(1, ceil(size / CHUNK))`). A forged or buggy item that breaks it is refused by readers.
+    pub fn is_well_formed(&self) -> bool {
+        hush_crypto::chunk_count(self.size).is_some_and(|n| n as usize == self.chunks.len())
+    }
+}
+
 /// One item's plaintext.
 ///
 /// `Debug` is implemented by hand and shows no secret value.
@@ -138,6 +183,9 @@ pub struct Item {
     /// [`ItemKind::SshKey`] by `hush ssh generate` and `hush ssh import`. New in item format
     /// version 2 (docs/vault-format.md, "Item format versions").
     pub ssh_key: Option<String>,
+    /// Attached files (docs/attachments.md). New in item format version 2 (docs/vault-format.md,
+    /// "Item blobs").
+    pub files: Vec<Attachment>,
 }
 
 /// How long an item stays in the trash before a write deletes it for good.
@@ -151,6 +199,7 @@ impl std::fmt::Debug for Item {
             .field("revision", &self.revision)
             .field("deleted", &self.deleted)
             .field("trashed", &self.trashed)
+            .field("files", &self.files.len())
             .finish_non_exhaustive()
     }
 }
@@ -179,6 +228,7 @@ impl Item {
             conflicts: Vec::new(),
             trashed: None,
             ssh_key: None,
+            files: Vec::new(),
         }
     }
 
@@ -272,6 +322,20 @@ impl Item {
         self.urls.iter().filter_map(|u| host_of(u))
     }
 
+    /// The attachments whose name is `name`, or whose file id starts with `name` (4 hex digits at
+    /// least, as `hush file ls` shows ids): after a merge two files may share a name.
+    pub fn find_files(&self, name: &str) -> Vec<&Attachment> {
+        let by_name: Vec<&Attachment> = self.files.iter().filter(|f| f.name == name).collect();
+        if !by_name.is_empty() {
+            return by_name;
+        }
+        let prefix = name.to_ascii_lowercase();
+        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Vec::new();
+        }
+        self.files.iter().filter(|f| f.file_id.to_string().starts_with(&prefix)).collect()
+    }
+
     /// A custom field by name (case-insensitive).
     pub fn field(&self, name: &str) -> Option<&CustomField> {
         self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
@@ -289,7 +353,7 @@ impl Item {
     }
 }
 
-/// An item as format version 1 stored it: every field of [`Item`] but `trashed` and `ssh_key`, in the same
+/// An item as format version 1 stored it: every field of [`Item`] but `trashed`, `ssh_key` and `files`, in the same
 /// order (bincode is not self-describing, so each format version has its own layout).
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 struct ItemV1 {
@@ -340,6 +404,7 @@ impl ItemV1 {
             conflicts: take(&mut self.conflicts),
             trashed: None,
             ssh_key: None,
+            files: Vec::new(),
         }
     }
 }
@@ -348,15 +413,19 @@ impl ItemV1 {
 pub(crate) const ITEM_VERSION_1: u8 = 1;
 
 /// Decodes an item plaintext of any format version this hush knows (docs/vault-format.md, "Item
-/// blobs"): version 2, written since the trash and SSH keys, and version 1, read as an item not in
-/// the trash and without an SSH key.
+/// blobs"): version 2, written since the trash, SSH keys and attachments, and version 1, read as
+/// an item not in the trash, without an SSH key and without files. An attachment whose chunk
+/// count disagrees with its size cannot have been written by hush and makes the item
+/// [`crate::VaultError::Corrupt`].
 pub(crate) fn decode_plaintext(plain: &[u8], limit: u64) -> Result<Item, crate::VaultError> {
-    match plain.first() {
-        Some(&ITEM_VERSION_1) => {
-            Ok(crate::encoding::decode::<ItemV1>(ITEM_VERSION_1, plain, limit)?.upgrade())
-        }
-        _ => crate::encoding::decode(crate::ITEM_VERSION, plain, limit),
+    let item = match plain.first() {
+        Some(&ITEM_VERSION_1) => crate::encoding::decode::<ItemV1>(ITEM_VERSION_1, plain, limit)?.upgrade(),
+        _ => crate::encoding::decode::<Item>(crate::ITEM_VERSION, plain, limit)?,
+    };
+    if !item.files.iter().all(Attachment::is_well_formed) {
+        return Err(crate::VaultError::Corrupt("an attachment's chunk count does not match its size".into()));
     }
+    Ok(item)
 }
 
 /// The host of a URL, or of a bare domain such as `github.com/login`; lower case,
@@ -440,6 +509,28 @@ mod tests {
         let mut future = plain.to_vec();
         future[0] = 3;
         assert!(matches!(decode_plaintext(&future, 1 << 20), Err(crate::VaultError::UnsupportedVersion(3))));
+    }
+
+    /// Attachments are part of format version 2: they read back whole, and an attachment whose
+    /// chunk count does not match its size is refused as corrupt.
+    #[test]
+    fn items_with_files_are_version_2_and_read_back() {
+        let mut item = Item::new(ItemKind::Login, "bank", 7);
+        item.password = "pw".into();
+        item.files.push(Attachment {
+            file_id: hush_crypto::FileId([5; 16]),
+            name: "key.pem".into(),
+            size: 3 << 20,
+            key: [6; 32],
+            chunks: vec![[1; 32], [2; 32], [3; 32]],
+            added: 10,
+        });
+        let plain = crate::encoding::encode(crate::ITEM_VERSION, &item);
+        assert_eq!(plain[0], 2);
+        assert!(decode_plaintext(&plain, 1 << 20).unwrap() == item);
+        item.files[0].chunks.pop();
+        let plain = crate::encoding::encode(crate::ITEM_VERSION, &item);
+        assert!(matches!(decode_plaintext(&plain, 1 << 20), Err(crate::VaultError::Corrupt(_))));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod durable;
 mod editor;
 pub mod encoding;
 mod error;
+pub mod files;
 mod index;
 mod item;
 pub mod local_state;
@@ -23,12 +24,15 @@ mod view;
 
 pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
+pub use crate::files::{DEFAULT_MAX_FILE_BYTES, FileStore, check_file_name};
 pub use crate::index::table::IndexRecordRef;
 pub use crate::index::{
     IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_exact, find_in, search,
     search_in,
 };
-pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of};
+pub use crate::item::{
+    Attachment, Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of,
+};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
 pub use crate::vault::{
     ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,

@@ -72,6 +72,12 @@ impl Profile {
         write_atomic(&self.account_key(), line.as_bytes(), None)
     }
 
+    /// The `files/` folder: the sealed chunks of attached files (docs/vault-format.md,
+    /// "Attached files").
+    pub fn files(&self) -> crate::FileStore {
+        crate::FileStore::new(self.dir.join("files"))
+    }
+
     /// `config.toml`.
     pub fn config(&self) -> PathBuf {
         self.dir.join("config.toml")
@@ -294,6 +300,29 @@ impl Profile {
         let bytes = vault.to_bytes();
         write_atomic(&self.vault(), &bytes, Some(&self.backup()))?;
         Ok(FileVersion::of(&bytes))
+    }
+
+    /// Removes from `files/` the chunks of every file that no item (in use or in the trash) references any more (removed
+    /// or deleted on another device, or left by a `hush file add` that was killed). Under the
+    /// writers' lock and against the vault as it is on disk: a file being added has its chunks
+    /// written under the lock before its item is saved, so it is never mistaken for garbage.
+    /// Returns what was removed; costs a full open only when `files/` holds something.
+    pub fn prune_files(&self, ring: KeyRing) -> Result<Vec<hush_crypto::FileId>, VaultError> {
+        let store = self.files();
+        if store.stored()?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _lock = self.lock_for_writing()?;
+        let (vault, _) = self.open(ring)?;
+        let referenced = crate::files::referenced_files(&vault);
+        let mut removed = Vec::new();
+        for file in store.stored()? {
+            if !referenced.contains(&file) {
+                store.remove(&file)?;
+                removed.push(file);
+            }
+        }
+        Ok(removed)
     }
 
     /// Takes the lock and removes what killed writers left: then no live writer owns a

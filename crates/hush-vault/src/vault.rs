@@ -15,8 +15,8 @@ use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::{Item, VaultError};
 
 /// Format version of the item plaintext (its first byte, spec: Items) that this hush writes.
-/// Version 2 added the trash (`Item::trashed`); version 1 is still read
-/// (docs/vault-format.md, "Item blobs").
+/// Version 2 added the trash (`Item::trashed`) and attachments (`Item::files`); version 1 is
+/// still read (docs/vault-format.md, "Item blobs").
 pub const ITEM_VERSION: u8 = 2;
 /// The key version of a new vault.
 pub const FIRST_KEY_VERSION: u32 = 1;

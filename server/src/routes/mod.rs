@@ -1,6 +1,7 @@
 //! One module per resource of `docs/spec/sync-api-v2.md`, each exposing `router()`.
 
 pub mod accounts;
+pub mod files;
 pub mod health;
 pub mod keyset;
 pub mod openapi;

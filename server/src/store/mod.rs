@@ -9,7 +9,9 @@
 //! Methods return boxed futures ([`StoreFuture`]) so that `Arc<dyn Store>` works: `async fn` in
 //! traits is not object-safe, and the routes must not be generic over the backend.
 
+mod chunks;
 mod sqlite;
+mod sqlite_chunks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use hush_proto::{AccountId, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 
+pub use chunks::{ChunkStore, ChunkWrite};
 pub use sqlite::{DB_FILE_NAME, OpenError, SqliteOptions, SqliteStore};
 
 use crate::error::BoxError;
@@ -32,6 +35,8 @@ pub enum QuotaKind {
     Items,
     /// The total size of the item blobs.
     Bytes,
+    /// The total size of the attached files' chunks.
+    Files,
 }
 
 /// Why a store operation did not happen. Everything except [`StoreError::Backend`] is an
@@ -53,6 +58,9 @@ pub enum StoreError {
         /// The account's current seq.
         current: u64,
     },
+    /// Another chunk is stored at this file id and index (files are immutable).
+    #[error("another chunk is stored at this index")]
+    ChunkExists,
     /// The push would take the account past a quota.
     #[error("quota exceeded: {0:?}")]
     Quota(QuotaKind),
@@ -191,8 +199,9 @@ pub struct Quotas {
     pub max_bytes: u64,
 }
 
-/// The server's storage.
-pub trait Store: Send + Sync + 'static {
+/// The server's storage. The chunks of attached files are behind [`ChunkStore`], which every
+/// backend implements as well.
+pub trait Store: ChunkStore + Send + Sync + 'static {
     /// Answers if the store is reachable (for `/healthz`).
     fn ping(&self) -> StoreFuture<'_, ()>;
 
@@ -207,7 +216,7 @@ pub trait Store: Send + Sync + 'static {
     /// The account, if it exists.
     fn account(&self, id: AccountId) -> StoreFuture<'_, Option<AccountRecord>>;
 
-    /// Deletes the account and everything it stored: items, sessions, challenges.
+    /// Deletes the account and everything it stored: items, file chunks, sessions, challenges.
     fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()>;
 
     /// Stores a login challenge for an existing account ([`StoreError::NotFound`] otherwise),

@@ -90,7 +90,7 @@ pub enum OpenError {
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -142,7 +142,7 @@ impl SqliteStore {
     }
 
     /// Starts a write transaction holding SQLite's write lock (see the module comment).
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
@@ -423,7 +423,7 @@ impl Store for SqliteStore {
 
     fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            // Items, sessions and challenges go with it (ON DELETE CASCADE), atomically.
+            // Items, file chunks, sessions and challenges go with it (ON DELETE CASCADE), atomically.
             let deleted = sqlx::query("DELETE FROM accounts WHERE account_id = ?")
                 .bind(&id.as_bytes()[..])
                 .execute(&self.pool)

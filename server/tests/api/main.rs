@@ -3,6 +3,7 @@
 
 mod accounts;
 mod basics;
+mod files;
 mod keyset;
 mod sessions;
 mod support;

@@ -21,9 +21,10 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use hush_crypto::{
-    AccountId, AccountKey, AuthKey, ChainHash, DeviceId, DeviceNameKey, FORMAT_V1, FORMAT_V2, Head, ItemId,
-    KdfParams, KdfSalt, Kek, KeyRing, Keyset, KeysetContext, Manifest, ManifestDigest, ManifestPayload,
-    OpenedManifest, VaultKey, Writer, delete_account_message, login_message,
+    AccountId, AccountKey, AuthKey, CHUNK_SIZE, ChainHash, DeviceId, DeviceNameKey, FORMAT_V1, FORMAT_V2,
+    FileChunk, FileId, FileKey, Head, ItemId, KdfParams, KdfSalt, Kek, KeyRing, Keyset, KeysetContext,
+    Manifest, ManifestDigest, ManifestPayload, OpenedManifest, VaultKey, Writer, chunk_count, chunk_hash,
+    chunk_len, delete_account_message, login_message, padme,
 };
 use sha2::Sha256;
 
@@ -209,6 +210,13 @@ pub fn vectors_json() -> String {
                      under the spec's AAD and the device's key), \"plaintext\" (it decrypts, and the plaintext \
                      breaks a rule of the spec), or \"signature\".",
                 ),
+                text(
+                    "Attachments: a chunk of up to 4 KiB is given whole (sealed); a larger one by its length and \
+                     SHA-256 (sealed_len, sealed_sha256), the file's content by a rule (content_rule: byte j of \
+                     the file is j mod 251). Negative attachment cases give the hash the item lists \
+                     (item_chunk_hash): the blob's own hash when the case is refused after rule 1 of \
+                     \"Attachments\", so that it tests the later rule alone; refused_at \"hash\" is rule 1.",
+                ),
             ]),
         ),
         ("keyset", Json::Arr(keyset_vectors())),
@@ -216,6 +224,7 @@ pub fn vectors_json() -> String {
         ("chain_v1", Json::Arr(vec![chain_v1_vector()])),
         ("device_name", Json::Arr(device_name_vectors())),
         ("delete_account", Json::Arr(vec![delete_account_vector()])),
+        ("attachment", Json::Arr(attachment_vectors())),
         (
             "negative",
             Json::Obj(vec![
@@ -223,6 +232,7 @@ pub fn vectors_json() -> String {
                 ("manifest", Json::Arr(manifest_negatives)),
                 ("device_name", Json::Arr(device_name_negatives())),
                 ("delete_account", Json::Arr(delete_account_negatives())),
+                ("attachment", Json::Arr(attachment_negatives())),
             ]),
         ),
     ]);
@@ -935,6 +945,297 @@ fn delete_account_negatives() -> Vec<Json> {
             IDENTITY_POINT,
             &message,
             small_order,
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (crypto-v2.md, "Attachments").
+// ---------------------------------------------------------------------------------------------
+
+/// The file key of every attachment vector: the bytes 0x80, 0x81, ... 0x9f.
+fn file_key_bytes() -> [u8; 32] {
+    std::array::from_fn(|i| 0x80 + i as u8)
+}
+
+/// The file id of every attachment vector.
+const FILE_ID: [u8; 16] = [0xf1; 16];
+/// Another file of the same account, for the chunk moved between files.
+const OTHER_FILE_ID: [u8; 16] = [0xf2; 16];
+/// The largest chunk given whole in the vectors file; larger ones are given by length and hash.
+const WHOLE_CHUNK_MAX: usize = 4096;
+/// The short file of the vectors (26 bytes).
+const SHORT_FILE: &[u8] = b"hush attachment vector 1\n!";
+
+/// The content of the large vector file: byte j is j mod 251.
+fn large_content(size: usize) -> Vec<u8> {
+    (0..size).map(|j| (j % 251) as u8).collect()
+}
+
+fn attachment_case(what: &str, content: Option<&[u8]>, size: usize, nonce_base: u8) -> Json {
+    let account = AccountId(bytes(ACCOUNT_ID));
+    let file = FileId(FILE_ID);
+    let fk = FileKey::from_bytes(file_key_bytes());
+    let data = content.map_or_else(|| large_content(size), <[u8]>::to_vec);
+    let n = chunk_count(size as u64).expect("small file");
+    let mut chunks = Vec::new();
+    let mut hashes = Vec::new();
+    for i in 0..n {
+        let last = i + 1 == n;
+        let len = chunk_len(size as u64, i).expect("in range");
+        let start = i as usize * CHUNK_SIZE;
+        let nonce_bytes = nonce(nonce_base + i as u8);
+        let sealed = FileChunk::seal_with_nonce(
+            &fk,
+            &account,
+            &file,
+            i,
+            last,
+            &data[start..start + len],
+            &nonce_bytes,
+        );
+        hashes.push(hex(&chunk_hash(&sealed)));
+        let mut fields = vec![
+            ("index", num(i)),
+            ("last", num(u8::from(last))),
+            ("plain_len", num(len as u64)),
+            ("padded_len", num(if last { padme(len + 1) } else { len } as u64)),
+            ("nonce", hex(&nonce_bytes)),
+            ("aad", hex(&FileChunk::aad(&account, &file, i, last))),
+            ("sealed_len", num(sealed.len() as u64)),
+            ("sealed_sha256", hex(&chunk_hash(&sealed))),
+        ];
+        if sealed.len() <= WHOLE_CHUNK_MAX {
+            fields.push(("sealed", hex(&sealed)));
+        }
+        chunks.push(Json::Obj(fields));
+    }
+    let mut fields = vec![
+        ("what", text(what)),
+        ("account_id", hex(account.as_bytes())),
+        ("file_key", hex(fk.expose())),
+        ("file_id", hex(file.as_bytes())),
+        ("size", num(size as u64)),
+    ];
+    match content {
+        Some(c) => fields.push(("content", hex(c))),
+        None => fields.push(("content_rule", text("byte j of the file is j mod 251"))),
+    }
+    fields.extend([
+        ("chunk_count", num(n)),
+        ("chunks", Json::Arr(chunks)),
+        ("chunk_hashes", Json::Arr(hashes)),
+    ]);
+    Json::Obj(fields)
+}
+
+fn attachment_vectors() -> Vec<Json> {
+    vec![
+        attachment_case(
+            "an empty file: one chunk, the last, padded to padme(1) = 256 bytes",
+            Some(b""),
+            0,
+            0x71,
+        ),
+        attachment_case(
+            "a short file of 26 bytes: one chunk, the last, padded to 256 bytes",
+            Some(SHORT_FILE),
+            SHORT_FILE.len(),
+            0x72,
+        ),
+        attachment_case(
+            "a file of CHUNK + 100 bytes: a full first chunk (1 MiB, given by its hash) and a last chunk of \
+             100 bytes padded to 256",
+            None,
+            CHUNK_SIZE + 100,
+            0x73,
+        ),
+        attachment_case(
+            "a file of exactly CHUNK bytes: one chunk, the last, padded to padme(CHUNK + 1) = 1081344 bytes",
+            None,
+            CHUNK_SIZE,
+            0x75,
+        ),
+    ]
+}
+
+fn attachment_negatives() -> Vec<Json> {
+    let account = AccountId(bytes(ACCOUNT_ID));
+    let file = FileId(FILE_ID);
+    let key = file_key_bytes();
+    let fk = FileKey::from_bytes(key);
+    let size = SHORT_FILE.len() as u64;
+    let padded = {
+        let mut p = SHORT_FILE.to_vec();
+        p.push(0x80);
+        p.resize(padme(SHORT_FILE.len() + 1), 0);
+        p
+    };
+    // The one chunk of the short file, as the item lists it.
+    let good = FileChunk::seal_with_nonce(&fk, &account, &file, 0, true, SHORT_FILE, &nonce(0x72));
+    let good_hash = chunk_hash(&good);
+    let aad = |account: &AccountId, file: &FileId, index: u32, last: bool| {
+        FileChunk::aad(account, file, index, last)
+    };
+    let right_aad = aad(&account, &file, 0, true);
+    let raw = |key: &[u8; 32], plain: &[u8], aad: &[u8], tag: u8| {
+        raw_box(FORMAT_V2, key, 0, &nonce(tag), plain, aad)
+    };
+    // A case: the context the reader opens chunk `index` of the file in, and how the blob was made.
+    let case = |what: &str,
+                refused_at: &str,
+                index: u32,
+                n: u32,
+                file_size: u64,
+                item_hash: Option<[u8; 32]>,
+                sealed_aad: &[u8],
+                sealed_plain: &[u8],
+                blob: Vec<u8>| {
+        Json::Obj(vec![
+            ("what", text(what)),
+            ("refused_at", text(refused_at)),
+            ("account_id", text(ACCOUNT_ID)),
+            ("file_key", hex(&key)),
+            ("file_id", hex(&FILE_ID)),
+            ("size", num(file_size)),
+            ("chunk_count", num(n)),
+            ("index", num(index)),
+            ("item_chunk_hash", hex(&item_hash.unwrap_or_else(|| chunk_hash(&blob)))),
+            ("sealed_key", hex(&key)),
+            ("sealed_aad", hex(sealed_aad)),
+            ("sealed_plain", hex(sealed_plain)),
+            ("blob", hex(&blob)),
+        ])
+    };
+    let mut version_1 = raw(&key, &padded, &right_aad, 0x7a);
+    version_1[1] = 1;
+    let mut format_1 = raw(&key, &padded, &right_aad, 0x7b);
+    format_1[0] = FORMAT_V1;
+    let mut overpadded = SHORT_FILE.to_vec();
+    overpadded.push(0x80);
+    overpadded.resize(512, 0);
+    let mut no_marker = SHORT_FILE.to_vec();
+    no_marker.resize(256, 0);
+    let mut longer = SHORT_FILE.to_vec();
+    longer.push(b'?');
+    longer.push(0x80);
+    longer.resize(256, 0);
+    let two_chunks = CHUNK_SIZE as u64 + size;
+    vec![
+        case(
+            "the short file's chunk sealed again under another nonce (an earlier or later upload of the \
+             same plaintext): it opens under FK with the right AAD, but its hash is not the item's",
+            "hash",
+            0,
+            1,
+            size,
+            Some(good_hash),
+            &right_aad,
+            &padded,
+            raw(&key, &padded, &right_aad, 0x77),
+        ),
+        case(
+            "the last chunk (index 1) of a two-chunk file served as its chunk 0: the AAD names index 1 and \
+             last = 1",
+            "aead",
+            0,
+            2,
+            two_chunks,
+            None,
+            &aad(&account, &file, 1, true),
+            &padded,
+            raw(&key, &padded, &aad(&account, &file, 1, true), 0x78),
+        ),
+        case(
+            "a chunk of another file of the same account under the same key (file id f2...): the AAD names \
+             the other file",
+            "aead",
+            0,
+            1,
+            size,
+            None,
+            &aad(&account, &FileId(OTHER_FILE_ID), 0, true),
+            &padded,
+            raw(&key, &padded, &aad(&account, &FileId(OTHER_FILE_ID), 0, true), 0x79),
+        ),
+        case(
+            "a one-chunk file's only chunk sealed with last = 0, as if more chunks followed: a file cut short \
+             at a chunk boundary does not open",
+            "aead",
+            0,
+            1,
+            size,
+            None,
+            &aad(&account, &file, 0, false),
+            &padded,
+            raw(&key, &padded, &aad(&account, &file, 0, false), 0x7c),
+        ),
+        case(
+            "the chunk sealed for another account id (the AAD names f0e1...)",
+            "aead",
+            0,
+            1,
+            size,
+            None,
+            &aad(&AccountId(bytes(OTHER_ACCOUNT_ID)), &file, 0, true),
+            &padded,
+            raw(&key, &padded, &aad(&AccountId(bytes(OTHER_ACCOUNT_ID)), &file, 0, true), 0x7d),
+        ),
+        case(
+            "the header's key version is 1, not 0: chunk_aad does not cover it, so the tag still verifies and \
+             the reader must check the header itself",
+            "layout",
+            0,
+            1,
+            size,
+            None,
+            &right_aad,
+            &padded,
+            version_1,
+        ),
+        case(
+            "the header's format byte is 0x01, not 0x02",
+            "layout",
+            0,
+            1,
+            size,
+            None,
+            &right_aad,
+            &padded,
+            format_1,
+        ),
+        case(
+            "the last chunk padded to 512 bytes where padme(27) is 256: the padding must be exactly padmé's",
+            "plaintext",
+            0,
+            1,
+            size,
+            None,
+            &right_aad,
+            &overpadded,
+            raw(&key, &overpadded, &right_aad, 0x7e),
+        ),
+        case(
+            "the last chunk without the 0x80 marker before its zero padding",
+            "plaintext",
+            0,
+            1,
+            size,
+            None,
+            &right_aad,
+            &no_marker,
+            raw(&key, &no_marker, &right_aad, 0x7f),
+        ),
+        case(
+            "a last chunk of 27 bytes where the item's size (26) says 26: the length must agree with the size",
+            "plaintext",
+            0,
+            1,
+            size,
+            None,
+            &right_aad,
+            &longer,
+            raw(&key, &longer, &right_aad, 0x70),
         ),
     ]
 }

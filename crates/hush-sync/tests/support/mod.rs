@@ -193,6 +193,37 @@ impl Transport for RealServer {
     ) -> Result<(), TransportError> {
         self.transport.delete_account(token, req)
     }
+
+    fn put_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+        chunk: &[u8],
+    ) -> Result<(), TransportError> {
+        self.transport.put_chunk(token, file, index, chunk)
+    }
+
+    fn get_chunk(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+        index: u32,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        self.transport.get_chunk(token, file, index)
+    }
+
+    fn list_chunks(
+        &self,
+        token: &proto::SessionToken,
+        file: &proto::FileId,
+    ) -> Result<proto::ChunkList, TransportError> {
+        self.transport.list_chunks(token, file)
+    }
+
+    fn delete_file(&self, token: &proto::SessionToken, file: &proto::FileId) -> Result<(), TransportError> {
+        self.transport.delete_file(token, file)
+    }
 }
 
 /// Instantiates each named test function (`fn name(server: &dyn Server)`) twice: as

@@ -1,5 +1,6 @@
-//! Storage behind one object-safe trait, so a PostgreSQL backend can follow without touching the
-//! routes (docs/server.md, "Storage").
+//! Storage behind one object-safe trait, with two backends: embedded SQLite (the default, one
+//! process) and PostgreSQL (any number of stateless instances), and the routes know neither
+//! (docs/server.md, "Storage backends").
 //!
 //! The trait speaks in the domain's terms, not SQL. Each method that changes several rows is one
 //! transaction in every backend: callers rely on "all or nothing" (`docs/spec/sync-api-v2.md`: "All of a
@@ -9,6 +10,9 @@
 //! Methods return boxed futures ([`StoreFuture`]) so that `Arc<dyn Store>` works: `async fn` in
 //! traits is not object-safe, and the routes must not be generic over the backend.
 
+mod location;
+mod postgres;
+pub(crate) mod rows;
 mod sqlite;
 
 use std::future::Future;
@@ -18,6 +22,9 @@ use std::time::Duration;
 use hush_proto::{AccountId, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 
+pub use location::{Location, LocationError};
+pub use postgres::{PgLimiter, PgOpenError, PgOptions, PgStore};
+pub(crate) use postgres::store_error as pg_error;
 pub use sqlite::{DB_FILE_NAME, OpenError, SqliteOptions, SqliteStore};
 
 use crate::error::BoxError;

@@ -5,6 +5,8 @@
 //! packages have integration tests of their own), into the same target folder as
 //! this test executable.
 
+pub mod postgres;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -172,7 +172,8 @@ impl PgStore {
         )
         .bind(account)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .pg()?;
         row.ok_or(StoreError::NotFound)
     }
 }
@@ -211,7 +212,10 @@ fn is_missing_account(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23503"))
 }
 
-/// `?` on a sqlx error inside this module maps through [`store_error`].
+/// Every sqlx error of this module maps through [`store_error`], with `.pg()?`: a bare `?` would
+/// take `From<sqlx::Error> for StoreError`, which reads SQLite's error codes (a lock timeout
+/// would then be a 500; `postgres_pushes_to_different_accounts_do_not_wait_for_each_other` in
+/// tests/store_contract.rs caught exactly that).
 trait OrUnavailable<T> {
     fn pg(self) -> Result<T, StoreError>;
 }

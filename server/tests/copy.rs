@@ -40,7 +40,10 @@ async fn fill(store: &dyn Store) {
             })
             .collect();
         store.push(id, PushBatch { base_seq: 0, manifest: vec![seed; 85], items }, ROOMY).await.expect("push");
-        let edit = vec![(ItemId::from_bytes([seed; 16]), vec![0xEE; 99])];
+        // An edit of item 0: its seq becomes 2, the others stay at 1.
+        let mut first = [seed; 16];
+        first[..4].copy_from_slice(&0u32.to_be_bytes());
+        let edit = vec![(ItemId::from_bytes(first), vec![0xEE; 99])];
         store.push(id, PushBatch { base_seq: 1, manifest: vec![seed + 10; 85], items: edit }, ROOMY).await.expect("push");
         for s in 0..3u8 {
             let session = NewSession {

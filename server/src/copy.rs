@@ -17,8 +17,8 @@ use std::path::Path;
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
 use crate::store::{
-    DB_FILE_NAME, Location, OpenError, PgOpenError, PgOptions, PgStore, SqliteOptions, SqliteStore, StoreError,
-    pg_error,
+    DB_FILE_NAME, Location, OpenError, PgOpenError, PgOptions, PgStore, SqliteOptions, SqliteStore,
+    StoreError, pg_error,
 };
 
 /// Rows per insert statement: far below SQLite's 32,766 bound values and PostgreSQL's 65,535.
@@ -115,7 +115,12 @@ fn sqlite_err(err: sqlx::Error) -> StoreError {
 /// Copies everything of `from` into `to` (see the module comment). `into_non_empty` allows a
 /// destination that already holds accounts or invites (an account present in both is still
 /// refused, and then nothing is copied).
-pub async fn copy(from: &Location, to: &Location, into_non_empty: bool, options: PgOptions) -> Result<CopyReport, CopyError> {
+pub async fn copy(
+    from: &Location,
+    to: &Location,
+    into_non_empty: bool,
+    options: PgOptions,
+) -> Result<CopyReport, CopyError> {
     if same_store(from, to) {
         return Err(CopyError::SameStore(to.to_string()));
     }
@@ -182,7 +187,8 @@ fn same_store(from: &Location, to: &Location) -> bool {
 }
 
 fn uuid_text(bytes: &[u8]) -> String {
-    <[u8; 16]>::try_from(bytes).map_or_else(|_| "(malformed id)".to_owned(), |id| hush_proto::AccountId::from_bytes(id).to_string())
+    <[u8; 16]>::try_from(bytes)
+        .map_or_else(|_| "(malformed id)".to_owned(), |id| hush_proto::AccountId::from_bytes(id).to_string())
 }
 
 async fn open(location: &Location, options: PgOptions) -> Result<Opened, CopyError> {
@@ -208,7 +214,11 @@ async fn begin_read(store: &Opened) -> Result<Tx, StoreError> {
     Ok(match store {
         Opened::Sqlite(store) => Tx::Sqlite(store.pool().begin().await.map_err(sqlite_err)?),
         Opened::Postgres(store) => Tx::Postgres(
-            store.pool().begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.map_err(pg_error)?,
+            store
+                .pool()
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await
+                .map_err(pg_error)?,
         ),
     })
 }
@@ -223,7 +233,9 @@ async fn end_read(tx: Tx) -> Result<(), StoreError> {
 /// A write transaction (SQLite takes its write lock at once: `BEGIN IMMEDIATE`).
 async fn begin_write(store: &Opened) -> Result<Tx, StoreError> {
     Ok(match store {
-        Opened::Sqlite(store) => Tx::Sqlite(store.pool().begin_with("BEGIN IMMEDIATE").await.map_err(sqlite_err)?),
+        Opened::Sqlite(store) => {
+            Tx::Sqlite(store.pool().begin_with("BEGIN IMMEDIATE").await.map_err(sqlite_err)?)
+        }
         Opened::Postgres(store) => Tx::Postgres(store.pool().begin().await.map_err(pg_error)?),
     })
 }
@@ -311,7 +323,11 @@ async fn account(tx: &mut Tx, id: &[u8]) -> Result<AccountCopyRow, StoreError> {
 }
 
 /// Inserts the account with running totals `(items, bytes)`; `false` if its id exists already.
-async fn insert_account(tx: &mut Tx, row: AccountCopyRow, (items, bytes): (i64, i64)) -> Result<bool, StoreError> {
+async fn insert_account(
+    tx: &mut Tx,
+    row: AccountCopyRow,
+    (items, bytes): (i64, i64),
+) -> Result<bool, StoreError> {
     let (id, m_kib, t, p, salt, public_key, keyset, key_version, manifest, seq) = row;
     let inserted = match tx {
         Tx::Sqlite(tx) => sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -360,11 +376,13 @@ async fn insert_account(tx: &mut Tx, row: AccountCopyRow, (items, bytes): (i64, 
 
 async fn items(tx: &mut Tx, account: &[u8]) -> Result<Vec<ItemRow>, StoreError> {
     match tx {
-        Tx::Sqlite(tx) => sqlx::query_as("SELECT item_id, seq, blob FROM items WHERE account_id = ? ORDER BY item_id")
-            .bind(account)
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(sqlite_err),
+        Tx::Sqlite(tx) => {
+            sqlx::query_as("SELECT item_id, seq, blob FROM items WHERE account_id = ? ORDER BY item_id")
+                .bind(account)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(sqlite_err)
+        }
         Tx::Postgres(tx) => {
             sqlx::query_as("SELECT item_id, seq, blob FROM items WHERE account_id = $1 ORDER BY item_id")
                 .bind(account)
@@ -379,16 +397,24 @@ async fn insert_items(tx: &mut Tx, account: &[u8], items: Vec<ItemRow>) -> Resul
     for chunk in items.chunks(ROWS_PER_STATEMENT) {
         match tx {
             Tx::Sqlite(tx) => {
-                let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO items (account_id, item_id, seq, blob) ");
+                let mut query =
+                    QueryBuilder::<Sqlite>::new("INSERT INTO items (account_id, item_id, seq, blob) ");
                 query.push_values(chunk, |mut row, (id, seq, blob)| {
-                    row.push_bind(account.to_vec()).push_bind(id.clone()).push_bind(*seq).push_bind(blob.clone());
+                    row.push_bind(account.to_vec())
+                        .push_bind(id.clone())
+                        .push_bind(*seq)
+                        .push_bind(blob.clone());
                 });
                 query.build().execute(&mut **tx).await.map_err(sqlite_err)?;
             }
             Tx::Postgres(tx) => {
-                let mut query = QueryBuilder::<Postgres>::new("INSERT INTO items (account_id, item_id, seq, blob) ");
+                let mut query =
+                    QueryBuilder::<Postgres>::new("INSERT INTO items (account_id, item_id, seq, blob) ");
                 query.push_values(chunk, |mut row, (id, seq, blob)| {
-                    row.push_bind(account.to_vec()).push_bind(id.clone()).push_bind(*seq).push_bind(blob.clone());
+                    row.push_bind(account.to_vec())
+                        .push_bind(id.clone())
+                        .push_bind(*seq)
+                        .push_bind(blob.clone());
                 });
                 query.build().execute(&mut **tx).await.map_err(pg_error)?;
             }
@@ -418,7 +444,11 @@ async fn sessions(tx: &mut Tx, account: &[u8]) -> Result<Vec<SessionCopyRow>, St
     }
 }
 
-async fn insert_sessions(tx: &mut Tx, account: &[u8], sessions: Vec<SessionCopyRow>) -> Result<(), StoreError> {
+async fn insert_sessions(
+    tx: &mut Tx,
+    account: &[u8],
+    sessions: Vec<SessionCopyRow>,
+) -> Result<(), StoreError> {
     for chunk in sessions.chunks(ROWS_PER_STATEMENT) {
         match tx {
             Tx::Sqlite(tx) => {

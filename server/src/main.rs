@@ -17,7 +17,8 @@ use hush_server::rate_limit::Limiter;
 use hush_server::serve::{load_tls_config, serve, shutdown_signal, spawn_purge_task};
 use hush_server::store::{Location, PgOptions, SqliteOptions};
 use hush_server::{
-    AppState, Clock, Config, ConnectionLimits, Limits, PgLimiter, PgStore, SqliteStore, Store, SystemClock, app,
+    AppState, Clock, Config, ConnectionLimits, Limits, PgLimiter, PgStore, SqliteStore, Store, SystemClock,
+    app,
 };
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
@@ -46,7 +47,9 @@ enum Command {
     /// data folder to PostgreSQL, to move to several instances (docs/server.md, "Moving to
     /// PostgreSQL"). Stop the source's server first. Devices keep syncing as if nothing happened:
     /// same accounts, seqs and sessions, no new login.
-    #[command(after_help = "Example:\n  systemctl stop hush-server\n  HUSH_SERVER_COPY_TO=postgres://hush@db.internal/hush \\\n    hush-server copy --from /var/lib/hush\n  then start the servers with HUSH_SERVER_DATABASE_URL set to the same URL.")]
+    #[command(
+        after_help = "Example:\n  systemctl stop hush-server\n  HUSH_SERVER_COPY_TO=postgres://hush@db.internal/hush \\\n    hush-server copy --from /var/lib/hush\n  then start the servers with HUSH_SERVER_DATABASE_URL set to the same URL."
+    )]
     Copy(CopyArgs),
 }
 
@@ -129,8 +132,12 @@ enum OpenStore {
 impl OpenStore {
     async fn open(location: &Location, pool: &PoolArgs) -> Result<Self> {
         Ok(match location {
-            Location::Sqlite(dir) => Self::Sqlite(Arc::new(SqliteStore::open_with(dir, pool.sqlite_options()).await?)),
-            Location::Postgres(url) => Self::Postgres(Arc::new(PgStore::connect(url, pool.pg_options()).await?)),
+            Location::Sqlite(dir) => {
+                Self::Sqlite(Arc::new(SqliteStore::open_with(dir, pool.sqlite_options()).await?))
+            }
+            Location::Postgres(url) => {
+                Self::Postgres(Arc::new(PgStore::connect(url, pool.pg_options()).await?))
+            }
         })
     }
 
@@ -162,7 +169,8 @@ impl OpenStore {
 /// can read it (`ps`, /proc/PID/cmdline).
 fn warn_if_password_in_argv() {
     let leaked = std::env::args().skip(1).any(|arg| {
-        let value = arg.split_once('=').filter(|(flag, _)| flag.starts_with("--")).map_or(arg.as_str(), |(_, v)| v);
+        let value =
+            arg.split_once('=').filter(|(flag, _)| flag.starts_with("--")).map_or(arg.as_str(), |(_, v)| v);
         Location::parse(value).is_ok_and(|location| location.has_password())
     });
     if leaked {
@@ -545,8 +553,17 @@ mod tests {
         assert!(parse(&["--data-dir", "/srv/hush", "--database-url", "postgres://db/hush"]).is_err());
         let store = parse(&["--database-url", "mysql://db/hush"]).expect("parses");
         assert!(store.location().is_err(), "only PostgreSQL URLs");
-        let store = parse(&["--db-pool-size", "3", "--db-lock-timeout-secs", "1", "--db-acquire-timeout-secs", "2",
-            "--db-statement-timeout-secs", "4"]).expect("parses");
+        let store = parse(&[
+            "--db-pool-size",
+            "3",
+            "--db-lock-timeout-secs",
+            "1",
+            "--db-acquire-timeout-secs",
+            "2",
+            "--db-statement-timeout-secs",
+            "4",
+        ])
+        .expect("parses");
         let options = store.pool.pg_options();
         assert_eq!(options.max_connections, 3);
         assert_eq!(options.lock_timeout, Duration::from_secs(1));
@@ -558,8 +575,9 @@ mod tests {
 
     #[test]
     fn copy_takes_a_source_and_a_destination() {
-        let cli = Cli::try_parse_from(["hush-server", "copy", "--from", "/srv/hush", "--to", "postgres://db/hush"])
-            .expect("parses");
+        let cli =
+            Cli::try_parse_from(["hush-server", "copy", "--from", "/srv/hush", "--to", "postgres://db/hush"])
+                .expect("parses");
         let Command::Copy(args) = cli.command else { panic!("copy") };
         assert!(!args.into_non_empty && !args.json);
         assert!(Cli::try_parse_from(["hush-server", "copy", "--from", "/srv/hush"]).is_err());

@@ -165,7 +165,12 @@ pub trait Limiter: Send + Sync + 'static {
     ) -> LimitFuture<'_, Result<(), LimitError>>;
 
     /// Spends one unit of `client`'s `budget` at `now`, whether or not any is left.
-    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, Result<(), StoreError>>;
+    fn spend(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), StoreError>>;
 
     /// Spends one unit if any is left, in one step (two concurrent requests, even on two
     /// instances, cannot both take the last unit); `Err` and nothing spent otherwise.
@@ -212,7 +217,12 @@ impl Limiter for MemoryLimiter {
         Box::pin(std::future::ready(result))
     }
 
-    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, Result<(), StoreError>> {
+    fn spend(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), StoreError>> {
         self.budget(budget).spend(client, now);
         Box::pin(std::future::ready(Ok(())))
     }

@@ -42,7 +42,9 @@ impl Server {
             }
         });
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("the listening line");
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the listening line");
         let port = line
             .trim()
             .rsplit(':')
@@ -64,7 +66,8 @@ impl Server {
 
     /// SIGTERM; the exit status and everything the server logged.
     fn terminate(&mut self) -> (std::process::ExitStatus, String) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
         assert!(status.success());
         let status = self.child.wait().expect("exits");
         // The reader thread ends at the end of stderr, which the exit closed.
@@ -90,13 +93,16 @@ fn healthz_follows_the_database_and_sigterm_exits_cleanly() {
     let url = cluster.database();
     let name = url.rsplit('/').next().expect("a database name");
     // Superusers are exempt from connection limits, so the server connects as a plain role.
-    cluster.psql(&admin, &format!("CREATE ROLE hush_health LOGIN; ALTER DATABASE {name} OWNER TO hush_health"));
+    cluster
+        .psql(&admin, &format!("CREATE ROLE hush_health LOGIN; ALTER DATABASE {name} OWNER TO hush_health"));
     let limited = format!("postgres://hush_health@127.0.0.1:{}/{name}", cluster.port());
-    let mut server = Server::start(&["--db-acquire-timeout-secs", "1"], &[("HUSH_SERVER_DATABASE_URL", &limited)]);
+    let mut server =
+        Server::start(&["--db-acquire-timeout-secs", "1"], &[("HUSH_SERVER_DATABASE_URL", &limited)]);
     assert!(server.get("/healthz").starts_with("HTTP/1.1 200"), "healthy at start");
 
     cluster.psql(&admin, "ALTER ROLE hush_health CONNECTION LIMIT 0");
-    cluster.psql(&admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'hush_health'");
+    cluster
+        .psql(&admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'hush_health'");
     let down = server.get("/healthz");
     assert!(down.starts_with("HTTP/1.1 503"), "{down}");
     assert!(down.to_ascii_lowercase().contains("\r\nretry-after: "), "{down}");

@@ -39,12 +39,18 @@ async fn fill(store: &dyn Store) {
                 (ItemId::from_bytes(item), vec![seed; 50 + n as usize % 7])
             })
             .collect();
-        store.push(id, PushBatch { base_seq: 0, manifest: vec![seed; 85], items }, ROOMY).await.expect("push");
+        store
+            .push(id, PushBatch { base_seq: 0, manifest: vec![seed; 85], items }, ROOMY)
+            .await
+            .expect("push");
         // An edit of item 0: its seq becomes 2, the others stay at 1.
         let mut first = [seed; 16];
         first[..4].copy_from_slice(&0u32.to_be_bytes());
         let edit = vec![(ItemId::from_bytes(first), vec![0xEE; 99])];
-        store.push(id, PushBatch { base_seq: 1, manifest: vec![seed + 10; 85], items: edit }, ROOMY).await.expect("push");
+        store
+            .push(id, PushBatch { base_seq: 1, manifest: vec![seed + 10; 85], items: edit }, ROOMY)
+            .await
+            .expect("push");
         for s in 0..3u8 {
             let session = NewSession {
                 id: SessionId::from_bytes([seed * 10 + s; 16]),
@@ -71,7 +77,10 @@ async fn observe(store: &dyn Store) -> Vec<String> {
         seen.push(format!("{} {:?}", pull.seq, pull.manifest));
         seen.extend(pull.items.iter().map(|i| format!("{} {} {:?}", i.id, i.seq, i.blob)));
         for session in store.list_sessions(id).await.expect("sessions") {
-            seen.push(format!("{:?} {:?} {:?} {}", session.id, session.token_hash, session.device_name, session.last_seen));
+            seen.push(format!(
+                "{:?} {:?} {:?} {}",
+                session.id, session.token_hash, session.device_name, session.last_seen
+            ));
         }
     }
     seen
@@ -101,7 +110,9 @@ impl Side {
     async fn open(&self) -> Arc<dyn Store> {
         match self {
             Side::Sqlite(dir) => Arc::new(SqliteStore::open(dir.path()).await.expect("opens")),
-            Side::Postgres(url) => Arc::new(PgStore::connect(url, PgOptions::default()).await.expect("opens")),
+            Side::Postgres(url) => {
+                Arc::new(PgStore::connect(url, PgOptions::default()).await.expect("opens"))
+            }
         }
     }
 }
@@ -170,7 +181,9 @@ async fn refuses_the_same_store_and_a_folder_without_a_database() {
     let same = copy(&side.location(), &side.location(), true, PgOptions::default()).await;
     assert!(matches!(same, Err(CopyError::SameStore(_))), "{same:?}");
     let empty = tempfile::tempdir().expect("temp dir");
-    let missing = copy(&Location::Sqlite(empty.path().join("nothing")), &side.location(), true, PgOptions::default()).await;
+    let missing =
+        copy(&Location::Sqlite(empty.path().join("nothing")), &side.location(), true, PgOptions::default())
+            .await;
     assert!(matches!(missing, Err(CopyError::NoSource(_))), "{missing:?}");
     assert!(!empty.path().join("nothing").exists(), "a missing source is not created");
 }

@@ -180,7 +180,11 @@ async fn accounts_are_created_once_and_read_back(backend: Backend) {
     assert_eq!(read.keys.kdf, keys(1, 1).kdf);
     let again = store.create_account(id, keys(9, 1), Admission::Open).await;
     assert!(matches!(again, Err(StoreError::AccountExists)), "{again:?}");
-    assert_eq!(store.account(id).await.expect("read").expect("kept").keys.auth_public_key, [1; 32], "the first kept");
+    assert_eq!(
+        store.account(id).await.expect("read").expect("kept").keys.auth_public_key,
+        [1; 32],
+        "the first kept"
+    );
     assert!(store.account(AccountId::from_bytes([2; 16])).await.expect("read").is_none());
     assert!(store.usage(AccountId::from_bytes([2; 16])).await.expect("read").is_none());
     let pull = store.pull(id, 0).await.expect("pull");
@@ -210,7 +214,13 @@ async fn invites_are_single_use_and_a_refused_registration_keeps_its_code(backen
         .map(|seed| {
             let store = Arc::clone(store);
             tokio::spawn(async move {
-                store.create_account(AccountId::from_bytes([seed; 16]), keys(seed, 1), Admission::Invite([9; 32])).await
+                store
+                    .create_account(
+                        AccountId::from_bytes([seed; 16]),
+                        keys(seed, 1),
+                        Admission::Invite([9; 32]),
+                    )
+                    .await
             })
         })
         .collect();
@@ -225,7 +235,9 @@ async fn invites_are_single_use_and_a_refused_registration_keeps_its_code(backen
     assert_eq!(admitted, 1);
 }
 
-async fn challenges_are_single_use_bound_to_their_account_and_only_expired_ones_are_dropped(backend: Backend) {
+async fn challenges_are_single_use_bound_to_their_account_and_only_expired_ones_are_dropped(
+    backend: Backend,
+) {
     let store = &backend.store;
     let owner = account(store, 1).await;
     let other = account(store, 2).await;
@@ -239,7 +251,11 @@ async fn challenges_are_single_use_bound_to_their_account_and_only_expired_ones_
     assert_eq!(store.take_challenge([0xAA; 32]).await.expect("take"), Some((owner, at(300))));
     assert_eq!(store.take_challenge([0xAA; 32]).await.expect("take"), None, "single use");
     assert_eq!(store.take_challenge([0x01; 32]).await.expect("take"), None, "expired, dropped");
-    assert_eq!(store.take_challenge([0xBB; 32]).await.expect("take"), Some((other, at(10))), "another account's");
+    assert_eq!(
+        store.take_challenge([0xBB; 32]).await.expect("take"),
+        Some((other, at(10))),
+        "another account's"
+    );
     assert_eq!(store.take_challenge([0x40; 32]).await.expect("take"), Some((owner, at(310))));
     let unknown = store.add_challenge(AccountId::from_bytes([9; 16]), [0x09; 32], at(300), t0()).await;
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
@@ -334,7 +350,11 @@ async fn pushes_and_pulls_keep_seqs_manifests_and_running_totals(backend: Backen
     let all = store.pull(id, 0).await.expect("pull");
     assert_eq!((all.seq, all.manifest.clone()), (3, Some(vec![3; 85])));
     assert_eq!(all.items.len() as u64, usage.items);
-    assert_eq!(all.items.iter().map(|i| i.blob.len() as u64).sum::<u64>(), usage.bytes, "totals are what is stored");
+    assert_eq!(
+        all.items.iter().map(|i| i.blob.len() as u64).sum::<u64>(),
+        usage.bytes,
+        "totals are what is stored"
+    );
     let order: Vec<_> = all.items.iter().map(|i| (i.seq, i.id)).collect();
     let mut sorted = order.clone();
     sorted.sort();
@@ -379,7 +399,10 @@ async fn quotas_refuse_only_growth_and_write_nothing(backend: Backend) {
     assert_eq!((usage.seq, usage.items, usage.bytes), (2, 2, 100));
     // Over a lowered quota, the owner may still rewrite and shrink.
     let lowered = Quotas { max_items: 1, max_bytes: 10 };
-    store.push(id, batch(2, 4, vec![item(1, 5, 4), item(2, 5, 4)]), lowered).await.expect("shrinking is allowed");
+    store
+        .push(id, batch(2, 4, vec![item(1, 5, 4), item(2, 5, 4)]), lowered)
+        .await
+        .expect("shrinking is allowed");
     let grow = store.push(id, batch(3, 5, vec![item(2, 6, 5)]), lowered).await;
     assert!(matches!(grow, Err(StoreError::Quota(QuotaKind::Bytes))), "{grow:?}");
     let pull = store.pull(id, 0).await.expect("pull");
@@ -392,7 +415,9 @@ async fn concurrent_pushes_on_one_base_seq_accept_exactly_one(backend: Backend) 
     let pushers: Vec<_> = (0..8u8)
         .map(|i| {
             let store = if i % 2 == 0 { Arc::clone(&backend.store) } else { Arc::clone(&second) };
-            tokio::spawn(async move { store.push(id, batch(0, i, vec![item(u32::from(i), 10, i)]), ROOMY).await })
+            tokio::spawn(
+                async move { store.push(id, batch(0, i, vec![item(u32::from(i), 10, i)]), ROOMY).await },
+            )
         })
         .collect();
     let mut accepted = Vec::new();
@@ -430,7 +455,13 @@ async fn a_pull_is_one_snapshot_while_pushes_land(backend: Backend) {
     loop {
         let writer_done = pushes.is_finished();
         let pull = reader.pull(id, 0).await.expect("pull");
-        assert_eq!(pull.items.len() as u64, pull.seq * 50, "seq {} with {} items", pull.seq, pull.items.len());
+        assert_eq!(
+            pull.items.len() as u64,
+            pull.seq * 50,
+            "seq {} with {} items",
+            pull.seq,
+            pull.items.len()
+        );
         match &pull.manifest {
             None => assert_eq!(pull.seq, 0),
             Some(manifest) => assert_eq!(manifest[0] as u64, pull.seq, "the manifest of seq {}", pull.seq),
@@ -498,7 +529,10 @@ async fn a_second_instance_sees_every_acknowledged_write(backend: Backend) {
     first.push(id, batch(0, 1, vec![item(1, 10, 1)]), ROOMY).await.expect("pushed");
     assert!(second.session_by_token_hash([1; 32]).await.expect("read").is_some());
     assert_eq!(second.take_challenge([0xAA; 32]).await.expect("take"), Some((id, at(300))));
-    second.create_account(AccountId::from_bytes([2; 16]), keys(2, 1), Admission::Invite([7; 32])).await.expect("invite");
+    second
+        .create_account(AccountId::from_bytes([2; 16]), keys(2, 1), Admission::Invite([7; 32]))
+        .await
+        .expect("invite");
     assert_eq!(second.push(id, batch(1, 2, vec![]), ROOMY).await.expect("pushed"), 2);
     assert_eq!(first.pull(id, 0).await.expect("pull").seq, 2);
 }
@@ -588,14 +622,20 @@ async fn postgres_refusing_connections_is_unavailable() {
     let url = cluster.database();
     let name = url.rsplit('/').next().expect("a database name").to_owned();
     // Superusers are exempt from connection limits, so the store connects as a plain role.
-    cluster.psql(&admin, &format!("CREATE ROLE hush_limited LOGIN; ALTER DATABASE {name} OWNER TO hush_limited"));
+    cluster.psql(
+        &admin,
+        &format!("CREATE ROLE hush_limited LOGIN; ALTER DATABASE {name} OWNER TO hush_limited"),
+    );
     let limited = format!("postgres://hush_limited@127.0.0.1:{}/{name}", cluster.port());
     let options = PgOptions { acquire_timeout: Duration::from_millis(500), ..PgOptions::default() };
     let store = PgStore::connect(&limited, options).await.expect("store opens");
     store.ping().await.expect("ping");
 
     cluster.psql(&admin, "ALTER ROLE hush_limited CONNECTION LIMIT 0");
-    cluster.psql(&admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'hush_limited'");
+    cluster.psql(
+        &admin,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'hush_limited'",
+    );
     let ping = store.ping().await;
     assert!(matches!(ping, Err(StoreError::Unavailable(_))), "{ping:?}");
     let pull = store.pull(AccountId::from_bytes([1; 16]), 0).await;

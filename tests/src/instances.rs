@@ -35,7 +35,8 @@ impl PgServer {
     /// Starts an instance on `database_url` and `port` (0: a free one), retrying while the
     /// port is still held by an instance that was just killed.
     pub fn start_on(database_url: &str, port: u16) -> PgServer {
-        let mut server = PgServer { child: None, database_url: database_url.to_owned(), url: String::new(), port };
+        let mut server =
+            PgServer { child: None, database_url: database_url.to_owned(), url: String::new(), port };
         server.restart();
         server
     }

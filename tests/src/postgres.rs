@@ -49,7 +49,8 @@ pub fn cluster_or_skip(what: &str) -> Option<&'static Cluster> {
 pub fn bin_dir() -> Option<PathBuf> {
     // `pg_ctl` on PATH may be a link into the installation's own folder (Debian keeps the
     // server programs off PATH); that folder has the client programs of the same version too.
-    let complete = |dir: &Path| ["pg_ctl", "initdb", "postgres", "createdb"].iter().all(|p| dir.join(p).is_file());
+    let complete =
+        |dir: &Path| ["pg_ctl", "initdb", "postgres", "createdb"].iter().all(|p| dir.join(p).is_file());
     let on_path = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
@@ -142,7 +143,8 @@ impl Cluster {
 
     /// A process that waits for this test process to end, then stops the cluster and removes its
     /// folder: a static is never dropped, and a test that panics or is killed must not leave a
-    /// server running.
+    /// server running. `setsid -f` forks it into a session of its own and returns at once, so it
+    /// outlives this process (and the terminal's or CI's process group).
     fn spawn_reaper(&self) {
         let stop = format!(
             "{} -D {} stop -m immediate",
@@ -156,11 +158,11 @@ impl Cluster {
             self.root.display()
         );
         Command::new("setsid")
-            .args(["sh", "-c", &script])
+            .args(["-f", "sh", "-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
+            .status()
             .expect("start the cluster's reaper (setsid, sh, tail)");
     }
 
@@ -209,7 +211,8 @@ impl Cluster {
 
     /// `pg_dump` of the database at `url`: every row of every table, as SQL text.
     pub fn dump(&self, url: &str) -> Vec<u8> {
-        let out = Command::new(self.tool("pg_dump")).args(["--no-owner", "-d", url]).output().expect("run pg_dump");
+        let out =
+            Command::new(self.tool("pg_dump")).args(["--no-owner", "-d", url]).output().expect("run pg_dump");
         assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
         out.stdout
     }

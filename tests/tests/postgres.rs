@@ -11,7 +11,8 @@ use hush_e2e::instances::{Balancer, PgServer};
 use hush_e2e::{Home, Server, assert_ok, contains_bytes, postgres, stderr};
 
 /// Distinctive device names: none may reach the database in the clear.
-const DEVICE_NAMES: [&str; 4] = ["alices-laptop-q7x", "alices-phone-k2v", "alices-tablet-m9w", "alices-desktop-z4r"];
+const DEVICE_NAMES: [&str; 4] =
+    ["alices-laptop-q7x", "alices-phone-k2v", "alices-tablet-m9w", "alices-desktop-z4r"];
 
 fn login(server_url: &str, code: &str, name: &str) -> Home {
     let home = Home::new();
@@ -89,7 +90,9 @@ fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
 
     const ROUNDS: usize = 6;
     let rounds_done = Arc::new(AtomicUsize::new(0));
-    let item = |device: usize, round: usize| (format!("d{device}-r{round}-site"), format!("pw-{device}-{round}-9c2e7b"));
+    let item = |device: usize, round: usize| {
+        (format!("d{device}-r{round}-site"), format!("pw-{device}-{round}-9c2e7b"))
+    };
     let devices = Arc::new(devices);
     let workers: Vec<_> = (0..devices.len())
         .map(|d| {

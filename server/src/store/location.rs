@@ -36,7 +36,9 @@ impl Location {
     pub fn parse(text: &str) -> Result<Self, LocationError> {
         match text.split_once("://") {
             Some(("postgres" | "postgresql", _)) => Self::postgres(text),
-            Some((scheme, _)) if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => {
+            Some((scheme, _))
+                if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') =>
+            {
                 Err(LocationError::Scheme(scheme.to_owned()))
             }
             _ => Ok(Self::Sqlite(PathBuf::from(text))),
@@ -72,7 +74,9 @@ impl fmt::Display for Location {
                 Ok(options) => write!(
                     f,
                     "postgres://{}:{}/{}",
-                    options.get_socket().map_or_else(|| options.get_host().to_owned(), |s| s.display().to_string()),
+                    options
+                        .get_socket()
+                        .map_or_else(|| options.get_host().to_owned(), |s| s.display().to_string()),
                     options.get_port(),
                     options.get_database().unwrap_or("")
                 ),
@@ -94,7 +98,10 @@ mod tests {
 
     #[test]
     fn folders_urls_and_refusals() {
-        assert_eq!(Location::parse("/var/lib/hush").expect("folder"), Location::Sqlite("/var/lib/hush".into()));
+        assert_eq!(
+            Location::parse("/var/lib/hush").expect("folder"),
+            Location::Sqlite("/var/lib/hush".into())
+        );
         assert_eq!(Location::parse("data").expect("folder"), Location::Sqlite("data".into()));
         let pg = Location::parse("postgres://hush:pw@db:5433/hush").expect("url");
         assert!(matches!(pg, Location::Postgres(_)));

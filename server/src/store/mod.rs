@@ -23,8 +23,8 @@ use hush_proto::{AccountId, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 
 pub use location::{Location, LocationError};
-pub use postgres::{PgLimiter, PgOpenError, PgOptions, PgStore};
 pub(crate) use postgres::store_error as pg_error;
+pub use postgres::{PgLimiter, PgOpenError, PgOptions, PgStore};
 pub use sqlite::{DB_FILE_NAME, OpenError, SqliteOptions, SqliteStore};
 
 use crate::error::BoxError;

@@ -70,3 +70,5 @@ pub(crate) fn session_from_row(row: SessionRow) -> Result<SessionRecord, StoreEr
     })
 }
 
+/// The row of `accounts` a pull starts from: keyset, key version, manifest, seq.
+pub(crate) type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);

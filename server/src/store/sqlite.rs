@@ -22,7 +22,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::rows::{
-    AccountRow, SessionRow, account_from_row, session_from_row, to_array, to_i64, to_timestamp, to_u32, to_u64,
+    AccountRow, PullHeadRow, SessionRow, account_from_row, session_from_row, to_array, to_i64, to_timestamp,
+    to_u32, to_u64,
 };
 use super::{
     AccountKeys, AccountRecord, AccountUsage, Admission, NewSession, PushBatch, QuotaKind, Quotas,
@@ -243,9 +244,6 @@ fn bind_keys<'q>(query: SqliteQuery<'q>, keys: &AccountKeys) -> SqliteQuery<'q> 
         .bind(&keys.keyset[..])
         .bind(i64::from(keys.key_version))
 }
-
-/// The row of `accounts` a pull starts from: keyset, key version, manifest, seq.
-type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);
 
 /// The columns of [`SessionRow`], as a macro so queries stay `&'static str` (sqlx's `SqlSafeStr`).
 macro_rules! session_columns {

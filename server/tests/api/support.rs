@@ -114,7 +114,11 @@ impl TestServer {
                 let store = PgStore::connect(&url, pg).await.expect("store opens");
                 // As `hush-server serve --database-url` does: budgets in the database.
                 let limiter = Arc::new(PgLimiter::new(&store, config.rate_limits));
-                (Arc::new(store), Some(limiter as Arc<dyn hush_server::rate_limit::Limiter>), Place::Postgres(url))
+                (
+                    Arc::new(store),
+                    Some(limiter as Arc<dyn hush_server::rate_limit::Limiter>),
+                    Place::Postgres(url),
+                )
             }
         };
         let mut state = AppState::new(Arc::clone(&store), config)
@@ -338,7 +342,8 @@ fn postgres_url() -> Option<String> {
     if crate::BACKEND != Backend::Postgres {
         return None;
     }
-    let cluster = hush_e2e::postgres::cluster_or_skip("this test against PostgreSQL (it runs against SQLite)")?;
+    let cluster =
+        hush_e2e::postgres::cluster_or_skip("this test against PostgreSQL (it runs against SQLite)")?;
     Some(cluster.database())
 }
 

@@ -78,7 +78,12 @@ impl Limiter for PgLimiter {
         })
     }
 
-    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, Result<(), StoreError>> {
+    fn spend(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let params = self.params(budget);
             let now = now.as_millisecond();

@@ -36,7 +36,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 pub use self::limiter::PgLimiter;
 use super::rows::{
-    AccountRow, SessionRow, account_from_row, session_from_row, to_array, to_i64, to_timestamp, to_u32, to_u64,
+    AccountRow, PullHeadRow, SessionRow, account_from_row, session_from_row, to_array, to_i64, to_timestamp,
+    to_u32, to_u64,
 };
 use super::{
     AccountKeys, AccountRecord, AccountUsage, Admission, NewSession, PushBatch, QuotaKind, Quotas,
@@ -81,7 +82,9 @@ pub enum PgOpenError {
     #[error("the database URL is not a valid postgres:// URL (see docs/server.md, \"PostgreSQL\")")]
     Url(#[source] sqlx::Error),
     /// No connection could be made.
-    #[error("cannot connect to PostgreSQL at {target}: is it running, and do --database-url's host, port, user, password and database name match it?")]
+    #[error(
+        "cannot connect to PostgreSQL at {target}: is it running, and do --database-url's host, port, user, password and database name match it?"
+    )]
     Connect {
         /// host:port/database, without credentials.
         target: String,
@@ -203,7 +206,11 @@ pub(crate) fn is_unavailable(err: &sqlx::Error) -> bool {
 /// Maps a sqlx error of this store to a [`StoreError`] (the SQLite store has its own
 /// `From<sqlx::Error>`, for SQLite's codes).
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
-    if is_unavailable(&err) { StoreError::Unavailable(Box::new(err)) } else { StoreError::Backend(Box::new(err)) }
+    if is_unavailable(&err) {
+        StoreError::Unavailable(Box::new(err))
+    } else {
+        StoreError::Backend(Box::new(err))
+    }
 }
 
 /// A foreign key violation: the account a challenge or session was being added for was deleted
@@ -315,12 +322,15 @@ impl Store for PgStore {
 
     fn account(&self, id: AccountId) -> StoreFuture<'_, Option<AccountRecord>> {
         Box::pin(async move {
-            let row: Option<AccountRow> =
-                sqlx::query_as(concat!("SELECT ", key_columns!(), ", seq FROM accounts WHERE account_id = $1"))
-                    .bind(id.as_bytes().to_vec())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .pg()?;
+            let row: Option<AccountRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                key_columns!(),
+                ", seq FROM accounts WHERE account_id = $1"
+            ))
+            .bind(id.as_bytes().to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .pg()?;
             row.map(|row| account_from_row(id, row)).transpose()
         })
     }
@@ -380,12 +390,13 @@ impl Store for PgStore {
     fn take_challenge(&self, challenge: [u8; 32]) -> StoreFuture<'_, Option<(AccountId, Timestamp)>> {
         Box::pin(async move {
             // One statement: two concurrent attempts with the same challenge cannot both get it.
-            let row: Option<(Vec<u8>, i64)> =
-                sqlx::query_as("DELETE FROM challenges WHERE challenge = $1 RETURNING account_id, expires_at")
-                    .bind(challenge.to_vec())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .pg()?;
+            let row: Option<(Vec<u8>, i64)> = sqlx::query_as(
+                "DELETE FROM challenges WHERE challenge = $1 RETURNING account_id, expires_at",
+            )
+            .bind(challenge.to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .pg()?;
             row.map(|(account_id, expires_at)| {
                 Ok((
                     AccountId::from_bytes(to_array(account_id, "challenge account_id")?),
@@ -420,12 +431,15 @@ impl Store for PgStore {
 
     fn session_by_token_hash(&self, token_hash: [u8; 32]) -> StoreFuture<'_, Option<SessionRecord>> {
         Box::pin(async move {
-            let row: Option<SessionRow> =
-                sqlx::query_as(concat!("SELECT ", session_columns!(), " FROM sessions WHERE token_hash = $1"))
-                    .bind(token_hash.to_vec())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .pg()?;
+            let row: Option<SessionRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM sessions WHERE token_hash = $1"
+            ))
+            .bind(token_hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .pg()?;
             row.map(session_from_row).transpose()
         })
     }
@@ -499,7 +513,7 @@ impl Store for PgStore {
             // waits for a lock and never blocks a writer.
             let mut tx =
                 self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.pg()?;
-            let head: Option<(Vec<u8>, i64, Option<Vec<u8>>, i64)> = sqlx::query_as(
+            let head: Option<PullHeadRow> = sqlx::query_as(
                 "SELECT keyset, key_version, manifest, seq FROM accounts WHERE account_id = $1",
             )
             .bind(&account)
@@ -702,7 +716,8 @@ mod tests {
 
     #[test]
     fn messages_name_the_server_without_the_password() {
-        let options = PgConnectOptions::from_str("postgres://hush:s3cret-pw@db.example:6543/hush").expect("url");
+        let options =
+            PgConnectOptions::from_str("postgres://hush:s3cret-pw@db.example:6543/hush").expect("url");
         let target = describe(&options);
         assert_eq!(target, "db.example:6543/hush");
         let err = PgOpenError::Connect { target, source: sqlx::Error::PoolTimedOut };

@@ -41,10 +41,12 @@ for dir in $(dirname "$(readlink -f "$(command -v pg_ctl 2>/dev/null || echo /no
 done
 [[ -n $pgbin ]] || { echo "needs PostgreSQL (apt-get install -y postgresql)" >&2; exit 2; }
 
-cargo build --release -p hush-server
-cargo build --release -p hush-sync --example sync_bench
-SERVER=$PWD/target/release/hush-server
-BENCH=$PWD/target/release/examples/sync_bench
+PROFILE=${PROFILE:-release} # debug: only to try this script quickly; figures are release
+if [[ $PROFILE == release ]]; then flag=--release; dir=release; else flag=; dir=debug; fi
+cargo build $flag -p hush-server
+cargo build $flag -p hush-sync --example sync_bench
+SERVER=$PWD/target/$dir/hush-server
+BENCH=$PWD/target/$dir/examples/sync_bench
 mkdir -p "$OUT"
 rm -f "$OUT"/*.txt
 

@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::commands::completions::{item_names, trash_names};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -15,8 +18,15 @@ Exit codes:
   6  tampering detected: the data failed to authenticate (or was damaged where no
      checksum tells; see docs/vault-format.md, \"Recovering\")
 
+Finding items: a query is an item's exact name (case included; another case only when no name
+matches exactly), a part of a name, user name, URL host or tag, the first 6 or more characters
+of its id (as `hush ls` shows them), or a page's URL (`hush get https://github.com/login` finds
+the item saved for github.com). On a terminal, a query that matches several items opens a
+picker; in a script it exits 4 and lists them.
+
 Environment:
   HUSH_HOME   keep every file of hush under this folder (tests, several profiles)
+  EDITOR      the editor of `hush edit NAME --editor` (then VISUAL, then vi)
   NO_COLOR    disable colours";
 
 /// hush: a password manager for people who live in a terminal.
@@ -61,28 +71,63 @@ pub enum Command {
     #[command(after_help = concat!("Examples:\n  hush add github --username me --url github.com --generate\n  \
         printf '%s' \"$PW\" | hush add bank --password-stdin\n  \
         hush add aws --totp -              asks for the TOTP secret (or reads it from stdin)\n  \
-        hush add server --kind note --notes - < notes.txt\n\n", stdin_order!()))]
+        hush add server --kind note --notes - < notes.txt\n  \
+        hush add router --no-password --url http://192.168.1.1\n\n\
+        A login needs a password: --generate, --password-stdin, or on a terminal typed (empty generates \
+        one); --no-password adds it without. Notes, cards and TOTP-only items need none. A name \
+        that another item has (in any case) is asked about on a terminal and refused in a script \
+        unless --allow-duplicate-name.\n\n", stdin_order!()))]
     Add(AddArgs),
     /// Show an item, or one field of it.
     #[command(
         after_help = "Examples:\n  hush get github                    readable view, password hidden\n  \
         hush get github --field password   the password alone, for $(...)\n  \
-        hush get github --json             the whole item as JSON"
+        hush get github --json             the whole item as JSON\n  \
+        hush get https://github.com/login  the item saved for that site"
     )]
+    #[command(visible_alias = "show")]
     Get(GetArgs),
     /// List items, optionally only those matching a query.
+    #[command(visible_aliases = ["list", "find"])]
     Ls(LsArgs),
-    /// Change any field of an item.
-    #[command(after_help = stdin_order!())]
+    /// Change any field of an item, or all of them in your editor (--editor).
+    #[command(after_help = concat!("Examples:\n  hush edit github --username new-name\n  \
+        hush edit github --editor          the whole item as text in $EDITOR\n  \
+        hush edit github --dismiss-conflicts   forget the values that lost merges\n\n\
+        An edit that changes nothing writes nothing and says so.\n\n", stdin_order!()))]
     Edit(EditArgs),
-    /// Delete an item (it syncs as a deletion).
+    /// Move an item to the trash (kept 30 days; `hush restore` brings it back), or delete it for
+    /// good with --purge.
+    #[command(visible_aliases = ["delete", "remove"])]
     Rm(RmArgs),
-    /// Show an item's previous passwords with the dates they were replaced.
+    /// List the items in the trash, or empty it.
+    #[command(after_help = "Items stay in the trash for 30 days after `hush rm`, out of `ls`, `get`, \
+        `copy` and `audit`; the next change after that deletes them for good. The trash syncs: an \
+        item moved to the trash here is in the trash on every device.")]
+    Trash(TrashArgs),
+    /// Take an item out of the trash.
+    Restore(RestoreArgs),
+    /// Show an item's previous passwords (masked unless --show), or make one current again.
+    #[command(after_help = "Examples:\n  hush history github                the dates, passwords masked\n  \
+        hush history github --show         with the passwords\n  \
+        hush history github --restore 1    the last password before the current one is current again")]
     History(HistoryArgs),
     /// Print an item's current TOTP code.
     Totp(TotpArgs),
     /// Generate a random password or passphrase (no vault needed).
+    #[command(
+        visible_alias = "generate",
+        after_help = "Examples:\n  hush gen 20                        20 characters\n  \
+        hush gen --words 6                 a passphrase of six words\n  \
+        hush gen --json                    {\"password\", \"entropy_bits\", \"kind\"}"
+    )]
     Gen(GenArgs),
+    /// Choose an item in an interactive fuzzy picker; print its id, or copy it (--copy).
+    #[command(after_help = "Examples:\n  hush pick                          every item\n  \
+        hush pick mail --copy              items matching \"mail\"; copy the chosen one's password\n  \
+        hush edit \"$(hush pick)\" --editor\n\n\
+        Type to narrow the list, arrows to move, Enter to choose, Esc to cancel. Needs a terminal.")]
+    Pick(PickArgs),
     /// Change the master password.
     Passwd(PasswdArgs),
     /// Print the setup code again (after checking the master password).
@@ -294,6 +339,13 @@ pub struct AddArgs {
     /// What kind of item.
     #[arg(long, value_enum, default_value_t = KindArg::Login)]
     pub kind: KindArg,
+    /// Add a login without a password (a script must say so; on a terminal hush asks).
+    #[arg(long, conflicts_with_all = ["generate", "password_stdin"])]
+    pub no_password: bool,
+    /// Add the item even if another one has the same name (in any case). Without it, hush asks
+    /// on a terminal and refuses in a script.
+    #[arg(long)]
+    pub allow_duplicate_name: bool,
     #[command(flatten)]
     pub fields: ItemFields,
 }
@@ -301,7 +353,8 @@ pub struct AddArgs {
 /// `hush get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// Name, URL host, user name, tag, or id prefix.
+    /// Name, URL or host, user name, tag, or id prefix (6 or more characters).
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
     /// Print only this field: password, username, url, notes, totp, name, id, or a custom field.
     #[arg(long, short = 'f', value_name = "FIELD")]
@@ -312,6 +365,9 @@ pub struct GetArgs {
     /// Show the password and hidden fields in the readable view.
     #[arg(long)]
     pub show: bool,
+    /// Look for the item in the trash instead.
+    #[arg(long)]
+    pub trash: bool,
 }
 
 /// `hush ls`.
@@ -328,7 +384,16 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The item to edit.
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
+    /// Open the whole item as text in $EDITOR (then $VISUAL, then vi), in a private temporary
+    /// file on a RAM file system that is overwritten and removed afterwards
+    /// (docs/item-text.md).
+    #[arg(long)]
+    pub editor: bool,
+    /// Forget the values that lost concurrent edits in merges (the "conflict" lines of `hush get`).
+    #[arg(long)]
+    pub dismiss_conflicts: bool,
     /// A new name.
     #[arg(long)]
     pub name: Option<String>,
@@ -352,26 +417,72 @@ pub struct EditArgs {
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// The item to delete.
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
-    /// Do not ask for confirmation.
+    /// Delete it for good instead of moving it to the trash (an item already in the trash too).
+    /// Asks on a terminal unless --yes.
+    #[arg(long)]
+    pub purge: bool,
+    /// With --purge: do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+/// `hush trash`.
+#[derive(Debug, Args)]
+pub struct TrashArgs {
+    /// Delete every item in the trash for good (asks on a terminal unless --yes).
+    #[arg(long)]
+    pub empty: bool,
+    /// With --empty: do not ask.
+    #[arg(long, short = 'y', requires = "empty")]
+    pub yes: bool,
+    /// JSON output: [{"id", "name", "kind", "trashed", "expires"}].
+    #[arg(long, conflicts_with = "empty")]
+    pub json: bool,
+}
+
+/// `hush restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The item in the trash: its name, or any query (`hush trash` lists them).
+    #[arg(add = ArgValueCompleter::new(trash_names))]
+    pub query: String,
 }
 
 /// `hush history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The item.
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
-    /// JSON output.
+    /// JSON output (passwords only with --show).
     #[arg(long)]
     pub json: bool,
+    /// Show the previous passwords instead of masking them.
+    #[arg(long)]
+    pub show: bool,
+    /// Make the N-th previous password current again (1 is the most recent, as listed); the
+    /// current one goes into the history.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with_all = ["json", "show"])]
+    pub restore: Option<u64>,
+}
+
+/// `hush pick`.
+#[derive(Debug, Args)]
+pub struct PickArgs {
+    /// Offer only the items matching this (default: every item).
+    pub query: Option<String>,
+    /// Copy the chosen item's main field (as `hush copy` does) instead of printing its id.
+    #[arg(long)]
+    pub copy: bool,
 }
 
 /// `hush totp`.
 #[derive(Debug, Args)]
 pub struct TotpArgs {
     /// The item.
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
     /// JSON output: `{"code": "123456", "remaining": 17}`.
     #[arg(long)]
@@ -381,6 +492,12 @@ pub struct TotpArgs {
 /// `hush gen`.
 #[derive(Debug, Args)]
 pub struct GenArgs {
+    /// The password's length (the same as --length): `hush gen 20`.
+    #[arg(value_name = "LENGTH", conflicts_with_all = ["length", "words"])]
+    pub len: Option<usize>,
+    /// JSON output: {"password", "entropy_bits", "kind"}.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub options: GenOptions,
 }
@@ -405,11 +522,14 @@ pub struct StatusArgs {
 /// `hush copy`.
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// Name, URL host, user name, tag, or id prefix.
+    /// Name, URL or host, user name, tag, or id prefix (6 or more characters).
+    #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
-    /// The field to copy: password, username, totp, url, notes, or a custom field.
-    #[arg(long, short = 'f', value_name = "FIELD", default_value = "password")]
-    pub field: String,
+    /// The field to copy: password, username, totp, url, notes, or a custom field. Default: what
+    /// the item is for: a login's password, a note's notes, a card's number, a TOTP-only item's
+    /// current code.
+    #[arg(long, short = 'f', value_name = "FIELD")]
+    pub field: Option<String>,
     /// Clear the clipboard after this many seconds (default: clipboard_clear_after
     /// in config.toml, 20).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use hush_crypto::{AccountKey, KeyRing};
-use hush_vault::{Editor, FileHeader, FileVersion, ItemLookup, Matches, Profile, Vault, VaultView};
+use hush_vault::{Editor, FileHeader, FileVersion, ItemLookup, Matches, Profile, Scope, Vault, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
@@ -140,10 +140,16 @@ impl Ctx {
         Ok(self.profile.view(ring)?)
     }
 
-    /// Finds one item through the read-only view and decrypts just that item.
+    /// Finds one item in use through the read-only view (offering the picker on a terminal when
+    /// several match) and decrypts just that item.
     pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
+        self.view_one_in(query, Scope::Live)
+    }
+
+    /// [`view_one`](Self::view_one) among the items of `scope`.
+    pub fn view_one_in(&self, query: &str, scope: Scope) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         let view = self.view()?;
-        let id = find_one(&view, query)?;
+        let id = choose_one(&view, query, scope)?;
         Ok((id, view.item(&id).map_err(|e| hush_vault::profile::in_vault_file(&self.profile, e))?))
     }
 
@@ -154,7 +160,15 @@ impl Ctx {
         ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
     ) -> Result<T> {
-        let updated = self.profile.update(ring, edit)?;
+        let updated = self.profile.update(ring, |vault| {
+            let (value, changed) = edit(vault)?;
+            if changed {
+                for name in vault.purge_expired_trash(hush_vault::now()) {
+                    eprintln!("{name}: 30 days in the trash are over; deleted for good");
+                }
+            }
+            Ok::<_, anyhow::Error>((value, changed))
+        })?;
         if let Some((vault, version)) = updated.saved {
             self.auto_sync(vault, version)?;
         }
@@ -171,17 +185,22 @@ impl Ctx {
         Ok(self.profile.update(ring, edit)?.value)
     }
 
-    /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`) without decrypting the other
-    /// items ([`hush_vault::Editor`]), and saves it; then, with the lock released, syncs if
-    /// `[sync] auto` is on.
-    pub fn edit<T>(&self, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let ring = self.key_ring(&self.header()?)?;
-        self.edit_with_key(ring, edit)
-    }
-
-    /// [`edit`](Self::edit) with a key the caller already holds.
+    /// Applies a small `edit` (one item: `hush add`, `edit`, `rm`, …) without decrypting the other
+    /// items ([`hush_vault::Editor`]), with a key the caller already holds, and saves it if it
+    /// changed anything; then, with the lock released, syncs if `[sync] auto` is on.
+    ///
+    /// A write that happens anyway also deletes for good the items whose 30 days in the trash
+    /// are over (issue #10, "A trash"); nothing is ever written for that alone.
     pub fn edit_with_key<T>(&self, ring: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
-        let edited = self.profile.edit(ring.clone(), edit)?;
+        let edited = self.profile.edit(ring.clone(), |vault| {
+            let value = edit(vault)?;
+            if vault.is_changed() {
+                for name in vault.purge_expired_trash(hush_vault::now())? {
+                    eprintln!("{name}: 30 days in the trash are over; deleted for good");
+                }
+            }
+            Ok::<_, anyhow::Error>(value)
+        })?;
         // Sync needs the whole vault; open it only when it will sync, and only the version just
         // written (another writer may have come in between: its own sync covers both).
         if let Some(version) = edited.saved
@@ -206,11 +225,36 @@ impl Ctx {
     }
 }
 
-/// Resolves a query to exactly one item, or explains why not.
+/// Resolves a query to exactly one item in use, or explains why not; never asks (for use under
+/// the writers' lock, where nobody should wait for a person to choose).
 pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::ItemId> {
-    match vault.find(query) {
+    find_one_in(vault, query, Scope::Live)
+}
+
+/// [`find_one`] among the items of `scope`.
+pub fn find_one_in(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
+    resolve(vault, query, scope, false)
+}
+
+/// Resolves a query to one item of `scope`; when several match and a person is at the terminal,
+/// they choose in the picker (issue #10); a script gets exit 4 and the list.
+pub fn choose_one(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
+    resolve(vault, query, scope, prompt::interactive())
+}
+
+fn resolve(vault: &impl ItemLookup, query: &str, scope: Scope, ask: bool) -> Result<hush_crypto::ItemId> {
+    match vault.find_in(query, scope) {
         Matches::One(id) => Ok(id),
+        Matches::None if scope == Scope::Trash => Err(Exit::NotInTrash(query.to_owned()).into()),
+        Matches::None if vault.find_in(query, Scope::Trash) != Matches::None => {
+            Err(Exit::InTrash(query.to_owned()).into())
+        }
         Matches::None => Err(Exit::NotFound(query.to_owned()).into()),
+        Matches::Many(ids) if ask => {
+            let candidates: Vec<_> = ids.iter().filter_map(|id| vault.entry(id).map(|e| (*id, e))).collect();
+            let prompt = format!("{} items match {query:?}; choose one", candidates.len());
+            crate::picker::pick(&prompt, &candidates)?.ok_or_else(|| anyhow!("nothing chosen; nothing done"))
+        }
         Matches::Many(ids) => {
             let list = ids
                 .iter()

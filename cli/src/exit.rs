@@ -11,6 +11,12 @@ pub enum Exit {
     /// No item matched.
     #[error("no item matches {0:?}; see `hush ls`")]
     NotFound(String),
+    /// Nothing in use matched, but an item in the trash does.
+    #[error("{0:?} is in the trash; `hush restore {0:?}` brings it back")]
+    InTrash(String),
+    /// Nothing in the trash matched.
+    #[error("nothing in the trash matches {0:?}; see `hush trash`")]
+    NotInTrash(String),
     /// Several items matched.
     #[error("{query:?} matches several items; use a longer query, the exact name, or an id:\n{list}")]
     Ambiguous {
@@ -58,7 +64,7 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
     for cause in err.chain() {
         if let Some(exit) = cause.downcast_ref::<Exit>() {
             return match exit {
-                Exit::NotFound(_) => (3, None),
+                Exit::NotFound(_) | Exit::InTrash(_) | Exit::NotInTrash(_) => (3, None),
                 Exit::Ambiguous { .. } => (4, None),
             };
         }

@@ -12,15 +12,23 @@ mod config;
 mod context;
 mod exit;
 mod hibp;
+mod item_text;
 mod output;
+mod picker;
 mod prompt;
 mod remote;
+mod text_editor;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash hush -- hush get gi`) is answered here and
+    // nothing else runs (commands/completions.rs).
+    clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
+        .var(commands::completions::COMPLETE_VAR)
+        .complete();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.code()),

@@ -79,6 +79,20 @@ pub struct ItemJson<'a> {
     #[serde(flatten)]
     item: hush_json::ItemOut<'a>,
     rotation_pending: bool,
+    /// Values that lost concurrent edits in merges (`hush edit NAME --dismiss-conflicts`
+    /// forgets them).
+    conflicts: Vec<ConflictJson<'a>>,
+    /// When the item was moved to the trash (`hush get --trash`), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trashed: Option<String>,
+}
+
+/// A value that lost a merge, in `hush get --json`.
+#[derive(Serialize)]
+struct ConflictJson<'a> {
+    field: &'a str,
+    value: &'a str,
+    at: String,
 }
 
 impl<'a> ItemJson<'a> {
@@ -88,6 +102,12 @@ impl<'a> ItemJson<'a> {
             id: id.to_string(),
             item: hush_json::ItemOut::new(item),
             rotation_pending: item.rotation_pending,
+            conflicts: item
+                .conflicts
+                .iter()
+                .map(|c| ConflictJson { field: &c.field, value: &c.value, at: time(c.at) })
+                .collect(),
+            trashed: item.trashed.map(time),
         }
     }
 }

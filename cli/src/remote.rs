@@ -55,7 +55,12 @@ pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
         return Ok(false);
     };
     match hush_sync::sync(vault, &transport, &mut ctx.profile.clone(), hush_vault::now()) {
-        Ok(_) => Ok(true),
+        Ok(report) => {
+            for u in &report.undeleted {
+                eprintln!("hush: {}", crate::commands::sync_cmd_line(u));
+            }
+            Ok(true)
+        }
         Err(e @ hush_sync::SyncError::Tampered(_)) => Err(e.into()),
         Err(hush_sync::SyncError::Transport(hush_sync::TransportError::Network(_))) => {
             eprintln!("note: the server cannot be reached; the change is saved here and will sync later");

@@ -615,6 +615,59 @@ impl Terminal {
         stdin.flush().unwrap();
     }
 
+    /// Types `keys` without a line ending (a picker reads key by key).
+    pub fn type_keys(&mut self, keys: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// A shell command line on a terminal, in `home`'s environment (`HUSH_HOME`, its runtime
+    /// folder): for what [`Terminal::start_raw`] cannot say, such as variables for one command
+    /// (`EDITOR=… hush edit x --editor`) or arguments with spaces. `HUSH` in `line` is replaced
+    /// by the path of the `hush` binary. `None` when `script` is not installed (under CI that is
+    /// a failure).
+    pub fn start_shell(home: &Home, line: &str) -> Option<Terminal> {
+        if !Path::new("/usr/bin/script").exists() {
+            assert!(std::env::var_os("CI").is_none(), "util-linux `script` is missing");
+            eprintln!("SKIPPED: util-linux `script` is missing; the terminal flow is not tested");
+            return None;
+        }
+        let line = line.replace("HUSH", &bin("hush").display().to_string());
+        let mut child = Command::new("/usr/bin/script")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HUSH_HOME", home.path())
+            .env("XDG_RUNTIME_DIR", home.scratch().join("runtime"))
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .env("SHELL", "/bin/sh")
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Some(Terminal { child, output, seen: 0 })
+    }
+
+    /// Everything the terminal showed so far.
+    pub fn screen(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
     pub fn wait(mut self) -> Option<i32> {
         drop(self.child.stdin.take());
         self.child.wait().unwrap().code()

@@ -32,9 +32,11 @@ fn password_of(home: &Home, name: &str) -> String {
     home.ok(&["get", name, "--field", "password"]).trim_end_matches('\n').to_owned()
 }
 
+/// The previous passwords, oldest first (`hush history` lists the newest first).
 fn history_of(home: &Home, name: &str) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_str(&home.ok(&["history", name, "--json"])).unwrap();
-    json.as_array().unwrap().iter().map(|h| h["password"].as_str().unwrap().to_owned()).collect()
+    let json: serde_json::Value =
+        serde_json::from_str(&home.ok(&["history", name, "--json", "--show"])).unwrap();
+    json.as_array().unwrap().iter().rev().map(|h| h["password"].as_str().unwrap().to_owned()).collect()
 }
 
 fn json_of(out: &Output) -> serde_json::Value {

@@ -126,9 +126,13 @@ fn a_damaged_header_is_damage_found_before_any_key_derivation_never_a_wrong_pass
     let mut damaged = good.clone();
     damaged[layout.salt.start + 3] ^= 0x10;
     std::fs::write(vault(&home), &damaged).unwrap();
-    for args in
-        [&["ls"][..], &["get", "alpha"], &["add", "delta"], &["edit", "alpha", "--username", "u"], &["audit"]]
-    {
+    for args in [
+        &["ls"][..],
+        &["get", "alpha"],
+        &["add", "--no-password", "delta"],
+        &["edit", "alpha", "--username", "u"],
+        &["audit"],
+    ] {
         let out = home.run(args);
         assert_reports_damage(&out, &vault(&home), 2, &format!("{args:?}"));
         assert!(stderr(&out).contains("its header does not match its checksum"), "{}", stderr(&out));
@@ -180,9 +184,13 @@ fn every_other_kind_of_damage_names_the_file_changes_nothing_and_says_what_to_do
     for (what, damaged, code) in &cases {
         std::fs::write(vault(&home), damaged).unwrap();
         // Writers check everything; `get` reads the index and every item shown.
-        for args in
-            [&["add", "delta"][..], &["audit"], &["get", "alpha"], &["get", "beta"], &["get", "gamma"]]
-        {
+        for args in [
+            &["add", "--no-password", "delta"][..],
+            &["audit"],
+            &["get", "alpha"],
+            &["get", "beta"],
+            &["get", "gamma"],
+        ] {
             let out = home.run(args);
             if out.status.success() {
                 // A read-only command checks only what it shows (docs/threat-model.md).
@@ -199,12 +207,12 @@ fn every_other_kind_of_damage_names_the_file_changes_nothing_and_says_what_to_do
     // No backup to go back to, or a damaged one: said so, with where to go instead.
     std::fs::write(vault(&home), &cases[0].1).unwrap();
     std::fs::rename(backup(&home), home.scratch().join("kept.bak")).unwrap();
-    let out = home.run(&["add", "delta"]);
+    let out = home.run(&["add", "--no-password", "delta"]);
     assert_reports_damage(&out, &vault(&home), 2, "no backup");
     assert!(stderr(&out).contains("There is no"), "{}", stderr(&out));
     assert!(stderr(&out).contains("sync server or an encrypted export"), "{}", stderr(&out));
     std::fs::write(backup(&home), &bak[..100]).unwrap();
-    let out = home.run(&["add", "delta"]);
+    let out = home.run(&["add", "--no-password", "delta"]);
     assert_reports_damage(&out, &vault(&home), 2, "damaged backup");
     assert!(stderr(&out).contains("is damaged too"), "{}", stderr(&out));
     std::fs::rename(home.scratch().join("kept.bak"), backup(&home)).unwrap();
@@ -230,8 +238,13 @@ fn every_other_kind_of_damage_names_the_file_changes_nothing_and_says_what_to_do
             Some(bytes) => std::fs::write(&key_path, bytes).unwrap(),
             None => std::fs::remove_file(&key_path).unwrap(),
         }
-        let out =
-            home.cmd().arg("--password-file").arg(&no_password).args(["add", "delta"]).output().unwrap();
+        let out = home
+            .cmd()
+            .arg("--password-file")
+            .arg(&no_password)
+            .args(["add", "--no-password", "delta"])
+            .output()
+            .unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{what}: {err}");
         for part in [expected, &key_path.display().to_string(), "nothing was modified", "Recovering"] {
@@ -246,7 +259,7 @@ fn every_other_kind_of_damage_names_the_file_changes_nothing_and_says_what_to_do
     }
     // The documented fix: the setup code back as the only line.
     std::fs::write(&key_path, &key).unwrap();
-    home.ok(&["add", "delta"]);
+    home.ok(&["add", "--no-password", "delta"]);
 }
 
 /// Runs `hush ARGS` with `input` on standard input, of which hush may read only a part.
@@ -290,7 +303,7 @@ fn killed_writers_always_leave_a_vault_and_a_backup() {
     // A vault large enough that a write takes a moment (the kill lands inside it).
     let notes = "n".repeat(4000);
     for i in 0..30 {
-        let out = home.run_stdin(&["add", &format!("seed-{i}"), "--notes", "-"], &notes);
+        let out = home.run_stdin(&["add", "--no-password", &format!("seed-{i}"), "--notes", "-"], &notes);
         assert_ok(&out, &["add"]);
     }
     for round in 0..40u64 {
@@ -300,7 +313,7 @@ fn killed_writers_always_leave_a_vault_and_a_backup() {
                     .cmd()
                     .arg("--password-file")
                     .arg(home.password_file())
-                    .args(["add", &format!("killed-{round}-{k}"), "--notes", "-"])
+                    .args(["add", "--no-password", &format!("killed-{round}-{k}"), "--notes", "-"])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
@@ -325,7 +338,7 @@ fn killed_writers_always_leave_a_vault_and_a_backup() {
     }
     // The temporary files of killed writers, staged backups included, are removed
     // by the next writer.
-    home.ok(&["add", "final"]);
+    home.ok(&["add", "--no-password", "final"]);
     let mut names: Vec<String> = std::fs::read_dir(home.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -390,6 +403,7 @@ fn secrets_on_the_command_line_are_warned_about_and_help_says_so() {
     home.init();
     let out = home.run(&[
         "add",
+        "--no-password",
         "site",
         "--totp",
         "JBSWY3DPEHPK3PXP",
@@ -466,12 +480,21 @@ fn items_larger_than_the_server_takes_are_refused_and_nothing_is_written() {
         assert_eq!(read(&vault(&home)), before, "{what}");
         assert_eq!(read(&backup(&home)), bak, "{what}");
     };
-    refused(&home.run_stdin(&["add", "huge", "--notes", "-"], &big), "huge", "add --notes -");
+    refused(
+        &home.run_stdin(&["add", "--no-password", "huge", "--notes", "-"], &big),
+        "huge",
+        "add --notes -",
+    );
     let file = home.write("big-notes.txt", &big);
-    refused(&home.run(&["add", "huge", "--notes-file", file.to_str().unwrap()]), "huge", "add --notes-file");
+    refused(
+        &home.run(&["add", "--no-password", "huge", "--notes-file", file.to_str().unwrap()]),
+        "huge",
+        "add --notes-file",
+    );
     refused(&home.run_stdin(&["edit", "alpha", "--notes", "-"], &big), "alpha", "edit --notes -");
     // Over 1 MiB the notes are not even read whole.
-    let out = run_stdin_unread(&home, &["add", "huger", "--notes", "-"], &"c".repeat(2 << 20));
+    let out =
+        run_stdin_unread(&home, &["add", "--no-password", "huger", "--notes", "-"], &"c".repeat(2 << 20));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -485,12 +508,25 @@ fn items_larger_than_the_server_takes_are_refused_and_nothing_is_written() {
     let field2 = format!("g={}", "d".repeat(100 * 1024));
     let field3 = format!("h={}", "d".repeat(100 * 1024));
     refused(
-        &home.run(&["add", "fields", "--field", &field, "--field", &field2, "--field", &field3]),
+        &home.run(&[
+            "add",
+            "--no-password",
+            "fields",
+            "--field",
+            &field,
+            "--field",
+            &field2,
+            "--field",
+            &field3,
+        ]),
         "fields",
         "fields",
     );
     // Just under the limit is fine, and the vault stays writable.
-    assert_ok(&home.run_stdin(&["add", "large", "--notes", "-"], &"e".repeat(240 * 1024)), &["add 240 KiB"]);
+    assert_ok(
+        &home.run_stdin(&["add", "--no-password", "large", "--notes", "-"], &"e".repeat(240 * 1024)),
+        &["add 240 KiB"],
+    );
     let copy = home.scratch().join("full-open.hush");
     assert_ok(&home.run(&["export", "--format", "hush", "--output", copy.to_str().unwrap()]), &["export"]);
 

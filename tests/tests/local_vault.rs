@@ -108,9 +108,10 @@ fn add_get_edit_history_rm() {
     assert_eq!(home.ok(&["get", "gh", "--field", "password"]), "second-password\n");
     assert_eq!(home.ok(&["get", "gh", "--field", "username"]), "hubot\n");
     assert_eq!(home.ok(&["get", "gh", "--field", "url"]), "gh.example\n");
-    let history = home.ok(&["history", "gh"]);
+    let history = home.ok(&["history", "gh", "--show"]);
     assert!(history.contains("first-password"), "{history}");
-    let hj: serde_json::Value = serde_json::from_str(&home.ok(&["history", "gh", "--json"])).unwrap();
+    let hj: serde_json::Value =
+        serde_json::from_str(&home.ok(&["history", "gh", "--json", "--show"])).unwrap();
     assert_eq!(hj[0]["password"], "first-password");
     // A value that the rest of the view (an id prefix, a date) cannot contain by chance.
     home.ok(&["edit", "gh", "--remove-field", "pin", "--field", "seat=12A", "--hidden-field", "cvv=cvv-xq7"]);
@@ -168,6 +169,7 @@ fn totp_codes_follow_rfc6238() {
     // RFC 6238's SHA-1 seed "12345678901234567890" in Base32.
     home.ok(&[
         "add",
+        "--no-password",
         "aws",
         "--totp",
         "otpauth://totp/AWS:me?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8&issuer=AWS",
@@ -193,9 +195,9 @@ fn totp_codes_follow_rfc6238() {
 fn ambiguous_queries_list_candidates_and_exact_names_win() {
     let home = Home::new();
     home.init();
-    home.ok(&["add", "mail", "--username", "a@example.com"]);
-    home.ok(&["add", "mail-work", "--username", "b@example.com"]);
-    home.ok(&["add", "mailbox"]);
+    home.ok(&["add", "--no-password", "mail", "--username", "a@example.com"]);
+    home.ok(&["add", "--no-password", "mail-work", "--username", "b@example.com"]);
+    home.ok(&["add", "--no-password", "mailbox"]);
     // "mail" is an exact name: it wins over the two substring matches.
     assert_eq!(home.ok(&["get", "mail", "--field", "username"]), "a@example.com\n");
     let out = home.run(&["get", "example.com"]);
@@ -212,7 +214,9 @@ fn wrong_password_is_refused_and_changes_nothing() {
     home.ok(&["add", "x", "--generate"]);
     let before = std::fs::read(home.path().join("vault.hush")).unwrap();
     let wrong = home.write("wrong", "not the password\n");
-    for args in [vec!["get", "x"], vec!["add", "y"], vec!["rm", "x"], vec!["kit"], vec!["passwd"]] {
+    for args in
+        [vec!["get", "x"], vec!["add", "--no-password", "y"], vec!["rm", "x"], vec!["kit"], vec!["passwd"]]
+    {
         let out = home.cmd().arg("--password-file").arg(&wrong).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(5), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("wrong master password"), "{}", stderr(&out));
@@ -233,7 +237,7 @@ fn no_terminal_and_no_password_file_says_what_to_do() {
 fn passwd_changes_the_master_password() {
     let home = Home::new();
     home.init();
-    home.ok(&["add", "x", "--field", "k=v"]);
+    home.ok(&["add", "--no-password", "x", "--field", "k=v"]);
     let new = home.write("new", "a brand new password\n");
     // The vault was made with --insecure-kdf; keeping its parameters needs the flag again.
     let refused = home.run(&["passwd", "--new-password-file", new.to_str().unwrap()]);
@@ -304,7 +308,8 @@ fn tampered_vault_is_reported_and_never_overwritten() {
     bytes[n - 40] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     // Every write path refuses it: add, edit and rm (which decrypt no other item) too.
-    for args in [&["add", "y"][..], &["edit", "x", "--username", "z"], &["rm", "x", "--yes"]] {
+    for args in [&["add", "--no-password", "y"][..], &["edit", "x", "--username", "z"], &["rm", "x", "--yes"]]
+    {
         let out = home.run(args);
         assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("authenticate"), "{args:?}: {}", stderr(&out));
@@ -353,14 +358,14 @@ fn killed_mid_write_leaves_old_or_new_vault() {
     home.init();
     // A vault big enough that writing it takes a moment.
     for i in 0..30 {
-        home.ok(&["add", &format!("seed-{i}"), "--notes", &"n".repeat(4000)]);
+        home.ok(&["add", "--no-password", &format!("seed-{i}"), "--notes", &"n".repeat(4000)]);
     }
     for round in 0..12 {
         let mut child = home
             .cmd()
             .arg("--password-file")
             .arg(home.password_file())
-            .args(["add", &format!("killed-{round}"), "--notes", &"k".repeat(4000)])
+            .args(["add", "--no-password", &format!("killed-{round}"), "--notes", &"k".repeat(4000)])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -373,7 +378,7 @@ fn killed_mid_write_leaves_old_or_new_vault() {
         assert!(list.len() >= 30, "round {round}: {} items", list.len());
     }
     // Stale temporary files from killed writers are cleaned up by the next writer.
-    home.ok(&["add", "final"]);
+    home.ok(&["add", "--no-password", "final"]);
     let stale: Vec<_> = home.files().into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
     assert!(stale.is_empty(), "{stale:?}");
 }
@@ -437,7 +442,7 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
     assert_eq!(term.wait(), Some(0));
     // The password typed on the terminal is the one that opens the vault, and a
     // command without --password-file asks for it on the terminal (no echo).
-    home.ok(&["add", "x", "--field", "k=v"]);
+    home.ok(&["add", "--no-password", "x", "--field", "k=v"]);
     let Some(mut term) =
         hush_e2e::Terminal::start_raw(&home, &["get".into(), "x".into(), "--field".into(), "k".into()])
     else {
@@ -454,16 +459,18 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
 fn rm_on_a_terminal_asks_for_the_master_password_once_then_confirms() {
     let home = Home::new();
     home.init();
-    home.ok(&["add", "doomed"]);
-    let Some(mut term) = hush_e2e::Terminal::start_raw(&home, &["rm".into(), "doomed".into()]) else {
+    home.ok(&["add", "--no-password", "doomed"]);
+    let Some(mut term) =
+        hush_e2e::Terminal::start_raw(&home, &["rm".into(), "--purge".into(), "doomed".into()])
+    else {
         return;
     };
     term.expect("Master password:");
     term.send(hush_e2e::PASSWORD);
-    let between = term.expect("Delete doomed?");
+    let between = term.expect("Delete doomed for good?");
     assert!(!between.contains("Master password:"), "asked twice: {between:?}");
     term.send("y");
-    term.expect("Deleted doomed");
+    term.expect("Deleted doomed for good");
     assert_eq!(term.wait(), Some(0));
     assert_eq!(home.run(&["get", "doomed"]).status.code(), Some(3));
 }

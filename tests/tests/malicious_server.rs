@@ -58,7 +58,7 @@ fn password(home: &Home, item: &str) -> String {
 }
 
 fn history(home: &Home, item: &str) -> String {
-    home.ok(&["history", item])
+    home.ok(&["history", item, "--show"])
 }
 
 /// Every item name and password a device holds.

@@ -4,17 +4,23 @@
 use hush_e2e::Home;
 
 #[test]
-fn completions_for_every_shell_mention_the_commands() {
+fn completions_for_every_shell_ask_hush_itself_and_offer_every_visible_command() {
     let home = Home::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        // The scripts are clap_complete's dynamic ones: each TAB asks `hush` (with COMPLETE set),
+        // so that item names can complete (tests/first_hour_items.rs drives them in real shells).
         let script = home.ok(&["completions", shell]);
-        assert!(script.len() > 500, "{shell}: {} bytes", script.len());
-        for cmd in ["unlock", "lock", "status", "copy", "get", "ls", "completions"] {
-            assert!(has_word(&script, cmd), "{shell} completions lack {cmd}");
-        }
-        // Internal helpers stay hidden.
-        assert!(!script.contains("__agent") && !script.contains("__clipboard"), "{shell}");
+        assert!(script.len() > 200 && script.contains("COMPLETE"), "{shell}: {script}");
     }
+    // What hush answers a completion request: every visible command, never the internal helpers.
+    let out = home.cmd().env("COMPLETE", "fish").args(["--", "hush", ""]).output().unwrap();
+    let offered = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["unlock", "lock", "status", "copy", "get", "completions", "trash", "restore", "pick"] {
+        assert!(has_word(&offered, cmd), "{cmd} is not offered: {offered}");
+    }
+    // A command with visible aliases is offered under one of its names.
+    assert!(["ls", "list", "find"].iter().any(|c| has_word(&offered, c)), "{offered}");
+    assert!(!offered.contains("__agent") && !offered.contains("__clipboard"), "{offered}");
     let out = home.run(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
 }

@@ -60,7 +60,7 @@ fn register_login_edit_conflict_delete_and_converge() {
     assert!(password(&c, "bank").len() >= 20, "the add synced");
     // One of the concurrent passwords is current; the other and the original are in history.
     let current = password(&c, "github");
-    let history = c.ok(&["history", "github"]);
+    let history = c.ok(&["history", "github", "--show"]);
     for pw in [&from_a, &from_b, &old] {
         assert!(current == **pw || history.contains(pw.as_str()), "{pw} lost; history: {history}");
     }
@@ -128,7 +128,7 @@ fn devices_revoke_and_logout() {
         "--insecure-kdf",
     ]);
     b.ok(&["sync"]);
-    a.ok(&["add", "kept-after-logout"]);
+    a.ok(&["add", "--no-password", "kept-after-logout"]);
     a.ok(&["logout"]);
     let out = a.run(&["sync"]);
     assert_eq!(out.status.code(), Some(2));

@@ -66,11 +66,26 @@ pub enum AgentError {
 /// Prints a line on stderr when an agent exists but cannot be used (another
 /// version, another vault), so the user knows why they are asked for the password.
 pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
+    fetch(paths, account_id, true)
+}
+
+/// [`fetch_key`] without a word on stderr, for shell completion: whatever goes wrong, nothing is
+/// printed into the line being typed.
+pub fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
+    fetch(paths, account_id, false)
+}
+
+fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<KeyRing> {
+    let say = |line: String| {
+        if tell {
+            eprintln!("{line}");
+        }
+    };
     let socket = match super::socket_path(paths, false) {
         Ok(Some(s)) => s,
         Ok(None) => return None,
         Err(e) => {
-            eprintln!("warning: not using the agent: {e:#}");
+            say(format!("warning: not using the agent: {e:#}"));
             return None;
         }
     };
@@ -78,12 +93,12 @@ pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
         Ok(Some(r)) => r,
         Ok(None) => return None,
         Err(AgentError::OtherVersion { .. }) => {
-            eprintln!("hush: {OTHER_VERSION}");
+            say(format!("hush: {OTHER_VERSION}"));
             return None;
         }
         Err(AgentError::Refused { code: ErrorCode::Locked, .. }) => return None,
         Err(e) => {
-            eprintln!("warning: {e}; asking for the master password instead");
+            say(format!("warning: {e}; asking for the master password instead"));
             return None;
         }
     };
@@ -92,7 +107,7 @@ pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
     // replaced (a new `hush init`, a restored backup): use the key only for the
     // account it was unlocked for.
     if reply.account_id.parse::<AccountId>().ok() != Some(*account_id) {
-        eprintln!("note: the agent holds the key of another vault; run `hush lock` and `hush unlock`");
+        say("note: the agent holds the key of another vault; run `hush lock` and `hush unlock`".into());
         return None;
     }
     let bytes = reply.key.decode(super::protocol::MAX_RING_BYTES)?;

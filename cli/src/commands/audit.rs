@@ -168,7 +168,8 @@ fn print_text(report: &Report, options: &AuditOptions, total: usize) -> Result<(
     let mut sections = 0;
     if !report.reused.is_empty() {
         sections += 1;
-        output::line(format!("Reused passwords ({} groups)", report.reused.len()))?;
+        let groups = report.reused.len();
+        output::line(format!("Reused passwords ({groups} group{})", if groups == 1 { "" } else { "s" }))?;
         for group in &report.reused {
             let names: Vec<&str> = group.items.iter().map(|i| i.name.as_str()).collect();
             let label = match group.kind {

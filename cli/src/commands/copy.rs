@@ -1,7 +1,11 @@
 //! `hush copy`: one field of an item onto the clipboard, cleared after a while
-//! (docs/agent-and-clipboard.md, "The clipboard").
+//! (docs/agent-and-clipboard.md, "The clipboard"). Without --field it copies what the item is
+//! for (issue #10): a login's password, a note's notes, a card's number, a TOTP-only item's
+//! current code.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
+use hush_crypto::ItemId;
+use hush_vault::{Item, ItemKind};
 use zeroize::Zeroizing;
 
 use crate::cli::CopyArgs;
@@ -9,17 +13,67 @@ use crate::clipboard;
 use crate::commands::get::field_value;
 use crate::context::Ctx;
 
+/// The field `hush copy` copies when none is named.
+pub fn default_field(item: &Item) -> &'static str {
+    match item.kind {
+        ItemKind::Login => "password",
+        ItemKind::Note => "notes",
+        ItemKind::Card => "number",
+        ItemKind::TotpOnly => "totp",
+    }
+}
+
 /// Runs `hush copy`.
 pub fn run(ctx: &Ctx, args: &CopyArgs) -> Result<()> {
-    let clear_after = args.clear_after.unwrap_or(ctx.config.clipboard_clear_after);
     let (id, item) = ctx.view_one(&args.query)?;
-    let item = &item;
-    let value = Zeroizing::new(field_value(&id, item, &args.field)?);
+    copy_field(ctx, &id, &item, args.field.as_deref(), args.clear_after, args.osc52)
+}
+
+/// Copies `field` (or the item's default) of `item`; shared with `hush pick --copy`.
+pub fn copy_field(
+    ctx: &Ctx,
+    id: &ItemId,
+    item: &Item,
+    field: Option<&str>,
+    clear_after: Option<u64>,
+    osc52: bool,
+) -> Result<()> {
+    let clear_after = clear_after.unwrap_or(ctx.config.clipboard_clear_after);
+    let field = field.unwrap_or_else(|| default_field(item));
+    let named = field != default_field(item);
+    let value = match field_value(id, item, field) {
+        Ok(v) => Zeroizing::new(v),
+        // A card without a "number" field: say what it has instead of "no field".
+        Err(_) if !named => Zeroizing::new(String::new()),
+        Err(e) => return Err(e),
+    };
     if value.is_empty() {
-        anyhow::bail!("{} has an empty {}; nothing to copy", item.name, args.field);
+        let others = non_empty_fields(item);
+        if !named && !others.is_empty() {
+            bail!("{} has no {field}; copy another field with --field: {}", item.name, others.join(", "));
+        }
+        bail!("{} has an empty {field}; nothing to copy", item.name);
     }
     // Messages go to stderr: stdout stays empty, as nothing was printed.
-    let copied = clipboard::copy_with(&value, clear_after, args.osc52)?;
-    eprintln!("{}", copied.message(&format!("the {} of {}", args.field, item.name), clear_after));
+    let copied = clipboard::copy_with(&value, clear_after, osc52)?;
+    eprintln!("{}", copied.message(&format!("the {field} of {}", item.name), clear_after));
     Ok(())
+}
+
+/// The fields of `item` that have something to copy, by the names --field takes.
+fn non_empty_fields(item: &Item) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, set) in [
+        ("password", !item.password.is_empty()),
+        ("username", !item.username.is_empty()),
+        ("url", !item.urls.is_empty()),
+        ("totp", item.has_totp()),
+        ("notes", !item.notes.is_empty()),
+    ] {
+        if set {
+            out.push(name.to_owned());
+        }
+    }
+    out.extend(item.fields.iter().filter(|f| !f.value.is_empty()).map(|f| f.name.clone()));
+    out
 }

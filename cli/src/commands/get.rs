@@ -54,7 +54,8 @@ pub fn unix_now() -> u64 {
 
 /// Runs `hush get`.
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
-    let (id, item) = ctx.view_one(&args.query)?;
+    let scope = if args.trash { hush_vault::Scope::Trash } else { hush_vault::Scope::Live };
+    let (id, item) = ctx.view_one_in(&args.query, scope)?;
     let item = &item;
     if let Some(field) = &args.field {
         let value = zeroize::Zeroizing::new(field_value(&id, item, field)?);
@@ -91,24 +92,39 @@ fn conflict_line(c: &Conflict, show: bool) -> String {
 fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
     let hidden = |v: &str| masked(v, show);
     output::line(format!("{}  ({}, {})", item.name, item.kind.as_str(), &id.to_string()[..8]))?;
+    // Every label in one column as wide as the longest (a card's "cardholder" and "expiration"
+    // broke the alignment of a fixed width; issue #10).
+    let width = ["username", "password", "url", "totp", "tags", "updated"]
+        .iter()
+        .map(|l| l.chars().count())
+        .chain(item.fields.iter().map(|f| f.name.chars().count()))
+        .max()
+        .unwrap_or(0);
+    let row = |label: &str, value: &str| format!("  {label:<width$}  {value}");
+    if let Some(t) = item.trashed {
+        output::line(row(
+            "trash",
+            &format!("moved there on {} (`hush restore` brings it back)", output::date(t)),
+        ))?;
+    }
     if !item.username.is_empty() {
-        output::line(format!("  username  {}", item.username))?;
+        output::line(row("username", &item.username))?;
     }
     if !item.password.is_empty() {
-        output::line(format!("  password  {}", hidden(&item.password)))?;
+        output::line(row("password", &hidden(&item.password)))?;
     }
     for url in &item.urls {
-        output::line(format!("  url       {url}"))?;
+        output::line(row("url", url))?;
     }
     if item.totp.is_some() {
-        output::line("  totp      yes (`hush totp` for the code)")?;
+        output::line(row("totp", "yes (`hush totp` for the code)"))?;
     }
     for f in &item.fields {
         let v = if f.hidden { hidden(&f.value) } else { f.value.clone() };
-        output::line(format!("  {:<9} {v}", f.name))?;
+        output::line(row(&f.name, &v))?;
     }
     if !item.tags.is_empty() {
-        output::line(format!("  tags      {}", item.tags.join(", ")))?;
+        output::line(row("tags", &item.tags.join(", ")))?;
     }
     if !item.notes.is_empty() {
         output::line("  notes")?;
@@ -119,12 +135,15 @@ fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
     for c in &item.conflicts {
         output::line(conflict_line(c, show))?;
     }
+    if !item.conflicts.is_empty() {
+        output::line(format!("  (`hush edit {:?} --dismiss-conflicts` forgets them)", item.name))?;
+    }
     if item.rotation_pending {
         output::line(
             "  rotation  pending: once the site has the new password, run `hush breach --confirm NAME`",
         )?;
     }
-    output::line(format!("  updated   {}", output::date(item.updated)))
+    output::line(row("updated", &output::date(item.updated)))
 }
 
 #[cfg(test)]

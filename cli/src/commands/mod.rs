@@ -3,7 +3,7 @@
 mod add;
 mod audit;
 mod breach;
-mod completions;
+pub mod completions;
 mod copy;
 mod devices;
 mod edit;
@@ -21,14 +21,18 @@ mod logout;
 mod ls;
 mod man;
 mod passwd;
+mod pick;
 mod register;
 mod rm;
 mod status;
 mod sync_cmd;
 mod totp;
+mod trash;
 mod unlock;
 
 use anyhow::Result;
+
+pub use sync_cmd::undeleted_line as sync_cmd_line;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
@@ -65,6 +69,9 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Ls(args) => ls::run(ctx, &args),
         Command::Edit(args) => edit::run(ctx, &args),
         Command::Rm(args) => rm::run(ctx, &args),
+        Command::Trash(args) => trash::run(ctx, &args),
+        Command::Restore(args) => trash::restore(ctx, &args),
+        Command::Pick(args) => pick::run(ctx, &args),
         Command::History(args) => history::run(ctx, &args),
         Command::Totp(args) => totp::run(ctx, &args),
         Command::Gen(args) => gen_cmd::run(ctx, &args),

@@ -1,32 +1,53 @@
-//! `hush rm`: replaces an item by a tombstone, so the deletion syncs.
+//! `hush rm`: moves an item to the trash (issue #10, "A trash"), an edit of the item that syncs
+//! like any other; `--purge` replaces it by a tombstone, a deletion for good that syncs too.
 
 use anyhow::{Result, bail};
-use hush_vault::ItemLookup;
-use hush_vault::now;
+use hush_vault::{ItemLookup, Scope, now};
 
 use crate::cli::RmArgs;
-use crate::context::{Ctx, find_one};
+use crate::context::{Ctx, choose_one};
 use crate::prompt;
 
 /// Runs `hush rm`.
 pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
-    // One key for the confirmation and the deletion: without the agent, the master
+    // One key for the choice, the confirmation and the deletion: without the agent, the master
     // password is asked once, not twice.
     let key = ctx.key_ring(&ctx.header()?)?;
-    if !args.yes && prompt::interactive() {
-        let view = ctx.view_with_key(key.clone())?;
-        let id = find_one(&view, &args.query)?;
-        let name = &view.entry(&id).expect("found items exist").name;
-        if !prompt::confirm(&format!("Delete {name}?"))? {
-            bail!("nothing deleted");
-        }
+    let view = ctx.view_with_key(key.clone())?;
+    // --purge also reaches an item already in the trash.
+    let scope = if args.purge && view.find_in(&args.query, Scope::Live) == hush_vault::Matches::None {
+        Scope::Trash
+    } else {
+        Scope::Live
+    };
+    let id = choose_one(&view, &args.query, scope)?;
+    let name = view.entry(&id).expect("found items exist").name.clone();
+    drop(view);
+    if args.purge
+        && !args.yes
+        && prompt::interactive()
+        && !prompt::confirm(&format!("Delete {name} for good?"))?
+    {
+        bail!("nothing deleted");
     }
-    let name = ctx.edit_with_key(key, |vault| {
-        let id = find_one(vault, &args.query)?;
-        let name = vault.entry(&id).expect("found items exist").name.clone();
-        vault.delete(&id, now())?;
-        Ok(name)
+    let t = now();
+    ctx.edit_with_key(key, |vault| {
+        let Some(item) = vault.get(&id)? else { bail!(crate::exit::Exit::NotFound(args.query.clone())) };
+        if args.purge {
+            vault.delete(&id, t)?;
+        } else {
+            anyhow::ensure!(item.trashed.is_none(), "{} is already in the trash", item.name);
+            vault.update(&id, t, |i| i.trashed = Some(t))?;
+        }
+        Ok(())
     })?;
-    eprintln!("Deleted {name}");
+    if args.purge {
+        eprintln!("Deleted {name} for good");
+    } else {
+        eprintln!(
+            "Moved {name} to the trash for {} days; `hush restore {name:?}` brings it back",
+            hush_vault::TRASH_DAYS
+        );
+    }
     Ok(())
 }

@@ -32,8 +32,33 @@ struct SyncJson {
     merged: Vec<String>,
     pushed: Vec<String>,
     held_back: Vec<HeldBack>,
+    /// Items deleted on one device and kept by an edit on another (issue #10).
+    undeleted: Vec<UndeletedJson>,
+    /// Items whose 30 days in the trash were over: deleted for good by this sync.
+    purged: Vec<String>,
     seq: u64,
     head: Option<Head>,
+}
+
+#[derive(Serialize)]
+struct UndeletedJson {
+    name: String,
+    /// "here" (this device deleted it) or "elsewhere" (another device did).
+    deleted: &'static str,
+}
+
+/// The line that tells of a deletion a concurrent edit undid.
+pub fn undeleted_line(u: &hush_sync::Undeleted) -> String {
+    match u.undone {
+        hush_sync::Undone::Here => format!(
+            "{}: deleted here, but edited on another device meanwhile; the edit keeps it (`hush rm` \
+             deletes it again)",
+            u.name
+        ),
+        hush_sync::Undone::There => {
+            format!("{}: deleted on another device, but edited here meanwhile; your edit keeps it", u.name)
+        }
+    }
 }
 
 /// What `--reset-trust` costs, said before it happens.
@@ -76,7 +101,9 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
         if args.reset_trust {
             hush_sync::reset_trust(&mut vault);
         }
-        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), hush_vault::now())?;
+        let now = hush_vault::now();
+        let purged = vault.purge_expired_trash(now);
+        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?;
         if ctx.profile.commit(&vault, version)?.is_some() {
             break SyncJson {
                 received: names(&vault, &report.received),
@@ -87,6 +114,19 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
                     .iter()
                     .map(|(id, bytes)| HeldBack { name: name(&vault, id), bytes: *bytes })
                     .collect(),
+                undeleted: report
+                    .undeleted
+                    .iter()
+                    .map(|u| {
+                        eprintln!("hush: {}", undeleted_line(u));
+                        let deleted = match u.undone {
+                            hush_sync::Undone::Here => "here",
+                            hush_sync::Undone::There => "elsewhere",
+                        };
+                        UndeletedJson { name: u.name.clone(), deleted }
+                    })
+                    .collect(),
+                purged,
                 seq: report.seq,
                 head: report.head.map(|h| Head {
                     counter: h.counter,
@@ -110,6 +150,9 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     }
     if args.json {
         return output::json(&summary);
+    }
+    for name in &summary.purged {
+        eprintln!("{name}: 30 days in the trash are over; deleted for good");
     }
     if summary.received.is_empty() && summary.merged.is_empty() && summary.pushed.is_empty() {
         eprintln!("Up to date.");

@@ -20,6 +20,9 @@ mod verify;
 
 pub use crate::error::{SyncError, Tampering};
 pub use crate::login::{LoginOptions, login_existing, login_new_device, normalize_server_url, register};
+pub use crate::merge::Undone;
 pub use crate::rekey::{NewPassword, PasswordChange, change_password};
-pub use crate::sync::{MAX_PUSHED_BLOB, MemoryPushNumbers, PushNumbers, SyncReport, reset_trust, sync};
+pub use crate::sync::{
+    MAX_PUSHED_BLOB, MemoryPushNumbers, PushNumbers, SyncReport, Undeleted, reset_trust, sync,
+};
 pub use crate::transport::{PushOutcome, Transport, TransportError};

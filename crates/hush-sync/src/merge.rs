@@ -8,7 +8,9 @@
 //!   and the other is kept — a password in the password history, anything else as a
 //!   conflict note on the item — so **no edit is ever lost**;
 //! - deletion versus edit keeps the edit; deletion on both sides keeps both password
-//!   histories.
+//!   histories. Moving an item to the trash is a deletion too: a concurrent edit on another
+//!   device takes it out of the trash again ([`deletion_undone`] tells the sync report);
+//! - a password history holds each previous password once, and never the current one.
 //!
 //! The result does not depend on which side is called local: ties are broken by the
 //! values themselves, so every device that merges the same three versions gets the
@@ -61,8 +63,76 @@ fn merge_list(base: Option<&[String]>, local: &[String], remote: &[String]) -> V
     out
 }
 
-fn changed(base: Option<&Item>, side: &Item) -> bool {
-    base.is_none_or(|b| !same_content(b, side))
+/// Whether `side` changed anything but its place in the trash: an *edit*, which wins over a
+/// concurrent deletion.
+fn edited(base: Option<&Item>, side: &Item) -> bool {
+    base.is_none_or(|b| {
+        let mut b = b.clone();
+        b.trashed = side.trashed;
+        !same_content(&b, side)
+    })
+}
+
+/// Whether `side` deleted the item since `base`: replaced it by a tombstone, or moved it to the
+/// trash.
+fn deleted_since(base: Option<&Item>, side: &Item) -> bool {
+    side.deleted || (side.trashed.is_some() && base.is_none_or(|b| b.trashed.is_none()))
+}
+
+/// Which device's deletion a merge undid (docs/sync.md, "Merge rules").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undone {
+    /// This device deleted the item (or moved it to the trash); another device edited it, and
+    /// the edit kept it.
+    Here,
+    /// Another device deleted it; this device's edit kept it.
+    There,
+}
+
+/// Whether merging `local` and `remote` into `merged` undid a deletion of one side because the
+/// other side edited the item: what the sync report names, so that an item deleted on purpose
+/// does not come back unnoticed (issue #10, "A trash").
+pub fn deletion_undone(base: Option<&Item>, local: &Item, remote: &Item, merged: &Item) -> Option<Undone> {
+    let undone = |side: &Item| {
+        deleted_since(base, side) && !merged.deleted && (side.deleted || merged.trashed.is_none())
+    };
+    if undone(local) && !deleted_since(base, remote) {
+        Some(Undone::Here)
+    } else if undone(remote) && !deleted_since(base, local) {
+        Some(Undone::There)
+    } else {
+        None
+    }
+}
+
+/// A password history as merges leave it: each previous password once, with its latest
+/// replacement, never the current password, in time order. A union of two sides' histories
+/// otherwise listed a password twice when both devices replaced it (issue #10, "History").
+fn normalize_history(history: &mut Vec<PasswordChange>, current: &str) {
+    history.retain(|h| h.password != current);
+    history.sort_by(|a, b| (&a.password, b.replaced_at).cmp(&(&b.password, a.replaced_at)));
+    history.dedup_by(|later, kept| later.password == kept.password);
+    history.sort_by(|a, b| (a.replaced_at, &a.password).cmp(&(b.replaced_at, &b.password)));
+}
+
+/// The trash of the merge: a side that moved the item to the trash loses to a side that
+/// edited it (deletion versus edit keeps the edit); otherwise a one-sided change wins, and two
+/// different times keep the later one.
+fn merge_trash(base: Option<&Item>, local: &Item, remote: &Item) -> Option<i64> {
+    if local.trashed == remote.trashed {
+        return local.trashed;
+    }
+    let newly = |side: &Item| side.trashed.is_some() && base.is_none_or(|b| b.trashed.is_none());
+    if (newly(local) && edited(base, remote)) || (newly(remote) && edited(base, local)) {
+        return None;
+    }
+    match base.map(|b| b.trashed) {
+        Some(b) if b == local.trashed => remote.trashed,
+        Some(b) if b == remote.trashed => local.trashed,
+        _ => {
+            local.trashed.max(remote.trashed).filter(|_| local.trashed.is_some() && remote.trashed.is_some())
+        }
+    }
 }
 
 /// Whether two items say the same thing (ignoring bookkeeping such as revision).
@@ -93,10 +163,10 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     match (local.deleted, remote.deleted) {
         (true, true) => return both_deleted(local, remote),
         (true, false) => {
-            return if changed(base, remote) { resurrect(remote, local) } else { local.clone() };
+            return if edited(base, remote) { resurrect(remote, local) } else { local.clone() };
         }
         (false, true) => {
-            return if changed(base, local) { resurrect(local, remote) } else { remote.clone() };
+            return if edited(base, local) { resurrect(local, remote) } else { remote.clone() };
         }
         (false, false) => {}
     }
@@ -166,12 +236,8 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
 
     // Passwords: both histories are kept; a concurrent change keeps the newer
     // password (by when it was set) and puts the other into history.
-    let mut history: Vec<PasswordChange> = Vec::new();
-    for h in local.history.iter().chain(remote.history.iter()) {
-        if !history.iter().any(|x| x.password == h.password && x.replaced_at == h.replaced_at) {
-            history.push(h.clone());
-        }
-    }
+    let mut history: Vec<PasswordChange> =
+        local.history.iter().chain(remote.history.iter()).cloned().collect();
     let (password, password_changed, lost) = {
         let b = base.map(|b| b.password.as_str());
         if local.password == remote.password {
@@ -196,7 +262,7 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     {
         history.push(PasswordChange { password: lost, replaced_at: now });
     }
-    history.sort_by(|a, b| (a.replaced_at, &a.password).cmp(&(b.replaced_at, &b.password)));
+    normalize_history(&mut history, &password);
     merged.password = password;
     merged.password_changed = password_changed;
     merged.history = history;
@@ -211,6 +277,7 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     merged.conflicts = all_conflicts;
     merged.rotation_pending =
         merge_flag(base.map(|b| b.rotation_pending), local.rotation_pending, remote.rotation_pending);
+    merged.trashed = merge_trash(base, local, remote);
     merged.created = local.created.min(remote.created);
     merged.updated = lt.max(rt);
     merged.revision = local.revision.max(remote.revision) + 1;
@@ -235,6 +302,8 @@ fn resurrect(edited: &Item, tombstone: &Item) -> Item {
     let mut item = edited.clone();
     item.revision = edited.revision.max(tombstone.revision) + 1;
     fold_history(&mut item, &tombstone.history);
+    let current = item.password.clone();
+    normalize_history(&mut item.history, &current);
     item
 }
 
@@ -248,6 +317,7 @@ fn both_deleted(local: &Item, remote: &Item) -> Item {
         if std::ptr::eq(newer(local, remote), local) { (local, remote) } else { (remote, local) };
     let mut item = winner.clone();
     fold_history(&mut item, &other.history);
+    normalize_history(&mut item.history, "");
     if item.history != winner.history {
         // A tombstone neither side has: it must sync like an edit.
         item.revision = local.revision.max(remote.revision) + 1;
@@ -365,6 +435,66 @@ mod tests {
         }
         // Deleting an unchanged item deletes it.
         assert!(merge_items(Some(&base), &tomb, &base, 11).deleted);
+    }
+
+    /// Issue #10: both devices replaced the same password at different times, and the union of
+    /// their histories listed it twice.
+    #[test]
+    fn histories_merge_without_duplicates_or_the_current_password() {
+        let base = item("a", 1);
+        let mut local = base.clone();
+        local.set_password("l".into(), 5);
+        local.updated = 5;
+        let mut remote = base.clone();
+        remote.set_password("r".into(), 6);
+        remote.updated = 6;
+        for m in [merge_items(Some(&base), &local, &remote, 9), merge_items(Some(&base), &remote, &local, 9)]
+        {
+            let hist: Vec<_> = m.history.iter().map(|h| (h.password.as_str(), h.replaced_at)).collect();
+            assert_eq!(hist, [("a", 6), ("l", 9)], "one entry per password, its latest replacement");
+        }
+        // A password restored on one side leaves the history even though the other side still
+        // lists it.
+        let mut restored = remote.clone();
+        assert!(restored.restore_password(1, 7));
+        restored.updated = 7;
+        let m = merge_items(Some(&remote), &restored, &remote, 9);
+        assert_eq!(m.password, "a");
+        assert!(m.history.iter().all(|h| h.password != "a"), "the current password is not history");
+        assert_eq!(m.history.iter().filter(|h| h.password == "r").count(), 1);
+    }
+
+    #[test]
+    fn the_trash_merges_like_a_deletion() {
+        let base = item("a", 1);
+        let mut trashed = base.clone();
+        trashed.trashed = Some(5);
+        trashed.updated = 5;
+        // Moved to the trash on one side, untouched on the other: in the trash.
+        let m = merge_items(Some(&base), &trashed, &base, 9);
+        assert_eq!(m.trashed, Some(5));
+        assert_eq!(deletion_undone(Some(&base), &trashed, &base, &m), None);
+        // Edited on the other side: the edit takes it out of the trash, and says so.
+        let mut edit = base.clone();
+        edit.notes = "still used".into();
+        edit.updated = 4;
+        for (local, remote, undone) in [(&trashed, &edit, Undone::Here), (&edit, &trashed, Undone::There)] {
+            let m = merge_items(Some(&base), local, remote, 9);
+            assert_eq!((m.trashed, m.notes.as_str()), (None, "still used"));
+            assert_eq!(deletion_undone(Some(&base), local, remote, &m), Some(undone));
+        }
+        // Restored on one side, untouched on the other: restored.
+        let m = merge_items(Some(&trashed), &base, &trashed, 9);
+        assert_eq!(m.trashed, None);
+        // A tombstone against a move to the trash: deleted, nothing undone.
+        let tomb = base.tombstone(6);
+        let m = merge_items(Some(&base), &tomb, &trashed, 9);
+        assert!(m.deleted);
+        assert_eq!(deletion_undone(Some(&base), &tomb, &trashed, &m), None);
+        // A tombstone against an edit: the edit, and the report says whose deletion was undone.
+        let m = merge_items(Some(&base), &tomb, &edit, 9);
+        assert!(!m.deleted);
+        assert_eq!(deletion_undone(Some(&base), &tomb, &edit, &m), Some(Undone::Here));
     }
 
     #[test]

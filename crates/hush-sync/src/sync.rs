@@ -10,7 +10,7 @@ use hush_crypto::{
 use hush_proto as proto;
 use hush_vault::Vault;
 
-use crate::merge::merge_items;
+use crate::merge::{Undone, deletion_undone, merge_items};
 use crate::verify::{VerifiedPull, server_view, verify_pull};
 use crate::{PushOutcome, SyncError, Transport};
 
@@ -65,10 +65,25 @@ pub struct SyncReport {
     pub pushed: Vec<ItemId>,
     /// Items too large to push, with their blob size; they stay pending.
     pub held_back: Vec<(ItemId, usize)>,
+    /// Items deleted (or moved to the trash) on one device and edited on another, which the
+    /// merge kept (docs/sync.md, "Merge rules"): the CLI names each, so that an item deleted on
+    /// purpose does not come back unnoticed.
+    pub undeleted: Vec<Undeleted>,
     /// The account's `seq` afterwards.
     pub seq: u64,
     /// The head this device accepted (its fingerprint is what `hush status` shows).
     pub head: Option<Head>,
+}
+
+/// A deletion that a concurrent edit undid ([`SyncReport::undeleted`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undeleted {
+    /// The item.
+    pub id: ItemId,
+    /// Its name after the merge.
+    pub name: String,
+    /// Whose deletion was undone: this device's, or another's.
+    pub undone: Undone,
 }
 
 pub(crate) fn token_of(vault: &Vault) -> Result<proto::SessionToken, SyncError> {
@@ -110,6 +125,9 @@ pub(crate) fn apply_pull(
                     None => None,
                 };
                 let merged = merge_items(base.as_ref(), &local, &remote, now);
+                if let Some(undone) = deletion_undone(base.as_ref(), &local, &remote, &merged) {
+                    report.undeleted.push(Undeleted { id, name: merged.name.clone(), undone });
+                }
                 // A merge that only reproduces the server's item (the same edit made on both
                 // sides, or every item after a reset of trust) has nothing to push.
                 let nothing_new = crate::merge::same_content(&merged, &remote);

@@ -134,6 +134,84 @@ fn edit_wins_over_delete_across_devices() {
     assert!(a.vault.get(&id).is_none());
 }
 
+/// Issue #10, "A trash": moving an item to the trash, restoring it and purging it sync as edits
+/// of the item; a move to the trash (or a purge) undone by another device's concurrent edit is
+/// named in the report of both devices.
+#[test]
+fn the_trash_syncs_and_a_deletion_undone_by_an_edit_is_reported() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let sync = |d: &mut Device, now| hush_sync::sync(&mut d.vault, &server, &mut d.numbers, now).unwrap();
+    // A moves it to the trash; B sees it there, out of use.
+    a.vault.update(&id, 10, |i| i.trashed = Some(10));
+    sync(&mut a, 11);
+    let report = sync(&mut b, 12);
+    assert!(report.undeleted.is_empty());
+    assert_eq!(b.vault.get(&id).unwrap().trashed, Some(10));
+    assert_eq!(b.vault.items().count(), 0);
+    assert_eq!(b.vault.trashed_items().map(|(i, _)| i).collect::<Vec<_>>(), [id]);
+    // B restores it; A gets it back.
+    b.vault.update(&id, 13, |i| i.trashed = None);
+    sync(&mut b, 14);
+    sync(&mut a, 15);
+    assert!(a.vault.get(&id).unwrap().is_live());
+    // A trashes it again while B, offline, changes its password: B's edit wins, and both
+    // reports name the item.
+    a.vault.update(&id, 16, |i| i.trashed = Some(16));
+    b.vault.update(&id, 17, |i| i.set_password("pw-b".into(), 17));
+    assert!(sync(&mut a, 18).undeleted.is_empty());
+    let there = sync(&mut b, 19).undeleted;
+    assert_eq!(there, [hush_sync::Undeleted { id, name: "github".into(), undone: hush_sync::Undone::There }]);
+    sync(&mut a, 20);
+    for d in [&a, &b] {
+        let item = d.vault.get(&id).unwrap();
+        assert!(item.is_live() && item.password == "pw-b");
+    }
+    // A purges it (a tombstone) while B edits it again: B's edit wins, A is told.
+    a.vault.delete(&id, 21);
+    b.vault.update(&id, 22, |i| i.notes = "still used".into());
+    sync(&mut b, 23);
+    let here = sync(&mut a, 24).undeleted;
+    assert_eq!(here, [hush_sync::Undeleted { id, name: "github".into(), undone: hush_sync::Undone::Here }]);
+    assert_eq!(a.vault.get(&id).unwrap().notes, "still used");
+    // An expired trash is purged into a tombstone, which syncs as a deletion.
+    a.vault.update(&id, 25, |i| i.trashed = Some(25));
+    let later = 25 + hush_vault::TRASH_DAYS * 86_400;
+    assert_eq!(a.vault.purge_expired_trash(later), ["github"]);
+    sync(&mut a, later + 1);
+    sync(&mut b, later + 2);
+    assert!(b.vault.get(&id).is_none(), "a tombstone on both devices");
+    assert_eq!(file_items(&a.vault), file_items(&b.vault));
+}
+
+/// Issue #10, "History": both devices replaced the same password, and the merged history listed
+/// it twice (once per device); and a password restored on one device stayed in the history.
+#[test]
+fn histories_merge_without_duplicates() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    a.vault.update(&id, 10, |i| i.set_password("from-a".into(), 10));
+    b.vault.update(&id, 11, |i| i.set_password("from-b".into(), 11));
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 12).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 13).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 14).unwrap();
+    // B restores the first password while A changes it again.
+    b.vault.update(&id, 15, |i| assert!(i.restore_password(2, 15)));
+    assert_eq!(b.vault.get(&id).unwrap().password, "pw-a");
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 16).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 17).unwrap();
+    for d in [&a, &b] {
+        let item = d.vault.get(&id).unwrap();
+        assert_eq!(item.password, "pw-a");
+        let mut passwords: Vec<_> = item.history.iter().map(|h| h.password.as_str()).collect();
+        passwords.sort();
+        assert_eq!(passwords, ["from-a", "from-b"], "each previous password once, never the current one");
+    }
+    assert_eq!(file_items(&a.vault), file_items(&b.vault));
+}
+
 /// What a sync may change: the server's seq and everything the device accepted.
 fn sync_memory(v: &Vault) -> (Option<u64>, hush_vault::local_state::Accepted) {
     (v.state().sync.as_ref().map(|s| s.seq), v.state().accepted(&v.account_id()))

@@ -31,6 +31,21 @@ pub(crate) fn private_options() -> OpenOptions {
     o
 }
 
+/// Opens (creating it, mode 0600) the empty file `path` and takes an exclusive advisory lock on
+/// it, waiting for its holder; the lock is released when the file is dropped. Locks are per open
+/// file, so two handles in one process exclude each other too.
+pub fn lock_file(path: &Path) -> Result<File, VaultError> {
+    let file = private_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(VaultError::io(path))?;
+    file.lock().map_err(VaultError::io(path))?;
+    Ok(file)
+}
+
 /// Writes `bytes` to `path` atomically with mode 0600: after a crash, `path` holds
 /// either its old content or the new, never a mix. With `backup`, the old file becomes
 /// the backup first, also atomically: after a crash at any moment, `backup` holds the

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use hush_crypto::{ItemId, KeyRing, ManifestDigest, blob_hash, open_local_in_place};
 
 use crate::index::table::{IndexRecordRef, IndexTable, Record};
-use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields};
+use crate::index::{IndexRecord, ItemLookup, Matches, Scope, SearchFields};
 use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault::seal_item_checked;
 use crate::vault_file::{FileHeader, RawFile, in_memory, write_file};
@@ -93,9 +93,45 @@ impl Editor {
             .chain(self.changed.values().map(|c| Current::Changed(&c.entry)))
     }
 
-    /// Whether a live item is named `name` (ignoring ASCII case).
+    /// Whether an item in use is named `name` (ignoring ASCII case).
     pub fn has_name(&self, name: &str) -> bool {
-        self.current().any(|e| !e.deleted() && e.name().eq_ignore_ascii_case(name))
+        !self.names_like(name).is_empty()
+    }
+
+    /// The names of the items in use named `name` but for ASCII case, sorted: what `hush add`
+    /// asks about before it adds a second item of the same name.
+    pub fn names_like(&self, name: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .current()
+            .filter(|e| e.in_scope(Scope::Live) && e.name_is(name))
+            .map(|e| e.name().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The ids of the items in the trash, sorted.
+    pub fn trashed_ids(&self) -> Vec<ItemId> {
+        let mut ids: Vec<ItemId> =
+            self.current().filter(|e| e.in_scope(Scope::Trash)).map(|e| e.item_id()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Replaces every item that has been in the trash for [`TRASH_DAYS`](crate::TRASH_DAYS) by
+    /// its tombstone, as [`Vault::purge_expired_trash`](crate::Vault::purge_expired_trash)
+    /// does; returns their names. Decrypts only the items in the trash.
+    pub fn purge_expired_trash(&mut self, now: i64) -> Result<Vec<String>, VaultError> {
+        let mut names = Vec::new();
+        for id in self.trashed_ids() {
+            if let Some(item) = self.get(&id)?
+                && item.trash_expired(now)
+            {
+                self.put(id, item.tombstone(now))?;
+                names.push(item.name.clone());
+            }
+        }
+        Ok(names)
     }
 
     /// The blob of `id` as it stands now.
@@ -106,7 +142,7 @@ impl Editor {
         }
     }
 
-    /// A live item, decrypted.
+    /// An item, decrypted, unless it is a tombstone (items in the trash included).
     pub fn get(&self, id: &ItemId) -> Result<Option<Item>, VaultError> {
         let item = match (self.changed.get(id), self.blob(id)) {
             (Some(c), _) => c.item.clone(),
@@ -135,7 +171,7 @@ impl Editor {
         Ok(id)
     }
 
-    /// Applies `edit` to a live item, as [`Vault::update`](crate::Vault::update) does.
+    /// Applies `edit` to an item that is not a tombstone, as [`Vault::update`](crate::Vault::update) does.
     pub fn update(
         &mut self,
         id: &ItemId,
@@ -147,7 +183,7 @@ impl Editor {
         Ok(true)
     }
 
-    /// Replaces a live item by its tombstone, as [`Vault::delete`](crate::Vault::delete) does.
+    /// Replaces an item (in use or in the trash) by its tombstone, as [`Vault::delete`](crate::Vault::delete) does.
     pub fn delete(&mut self, id: &ItemId, now: i64) -> Result<bool, VaultError> {
         let Some(old) = self.get(id)? else { return Ok(false) };
         self.put(*id, old.tombstone(now))?;
@@ -182,8 +218,8 @@ impl Editor {
 }
 
 impl ItemLookup for Editor {
-    fn find(&self, query: &str) -> Matches {
-        crate::index::find(self.current(), query)
+    fn find_in(&self, query: &str, scope: Scope) -> Matches {
+        crate::index::find_in(self.current(), query, scope)
     }
 
     fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
@@ -244,6 +280,20 @@ impl SearchFields for Current<'_> {
         match self {
             Current::Stored(e) => e.deleted(),
             Current::Changed(e) => e.deleted,
+        }
+    }
+
+    fn trashed(&self) -> bool {
+        match self {
+            Current::Stored(e) => e.trashed(),
+            Current::Changed(e) => e.trashed,
+        }
+    }
+
+    fn name_is_exactly(&self, name: &str) -> bool {
+        match self {
+            Current::Stored(e) => e.name_is_exactly(name),
+            Current::Changed(e) => e.name == name,
         }
     }
 

@@ -123,7 +123,15 @@ pub struct Item {
     pub policy: Option<PasswordPolicy>,
     /// Values that lost concurrent edits during merges.
     pub conflicts: Vec<Conflict>,
+    /// Unix seconds when the item was moved to the trash (`hush rm`), `None` for an item in
+    /// use. A trashed item is still an item, edited and merged like any other (docs/sync.md,
+    /// "Merge rules"); [`TRASH_DAYS`] after this time the next write replaces it by its
+    /// tombstone. New in item format version 2 (docs/vault-format.md, "Item blobs").
+    pub trashed: Option<i64>,
 }
+
+/// How long an item stays in the trash before a write deletes it for good.
+pub const TRASH_DAYS: i64 = 30;
 
 impl std::fmt::Debug for Item {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,6 +140,7 @@ impl std::fmt::Debug for Item {
             .field("name", &self.name)
             .field("revision", &self.revision)
             .field("deleted", &self.deleted)
+            .field("trashed", &self.trashed)
             .finish_non_exhaustive()
     }
 }
@@ -158,7 +167,19 @@ impl Item {
             rotation_pending: false,
             policy: None,
             conflicts: Vec::new(),
+            trashed: None,
         }
+    }
+
+    /// Whether the item is in use: neither a tombstone nor in the trash. Only these are listed,
+    /// found, audited and exported.
+    pub fn is_live(&self) -> bool {
+        !self.deleted && self.trashed.is_none()
+    }
+
+    /// Whether the item has been in the trash for [`TRASH_DAYS`] or more at `now`.
+    pub fn trash_expired(&self, now: i64) -> bool {
+        !self.deleted && self.trashed.is_some_and(|t| now.saturating_sub(t) >= TRASH_DAYS * 86_400)
     }
 
     /// Whether the item has a TOTP secret (an empty one counts as none).
@@ -183,6 +204,7 @@ impl Item {
         let mut tomb = Item::new(self.kind, String::new(), self.created);
         tomb.history = self.history.clone();
         if !self.password.is_empty() {
+            tomb.history.retain(|h| h.password != self.password);
             tomb.history.push(PasswordChange { password: self.password.clone(), replaced_at: now });
         }
         tomb.deleted = true;
@@ -192,15 +214,32 @@ impl Item {
     }
 
     /// Replaces the password, keeping the old one in history. A no-op when unchanged.
+    ///
+    /// The history holds each previous password once, and never the current one: a password
+    /// that becomes current again (`hush history --restore`) leaves the history, and one
+    /// replaced again keeps only its latest replacement (issue #10, "History").
     pub fn set_password(&mut self, new: String, now: i64) {
         if new == self.password {
             return;
         }
+        self.history.retain(|h| h.password != new);
         let old = std::mem::replace(&mut self.password, new);
         if !old.is_empty() {
+            self.history.retain(|h| h.password != old);
             self.history.push(PasswordChange { password: old, replaced_at: now });
         }
         self.password_changed = now;
+    }
+
+    /// Makes the `n`-th previous password current (1 is the most recent, as `hush history`
+    /// numbers them); the current one goes into the history. `false` when there is no such entry.
+    pub fn restore_password(&mut self, n: usize, now: i64) -> bool {
+        let Some(at) = n.checked_sub(1).and_then(|k| self.history.len().checked_sub(k + 1)) else {
+            return false;
+        };
+        let password = self.history[at].password.clone();
+        self.set_password(password, now);
+        true
     }
 
     /// The host names of the item's URLs (lower case, without `www.`).
@@ -225,6 +264,74 @@ impl Item {
     }
 }
 
+/// An item as format version 1 stored it: every field of [`Item`] but `trashed`, in the same
+/// order (bincode is not self-describing, so each format version has its own layout).
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+struct ItemV1 {
+    kind: ItemKind,
+    name: String,
+    username: String,
+    password: String,
+    urls: Vec<String>,
+    totp: Option<String>,
+    notes: String,
+    tags: Vec<String>,
+    fields: Vec<CustomField>,
+    history: Vec<PasswordChange>,
+    created: i64,
+    updated: i64,
+    password_changed: i64,
+    revision: u64,
+    deleted: bool,
+    rotation_pending: bool,
+    #[zeroize(skip)]
+    policy: Option<PasswordPolicy>,
+    conflicts: Vec<Conflict>,
+}
+
+impl ItemV1 {
+    /// The same item in the current format: not in the trash (version 1 had none). The fields
+    /// are moved out, not copied, so no second copy of a secret is left to wipe.
+    fn upgrade(mut self) -> Item {
+        use std::mem::take;
+        Item {
+            kind: self.kind,
+            name: take(&mut self.name),
+            username: take(&mut self.username),
+            password: take(&mut self.password),
+            urls: take(&mut self.urls),
+            totp: take(&mut self.totp),
+            notes: take(&mut self.notes),
+            tags: take(&mut self.tags),
+            fields: take(&mut self.fields),
+            history: take(&mut self.history),
+            created: self.created,
+            updated: self.updated,
+            password_changed: self.password_changed,
+            revision: self.revision,
+            deleted: self.deleted,
+            rotation_pending: self.rotation_pending,
+            policy: take(&mut self.policy),
+            conflicts: take(&mut self.conflicts),
+            trashed: None,
+        }
+    }
+}
+
+/// Format version 1 of the item plaintext: no trash.
+pub(crate) const ITEM_VERSION_1: u8 = 1;
+
+/// Decodes an item plaintext of any format version this hush knows (docs/vault-format.md, "Item
+/// blobs"): version 2, written since the trash, and version 1, read as an item not in the trash.
+pub(crate) fn decode_plaintext(plain: &[u8], limit: u64) -> Result<Item, crate::VaultError> {
+    match plain.first() {
+        Some(&ITEM_VERSION_1) => {
+            Ok(crate::encoding::decode::<ItemV1>(ITEM_VERSION_1, plain, limit)?.upgrade())
+        }
+        _ => crate::encoding::decode(crate::ITEM_VERSION, plain, limit),
+    }
+}
+
 /// The host of a URL, or of a bare domain such as `github.com/login`; lower case,
 /// without a leading `www.`.
 pub fn host_of(url: &str) -> Option<String> {
@@ -240,6 +347,99 @@ pub fn host_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An item written by a hush before the trash (item format version 1) reads as the same item,
+    /// not in the trash; what is written now is version 2 and reads back whole.
+    #[test]
+    fn a_version_1_item_reads_as_an_item_outside_the_trash() {
+        #[derive(Serialize)]
+        struct V1<'a> {
+            kind: ItemKind,
+            name: &'a str,
+            username: &'a str,
+            password: &'a str,
+            urls: Vec<&'a str>,
+            totp: Option<&'a str>,
+            notes: &'a str,
+            tags: Vec<&'a str>,
+            fields: Vec<CustomField>,
+            history: Vec<PasswordChange>,
+            created: i64,
+            updated: i64,
+            password_changed: i64,
+            revision: u64,
+            deleted: bool,
+            rotation_pending: bool,
+            policy: Option<PasswordPolicy>,
+            conflicts: Vec<Conflict>,
+        }
+        let old = V1 {
+            kind: ItemKind::Card,
+            name: "visa",
+            username: "me",
+            password: "pw",
+            urls: vec!["https://bank.example"],
+            totp: None,
+            notes: "n",
+            tags: vec!["money"],
+            fields: vec![CustomField { name: "number".into(), value: "4111".into(), hidden: true }],
+            history: vec![PasswordChange { password: "old".into(), replaced_at: 5 }],
+            created: 1,
+            updated: 6,
+            password_changed: 5,
+            revision: 3,
+            deleted: false,
+            rotation_pending: true,
+            policy: Some(PasswordPolicy::default()),
+            conflicts: vec![Conflict { field: "notes".into(), value: "m".into(), at: 6 }],
+        };
+        let plain = crate::encoding::encode(ITEM_VERSION_1, &old);
+        let item = decode_plaintext(&plain, 1 << 20).unwrap();
+        assert_eq!((item.kind, item.name.as_str(), item.password.as_str()), (ItemKind::Card, "visa", "pw"));
+        assert_eq!(item.fields[0].value, "4111");
+        assert_eq!(item.history[0].password, "old");
+        assert_eq!((item.revision, item.rotation_pending, item.trashed), (3, true, None));
+        assert_eq!(item.conflicts[0].value, "m");
+        assert!(item.policy.is_some() && item.is_live());
+        let mut trashed = item.clone();
+        trashed.trashed = Some(7);
+        let plain = crate::encoding::encode(crate::ITEM_VERSION, &trashed);
+        assert_eq!(plain[0], 2);
+        assert!(decode_plaintext(&plain, 1 << 20).unwrap() == trashed);
+        let mut future = plain.to_vec();
+        future[0] = 3;
+        assert!(matches!(decode_plaintext(&future, 1 << 20), Err(crate::VaultError::UnsupportedVersion(3))));
+    }
+
+    #[test]
+    fn history_holds_each_previous_password_once_and_never_the_current_one() {
+        let mut item = Item::new(ItemKind::Login, "x", 0);
+        for (pw, t) in [("a", 1), ("b", 2), ("a", 3), ("c", 4)] {
+            item.set_password(pw.into(), t);
+        }
+        let hist =
+            |i: &Item| i.history.iter().map(|h| (h.password.clone(), h.replaced_at)).collect::<Vec<_>>();
+        // "a" was replaced twice: only its latest replacement is kept.
+        assert_eq!(hist(&item), [("b".to_string(), 3), ("a".to_string(), 4)]);
+        // Restoring the second previous password ("b") makes it current and puts "c" back.
+        assert!(item.restore_password(2, 5));
+        assert_eq!(item.password, "b");
+        assert_eq!(hist(&item), [("a".to_string(), 4), ("c".to_string(), 5)]);
+        assert!(!item.restore_password(3, 6) && !item.restore_password(0, 6));
+        assert_eq!(item.password, "b");
+        let tomb = item.tombstone(9);
+        assert_eq!(tomb.history.iter().filter(|h| h.password == "b").count(), 1);
+    }
+
+    #[test]
+    fn trash_expires_after_thirty_days() {
+        let mut item = Item::new(ItemKind::Login, "x", 0);
+        assert!(item.is_live() && !item.trash_expired(i64::MAX));
+        item.trashed = Some(1000);
+        assert!(!item.is_live());
+        assert!(!item.trash_expired(1000 + TRASH_DAYS * 86_400 - 1));
+        assert!(item.trash_expired(1000 + TRASH_DAYS * 86_400));
+    }
 
     #[test]
     fn set_password_keeps_history() {

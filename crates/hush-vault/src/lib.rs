@@ -16,6 +16,7 @@ pub mod local_state;
 pub mod par;
 pub mod profile;
 mod push_numbers;
+pub mod site;
 mod vault;
 pub mod vault_file;
 mod view;
@@ -23,8 +24,10 @@ mod view;
 pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
 pub use crate::index::table::IndexRecordRef;
-pub use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields, find, search};
-pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, host_of};
+pub use crate::index::{
+    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_in, search, search_in,
+};
+pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};
 pub use crate::vault::{
     ITEM_VERSION, SealedItem, Vault, check_item_size, decrypt_item, now, seal_item, seal_item_checked,

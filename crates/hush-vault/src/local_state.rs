@@ -3,8 +3,9 @@
 //!
 //! Its plaintext (docs/vault-format.md, "Sealed local state"):
 //! ```text
-//! version (3) || u32le meta_len || bincode(LocalState) || index (index::table)
+//! version (4) || u32le meta_len || bincode(LocalState) || index (index::table)
 //! ```
+//! Version 3 is the same layout without items in the trash (its index never has the trash flag).
 //! Version 2 had the same layout with an older `LocalState` (its sync state kept the manifest
 //! counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
 //! Vec<IndexRecord>)`. Both are still read, and rewritten as version 3 by the next save. The
@@ -22,8 +23,11 @@ use hush_crypto::{AccountId, DeviceId, Head, ItemId, ManifestDigest, OpenedManif
 use crate::index::table::{IndexRecordRef, IndexTable, Record};
 use crate::{IndexRecord, VaultError, encoding};
 
-/// Format version of the sealed state's plaintext.
-pub const STATE_VERSION: u8 = 3;
+/// Format version of the sealed state's plaintext. Version 4 has version 3's layout; its index
+/// may carry the trash flag, which a hush of version 3 would take for damage: it refuses
+/// version 4 as a newer format instead ("upgrade hush").
+pub const STATE_VERSION: u8 = 4;
+const STATE_VERSION_3: u8 = 3;
 const STATE_VERSION_2: u8 = 2;
 const STATE_VERSION_1: u8 = 1;
 /// The domain-separation label of the sealed state (distinct from every spec label).
@@ -222,7 +226,7 @@ impl Split {
 /// pending). `None` for version 1, which only [`decode`] reads.
 pub(crate) fn split(plain: Zeroizing<Vec<u8>>) -> Result<Option<Split>, VaultError> {
     match plain.first() {
-        Some(&version @ (STATE_VERSION | STATE_VERSION_2)) => {
+        Some(&version @ (STATE_VERSION | STATE_VERSION_3 | STATE_VERSION_2)) => {
             let truncated = || VaultError::Corrupt("the sealed state is truncated".into());
             let len = plain.get(1..5).ok_or_else(truncated)?;
             let meta_end = 5usize
@@ -415,8 +419,8 @@ pub(crate) mod tests {
             assert!(decode(Zeroizing::new(plain[..len].to_vec()), &account).is_err(), "truncated to {len}");
         }
         let mut newer = plain.clone();
-        newer[0] = 4;
-        assert!(matches!(decode(newer, &account), Err(VaultError::UnsupportedVersion(4))));
+        newer[0] = STATE_VERSION + 1;
+        assert!(matches!(decode(newer, &account), Err(VaultError::UnsupportedVersion(5))));
         let mut longer = plain.to_vec();
         longer.push(0);
         assert!(matches!(decode(Zeroizing::new(longer), &account), Err(VaultError::Corrupt(_))));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use hush_crypto::{AccountId, AccountKey, KeyRing, SetupCode};
 use zeroize::Zeroizing;
 
-use crate::durable::{create_private_dir, private_options, read_file, write_atomic};
+use crate::durable::{create_private_dir, lock_file, read_file, write_atomic};
 use crate::error::Recovery;
 use crate::{Editor, FileHeader, LockedView, Vault, VaultError, VaultFile, VaultView};
 
@@ -96,16 +96,7 @@ impl Profile {
     /// Takes the exclusive writers' lock, waiting for other writers.
     pub fn lock_exclusive(&self) -> Result<WriteLock, VaultError> {
         self.ensure_dir()?;
-        let path = self.lock();
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(VaultError::io(&path))?;
-        file.lock().map_err(VaultError::io(&path))?;
-        Ok(WriteLock { _file: file })
+        Ok(WriteLock { _file: lock_file(&self.lock())? })
     }
 }
 

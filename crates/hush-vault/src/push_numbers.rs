@@ -15,7 +15,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::PathBuf;
 
-use crate::durable::{private_options, write_atomic};
+use crate::durable::{lock_file, write_atomic};
 use crate::{Profile, VaultError};
 
 impl Profile {
@@ -30,15 +30,7 @@ impl Profile {
     /// a push was stored without its author knowing (the threat model says so).
     pub fn reserve_push_number(&self, above: u64) -> Result<u64, VaultError> {
         self.ensure_dir()?;
-        let lock_path = self.dir().join("push-numbers.lock");
-        let lock = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(VaultError::io(&lock_path))?;
-        lock.lock().map_err(VaultError::io(&lock_path))?;
+        let _lock = lock_file(&self.dir().join("push-numbers.lock"))?;
         let path = self.push_numbers();
         let reserved = match fs::read_to_string(&path) {
             Ok(text) => text.trim().parse::<u64>().map_err(|_| {

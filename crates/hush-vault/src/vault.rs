@@ -9,13 +9,15 @@ use hush_crypto::{
 };
 
 use crate::encoding::{self, MAX_PLAINTEXT};
-use crate::index::{IndexRecord, ItemLookup, Matches};
+use crate::index::{IndexRecord, ItemLookup, Matches, Scope};
 use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault_file::{FileHeader, MAX_ITEM_BLOB, VaultFile};
 use crate::{Item, VaultError};
 
-/// Format version of the item plaintext (its first byte, spec: Items).
-pub const ITEM_VERSION: u8 = 1;
+/// Format version of the item plaintext (its first byte, spec: Items) that this hush writes.
+/// Version 2 added the trash (`Item::trashed`); version 1 is still read
+/// (docs/vault-format.md, "Item blobs").
+pub const ITEM_VERSION: u8 = 2;
 /// The key version of a new vault.
 pub const FIRST_KEY_VERSION: u32 = 1;
 
@@ -217,9 +219,33 @@ impl Vault {
         &mut self.state
     }
 
-    /// Every live (not deleted) item, by id.
+    /// Every item in use (neither deleted nor in the trash), by id: what audits, imports,
+    /// exports and `hush breach` look at.
     pub fn items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
-        self.entries.iter().filter(|(_, e)| !e.item.deleted).map(|(id, e)| (*id, &e.item))
+        self.entries.iter().filter(|(_, e)| e.item.is_live()).map(|(id, e)| (*id, &e.item))
+    }
+
+    /// Every item in the trash, by id.
+    pub fn trashed_items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| !e.item.deleted && e.item.trashed.is_some())
+            .map(|(id, e)| (*id, &e.item))
+    }
+
+    /// Replaces every item that has been in the trash for [`TRASH_DAYS`](crate::TRASH_DAYS) by
+    /// its tombstone, a deletion that syncs; returns their names. Called before a write that
+    /// happens anyway, so that nothing is written only for this.
+    pub fn purge_expired_trash(&mut self, now: i64) -> Vec<String> {
+        let expired: Vec<ItemId> =
+            self.entries.iter().filter(|(_, e)| e.item.trash_expired(now)).map(|(id, _)| *id).collect();
+        let mut names = Vec::new();
+        for id in expired {
+            let tomb = self.entries[&id].item.tombstone(now);
+            names.push(self.entries[&id].item.name.clone());
+            self.put(id, tomb);
+        }
+        names
     }
 
     /// Every entry, tombstones included (for sync).
@@ -227,17 +253,17 @@ impl Vault {
         &self.entries
     }
 
-    /// A live item by id.
+    /// An item by id, unless it is a tombstone (items in the trash included).
     pub fn get(&self, id: &ItemId) -> Option<&Item> {
         self.entries.get(id).map(|e| &e.item).filter(|i| !i.deleted)
     }
 
-    /// Number of live items.
+    /// Number of items in use.
     pub fn len(&self) -> usize {
         self.items().count()
     }
 
-    /// Whether the vault has no live item.
+    /// Whether the vault has no item in use.
     pub fn is_empty(&self) -> bool {
         self.items().next().is_none()
     }
@@ -414,8 +440,8 @@ fn decrypt_all(
 }
 
 impl ItemLookup for Vault {
-    fn find(&self, query: &str) -> Matches {
-        crate::index::find(self.index.values(), query)
+    fn find_in(&self, query: &str, scope: Scope) -> Matches {
+        crate::index::find_in(self.index.values(), query, scope)
     }
 
     fn entry(&self, id: &ItemId) -> Option<IndexRecord> {
@@ -475,7 +501,7 @@ pub fn decrypt_item(
     blob: &[u8],
 ) -> Result<Item, VaultError> {
     let plain = ItemBlob::open_with_ring(ring, account_id, id, blob).map_err(|_| VaultError::Tampered)?;
-    encoding::decode(ITEM_VERSION, &plain, MAX_PLAINTEXT)
+    crate::item::decode_plaintext(&plain, MAX_PLAINTEXT)
 }
 
 #[cfg(test)]

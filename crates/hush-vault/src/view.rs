@@ -13,7 +13,7 @@ use std::path::Path;
 use hush_crypto::{ItemId, KeyRing, open_local_in_place};
 
 use crate::index::table::IndexRecordRef;
-use crate::index::{IndexRecord, ItemLookup, Matches, SearchFields};
+use crate::index::{IndexRecord, ItemLookup, Matches, Scope, SearchFields};
 use crate::local_state::{self, LocalState, STATE_LABEL};
 use crate::vault_file::{FileHeader, ViewPrefix};
 use crate::{Item, VaultError, decrypt_item};
@@ -117,14 +117,24 @@ impl VaultView {
         self.state.meta(&self.header.account_id())
     }
 
-    /// Every live item's index entry, sorted by id.
+    /// The index entry of every item in use, sorted by id.
     pub fn entries(&self) -> impl Iterator<Item = IndexRecordRef<'_>> {
-        self.state.index.iter().filter(|e| !e.deleted())
+        self.entries_in(Scope::Live)
     }
 
-    /// Every live item matching `query`, sorted by name.
+    /// The index entry of every item in `scope`, sorted by id.
+    pub fn entries_in(&self, scope: Scope) -> impl Iterator<Item = IndexRecordRef<'_>> {
+        self.state.index.iter().filter(move |e| e.in_scope(scope))
+    }
+
+    /// Every item in use matching `query`, sorted by name.
     pub fn search(&self, query: &str) -> Vec<ItemId> {
-        crate::index::search(self.state.index.iter(), query)
+        self.search_in(query, Scope::Live)
+    }
+
+    /// Every item in `scope` matching `query`, sorted by name.
+    pub fn search_in(&self, query: &str, scope: Scope) -> Vec<ItemId> {
+        crate::index::search_in(self.state.index.iter(), query, scope)
     }
 
     /// Decrypts one item, checking its blob against the index.
@@ -141,8 +151,8 @@ impl VaultView {
 }
 
 impl ItemLookup for VaultView {
-    fn find(&self, query: &str) -> Matches {
-        crate::index::find(self.state.index.iter(), query)
+    fn find_in(&self, query: &str, scope: Scope) -> Matches {
+        crate::index::find_in(self.state.index.iter(), query, scope)
     }
 
     fn entry(&self, id: &ItemId) -> Option<IndexRecord> {

@@ -32,6 +32,10 @@ pub struct IndexRecord {
     pub tags: Vec<String>,
     /// A tombstone.
     pub deleted: bool,
+    /// In the trash (`Item::trashed`). Not serialised: only the version-1 state stored
+    /// records with serde, and it predates the trash (the index table has a flag for it).
+    #[serde(skip)]
+    pub trashed: bool,
     /// Waiting for `hush breach --confirm`.
     pub rotation_pending: bool,
     /// Has a TOTP secret.
@@ -52,6 +56,7 @@ impl IndexRecord {
             hosts: item.hosts().collect(),
             tags: item.tags.clone(),
             deleted: item.deleted,
+            trashed: item.trashed.is_some(),
             rotation_pending: item.rotation_pending,
             has_totp: item.has_totp(),
             updated: item.updated,
@@ -79,21 +84,35 @@ pub trait SearchFields {
     fn tags(&self) -> impl Iterator<Item = &str>;
     /// A tombstone.
     fn deleted(&self) -> bool;
+    /// In the trash.
+    fn trashed(&self) -> bool;
 
-    /// Whether the name is `name`, ignoring ASCII case (how `find` matches names).
+    /// Whether a query in `scope` looks at this entry (never at a tombstone).
+    fn in_scope(&self, scope: Scope) -> bool {
+        !self.deleted() && self.trashed() == (scope == Scope::Trash)
+    }
+
+    /// Whether the name is `name`, ignoring ASCII case (how `find` matches names when no name
+    /// is exactly the query).
     fn name_is(&self, name: &str) -> bool {
         self.name().eq_ignore_ascii_case(name)
     }
 
+    /// Whether the name is exactly `name`, case included.
+    fn name_is_exactly(&self, name: &str) -> bool {
+        self.name() == name
+    }
+
     /// Whether `query_lower` (already lower case) matches the name, user name, a URL
-    /// host or a tag (substring), or is a prefix of at least six characters of the id.
+    /// host or a tag (substring), or is a prefix of at least [`MIN_ID_PREFIX`] characters of
+    /// the id.
     fn matches(&self, query_lower: &str) -> bool {
         query_lower.is_empty()
             || self.name().to_lowercase().contains(query_lower)
             || self.username().to_lowercase().contains(query_lower)
             || self.hosts().any(|h| h.contains(query_lower))
             || self.tags().any(|t| t.to_lowercase().contains(query_lower))
-            || (query_lower.len() >= 6 && self.item_id().to_string().starts_with(query_lower))
+            || (query_lower.len() >= MIN_ID_PREFIX && self.item_id().to_string().starts_with(query_lower))
     }
 }
 
@@ -121,6 +140,25 @@ impl SearchFields for &IndexRecord {
     fn deleted(&self) -> bool {
         self.deleted
     }
+
+    fn trashed(&self) -> bool {
+        self.trashed
+    }
+}
+
+/// The shortest id prefix a query matches an item by: six characters of the id as `hush ls`
+/// shows it (8). Shorter hex strings are too often parts of names or hosts.
+pub const MIN_ID_PREFIX: usize = 6;
+
+/// Which items a query looks at: those in use (every command but the trash's), or those in
+/// the trash (`hush trash`, `hush restore`). Tombstones are never found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Items in use.
+    #[default]
+    Live,
+    /// Items in the trash.
+    Trash,
 }
 
 /// What a query found.
@@ -136,41 +174,172 @@ pub enum Matches {
 
 /// Every live entry matching `query`, sorted by name (then id).
 pub fn search<E: SearchFields>(entries: impl Iterator<Item = E>, query: &str) -> Vec<ItemId> {
+    search_in(entries, query, Scope::Live)
+}
+
+/// Every entry in `scope` matching `query`, sorted by name (then id).
+pub fn search_in<E: SearchFields>(
+    entries: impl Iterator<Item = E>,
+    query: &str,
+    scope: Scope,
+) -> Vec<ItemId> {
     let q = query.trim().to_lowercase();
     let mut hits: Vec<(String, ItemId)> = entries
-        .filter(|e| !e.deleted() && e.matches(&q))
+        .filter(|e| e.in_scope(scope) && e.matches(&q))
         .map(|e| (e.name().to_lowercase(), e.item_id()))
         .collect();
     hits.sort();
     hits.into_iter().map(|(_, id)| id).collect()
 }
 
-/// Resolves a query to one item: a full id or an exact name (case-insensitive) wins;
-/// otherwise a single match; otherwise the candidates, which the CLI lists instead of
-/// guessing.
+/// Resolves a query to one live item ([`find_in`] with [`Scope::Live`]).
 pub fn find<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Matches {
+    find_in(entries, query, Scope::Live)
+}
+
+/// Resolves a query to one item of `scope`, trying in turn, and stopping at the first step that
+/// finds anything:
+/// 1. a full id;
+/// 2. a name equal to the query, case included: with `github` and `GitHub` both present, each
+///    opens by its own spelling (issue #10, "Same name, different case");
+/// 3. a name equal to the query but for ASCII case;
+/// 4. a substring of a name, user name, URL host or tag, or an id prefix ([`MIN_ID_PREFIX`]);
+/// 5. for a query with a dot (a page's URL, a host name): the items with a URL on the same
+///    host, else on the same site ([`crate::site::registrable_domain`]), so that `hush get
+///    https://github.com/login` finds the item saved for `github.com`.
+///
+/// One item is [`Matches::One`]; several are the candidates, which the CLI offers in its picker
+/// or lists, never guessing.
+pub fn find_in<E: SearchFields>(
+    entries: impl Iterator<Item = E> + Clone,
+    query: &str,
+    scope: Scope,
+) -> Matches {
     let q = query.trim();
+    let candidates = || entries.clone().filter(move |e| e.in_scope(scope));
     if let Some(id) = ItemId::parse_lenient(q)
-        && entries.clone().any(|e| !e.deleted() && e.item_id() == id)
+        && candidates().any(|e| e.item_id() == id)
     {
         return Matches::One(id);
     }
-    let mut exact: Vec<ItemId> =
-        entries.clone().filter(|e| !e.deleted() && e.name_is(q)).map(|e| e.item_id()).collect();
-    exact.sort();
-    let hits = if exact.is_empty() { search(entries, q) } else { exact };
-    match hits.len() {
+    let ids = |hits: Vec<ItemId>| match hits.len() {
         0 => Matches::None,
         1 => Matches::One(hits[0]),
         _ => Matches::Many(hits),
+    };
+    let named = |same: &dyn Fn(&E) -> bool| {
+        let mut hits: Vec<ItemId> = candidates().filter(|e| same(e)).map(|e| e.item_id()).collect();
+        hits.sort();
+        hits
+    };
+    for hits in
+        [named(&|e| e.name_is_exactly(q)), named(&|e| e.name_is(q)), search_in(entries.clone(), q, scope)]
+    {
+        if !hits.is_empty() {
+            return ids(hits);
+        }
     }
+    if q.contains('.') {
+        return ids(same_site(candidates(), q));
+    }
+    Matches::None
+}
+
+/// The entries with a URL on the host of `url`, or if there are none, on its site, sorted by
+/// name then id.
+fn same_site<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, url: &str) -> Vec<ItemId> {
+    let (Some(host), Some(site)) = (crate::host_of(url), crate::site::registrable_domain(url)) else {
+        return Vec::new();
+    };
+    let sorted = |keep: &dyn Fn(&str) -> bool| {
+        let mut hits: Vec<(String, ItemId)> = entries
+            .clone()
+            .filter(|e| e.hosts().any(keep))
+            .map(|e| (e.name().to_lowercase(), e.item_id()))
+            .collect();
+        hits.sort();
+        hits.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    let on_host = sorted(&|h| h == host);
+    if !on_host.is_empty() {
+        return on_host;
+    }
+    sorted(&|h| crate::site::registrable_domain(h).as_deref() == Some(site.as_str()))
 }
 
 /// Anything that can resolve queries and describe candidates: the unlocked
-/// [`Vault`](crate::Vault) and the read-only [`VaultView`](crate::VaultView).
+/// [`Vault`](crate::Vault), the read-only [`VaultView`](crate::VaultView) and the
+/// [`Editor`](crate::Editor).
 pub trait ItemLookup {
-    /// Resolves a query.
-    fn find(&self, query: &str) -> Matches;
-    /// The index entry of a live item.
+    /// Resolves a query among the items in `scope`.
+    fn find_in(&self, query: &str, scope: Scope) -> Matches;
+    /// The index entry of an item that is not a tombstone (in use or in the trash).
     fn entry(&self, id: &ItemId) -> Option<IndexRecord>;
+
+    /// Resolves a query among the items in use.
+    fn find(&self, query: &str) -> Matches {
+        self.find_in(query, Scope::Live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: u8, name: &str, hosts: &[&str], trashed: bool) -> IndexRecord {
+        IndexRecord {
+            id: [id; 16],
+            blob_hash: [0; 32],
+            kind: ItemKind::Login,
+            name: name.into(),
+            username: String::new(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            tags: Vec::new(),
+            deleted: false,
+            trashed,
+            rotation_pending: false,
+            has_totp: false,
+            updated: 0,
+        }
+    }
+
+    /// Issue #10: with `github` and `GitHub` both present, neither could be opened by name.
+    #[test]
+    fn an_exact_name_wins_case_included_and_case_folds_only_without_one() {
+        let entries =
+            [entry(1, "github", &[], false), entry(2, "GitHub", &[], false), entry(3, "Mail", &[], false)];
+        assert_eq!(find(entries.iter(), "github"), Matches::One(ItemId([1; 16])));
+        assert_eq!(find(entries.iter(), "GitHub"), Matches::One(ItemId([2; 16])));
+        // No exact spelling: both fold to the query, and the caller must choose.
+        assert_eq!(find(entries.iter(), "GITHUB"), Matches::Many(vec![ItemId([1; 16]), ItemId([2; 16])]));
+        assert_eq!(find(entries.iter(), "mail"), Matches::One(ItemId([3; 16])));
+    }
+
+    #[test]
+    fn a_page_url_finds_the_items_of_its_host_then_of_its_site() {
+        let entries = [
+            entry(1, "gh", &["github.com"], false),
+            entry(2, "google", &["accounts.google.com"], false),
+            entry(3, "gmail", &["mail.google.com"], false),
+            entry(4, "pages", &["alice.github.io"], false),
+        ];
+        let one = |q: &str| find(entries.iter(), q);
+        assert_eq!(one("https://github.com/login"), Matches::One(ItemId([1; 16])));
+        assert_eq!(one("https://gist.github.com/x"), Matches::One(ItemId([1; 16])), "same site");
+        assert_eq!(one("https://mail.google.com/u/0"), Matches::One(ItemId([3; 16])), "same host first");
+        // Sorted by name: gmail, google.
+        assert_eq!(one("https://docs.google.com/"), Matches::Many(vec![ItemId([3; 16]), ItemId([2; 16])]));
+        assert_eq!(one("https://bob.github.io/"), Matches::None, "github.io is a public suffix");
+        assert_eq!(one("https://gitlab.com/"), Matches::None);
+    }
+
+    #[test]
+    fn the_trash_is_searched_only_when_asked() {
+        let entries = [entry(1, "old bank", &[], true), entry(2, "bank", &[], false)];
+        assert_eq!(find(entries.iter(), "old bank"), Matches::None);
+        assert_eq!(find(entries.iter(), "bank"), Matches::One(ItemId([2; 16])));
+        assert_eq!(find_in(entries.iter(), "bank", Scope::Trash), Matches::One(ItemId([1; 16])));
+        assert_eq!(search(entries.iter(), ""), vec![ItemId([2; 16])]);
+        assert_eq!(search_in(entries.iter(), "", Scope::Trash), vec![ItemId([1; 16])]);
+    }
 }

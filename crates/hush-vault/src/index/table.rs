@@ -34,6 +34,8 @@ const RECORD_LEN: usize = 80;
 const DELETED: u8 = 1;
 const ROTATION_PENDING: u8 = 2;
 const HAS_TOTP: u8 = 4;
+/// In the trash; new with state version 4 (docs/vault-format.md, "The search index").
+const TRASHED: u8 = 8;
 
 /// Where an item's blob lies, counted from the first blob of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,7 @@ impl Record for &IndexRecord {
         flag(self.deleted, DELETED)
             | flag(self.rotation_pending, ROTATION_PENDING)
             | flag(self.has_totp, HAS_TOTP)
+            | flag(self.trashed, TRASHED)
     }
 
     fn updated(&self) -> i64 {
@@ -233,7 +236,7 @@ impl IndexTable {
                 return Err(bad("ids out of order"));
             }
             previous = Some(&r[0..16]);
-            if kind_of(r[68]).is_none() || r[69] & !(DELETED | ROTATION_PENDING | HAS_TOTP) != 0 {
+            if kind_of(r[68]).is_none() || r[69] & !(DELETED | ROTATION_PENDING | HAS_TOTP | TRASHED) != 0 {
                 return Err(bad("kind or flags"));
             }
             if read_u32(r, 76) != Some(u32_of(expected)) {
@@ -347,6 +350,7 @@ impl<'a> IndexRecordRef<'a> {
             hosts: strings.by_ref().take(hosts).collect(),
             tags: strings.collect(),
             deleted: self.flag(DELETED),
+            trashed: self.flag(TRASHED),
             rotation_pending: self.flag(ROTATION_PENDING),
             has_totp: self.flag(HAS_TOTP),
             updated: Record::updated(&self),
@@ -379,6 +383,15 @@ impl SearchFields for IndexRecordRef<'_> {
         self.flag(DELETED)
     }
 
+    fn trashed(&self) -> bool {
+        self.flag(TRASHED)
+    }
+
+    fn name_is_exactly(&self, name: &str) -> bool {
+        let first = read_u32(self.record, 76).unwrap_or(0) as usize;
+        self.table.string_bytes(first) == name.as_bytes()
+    }
+
     /// `find` compares every live name with the query: compared as bytes where they
     /// lie, without a UTF-8 check each (ASCII case folding never changes other bytes).
     fn name_is(&self, name: &str) -> bool {
@@ -401,6 +414,7 @@ mod tests {
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             deleted: id.is_multiple_of(3),
+            trashed: id.is_multiple_of(4),
             rotation_pending: id.is_multiple_of(2),
             has_totp: id.is_multiple_of(5),
             updated: -1 - i64::from(id) * 1_000_000_007,
@@ -480,7 +494,7 @@ mod tests {
         repeated[record(3)..record(3) + 16].copy_from_slice(&[3; 16]);
         assert!(IndexTable::parse(Zeroizing::new(repeated), 6).is_err(), "ids must be unique");
         assert!(corrupt(record(0) + 68, 4, "kind or flags"));
-        assert!(corrupt(record(0) + 69, 8, "kind or flags"));
+        assert!(corrupt(record(0) + 69, 16, "kind or flags"));
         assert!(
             corrupt(record(2) + 70, 1, "first string"),
             "a host count that takes the next record's strings"

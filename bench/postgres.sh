@@ -82,7 +82,9 @@ start_servers() {
     stop_servers
     urls=()
     for _ in $(seq "$n"); do
-        local out=$work/server.$RANDOM
+        # Created here, not by the redirection below: the child may open it after `head` looks.
+        local out
+        out=$(mktemp "$work/server.XXXXXX")
         if [[ $kind == sqlite ]]; then
             env -u HUSH_SERVER_DATABASE_URL "$SERVER" serve --listen 127.0.0.1:0 --data-dir "$dir" >"$out" 2>>"$work/server.log" &
         else
@@ -170,7 +172,7 @@ load_line() { # LABEL REQUESTS NON2XX SECONDS SERVER_TICKS DB_TICKS
     hz=$(getconf CLK_TCK)
     awk -v l="$label" -v n="$n" -v bad="$bad" -v s="$secs" -v st="$sticks" -v dt="$dticks" -v hz="$hz" \
         -v hwm="$(hwm_mib)" -v pss="$(db_pss_kib)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v kind="$kind" \
-        'BEGIN { printf "%-24s %8.1f req/s  non-2xx %5d  server CPU/req %6.2f ms  db CPU/req %6.2f ms  server peak RSS MiB: %s  db PSS %s MiB  load %s\n",
+        'BEGIN { printf "%-26s %8.1f req/s  non-2xx %5d  server CPU/req %6.2f ms  db CPU/req %6.2f ms  server peak RSS MiB: %s  db PSS %s MiB  load %s\n",
                  l, n / s, bad, (n ? st * 1000 / hz / n : 0), (n && kind != "sqlite" ? dt * 1000 / hz / n : 0), hwm,
                  (kind == "sqlite" ? "-" : sprintf("%.0f", pss / 1024)), load }'
 }
@@ -196,6 +198,19 @@ pull_run() { # LABEL TOKEN_FILE
     load_line "$label" "$n" "$bad" "$(secs)" $((s1 - s0)) $((d1 - d0))
 }
 
+# The next push run starts from each account's current seq. A seq that is not a number (a
+# failed request) would make the Lua script push with a nil base_seq, so it stops the script.
+refresh_seqs() {
+    local k answer seq
+    for k in $(seq 0 $((CONN - 1))); do
+        printf 'Authorization: Bearer %s\n' "$(cat "$work/push-token.$k")" >"$work/header"
+        answer=$(curl -s -H @"$work/header" "${urls[0]}/v2/vault?since=999999999" || true)
+        seq=$(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' <<<"$answer")
+        [[ $seq =~ ^[0-9]+$ ]] || { echo "no seq for push account $k: ${answer:0:200}" >&2; exit 1; }
+        echo "$seq" >"$work/push-seq.$k"
+    done
+}
+
 push_run() { # LABEL  (tokens and seqs of the CONN push accounts in $work/push-token.K, $work/push-seq.K)
     local label=$1 s0 d0 s1 d1 pids=()
     s0=$(server_ticks); d0=$(db_ticks)
@@ -211,11 +226,7 @@ push_run() { # LABEL  (tokens and seqs of the CONN push accounts in $work/push-t
     n=$(cat "$work"/wrk.* | awk '/requests in/ {n += $1} END {print n + 0}')
     bad=$(cat "$work"/wrk.* | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
     rm -f "$work"/wrk.*
-    # The next run starts from each account's current seq.
-    for k in $(seq 0 $((CONN - 1))); do
-        printf 'Authorization: Bearer %s\n' "$(cat "$work/push-token.$k")" >"$work/header"
-        curl -s -H @"$work/header" "${urls[0]}/v2/vault?since=999999999" | sed 's/.*"seq":\([0-9]*\).*/\1/' >"$work/push-seq.$k"
-    done
+    refresh_seqs
     load_line "$label" "$n" "$bad" "$(secs)" $((s1 - s0)) $((d1 - d0))
 }
 
@@ -234,8 +245,10 @@ populate() { # KIND DIR → accounts: one of ITEMS items (token-pull), CONN of o
                 "$pgbin/psql" -X -q -d "$HUSH_SERVER_DATABASE_URL" -c "DELETE FROM rate_limits"; fi
         fi
         "$BENCH" populate --server "${urls[0]}" --invite "$(invite "$kind" "$dir")" --items 1 \
-            --token-out "$work/push-token.$k" 2>/dev/null >"$work/push-seq.$k"
+            --token-out "$work/push-token.$k" 2>>"$work/populate.log" >"$work/push-seq.$k" ||
+            { echo "registering push account $k failed:" >&2; tail -n 3 "$work/populate.log" >&2; exit 1; }
     done
+    refresh_seqs
 }
 
 median() { sort -t'|' -k1,1n | awk -F'|' '{a[NR] = $2} END {print a[int((NR + 1) / 2)]}'; }
@@ -249,7 +262,7 @@ run_cell() { # LABEL N KIND DIR WORKLOAD
         if [[ $workload == pull ]]; then line=$(pull_run "$label" "$work/token-pull"); else line=$(push_run "$label"); fi
         echo "  run $r: $line" >>"$OUT/runs.txt"
         # Sort runs by req/s; the median run's whole line is reported.
-        echo "$(echo "$line" | awk '{print $2}')|$line" >>"$work/cell"
+        echo "$(echo "$line" | awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "req/s") print $i}')|$line" >>"$work/cell"
     done
     median <"$work/cell" | tee -a "$OUT/summary.txt"
 }
@@ -275,6 +288,9 @@ run_cell "pg-1 full-pull" 1 pg "" pull
 run_cell "pg-2 full-pull" 2 pg "" pull
 run_cell "pg-1 push" 1 pg "" push
 run_cell "pg-2 push" 2 pg "" push
+# The same database connections in all as one instance (16), split over the two instances: on
+# two cores, more backends than cores wait for each other, which the cell above may show.
+HUSH_SERVER_DB_POOL_SIZE=8 run_cell "pg-2 push, pool 8+8" 2 pg "" push
 stop_servers
 
 echo "== summary (medians; every run in $OUT/runs.txt) =="

@@ -63,6 +63,7 @@ server_pids=()
 cleanup() {
     for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     (cd "$pgdir" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" stop -m fast >/dev/null 2>&1) || true
+    cp "$work/server.log" "$OUT/server.log" 2>/dev/null || true # no tokens: the server never logs them
     rm -rf "$work" "$pgdir"
 }
 trap cleanup EXIT

@@ -62,6 +62,19 @@ impl Backend {
         }
     }
 
+    /// Another instance with only two pooled connections (SQLite's store has one writer anyway),
+    /// so a connection an operation left behind is the next operation's connection.
+    async fn small_pool_instance(&self) -> Arc<dyn Store> {
+        match &self.place {
+            Place::Sqlite(dir) => open_sqlite(dir).await,
+            Place::Postgres(url) => {
+                let options =
+                    PgOptions { lock_timeout: LOCK_TIMEOUT, max_connections: 2, ..PgOptions::default() };
+                Arc::new(PgStore::connect(url, options).await.expect("PostgreSQL store opens"))
+            }
+        }
+    }
+
     fn is_postgres(&self) -> bool {
         matches!(self.place, Place::Postgres(_))
     }
@@ -117,6 +130,7 @@ contract!(
     deleting_an_account_removes_everything_it_stored,
     a_second_instance_sees_every_acknowledged_write,
     rate_limits_hold_across_instances_and_the_last_unit_is_taken_once,
+    dropped_requests_leave_no_half_transaction_behind,
 );
 
 fn t0() -> Timestamp {
@@ -643,4 +657,57 @@ async fn postgres_refusing_connections_is_unavailable() {
 
     cluster.psql(&admin, "ALTER ROLE hush_limited CONNECTION LIMIT -1");
     store.ping().await.expect("back once the database accepts connections");
+}
+
+/// Polls `future` `times` times, letting other tasks (and the socket) run in between, then drops
+/// it: what hyper does to a handler whose client goes away mid-request.
+async fn poll_then_drop<T>(mut future: hush_server::store::StoreFuture<'_, T>, times: u32) {
+    for _ in 0..times {
+        let finished =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx).is_ready())).await;
+        if finished {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Requests are dropped mid-operation when their client goes away (hyper drops the handler's
+/// future). Pushes and pulls below are each dropped after a different number of polls, on a
+/// pool of two connections. Afterwards the account holds whole pushes only (as many items as
+/// twenty per seq, the manifest of its seq), and the connections those operations used answer
+/// the next requests normally: never a backend error. Before PostgreSQL's operations ran as
+/// their own tasks (`detached` in src/store/postgres/mod.rs), a transaction cut between two
+/// statements left its connection mid-transaction for the next request.
+async fn dropped_requests_leave_no_half_transaction_behind(backend: Backend) {
+    let store = backend.small_pool_instance().await;
+    let id = account(&store, 1).await;
+    for round in 0..40u32 {
+        let current = store.pull(id, 0).await.expect("a pull after dropped requests").seq;
+        let items = (0..20).map(|n| item(round * 100 + n, 64, round as u8)).collect();
+        poll_then_drop(store.push(id, batch(current, current as u8 + 1, items), ROOMY), round % 7).await;
+        poll_then_drop(store.pull(id, 0), round % 3).await;
+    }
+    // Pushes go on from wherever the dropped ones left the account. A dropped push may still be
+    // finishing (a conflict) or hold the account's lock (unavailable); a backend error would be
+    // a broken connection.
+    let mut landed = 0;
+    for round in 100..10_000u32 {
+        let current = store.pull(id, 0).await.expect("pull").seq;
+        match store.push(id, batch(current, current as u8 + 1, vec![item(round * 100, 64, 1)]), ROOMY).await {
+            Ok(seq) => {
+                assert_eq!(seq, current + 1);
+                landed += 1;
+                if landed == 5 {
+                    break;
+                }
+            }
+            Err(StoreError::Conflict { .. } | StoreError::Unavailable(_)) => tokio::task::yield_now().await,
+            Err(err) => panic!("a connection left behind by a dropped request: {err:?}"),
+        }
+    }
+    assert_eq!(landed, 5, "pushes go on after dropped ones");
+    let pull = store.pull(id, 0).await.expect("pull");
+    assert_eq!(pull.items.len() as u64, (pull.seq - 5) * 20 + 5, "whole pushes only, at seq {}", pull.seq);
+    assert_eq!(pull.manifest, Some(vec![pull.seq as u8; 85]), "the manifest of seq {}", pull.seq);
 }

@@ -26,6 +26,7 @@
 mod limiter;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::str::FromStr as _;
 use std::time::Duration;
 
@@ -269,20 +270,45 @@ fn over(new: i64, old: i64, max: u64) -> bool {
     new > old && u64::try_from(new).map_or(true, |new| new > max)
 }
 
+/// Runs one store operation as its own task, so that it finishes (commits or rolls back) even when
+/// the request that started it is dropped: hyper drops a request's future when its client goes
+/// away, and a sqlx transaction cut off between two statements leaves its connection in a state
+/// the next request would inherit (a `BEGIN` inside a stray transaction, or a leftover
+/// `ROLLBACK`), which showed up as 500s under `bench/postgres.sh`. Detached, a push whose client
+/// vanished is still all or nothing, and only a finished connection goes back to the pool
+/// (`dropped_requests_leave_no_half_transaction_behind` in tests/store_contract.rs).
+fn detached<T, F, Fut>(pool: &PgPool, work: F) -> StoreFuture<'static, T>
+where
+    T: Send + 'static,
+    F: FnOnce(PgPool) -> Fut,
+    Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+{
+    let task = tokio::spawn(work(pool.clone()));
+    Box::pin(async move {
+        match task.await {
+            Ok(result) => result,
+            // A panic in the operation is the handler's panic, as it was before the task.
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            // Cancelled only when the runtime shuts down.
+            Err(err) => Err(StoreError::Unavailable(Box::new(err))),
+        }
+    })
+}
+
 impl Store for PgStore {
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            sqlx::query("SELECT 1").execute(&self.pool).await.pg()?;
+        detached(&self.pool, move |pool| async move {
+            sqlx::query("SELECT 1").execute(&pool).await.pg()?;
             Ok(())
         })
     }
 
     fn create_invite(&self, code_hash: [u8; 32], now: Timestamp) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             sqlx::query("INSERT INTO invites (code_hash, created_at) VALUES ($1, $2)")
                 .bind(code_hash.to_vec())
                 .bind(now.as_second())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             Ok(())
@@ -290,8 +316,8 @@ impl Store for PgStore {
     }
 
     fn create_account(&self, id: AccountId, keys: AccountKeys, admission: Admission) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let mut tx = self.pool.begin().await.pg()?;
+        detached(&self.pool, move |pool| async move {
+            let mut tx = pool.begin().await.pg()?;
             if let Admission::Invite(code_hash) = admission {
                 // A concurrent registration with the same code waits for this row; if this one
                 // commits, the other deletes nothing and is refused.
@@ -321,14 +347,14 @@ impl Store for PgStore {
     }
 
     fn account(&self, id: AccountId) -> StoreFuture<'_, Option<AccountRecord>> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let row: Option<AccountRow> = sqlx::query_as(concat!(
                 "SELECT ",
                 key_columns!(),
                 ", seq FROM accounts WHERE account_id = $1"
             ))
             .bind(id.as_bytes().to_vec())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&pool)
             .await
             .pg()?;
             row.map(|row| account_from_row(id, row)).transpose()
@@ -336,12 +362,12 @@ impl Store for PgStore {
     }
 
     fn delete_account(&self, id: AccountId) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             // Items, sessions and challenges go with it (ON DELETE CASCADE), in one statement
             // that waits for a push in progress on the account (its row lock).
             let deleted = sqlx::query("DELETE FROM accounts WHERE account_id = $1")
                 .bind(id.as_bytes().to_vec())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             if deleted.rows_affected() == 0 {
@@ -358,9 +384,9 @@ impl Store for PgStore {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let account = account_id.as_bytes().to_vec();
-            let mut tx = self.pool.begin().await.pg()?;
+            let mut tx = pool.begin().await.pg()?;
             sqlx::query("DELETE FROM challenges WHERE account_id = $1 AND expires_at <= $2")
                 .bind(&account)
                 .bind(now.as_second())
@@ -388,13 +414,13 @@ impl Store for PgStore {
     }
 
     fn take_challenge(&self, challenge: [u8; 32]) -> StoreFuture<'_, Option<(AccountId, Timestamp)>> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             // One statement: two concurrent attempts with the same challenge cannot both get it.
             let row: Option<(Vec<u8>, i64)> = sqlx::query_as(
                 "DELETE FROM challenges WHERE challenge = $1 RETURNING account_id, expires_at",
             )
             .bind(challenge.to_vec())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&pool)
             .await
             .pg()?;
             row.map(|(account_id, expires_at)| {
@@ -408,7 +434,7 @@ impl Store for PgStore {
     }
 
     fn create_session(&self, session: NewSession) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let inserted = sqlx::query(
                 "INSERT INTO sessions
                      (session_id, account_id, token_hash, device_name, created_at, last_seen)
@@ -419,7 +445,7 @@ impl Store for PgStore {
             .bind(session.token_hash.to_vec())
             .bind(session.device_name.to_vec())
             .bind(session.created.as_second())
-            .execute(&self.pool)
+            .execute(&pool)
             .await;
             match inserted {
                 Ok(_) => Ok(()),
@@ -430,14 +456,14 @@ impl Store for PgStore {
     }
 
     fn session_by_token_hash(&self, token_hash: [u8; 32]) -> StoreFuture<'_, Option<SessionRecord>> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let row: Option<SessionRow> = sqlx::query_as(concat!(
                 "SELECT ",
                 session_columns!(),
                 " FROM sessions WHERE token_hash = $1"
             ))
             .bind(token_hash.to_vec())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&pool)
             .await
             .pg()?;
             row.map(session_from_row).transpose()
@@ -445,11 +471,11 @@ impl Store for PgStore {
     }
 
     fn touch_session(&self, id: SessionId, now: Timestamp) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             sqlx::query("UPDATE sessions SET last_seen = $1 WHERE session_id = $2 AND last_seen < $1")
                 .bind(now.as_second())
                 .bind(id.as_bytes().to_vec())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             Ok(())
@@ -457,14 +483,14 @@ impl Store for PgStore {
     }
 
     fn list_sessions(&self, account_id: AccountId) -> StoreFuture<'_, Vec<SessionRecord>> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let rows: Vec<SessionRow> = sqlx::query_as(concat!(
                 "SELECT ",
                 session_columns!(),
                 " FROM sessions WHERE account_id = $1 ORDER BY created_at, session_id"
             ))
             .bind(account_id.as_bytes().to_vec())
-            .fetch_all(&self.pool)
+            .fetch_all(&pool)
             .await
             .pg()?;
             rows.into_iter().map(session_from_row).collect()
@@ -472,11 +498,11 @@ impl Store for PgStore {
     }
 
     fn delete_session(&self, account_id: AccountId, id: SessionId) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let deleted = sqlx::query("DELETE FROM sessions WHERE session_id = $1 AND account_id = $2")
                 .bind(id.as_bytes().to_vec())
                 .bind(account_id.as_bytes().to_vec())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             if deleted.rows_affected() == 0 {
@@ -487,12 +513,12 @@ impl Store for PgStore {
     }
 
     fn usage(&self, account_id: AccountId) -> StoreFuture<'_, Option<AccountUsage>> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             // A plain SELECT never waits for a push's row lock: it reads the last committed row.
             let row: Option<(i64, i64, i64)> =
                 sqlx::query_as("SELECT seq, item_count, blob_bytes FROM accounts WHERE account_id = $1")
                     .bind(account_id.as_bytes().to_vec())
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&pool)
                     .await
                     .pg()?;
             row.map(|(seq, items, bytes)| {
@@ -507,12 +533,11 @@ impl Store for PgStore {
     }
 
     fn pull(&self, account_id: AccountId, since: u64) -> StoreFuture<'_, VaultSnapshot> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let account = account_id.as_bytes().to_vec();
             // One snapshot for both statements (see the module comment); read-only, so it never
             // waits for a lock and never blocks a writer.
-            let mut tx =
-                self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.pg()?;
+            let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await.pg()?;
             let head: Option<PullHeadRow> = sqlx::query_as(
                 "SELECT keyset, key_version, manifest, seq FROM accounts WHERE account_id = $1",
             )
@@ -556,9 +581,9 @@ impl Store for PgStore {
     }
 
     fn push(&self, account_id: AccountId, batch: PushBatch, quotas: Quotas) -> StoreFuture<'_, u64> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let account = account_id.as_bytes().to_vec();
-            let mut tx = self.pool.begin().await.pg()?;
+            let mut tx = pool.begin().await.pg()?;
             let (seq, item_count, blob_bytes) = Self::lock_account(&mut tx, &account).await?;
             let current = to_u64(seq, "seq")?;
             if batch.base_seq != current {
@@ -638,9 +663,9 @@ impl Store for PgStore {
         keys: AccountKeys,
         keep_session: SessionId,
     ) -> StoreFuture<'_, u64> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let account = account_id.as_bytes().to_vec();
-            let mut tx = self.pool.begin().await.pg()?;
+            let mut tx = pool.begin().await.pg()?;
             let (seq, _, _) = Self::lock_account(&mut tx, &account).await?;
             let current = to_u64(seq, "seq")?;
             if base_seq != current {
@@ -671,23 +696,23 @@ impl Store for PgStore {
     }
 
     fn purge_expired(&self, now: Timestamp, session_idle: Duration) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
+        detached(&self.pool, move |pool| async move {
             let idle = i64::try_from(session_idle.as_secs()).unwrap_or(i64::MAX);
             let cutoff = now.as_second().saturating_sub(idle);
             sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
                 .bind(now.as_second())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             sqlx::query("DELETE FROM sessions WHERE last_seen < $1")
                 .bind(cutoff)
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             // A drained budget is the same as none: forgetting it changes no answer.
             sqlx::query("DELETE FROM rate_limits WHERE empty_at_ms <= $1")
                 .bind(now.as_millisecond())
-                .execute(&self.pool)
+                .execute(&pool)
                 .await
                 .pg()?;
             Ok(())

@@ -274,9 +274,11 @@ fn over(new: i64, old: i64, max: u64) -> bool {
 /// the request that started it is dropped: hyper drops a request's future when its client goes
 /// away, and a sqlx transaction cut off between two statements leaves its connection in a state
 /// the next request would inherit (a `BEGIN` inside a stray transaction, or a leftover
-/// `ROLLBACK`), which showed up as 500s under `bench/postgres.sh`. Detached, a push whose client
-/// vanished is still all or nothing, and only a finished connection goes back to the pool
-/// (`dropped_requests_leave_no_half_transaction_behind` in tests/store_contract.rs).
+/// `ROLLBACK`): `bench/postgres.sh` showed those notices after every wrk run, and a 500 on a later
+/// pull. Detached, a push whose client vanished still commits or rolls back whole, and only a
+/// finished connection goes back to the pool; the same runs log neither. The property is checked
+/// by `dropped_requests_leave_no_half_transaction_behind` in tests/store_contract.rs, which did
+/// not reproduce the failure deterministically without this.
 fn detached<T, F, Fut>(pool: &PgPool, work: F) -> StoreFuture<'static, T>
 where
     T: Send + 'static,

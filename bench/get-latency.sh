@@ -87,7 +87,8 @@ EXPECTED=$(awk -F'\t' -v q="$QUERY" '$1 == q { print $2 }' "$WORK/entries.tsv")
 
 # hush: default KDF parameters (Argon2id 256 MiB, t=3, p=4), unlocked once.
 echo "== hush: init, unlock, import" >&2
-printf 'bench master password\n' >"$WORK/master"
+printf 'rubble quarry tinsel orchid plaza marrow\n' >"$WORK/master"
+chmod 600 "$WORK/master"
 "$HUSH" --password-file "$WORK/master" init >/dev/null 2>&1
 "$HUSH" --password-file "$WORK/master" unlock
 if "$HUSH" import --help >/dev/null 2>&1; then

@@ -24,7 +24,8 @@ HUSH=$PWD/target/release/hush
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hush-pwned-bench.XXXXXX")
 if [[ -z ${KEEP:-} ]]; then trap 'rm -rf "$WORK"' EXIT; fi
 export HUSH_HOME=$WORK/home XDG_RUNTIME_DIR=$WORK NO_COLOR=1
-printf 'benchmark master password\n' >"$WORK/pw"
+printf 'rubble quarry tinsel orchid plaza marrow\n' >"$WORK/pw"
+chmod 600 "$WORK/pw"
 hush() { "$HUSH" --password-file "$WORK/pw" --no-agent "$@"; }
 
 # Cheap KDF parameters: the benchmark is about the file, not Argon2.

@@ -10,7 +10,8 @@ use crate::commands::completions::{item_names, trash_names};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  something was found that needs attention (audit findings, rotations pending)
+  1  something was found that needs attention (audit findings, rotations pending),
+     or `status`: the vault is not unlocked
   2  error (bad usage, I/O, a damaged vault file or account.key, ...)
   3  no item matches the query
   4  the query matches several items (they are listed on stderr)
@@ -24,8 +25,13 @@ of its id (as `hush ls` shows them), or a page's URL (`hush get https://github.c
 the item saved for github.com). On a terminal, a query that matches several items opens a
 picker; in a script it exits 4 and lists them.
 
+Files:
+  config.toml in $XDG_CONFIG_HOME/hush (~/.config/hush); the vault in $XDG_DATA_HOME/hush
+  (~/.local/share/hush)
+
 Environment:
-  HUSH_HOME   keep every file of hush under this folder (tests, several profiles)
+  HUSH_HOME   keep every file of hush, config.toml included, under this folder (tests,
+              several profiles)
   EDITOR      the editor of `hush edit NAME --editor` (then VISUAL, then vi)
   NO_COLOR    disable colours";
 
@@ -66,6 +72,11 @@ macro_rules! stdin_order {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new vault and print its setup code.
+    #[command(after_help = "The master password must be hard to guess: hush estimates it with zxcvbn and \
+        refuses one that someone holding this device's files could find with less than 100 GPU-years of \
+        work, and says why. `hush gen --words 6` makes a passphrase that passes.\n\n\
+        On a terminal, the key is then kept by the agent (agent_timeout in config.toml), so the next \
+        commands do not ask again; `hush lock` forgets it.")]
     Init(InitArgs),
     /// Add an item.
     #[command(after_help = concat!("Examples:\n  hush add github --username me --url github.com --generate\n  \
@@ -160,7 +171,12 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Make the agent forget the key at once.
     Lock,
-    /// Say whether the vault is unlocked, and for how long.
+    /// Say whether the vault is unlocked, and for how long (exit 0 if so, 1 if not).
+    #[command(
+        after_help = "Examples:\n  hush status                        unlocked or locked, and for how long\n  \
+        hush status >/dev/null && echo open   in a shell prompt: exit 0 only when unlocked\n  \
+        hush status --json | jq -r .state  unlocked, locked or no_vault"
+    )]
     Status(StatusArgs),
     /// Copy a field of an item to the clipboard; it is cleared after a while.
     #[command(
@@ -190,6 +206,8 @@ pub enum Command {
         after_help = "Examples:\n  hush audit                         local checks only, nothing leaves the machine\n  \
         hush audit --hibp                  also ask Have I Been Pwned (5-digit hash prefixes only)\n  \
         hush audit --pwned-file pwned-passwords-sha1-ordered-by-hash.txt\n  \
+        hush audit --breaches              also: which logins a known site breach exposed\n  \
+        hush audit --breaches-file breaches.json   the same, offline (the JSON of the breach list)\n  \
         hush audit --json --older-than 180"
     )]
     Audit(AuditArgs),
@@ -198,6 +216,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  hush breach plex.tv                rotate, then confirm each site interactively\n  \
         hush breach plex --yes --print     scripts: rotate, print, mark all done\n  \
+        hush breach --exposed              every login `hush audit --breaches` reports as exposed\n  \
         hush breach --status               what is still waiting for confirmation (exit 1 if any)\n  \
         hush breach --confirm plex         the site accepted the new password"
     )]
@@ -209,8 +228,12 @@ pub enum Command {
     Register(RegisterArgs),
     /// Connect this device to your account: a new device fetches the vault with the
     /// setup code; a device that has it starts a new session.
-    #[command(after_help = "Example (new device):\n  hush login --server https://hush.example.org\n\n\
-        For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments.")]
+    #[command(
+        after_help = "Examples:\n  hush login --server https://hush.example.org   a new device: setup code, then password\n  \
+        hush login                                     after `hush logout`: the same server, the same device name\n\n\
+        The setup code is shown as you type it; a mistyped group is pointed out and only that group is asked again.\n\
+        For scripts, --setup-code-file PATH and the global --password-file PATH; never put secrets in arguments."
+    )]
     Login(LoginArgs),
     /// Pull, verify, merge and push; print what changed.
     #[command(
@@ -225,6 +248,186 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List the devices (sessions) of the account, or revoke one.
     Devices(DevicesArgs),
+    /// SSH keys kept in the vault: generate, import, show, list (served by `hush ssh-agent`).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hush ssh generate github            a new Ed25519 key; prints its public line\n  \
+        hush ssh import work ~/.ssh/id_rsa  asks for the passphrase if the file is encrypted\n  \
+        hush ssh pubkey github >> ~/.ssh/authorized_keys\n  \
+        hush ssh ls --json\n\nSee docs/ssh-agent.md."
+    )]
+    Ssh(SshCommand),
+    /// Serve the vault's SSH keys to ssh, git and ssh-keygen over the ssh-agent protocol, only
+    /// while hush is unlocked.
+    #[command(
+        name = "ssh-agent",
+        after_help = "Start it once (a systemd user unit is in docs/ssh-agent.md), then in your shell:\n  \
+        export SSH_AUTH_SOCK=\"$(hush ssh-agent --print-socket)\"\n\n\
+        It lists and signs with the keys of `hush ssh ls` while the vault is unlocked (`hush unlock`), \
+        and lists nothing and refuses to sign while it is locked. Each use is logged on stderr: which key, \
+        for which process. With `[ssh_agent] confirm = true` in config.toml every signature must be \
+        allowed through an askpass program first (docs/ssh-agent.md, \"Confirmation\")."
+    )]
+    SshAgent(SshAgentArgs),
+    /// Print the value a secret reference names: hush://ITEM/FIELD.
+    #[command(after_help = SECRET_REFERENCES)]
+    Read(ReadArgs),
+    /// Run a command with the secret references in its environment replaced by their values.
+    #[command(after_help = "Examples:\n  GITHUB_TOKEN=hush://github/token hush run -- gh repo list\n  \
+        hush run --env-file .env.hush -- ./deploy.sh\n\n\
+        Every environment variable whose value is a reference (inherited, or from an --env-file: \
+        KEY=VALUE lines, later files win over earlier ones and over the inherited environment) \
+        is replaced by the value; so is each {{ hush://ITEM/FIELD }} inside a value. The command's \
+        arguments are passed as they are: a secret there would be visible to every local user \
+        (ps). hush then becomes the command (exec), so its exit status and signals are the \
+        command's own.")]
+    Run(RunArgs),
+    /// Fill the {{ hush://ITEM/FIELD }} placeholders of a template.
+    #[command(
+        after_help = "Examples:\n  hush inject -i config.yml.tpl -o config.yml   created with mode 0600\n  \
+        hush inject < app.env.tpl > app.env\n\n\
+        Placeholders are {{ hush://ITEM/FIELD }} (spaces inside the braces are optional); any other \
+        {{ ... }} is left as it is, and values are not searched for placeholders again. OUT is \
+        refused if it exists, unless --force."
+    )]
+    Inject(InjectArgs),
+    /// A git credential helper: `git config --global credential.helper '!hush git-credential'`.
+    #[command(
+        name = "git-credential",
+        after_help = "Set it up once:\n  git config --global credential.helper '!hush git-credential'\n  \
+        git config --global credential.useHttpPath true     optional: match repository paths too\n\n\
+        For `get`, git sends protocol, host (and path) and hush answers with the user name and \
+        password of the login whose URL has the same scheme and host (and the longest matching \
+        path). Several equally good matches are an error, never a guess: git then asks you. \
+        `store` saves what git reports as working only with `[git_credential] store = true` in \
+        config.toml; `erase` never deletes anything. See docs/git-credential.md."
+    )]
+    GitCredential(GitCredentialArgs),
+}
+
+/// What `hush read --help` and `hush run` say about references.
+const SECRET_REFERENCES: &str = "\
+A reference is hush://ITEM/FIELD:
+  ITEM   an item's exact name (letter case ignored) or its id
+  FIELD  password, username, url, notes, totp (the current code), name, id, a custom field,
+         or for SSH keys public_key, private_key, fingerprint
+Write `/` as %2F, `%` as %25 and a space as %20 (any character may be percent-encoded).
+
+Examples:
+  hush read hush://github/password
+  hush read hush://my%20bank/pin
+  hush read -n hush://aws/totp | xclip
+
+See docs/secret-references.md.";
+
+/// `hush ssh ...`.
+#[derive(Debug, Subcommand)]
+pub enum SshCommand {
+    /// Generate a new Ed25519 key in the vault and print its public line.
+    Generate(SshGenerateArgs),
+    /// Import an OpenSSH private key file (Ed25519, RSA of 2048 bits or more, ECDSA).
+    Import(SshImportArgs),
+    /// Print a key's public line (authorized_keys form, with its comment).
+    Pubkey(SshPubkeyArgs),
+    /// List the SSH keys in the vault.
+    Ls(SshLsArgs),
+}
+
+/// `hush ssh generate`.
+#[derive(Debug, Args)]
+pub struct SshGenerateArgs {
+    /// The item's name.
+    pub name: String,
+    /// The key's comment, shown by `ssh-add -l` and at the end of the public line (default:
+    /// the item's name).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+}
+
+/// `hush ssh import`.
+#[derive(Debug, Args)]
+pub struct SshImportArgs {
+    /// The item's name.
+    pub name: String,
+    /// The private key file (OpenSSH format: -----BEGIN OPENSSH PRIVATE KEY-----).
+    pub path: PathBuf,
+    /// The key's comment (default: the one in the file, else the item's name).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// For an encrypted key: read its passphrase from the first line of this file instead of
+    /// asking on the terminal.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `hush ssh pubkey`.
+#[derive(Debug, Args)]
+pub struct SshPubkeyArgs {
+    /// The key: its name, or an id.
+    pub query: String,
+}
+
+/// `hush ssh ls`.
+#[derive(Debug, Args)]
+pub struct SshLsArgs {
+    /// JSON output: [{"id", "name", "algorithm", "bits", "fingerprint", "comment", "public_key"}].
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hush ssh-agent`.
+#[derive(Debug, Args)]
+pub struct SshAgentArgs {
+    /// Listen here instead of the default socket (in hush's private runtime folder). Its
+    /// folder must be yours and closed to others (mode 0700).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Print the socket's path and exit (for `export SSH_AUTH_SOCK=...`).
+    #[arg(long)]
+    pub print_socket: bool,
+}
+
+/// `hush read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The reference, hush://ITEM/FIELD.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Do not print a line ending after the value.
+    #[arg(long, short = 'n')]
+    pub no_newline: bool,
+}
+
+/// `hush run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Read KEY=VALUE lines from this file into the command's environment (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `hush inject`.
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// The template (default: standard input).
+    #[arg(long, short = 'i', value_name = "TEMPLATE")]
+    pub input: Option<PathBuf>,
+    /// Write here, created with mode 0600 (default: standard output).
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// `hush git-credential`.
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// What git asks: get, store or erase (others are ignored, as gitcredentials(7) says).
+    pub operation: String,
 }
 
 /// KDF parameter choices for `init` and `passwd`.
@@ -245,11 +448,22 @@ pub struct KdfArgs {
     pub insecure_kdf: bool,
 }
 
+/// The master password check of `init` and `passwd`.
+#[derive(Debug, Args, Clone)]
+pub struct NewPasswordArgs {
+    /// Accept a master password that is easy to guess. For tests only: anyone who steals this
+    /// device's vault and account key can then guess it (hush says how quickly).
+    #[arg(long)]
+    pub insecure_weak_password: bool,
+}
+
 /// `hush init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]
     pub kdf: KdfArgs,
+    #[command(flatten)]
+    pub new_password: NewPasswordArgs,
 }
 
 /// Generator options shared by `gen`, `add --generate` and `edit --generate`.
@@ -514,7 +728,9 @@ pub struct UnlockArgs {
 /// `hush status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// JSON output: {"unlocked", "remaining_secs", "timeout_secs", "agent", "agent_pid", "socket"}.
+    /// JSON output: {"state" (unlocked, locked or no_vault), "unlocked", "remaining_secs",
+    /// "timeout_secs", "agent", "agent_pid", "socket", "sync"}. Either way the exit code is 0
+    /// when unlocked and 1 when not, for shell prompts and scripts.
     #[arg(long)]
     pub json: bool,
 }
@@ -578,6 +794,8 @@ pub struct PasswdArgs {
     pub new_password_file: Option<PathBuf>,
     #[command(flatten)]
     pub kdf: KdfArgs,
+    #[command(flatten)]
+    pub new_password: NewPasswordArgs,
 }
 
 /// `hush audit`.
@@ -601,14 +819,40 @@ pub struct AuditArgs {
     /// Report passwords not changed for more than this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub older_than: u64,
+    /// Check every login against Have I Been Pwned's list of breached sites: a login is exposed
+    /// when its site was breached with passwords after its password was last set. The whole list
+    /// is downloaded (and cached); nothing about the vault is sent.
+    #[arg(long)]
+    pub breaches: bool,
+    /// Where to download the breach list (a mirror) [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost. Implies
+    /// --breaches.
+    #[arg(long, value_name = "URL", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// Read the breach list from FILE (the JSON that URL serves) instead of downloading it, for
+    /// machines without network. Implies --breaches.
+    #[arg(long, value_name = "FILE")]
+    pub breaches_file: Option<PathBuf>,
 }
 
 /// `hush breach`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("json_for").args(["status", "exposed"]).multiple(true)))]
 pub struct BreachArgs {
     /// The breached site: an item name or a domain such as plex.tv.
-    #[arg(required_unless_present_any = ["status", "confirm"])]
+    #[arg(required_unless_present_any = ["status", "confirm", "exposed"])]
     pub site: Option<String>,
+    /// Rotate every login that `hush audit --breaches` reports as exposed by a breach, and every
+    /// item sharing its password, one site at a time.
+    #[arg(long, conflicts_with_all = ["site", "status", "confirm"])]
+    pub exposed: bool,
+    /// With --exposed: where to download the breach list [default:
+    /// https://haveibeenpwned.com/api/v3/breaches]. https only; plain http for localhost.
+    #[arg(long, value_name = "URL", requires = "exposed", conflicts_with = "breaches_file")]
+    pub breaches_url: Option<String>,
+    /// With --exposed: read the breach list from FILE instead of downloading it.
+    #[arg(long, value_name = "FILE", requires = "exposed")]
+    pub breaches_file: Option<PathBuf>,
     /// List the items still waiting for confirmation; exit 1 if there are any.
     #[arg(long, conflicts_with_all = ["site", "confirm", "yes", "print"])]
     pub status: bool,
@@ -623,8 +867,10 @@ pub struct BreachArgs {
     /// terminal: print them to stdout as ID<TAB>NAME<TAB>PASSWORD lines).
     #[arg(long)]
     pub print: bool,
-    /// With --status: JSON output (ids, names, dates; never a password).
-    #[arg(long, requires = "status")]
+    /// With --status or --exposed: JSON output (ids, names, dates; never a password). With
+    /// --exposed there is no walk-through: the new passwords are saved and left pending (or
+    /// marked done with --yes).
+    #[arg(long, requires = "json_for", conflicts_with = "print")]
     pub json: bool,
 }
 
@@ -654,9 +900,10 @@ pub struct RegisterArgs {
 /// `hush login`.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The server's URL, e.g. https://hush.example.org.
+    /// The server's URL, e.g. https://hush.example.org. Needed on a new device; a device that
+    /// was connected before logs in again to the server it last used.
     #[arg(long, value_name = "URL")]
-    pub server: String,
+    pub server: Option<String>,
     /// Read the setup code from the first line of this file instead of prompting.
     #[arg(long, value_name = "PATH")]
     pub setup_code_file: Option<PathBuf>,
@@ -667,7 +914,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub insecure_kdf: bool,
     /// The name this device shows in `hush devices`, sealed so that the server cannot read it
-    /// (default: the operating system and today's date, never the host name).
+    /// (default: the name this device had before, else the operating system and today's date,
+    /// never the host name).
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
 }

@@ -1,17 +1,17 @@
 //! What every command needs: where the files are, the settings, and the vault,
 //! unlocked through the agent or the master password.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use hush_crypto::{AccountKey, KeyRing};
+use hush_crypto::{AccountId, AccountKey, AuthKey, KdfParams, KeyRing};
 use hush_vault::{Editor, FileHeader, FileVersion, ItemLookup, Matches, Profile, Scope, Vault, VaultView};
 use zeroize::Zeroizing;
 
 use crate::cli::Cli;
-use crate::config::Config;
+use crate::config::{AgentAutostart, Config};
 use crate::exit::Exit;
-use crate::prompt;
+use crate::{agent, master_password, output, prompt};
 
 /// The state shared by the commands of one invocation.
 pub struct Ctx {
@@ -19,10 +19,15 @@ pub struct Ctx {
     pub profile: Profile,
     /// The settings.
     pub config: Config,
+    /// The file the settings were read from (it may not exist).
+    pub config_path: PathBuf,
     /// `--password-file`, if given.
     pub password_file: Option<PathBuf>,
     /// Whether the agent may be used.
     pub use_agent: bool,
+    /// Whether the master password may be asked on the terminal (`/dev/tty`) when standard
+    /// input is not one: for `hush git-credential`, whose standard input is git's request.
+    pub tty_prompt: bool,
 }
 
 /// What proving the master password yields.
@@ -35,41 +40,120 @@ pub struct Derived {
     pub ring: KeyRing,
 }
 
+/// How many master passwords typed at a terminal may be tried before a command gives up with
+/// exit 5 (issue #10, point 4). A password from `--password-file` is tried once: a script must
+/// fail at once, not wait for a terminal it does not have.
+pub const PASSWORD_TRIES: u32 = 3;
+
+/// `$HUSH_HOME`, when set: every file of hush in one folder.
+fn hush_home() -> Option<PathBuf> {
+    std::env::var_os("HUSH_HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
 /// Where hush keeps its files: `$HUSH_HOME`, else the platform's data folder.
 pub fn home_dir() -> Result<PathBuf> {
-    if let Some(home) = std::env::var_os("HUSH_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(home));
+    if let Some(home) = hush_home() {
+        return Ok(home);
     }
-    let dirs = directories::ProjectDirs::from("", "", "hush")
-        .ok_or_else(|| anyhow!("cannot find your home folder; set HUSH_HOME"))?;
-    Ok(dirs.data_dir().to_owned())
+    Ok(project_dirs()?.data_dir().to_owned())
+}
+
+fn project_dirs() -> Result<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "hush")
+        .ok_or_else(|| anyhow!("cannot find your home folder; set HUSH_HOME"))
+}
+
+/// Where `config.toml` is read from (`crate::config::locate`), and the note to print about it.
+fn config_location(data_dir: &Path) -> Result<crate::config::Located> {
+    match hush_home() {
+        Some(home) => Ok(crate::config::locate(Some(&home), &home, &home)),
+        None => Ok(crate::config::locate(None, project_dirs()?.config_dir(), data_dir)),
+    }
 }
 
 impl Ctx {
     /// Resolves paths and reads the settings.
     pub fn new(cli: &Cli) -> Result<Ctx> {
         let profile = Profile::new(home_dir()?);
-        let config = Config::load(&profile.config())?;
-        Ok(Ctx { profile, config, password_file: cli.password_file.clone(), use_agent: !cli.no_agent })
+        let located = config_location(profile.dir())?;
+        if let Some(note) = &located.note {
+            eprintln!("{note}");
+        }
+        let config = Config::load(&located.path)?;
+        Ok(Ctx {
+            profile,
+            config,
+            config_path: located.path,
+            password_file: cli.password_file.clone(),
+            use_agent: !cli.no_agent,
+            tty_prompt: false,
+        })
     }
 
     /// The master password, from `--password-file` or a prompt.
     pub fn master_password(&self) -> Result<Zeroizing<String>> {
         match &self.password_file {
             Some(path) => prompt::first_line_of(path),
+            None if self.tty_prompt && !prompt::interactive() => {
+                prompt::secret_on_tty("hush master password: ")
+            }
             None => prompt::secret("Master password: "),
         }
     }
 
-    /// A new master password (init, passwd): from a file, or asked twice.
-    pub fn new_master_password(&self, file: Option<&PathBuf>) -> Result<Zeroizing<String>> {
-        let pw = match file {
-            Some(path) => prompt::first_line_of(path)?,
-            None => prompt::new_secret("master password")?,
-        };
-        if pw.is_empty() {
-            bail!("the master password cannot be empty");
+    /// Runs `attempt` with the master password until it is right: up to [`PASSWORD_TRIES`]
+    /// typed at a terminal, each wrong one said and asked again; one from `--password-file`.
+    /// A password is wrong when `attempt` fails with exit 5 (`crate::exit::classify`); any
+    /// other error ends the command at once.
+    pub fn with_master_password<T>(&self, mut attempt: impl FnMut(&str) -> Result<T>) -> Result<T> {
+        let tries = if self.password_file.is_none() && prompt::interactive() { PASSWORD_TRIES } else { 1 };
+        let mut tried = 1;
+        loop {
+            let password = self.master_password()?;
+            match attempt(&password) {
+                Err(e) if tried < tries && crate::exit::is_wrong_password(&e) => {
+                    let left = tries - tried;
+                    eprintln!(
+                        "Wrong master password; try again ({left} {} left).",
+                        if left == 1 { "try" } else { "tries" }
+                    );
+                    tried += 1;
+                }
+                result => return result,
+            }
         }
+    }
+
+    /// A new master password (init, passwd): from a file, or asked twice. Refused when it is
+    /// too easy to guess under `params` (issue #10, point 1): a file's with an error, a typed
+    /// one by asking again, unless `allow_weak` (`--insecure-weak-password`) says otherwise.
+    pub fn new_master_password(
+        &self,
+        file: Option<&PathBuf>,
+        params: &KdfParams,
+        allow_weak: bool,
+    ) -> Result<Zeroizing<String>> {
+        let refusal = |pw: &str| {
+            if allow_weak {
+                None
+            } else {
+                master_password::refusal(&master_password::estimate(pw, params), params)
+            }
+        };
+        let pw = match file {
+            Some(path) => {
+                let pw = prompt::first_line_of(path)?;
+                if pw.is_empty() {
+                    bail!("the master password cannot be empty");
+                }
+                if let Some(why) = refusal(&pw) {
+                    bail!("{why}\n({} skips this check: for tests only.)", master_password::OVERRIDE_FLAG);
+                }
+                pw
+            }
+            None => prompt::new_secret_checked("master password", refusal)?,
+        };
+        eprintln!("{}", master_password::verdict(&master_password::estimate(&pw, params)));
         Ok(pw)
     }
 
@@ -88,31 +172,100 @@ impl Ctx {
     /// the KDF. (An agent unlocked before a password change holds an older ring; it is not
     /// used, and the password is asked for.)
     pub fn key_ring(&self, header: &FileHeader) -> Result<KeyRing> {
-        if self.use_agent
-            && let Some(ring) = crate::agent::client::fetch_key(&self.profile, &header.account_id())
-            && ring.current_version() == header.key_version
-        {
-            return Ok(ring);
+        if let Some(keys) = self.agent_keys(header) {
+            return Ok(keys.ring);
         }
-        self.derive_ring(header)
-    }
-
-    /// Runs the KDF with the master password and unwraps the key ring.
-    pub fn derive_ring(&self, header: &FileHeader) -> Result<KeyRing> {
         Ok(self.derive_keys(header)?.ring)
     }
 
-    /// Proves the master password: reads `account.key` (which must belong to this vault), runs
-    /// the KDF and unwraps the key ring. The one place that does, for every command that needs
-    /// the password rather than the agent's key.
+    /// What the agent holds for this vault's current keyset, if it is running, allowed
+    /// (`--no-agent`), and unlocked for this vault.
+    pub fn agent_keys(&self, header: &FileHeader) -> Option<agent::client::AgentKeys> {
+        if !self.use_agent {
+            return None;
+        }
+        agent::client::fetch_keys(&self.profile, &header.account_id())
+            .filter(|keys| keys.ring.current_version() == header.key_version)
+    }
+
+    /// The key ring and the server auth key (`hush register`): from the agent when it holds
+    /// both for this vault, else from the master password.
+    pub fn server_keys(&self, header: &FileHeader) -> Result<(KeyRing, AuthKey, AccountKey)> {
+        if let Some(agent::client::AgentKeys { ring, auth: Some(auth) }) = self.agent_keys(header) {
+            return Ok((ring, auth, self.profile.account_key_for(header)?));
+        }
+        let Derived { account_key, keys, ring } = self.derive_keys(header)?;
+        Ok((ring, keys.auth, account_key))
+    }
+
+    /// Proves the master password ([`prove_password`](Self::prove_password)) and then, as
+    /// configured, leaves the keys with the agent so that the next command does not ask again
+    /// ([`keep_in_agent`](Self::keep_in_agent)).
     pub fn derive_keys(&self, header: &FileHeader) -> Result<Derived> {
+        let derived = self.prove_password(header)?;
+        self.keep_in_agent(&header.account_id(), &derived.ring, Some(&derived.keys.auth));
+        Ok(derived)
+    }
+
+    /// Proves the master password: reads `account.key` (which must belong to this vault), runs
+    /// the KDF and unwraps the key ring, asking again after a mistyped password on a terminal.
+    /// The one place that does, for every command that needs the password rather than the
+    /// agent's key.
+    pub fn prove_password(&self, header: &FileHeader) -> Result<Derived> {
         let account_key = self.profile.account_key_for(header)?;
         if header.insecure_kdf {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
         }
-        let password = self.master_password()?;
-        let (keys, ring) = Vault::unlock(header, &password, &account_key)?;
+        let (keys, ring) = self.with_master_password(|pw| Ok(Vault::unlock(header, pw, &account_key)?))?;
         Ok(Derived { account_key, keys, ring })
+    }
+
+    /// Whether a master password just asked for is left with the agent: never with
+    /// `--no-agent`; else as `agent_autostart` in config.toml says (by default only when it
+    /// was typed at a terminal, not read from `--password-file`).
+    pub fn autostarts_agent(&self) -> bool {
+        self.use_agent
+            && match self.config.agent_autostart {
+                AgentAutostart::Terminal => self.password_file.is_none(),
+                AgentAutostart::Always => true,
+                AgentAutostart::Never => false,
+            }
+    }
+
+    /// After the master password was asked for, hands the keys to the agent (started in the
+    /// background if none runs) for `agent_timeout` seconds of inactivity, so that the next
+    /// command does not ask again, as rbw and gpg-agent do (issue #10, point 3;
+    /// docs/agent-and-clipboard.md, "Starting by itself"). Nothing here fails the command: if
+    /// the agent cannot take the keys, the next command asks again, and the user is told why.
+    pub fn keep_in_agent(&self, account_id: &AccountId, ring: &KeyRing, auth: Option<&AuthKey>) {
+        if !self.autostarts_agent() || self.config.agent_timeout == 0 {
+            return;
+        }
+        let socket = match agent::socket_path(&self.profile, true) {
+            Ok(Some(socket)) => socket,
+            Ok(None) => return,
+            Err(e) => {
+                eprintln!("note: the key is not kept for the next command: {e:#}");
+                return;
+            }
+        };
+        let timeout = self.config.agent_timeout;
+        match agent::client::hand_over(&socket, account_id, ring, auth, timeout) {
+            Ok(handed) => {
+                for w in &handed.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if handed.newly_unlocked {
+                    eprintln!(
+                        "Unlocked: the next commands skip the master password; locks after {} without use \
+                         (`hush lock` locks now; agent_autostart in {} turns this off).",
+                        output::duration(timeout),
+                        self.config_path.display()
+                    );
+                }
+            }
+            Err(e) => eprintln!("note: the key is not kept for the next command: {e:#}"),
+        }
     }
 
     /// Opens the whole vault for reading.
@@ -233,17 +386,30 @@ pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::Ite
 
 /// [`find_one`] among the items of `scope`.
 pub fn find_one_in(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
-    resolve(vault, query, scope, false)
+    resolve(vault, query, vault.find_in(query, scope), scope, false)
 }
 
 /// Resolves a query to one item of `scope`; when several match and a person is at the terminal,
 /// they choose in the picker (issue #10); a script gets exit 4 and the list.
 pub fn choose_one(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
-    resolve(vault, query, scope, prompt::interactive())
+    resolve(vault, query, vault.find_in(query, scope), scope, prompt::interactive())
 }
 
-fn resolve(vault: &impl ItemLookup, query: &str, scope: Scope, ask: bool) -> Result<hush_crypto::ItemId> {
-    match vault.find_in(query, scope) {
+/// The one item in use of `matches` (what `query` found in `vault` by some other rule than
+/// [`ItemLookup::find`], e.g. a secret reference's exact name), or the error that says none or
+/// which several: exit 3 or 4, with the candidates listed; never asks.
+pub fn one_of(vault: &impl ItemLookup, query: &str, matches: Matches) -> Result<hush_crypto::ItemId> {
+    resolve(vault, query, matches, Scope::Live, false)
+}
+
+fn resolve(
+    vault: &impl ItemLookup,
+    query: &str,
+    matches: Matches,
+    scope: Scope,
+    ask: bool,
+) -> Result<hush_crypto::ItemId> {
+    match matches {
         Matches::One(id) => Ok(id),
         Matches::None if scope == Scope::Trash => Err(Exit::NotInTrash(query.to_owned()).into()),
         Matches::None if vault.find_in(query, Scope::Trash) != Matches::None => {

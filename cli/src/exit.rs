@@ -25,6 +25,19 @@ pub enum Exit {
         /// The candidates, one per line.
         list: String,
     },
+    /// Several logins match a git credential request equally well (`hush git-credential get`).
+    #[error(
+        "several logins match {url} equally well, so hush answers nothing and git asks you:\n{list}\n\
+         Give each a URL with its repository path (https://HOST/ORG/REPO) and run \
+         `git config --global credential.useHttpPath true`, or put the user name in the remote's URL \
+         (https://USER@HOST/...)"
+    )]
+    AmbiguousLogin {
+        /// What git asked for.
+        url: String,
+        /// The candidates, one per line.
+        list: String,
+    },
 }
 
 /// How a command that did not fail ended: the exit code is a value the command returns, not an
@@ -65,7 +78,7 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(exit) = cause.downcast_ref::<Exit>() {
             return match exit {
                 Exit::NotFound(_) | Exit::InTrash(_) | Exit::NotInTrash(_) => (3, None),
-                Exit::Ambiguous { .. } => (4, None),
+                Exit::Ambiguous { .. } | Exit::AmbiguousLogin { .. } => (4, None),
             };
         }
         if let Some(v) = cause.downcast_ref::<VaultError>() {
@@ -80,6 +93,12 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         }
     }
     (2, None)
+}
+
+/// Whether the error is a wrong master password (or setup code): exit 5, the one failure a
+/// person at a terminal is asked to try again after (`Ctx::with_master_password`).
+pub fn is_wrong_password(err: &anyhow::Error) -> bool {
+    classify(err).0 == WRONG_CREDENTIALS
 }
 
 /// What to do after a sync, login or registration failed.
@@ -98,7 +117,13 @@ fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
         }
         SyncError::SessionExpired => (2, Some("Log in again with `hush login`.")),
         SyncError::PasswordChanged => (2, Some("Log in with the new master password: `hush login`.")),
-        SyncError::NotConnected => (2, Some("Connect this vault first: `hush register` or `hush login`.")),
+        SyncError::NotConnected => (
+            2,
+            Some(
+                "Connect this vault first: `hush login --server URL` joins an account you have, \
+                 `hush register --server URL` creates one from this vault.",
+            ),
+        ),
         SyncError::TooManyConflicts => (2, Some("Run `hush sync` again.")),
         SyncError::UnsafeParameters(_) => (2, Some("Nothing was changed on this device.")),
         SyncError::Transport(hush_sync::TransportError::Network(_)) => {

@@ -5,18 +5,24 @@
 #![deny(unsafe_code)]
 
 mod agent;
+mod breach_list;
 mod cli;
 mod clipboard;
 mod commands;
 mod config;
 mod context;
 mod exit;
+mod git_credential;
 mod hibp;
 mod item_text;
+mod master_password;
 mod output;
 mod picker;
 mod prompt;
 mod remote;
+mod secret_ref;
+mod setup_code;
+mod ssh_agent;
 mod text_editor;
 
 use std::process::ExitCode;

@@ -13,15 +13,36 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// The first line of `path`, without its line ending.
+/// The first line of `path`, without its line ending. Every file read this way holds a secret
+/// (a master password, a setup code, an invite), so one that other users can read is warned
+/// about (issue #10, point 16).
 pub fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if let Some(warning) = file.metadata().ok().and_then(|m| readable_by_others(path, &m)) {
+        eprintln!("{warning}");
+    }
     let mut line = Zeroizing::new(String::new());
     std::io::BufReader::new(file)
         .read_line(&mut line)
         .with_context(|| format!("cannot read {}", path.display()))?;
     strip_newline(&mut line);
     Ok(line)
+}
+
+/// The warning for a secret's file that its group or everyone may read; `None` for a private
+/// file, and for pipes and terminals (`--password-file <(pass show hush)` is a pipe whose mode
+/// says nothing about who can read the secret).
+pub fn readable_by_others(path: &Path, metadata: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    (metadata.is_file() && mode & 0o044 != 0).then(|| {
+        format!(
+            "warning: {} can be read by other users (mode {mode:03o}), and it holds a secret; make it \
+             private with `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )
+    })
 }
 
 /// The first line of standard input.
@@ -59,12 +80,56 @@ pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
     Ok(Zeroizing::new(rpassword::prompt_password(prompt).context("cannot read from the terminal")?))
 }
 
+/// Asks for a secret on the terminal without echo even though standard input is not a terminal
+/// (it carries a protocol, as for a git credential helper): `rpassword` opens `/dev/tty`
+/// itself. git's own convention is honoured: `GIT_TERMINAL_PROMPT=0` means nobody may be asked.
+pub fn secret_on_tty(prompt: &str) -> Result<Zeroizing<String>> {
+    let unlock = "run `hush unlock` first, or give --password-file PATH";
+    if std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| matches!(v.as_str(), "0" | "false" | "no")) {
+        bail!(
+            "the vault is locked and GIT_TERMINAL_PROMPT=0 forbids asking for the master password; {unlock}"
+        );
+    }
+    match rpassword::prompt_password(prompt) {
+        Ok(pw) => Ok(Zeroizing::new(pw)),
+        Err(_) => {
+            bail!("the vault is locked and there is no terminal to ask for the master password; {unlock}")
+        }
+    }
+}
+
+/// Asks a visible question on the terminal and returns the line typed (for what is checked, not
+/// secret from the person typing it, such as a setup code: issue #10, point 5).
+pub fn line(prompt: &str) -> Result<Zeroizing<String>> {
+    if !interactive() {
+        bail!("no terminal to ask for the {}", prompt.trim_end_matches(": ").to_lowercase());
+    }
+    eprint!("{prompt}");
+    let mut line = Zeroizing::new(String::new());
+    let n = std::io::stdin().lock().read_line(&mut line).context("cannot read from the terminal")?;
+    if n == 0 {
+        bail!("the terminal closed before an answer");
+    }
+    strip_newline(&mut line);
+    Ok(line)
+}
+
 /// Asks twice for a new secret and checks both match and are not empty.
 pub fn new_secret(what: &str) -> Result<Zeroizing<String>> {
+    new_secret_checked(what, |_| None)
+}
+
+/// [`new_secret`] with a check of the first entry before it is asked again: `check` returns why
+/// it is refused (printed, and the question starts over), or `None` to accept it.
+pub fn new_secret_checked(what: &str, check: impl Fn(&str) -> Option<String>) -> Result<Zeroizing<String>> {
     loop {
         let first = secret(&format!("New {what}: "))?;
         if first.is_empty() {
             eprintln!("The {what} cannot be empty.");
+            continue;
+        }
+        if let Some(why) = check(&first) {
+            eprintln!("{why}");
             continue;
         }
         let second = secret(&format!("Repeat the {what}: "))?;

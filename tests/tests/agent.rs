@@ -68,10 +68,14 @@ fn unlock(home: &Home, extra: &[&str]) -> AgentGuard {
     guard
 }
 
+/// `hush status --json`, whose exit code says the same as its `unlocked`: 0 when unlocked,
+/// 1 when not.
 fn status(home: &Home) -> serde_json::Value {
     let out = run_bare(home, &["status", "--json"]);
-    assert_ok(&out, &["status", "--json"]);
-    serde_json::from_slice(&out.stdout).expect("status --json is JSON")
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    let expected = if st["unlocked"] == true { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(expected), "{st}\n{}", stderr(&out));
+    st
 }
 
 fn agent_pid(home: &Home) -> u32 {
@@ -403,6 +407,8 @@ fn agent_rejects_malformed_requests_and_keeps_working() {
         (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"nope\",\"key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
         // A version-1 key (32 bytes) is not a key ring.
         (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"00000000-0000-0000-0000-000000000000\",\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
+        // A key ring with an auth key that is not 32 bytes (issue #10: the agent keeps one).
+        (b"{\"v\":2,\"op\":\"put_key\",\"account_id\":\"00000000-0000-0000-0000-000000000000\",\"key\":\"AQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\",\"auth_key\":\"AAAA\",\"timeout_secs\":5,\"key_version\":1}\n", "bad_request"),
     ];
     for (request, code) in cases {
         let answer = raw(&socket, request);

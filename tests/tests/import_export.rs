@@ -531,7 +531,7 @@ fn encrypted_backup_restores_on_another_home() {
 
     // Home B has its own account and another master password.
     let b = Home::new();
-    std::fs::write(b.password_file(), "another master password\n").unwrap();
+    b.write("password", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     let code_b = b.init();
     assert_ok(&b.run_stdin(&["add", "local", "--password-stdin"], "x\n"), &["add"]);
     let before = vault_bytes(&b);

@@ -238,7 +238,7 @@ fn passwd_changes_the_master_password() {
     let home = Home::new();
     home.init();
     home.ok(&["add", "--no-password", "x", "--field", "k=v"]);
-    let new = home.write("new", "a brand new password\n");
+    let new = home.write("new", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     // The vault was made with --insecure-kdf; keeping its parameters needs the flag again.
     let refused = home.run(&["passwd", "--new-password-file", new.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
@@ -284,7 +284,7 @@ fn an_account_key_of_another_vault_is_named_not_taken_for_a_wrong_password() {
     home.init();
     other.init();
     std::fs::copy(other.path().join("account.key"), home.path().join("account.key")).unwrap();
-    let new = home.write("new", "a brand new password\n");
+    let new = home.write("new", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     for args in [&["passwd", "--insecure-kdf", "--new-password-file", new.to_str().unwrap()][..], &["kit"]] {
         let out = home.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -430,7 +430,7 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
     term.send("");
     term.expect("cannot be empty");
     term.expect("New master password:");
-    term.send("first try");
+    term.send(hush_e2e::NEW_PASSWORD);
     term.expect("Repeat the master password:");
     term.send("something else");
     term.expect("differ");
@@ -441,7 +441,9 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
     term.expect("HUSH1-");
     assert_eq!(term.wait(), Some(0));
     // The password typed on the terminal is the one that opens the vault, and a
-    // command without --password-file asks for it on the terminal (no echo).
+    // command without --password-file asks for it on the terminal (no echo). (init on a
+    // terminal left the key with the agent: lock it first, so that the password is asked.)
+    home.ok(&["lock"]);
     home.ok(&["add", "--no-password", "x", "--field", "k=v"]);
     let Some(mut term) =
         hush_e2e::Terminal::start_raw(&home, &["get".into(), "x".into(), "--field".into(), "k".into()])
@@ -453,6 +455,7 @@ fn init_on_a_terminal_asks_twice_and_refuses_empty_and_mismatched_passwords() {
     let shown = term.expect("v");
     assert!(!shown.contains(hush_e2e::PASSWORD), "the password was echoed: {shown:?}");
     assert_eq!(term.wait(), Some(0));
+    home.ok(&["lock"]);
 }
 
 #[test]
@@ -473,4 +476,6 @@ fn rm_on_a_terminal_asks_for_the_master_password_once_then_confirms() {
     term.expect("Deleted doomed for good");
     assert_eq!(term.wait(), Some(0));
     assert_eq!(home.run(&["get", "doomed"]).status.code(), Some(3));
+    // The password typed there left the key with the agent (issue #10, point 3).
+    home.ok(&["lock"]);
 }

@@ -366,9 +366,10 @@ fn a_rollback_stays_refused_through_logout_login_and_respelled_urls() {
     for url in &spellings {
         refused(&a, &["login", "--server", url, "--insecure-kdf"]);
     }
-    // Not connected after the refused logins: a sync says so, and changes nothing.
+    // Not connected after the refused logins: a sync says so (logged out, `hush login`), and
+    // changes nothing.
     let out = fails_with(&a, &a.password_file(), &["sync"], 2);
-    assert!(stderr(&out).contains("not connected"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("logged out"), "{}", stderr(&out));
     // B never logged out: still refused, and again after a logout and a login.
     refused(&b, &["sync"]);
     b.ok(&["logout"]);
@@ -551,7 +552,7 @@ fn replay_keys(server: &mut Server, snapshot: &hush_e2e::Snapshot) {
     });
 }
 
-const NEW_PASSWORD: &str = "the new master password";
+use hush_e2e::NEW_PASSWORD;
 
 /// `hush passwd` on `home` to [`NEW_PASSWORD`]; the home's password file then holds it.
 fn change_password(home: &Home) {
@@ -1864,8 +1865,10 @@ fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
 }
 
 /// The KDF salt the server hands out: of the wrong length (refused as tampering before any
-/// derivation), or another one of the right length (the keyset, bound to its salt, does not
-/// open: a wrong password as far as the device can tell). Nothing changes either way.
+/// derivation), or another one of the right length. A new device cannot tell that from a
+/// wrong password (the keyset, bound to its salt, does not open); a device that has the vault
+/// logs in with the keys it holds (docs/sync.md, "Logging in") and sees the server serve its
+/// own keyset under another salt: tampering. Nothing changes either way.
 #[test]
 fn a_salt_the_server_changes_is_refused() {
     let mut server = Server::start();
@@ -1888,7 +1891,18 @@ fn a_salt_the_server_changes_is_refused() {
     assert_tampering(&out, "a new device given an 8-byte salt");
     server.restore(&honest);
     server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = randomblob(16)", &[]));
-    fails_with(&a, &a.password_file(), &["login", "--server", &server.url, "--insecure-kdf"], 5);
+    refused_because(&a, &["login", "--server", &server.url, "--insecure-kdf"], "not sealed with");
+    let c = Home::new();
+    let code_file = c.write("code", &code);
+    let out = c.run(&[
+        "login",
+        "--server",
+        &server.url,
+        "--setup-code-file",
+        code_file.to_str().unwrap(),
+        "--insecure-kdf",
+    ]);
+    assert_eq!(out.status.code(), Some(5), "a new device: a wrong password as far as it can tell");
     server.restore(&honest);
     assert_ok(&relogin(&a, &server.url), &["login with the honest salt"]);
 }

@@ -132,7 +132,8 @@ fn devices_revoke_and_logout() {
     a.ok(&["logout"]);
     let out = a.run(&["sync"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not connected"), "{}", stderr(&out));
+    // After a logout the hint is `hush login`, never `hush register` (issue #10, point 15).
+    assert!(stderr(&out).contains("logged out") && stderr(&out).contains("hush login"), "{}", stderr(&out));
     assert_eq!(
         a.ok(&["get", "kept-after-logout", "--field", "name"]),
         "kept-after-logout\n",
@@ -147,7 +148,7 @@ fn password_change_forces_other_devices_to_log_in_with_the_new_password() {
     a.ok(&["add", "x", "--generate"]);
     a.ok(&["sync"]);
     let b = login(&server, &code, "phone");
-    let new = a.write("new", "the new master password\n");
+    let new = a.write("new", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     a.ok(&["passwd", "--insecure-kdf", "--new-password-file", new.to_str().unwrap()]);
     let out = b.run(&["sync"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -163,7 +164,7 @@ fn password_change_forces_other_devices_to_log_in_with_the_new_password() {
         "--insecure-kdf",
     ]);
     assert!(!old_login.status.success());
-    let newpw = b.write("newpw", "the new master password\n");
+    let newpw = b.write("newpw", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     let out = b
         .cmd()
         .arg("--password-file")

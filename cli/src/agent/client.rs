@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use hush_crypto::{AccountId, KeyRing};
+use hush_crypto::{AccountId, AuthKey, KeyRing};
 use hush_vault::Profile;
 use rustix::net::sockopt;
 
@@ -61,21 +61,35 @@ pub enum AgentError {
     Io(#[from] io::Error),
 }
 
+/// What an unlocked agent holds for a vault.
+pub struct AgentKeys {
+    /// The key ring.
+    pub ring: KeyRing,
+    /// The server auth key derived with the same password, if the agent was given it (an
+    /// agent started by an older hush, or unlocked by `hush passwd`, has none).
+    pub auth: Option<AuthKey>,
+}
+
 /// The key ring from a running agent for this account, if there is one.
-///
-/// Prints a line on stderr when an agent exists but cannot be used (another
-/// version, another vault), so the user knows why they are asked for the password.
 pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
-    fetch(paths, account_id, true)
+    fetch(paths, account_id, true).map(|k| k.ring)
 }
 
 /// [`fetch_key`] without a word on stderr, for shell completion: whatever goes wrong, nothing is
 /// printed into the line being typed.
 pub fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
-    fetch(paths, account_id, false)
+    fetch(paths, account_id, false).map(|k| k.ring)
 }
 
-fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<KeyRing> {
+/// The key ring and auth key from a running agent for this account, if there is one.
+///
+/// Prints a line on stderr when an agent exists but cannot be used (another
+/// version, another vault), so the user knows why they are asked for the password.
+pub fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> {
+    fetch(paths, account_id, true)
+}
+
+fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<AgentKeys> {
     let say = |line: String| {
         if tell {
             eprintln!("{line}");
@@ -111,7 +125,12 @@ fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<KeyRing>
         return None;
     }
     let bytes = reply.key.decode(super::protocol::MAX_RING_BYTES)?;
-    KeyRing::decode(&bytes).ok().filter(|ring| ring.current_version() == reply.key_version)
+    let ring = KeyRing::decode(&bytes).ok().filter(|ring| ring.current_version() == reply.key_version)?;
+    let auth = reply.auth_key.and_then(|b64| b64.decode(32)).and_then(|seed| {
+        let seed: &[u8; 32] = seed.as_slice().try_into().ok()?;
+        Some(AuthKey::from_seed(seed))
+    });
+    Some(AgentKeys { ring, auth })
 }
 
 /// The agent's status; `None` when no agent is running.
@@ -159,12 +178,14 @@ pub fn lock(socket: &Path) -> Result<LockOutcome> {
     }
 }
 
-/// Starts an agent on `socket` and hands it the key. Any agent already there is
-/// locked first. Returns the agent's warnings (a failed `mlock`, for example).
+/// Starts an agent on `socket` and hands it the key ring (and the auth key, when the caller
+/// has it). Any agent already there is locked first. Returns the agent's warnings (a failed
+/// `mlock`, for example).
 pub fn start_and_hand_over(
     socket: &Path,
     account_id: &AccountId,
     ring: &KeyRing,
+    auth: Option<&AuthKey>,
     timeout_secs: u64,
 ) -> Result<Vec<String>> {
     lock(socket)?;
@@ -204,19 +225,59 @@ pub fn start_and_hand_over(
         }
         std::thread::sleep(Duration::from_millis(1));
     };
-    let request = Request {
+    let response = exchange(stream, &put_key(account_id, ring, auth, timeout_secs))?;
+    match response.ok {
+        Some(ok) => Ok(ok.warnings),
+        None => bail!("the agent did not take the key"),
+    }
+}
+
+/// The `put_key` request.
+fn put_key(account_id: &AccountId, ring: &KeyRing, auth: Option<&AuthKey>, timeout_secs: u64) -> Request {
+    Request {
         v: VERSION,
         op: Op::PutKey,
         account_id: Some(account_id.to_string()),
         key_version: Some(ring.current_version()),
         key: Some(SecretB64::encode(&ring.encode())),
+        auth_key: auth.map(|a| SecretB64::encode(&a.seed()[..])),
         timeout_secs: Some(timeout_secs),
-    };
-    let response = exchange(stream, &request)?;
-    match response.ok {
-        Some(ok) => Ok(ok.warnings),
-        None => bail!("the agent did not take the key"),
     }
+}
+
+/// What [`hand_over`] did.
+#[derive(Debug)]
+pub struct HandedOver {
+    /// Whether the vault was locked before (the user should hear that it no longer is).
+    pub newly_unlocked: bool,
+    /// The agent's warnings (a failed `mlock`, for example).
+    pub warnings: Vec<String>,
+}
+
+/// Gives the keys to this profile's agent after a command asked for the master password
+/// (docs/agent-and-clipboard.md, "Starting by itself"). An agent of this version that runs
+/// already takes them in place (one already unlocked for this vault keeps its timeout); else a
+/// new one is started, replacing whatever listens there.
+pub fn hand_over(
+    socket: &Path,
+    account_id: &AccountId,
+    ring: &KeyRing,
+    auth: Option<&AuthKey>,
+    timeout_secs: u64,
+) -> Result<HandedOver> {
+    let running = status(socket).ok().flatten();
+    let unlocked_here = running.as_ref().filter(|s| {
+        s.unlocked && s.account_id.as_deref().and_then(|a| a.parse::<AccountId>().ok()) == Some(*account_id)
+    });
+    let timeout = unlocked_here.map_or(timeout_secs, |s| s.timeout_secs.max(1));
+    if running.is_some()
+        && let Ok(Some(Response { ok: Some(ok), .. })) =
+            request(socket, &put_key(account_id, ring, auth, timeout))
+    {
+        return Ok(HandedOver { newly_unlocked: unlocked_here.is_none(), warnings: ok.warnings });
+    }
+    let warnings = start_and_hand_over(socket, account_id, ring, auth, timeout)?;
+    Ok(HandedOver { newly_unlocked: unlocked_here.is_none(), warnings })
 }
 
 /// Sends one request. `Ok(None)` when no agent is running; a stale socket (the file

@@ -56,7 +56,7 @@ pub fn runtime_dir(create: bool) -> Result<Option<PathBuf>> {
 }
 
 /// Refuses a folder that is a symlink, not ours, or open to group or others.
-fn check_private_dir(dir: &Path) -> Result<()> {
+pub fn check_private_dir(dir: &Path) -> Result<()> {
     let md = fs::symlink_metadata(dir).with_context(|| format!("cannot inspect {}", dir.display()))?;
     if !md.file_type().is_dir() {
         bail!("{} is not a folder; refusing to put the agent's socket there", dir.display());

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! → {"v":2,"op":"get_key"}
-//! ← {"v":2,"key":{"account_id":"…","key_version":3,"key":"<base64 key ring>"}}
-//! → {"v":2,"op":"put_key","account_id":"…","key_version":3,"key":"<base64>","timeout_secs":900}
+//! ← {"v":2,"key":{"account_id":"…","key_version":3,"key":"<base64 key ring>","auth_key":"<base64>"}}
+//! → {"v":2,"op":"put_key","account_id":"…","key_version":3,"key":"<base64>","auth_key":"<base64>","timeout_secs":900}
 //! ← {"v":2,"ok":{"warnings":[]}}
 //! → {"v":2,"op":"status"}
 //! ← {"v":2,"status":{"unlocked":true,"account_id":"…","timeout_secs":900,"remaining_secs":873,"pid":4242}}
@@ -15,7 +15,10 @@
 //!
 //! Version 2 hands over the vault's key ring (docs/spec/crypto-v2.md, "Keyset": every key the
 //! account has had, newest first) instead of version 1's single 32-byte key; `key_version` is
-//! the ring's current version.
+//! the ring's current version. `auth_key` (the 32-byte seed of the server auth key derived with
+//! that ring's password, docs/spec/crypto-v2.md, "Key derivation") is optional on both sides:
+//! an agent that predates it ignores it as an unknown field and answers without it, and the
+//! client then asks for the master password where it needs the auth key (`hush register`).
 //!
 //! Every message starts with `v`. Each side first reads only `v` ([`Envelope`]) and
 //! then the rest, so that a future version may change every other field and still be
@@ -86,6 +89,9 @@ pub struct Request {
     /// `put_key`: the vault key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<SecretB64>,
+    /// `put_key`: the seed of the server auth key, when the client has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_key: Option<SecretB64>,
     /// `put_key`: the idle timeout in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
@@ -94,7 +100,15 @@ pub struct Request {
 impl Request {
     /// A request without arguments.
     pub fn simple(op: Op) -> Request {
-        Request { v: VERSION, op, account_id: None, key_version: None, key: None, timeout_secs: None }
+        Request {
+            v: VERSION,
+            op,
+            account_id: None,
+            key_version: None,
+            key: None,
+            auth_key: None,
+            timeout_secs: None,
+        }
     }
 }
 
@@ -126,6 +140,9 @@ pub struct KeyReply {
     pub key_version: u32,
     /// The key.
     pub key: SecretB64,
+    /// The seed of the server auth key, if the agent was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_key: Option<SecretB64>,
 }
 
 /// The agent's state.
@@ -290,6 +307,30 @@ mod tests {
         assert!(b64.decode(16).is_none());
         assert!(SecretB64(Zeroizing::new("not base64!".into())).decode(32).is_none());
         assert!(SecretB64(Zeroizing::new("A".repeat(200))).decode(32).is_none());
+    }
+
+    #[test]
+    fn the_auth_key_is_optional_both_ways() {
+        // A request and a reply of an agent from before `auth_key` still parse, without it.
+        let r: Request = serde_json::from_str(
+            r#"{"v":2,"op":"put_key","account_id":"a","key_version":1,"key":"AA==","timeout_secs":9}"#,
+        )
+        .unwrap();
+        assert!(r.auth_key.is_none());
+        let k: KeyReply = serde_json::from_str(r#"{"account_id":"a","key_version":1,"key":"AA=="}"#).unwrap();
+        assert!(k.auth_key.is_none());
+        // Absent, it is not written at all (an older agent sees exactly what it knows).
+        let json = serde_json::to_string(&Request::simple(Op::PutKey)).unwrap();
+        assert!(!json.contains("auth_key"), "{json}");
+        let with = KeyReply {
+            account_id: "a".into(),
+            key_version: 1,
+            key: SecretB64::encode(&[1]),
+            auth_key: Some(SecretB64::encode(&[2; 32])),
+        };
+        let json = serde_json::to_string(&with).unwrap();
+        let back: KeyReply = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.auth_key.unwrap().decode(32).unwrap().as_slice(), [2; 32]);
     }
 
     #[test]

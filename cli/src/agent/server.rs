@@ -22,6 +22,9 @@ use super::protocol::{
     self, Envelope, ErrorCode, KeyReply, Op, Request, Response, SecretB64, StatusReply, VERSION,
 };
 
+/// The length of the server auth key's seed (an Ed25519 secret key, RFC 8032).
+const AUTH_SEED_BYTES: usize = 32;
+
 /// How long a fresh agent waits for `hush unlock` to hand it the key before giving up.
 const STARTUP_GRACE: Duration = Duration::from_secs(10);
 
@@ -38,6 +41,8 @@ struct Held {
     account_id: AccountId,
     key_version: u32,
     key: LockedKey,
+    /// The seed of the server auth key, when `put_key` carried one (32 bytes).
+    auth: Option<LockedKey>,
     timeout: Duration,
     /// Last use, on the monotonic clock...
     used_mono: Instant,
@@ -216,6 +221,7 @@ impl Agent {
                         account_id: held.account_id.to_string(),
                         key_version: held.key_version,
                         key: SecretB64::encode(held.key.expose()),
+                        auth_key: held.auth.as_ref().map(|a| SecretB64::encode(a.expose())),
                     }),
                     ..Response::default()
                 }
@@ -263,20 +269,36 @@ impl Agent {
         let Some(key_version) = request.key_version else {
             return Response::error(ErrorCode::BadRequest, "put_key needs key_version");
         };
+        let auth = match &request.auth_key {
+            None => None,
+            Some(b64) => match b64.decode(AUTH_SEED_BYTES).filter(|seed| seed.len() == AUTH_SEED_BYTES) {
+                Some(seed) => Some(seed),
+                None => return Response::error(ErrorCode::BadRequest, "auth_key must be 32 bytes of base64"),
+            },
+        };
         // Replacing an older key drops it, which zeroizes it.
         let (locked, warning) = LockedKey::new(&key);
+        let (auth, auth_warning) = match auth {
+            Some(seed) => {
+                let (locked, warning) = LockedKey::new(&seed);
+                (Some(locked), warning)
+            }
+            None => (None, None),
+        };
         let now = Instant::now();
         self.held = Some(Held {
             account_id,
             key_version,
             key: locked,
+            auth,
             // Capped so that deadline arithmetic can never overflow.
             timeout: Duration::from_secs(timeout.min(10 * 365 * 24 * 3600)),
             used_mono: now,
             used_wall: SystemTime::now(),
         });
         let mut warnings = std::mem::take(&mut self.warnings);
-        warnings.extend(warning);
+        // One mlock failure is one warning, whichever buffer it hit.
+        warnings.extend(warning.or(auth_warning));
         Response::ok(warnings)
     }
 

@@ -42,13 +42,31 @@ pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<Outcome> {
     if let Some(query) = &args.confirm {
         return confirm(ctx, query).map(|()| Outcome::Done);
     }
+    if args.exposed {
+        return exposed(ctx, args);
+    }
     let site = args.site.as_deref().context("name the breached site")?;
-    rotate(ctx, site, args)
+    rotate(ctx, args, &|vault: &Vault| plan(vault, site))
+}
+
+/// `hush breach --exposed` (issue #14): every login `hush audit --breaches` reports as exposed,
+/// through the same flow as `hush breach SITE`.
+fn exposed(ctx: &Ctx, args: &BreachArgs) -> Result<Outcome> {
+    let source =
+        crate::breach_list::Source::new(args.breaches_url.as_deref(), args.breaches_file.as_deref())?;
+    ctx.header()?;
+    if !args.json {
+        eprintln!("{}", source.describe());
+    }
+    let loaded = source.load(ctx.profile.dir())?;
+    rotate(ctx, args, &|vault: &Vault| plan_exposed(vault, &loaded.list))
 }
 
 /// One item of a breach session, as saved.
 struct Rotation {
     id: ItemId,
+    /// Why it is rotated, for the list and for `--json`.
+    why: String,
     name: String,
     username: String,
     url: Option<String>,
@@ -59,22 +77,52 @@ struct Rotation {
     resumed: bool,
 }
 
-fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
-    let interactive = prompt::interactive();
+/// Decides what a session rotates, from the vault as it is (called again under the writers'
+/// lock, so that the save acts on what it read).
+type Planner<'a> = dyn Fn(&Vault) -> Result<Plan> + 'a;
+
+fn rotate(ctx: &Ctx, args: &BreachArgs, planner: &Planner<'_>) -> Result<Outcome> {
+    // `--json` is for scripts: no questions, no walk-through (like a run without a terminal).
+    let interactive = prompt::interactive() && !args.json;
     // The key once: the session saves several times and must not ask for the
     // master password again each time.
     let key = ctx.key_ring(&ctx.header()?)?;
 
+    if args.exposed {
+        // Nothing to do is not an error: say so, and point at rotations left from before.
+        let vault = ctx.open_with_key(key.clone())?;
+        let plan = planner(&vault)?;
+        if plan.targets.is_empty() {
+            let pending = vault.items().filter(|(_, i)| i.rotation_pending).count();
+            if args.json {
+                output::json(
+                    &serde_json::json!({ "rotated": [], "update_yourself": plan.others, "pending": pending }),
+                )?;
+            } else {
+                eprintln!("No login is exposed by a known breach.");
+                if !plan.others.is_empty() {
+                    eprintln!(
+                        "Not a login, but holding a leaked password — change it yourself: {}",
+                        plan.others.join(", ")
+                    );
+                }
+                if pending > 0 {
+                    eprintln!("{pending} rotation{} still pending: `hush breach --status`.", plural(pending));
+                }
+            }
+            return Ok(Outcome::findings_if(pending > 0 || !plan.others.is_empty()));
+        }
+    }
+
     if interactive && !args.yes {
         let vault = ctx.open_with_key(key.clone())?;
-        let plan = plan(&vault, site)?;
+        let plan = planner(&vault)?;
         eprintln!("New passwords will be generated for:");
         for id in &plan.targets {
             let item = vault.get(id).expect("planned items exist");
-            let why = if plan.seeds.contains(id) { "the breached site" } else { "shares its password" };
             let pending =
                 if item.rotation_pending { ", already pending: keeps its new password" } else { "" };
-            eprintln!("  {}  ({why}{pending})", item.name);
+            eprintln!("  {}  ({}{pending})", item.name, plan.why(id));
         }
         if !prompt::confirm("Go ahead?")? {
             eprintln!("Nothing changed.");
@@ -84,7 +132,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
 
     let t = now();
     let (rotations, others) = save_with_key(ctx, &key, |vault| {
-        let plan = plan(vault, site)?;
+        let plan = planner(vault)?;
         let mut rotations = Vec::with_capacity(plan.targets.len());
         let mut fresh: Vec<Zeroizing<String>> = Vec::new();
         for id in &plan.targets {
@@ -105,6 +153,7 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
             let item = vault.get(id).expect("planned items exist");
             rotations.push(Rotation {
                 id: *id,
+                why: plan.why(id),
                 name: item.name.clone(),
                 username: item.username.clone(),
                 url: item.urls.first().cloned(),
@@ -152,6 +201,29 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
         })?;
         eprintln!("Marked {} as changed on the site{} (--yes).", names.join(", "), plural(names.len()));
         remind_totp(rotations.iter().filter(|r| !r.has_totp).map(|r| r.name.as_str()));
+    }
+
+    if args.json {
+        // Names, ids and reasons; never a password.
+        let rotated: Vec<_> = rotations
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id.to_string(),
+                    "name": r.name,
+                    "why": r.why,
+                    "resumed": r.resumed,
+                    "has_totp": r.has_totp,
+                })
+            })
+            .collect();
+        let pending = if args.yes { 0 } else { rotations.len() };
+        output::json(
+            &serde_json::json!({ "rotated": rotated, "update_yourself": others, "pending": pending }),
+        )?;
+        return Ok(Outcome::findings_if(pending > 0));
+    }
+    if args.yes {
         return Ok(Outcome::Done);
     }
 
@@ -167,15 +239,79 @@ fn rotate(ctx: &Ctx, site: &str, args: &BreachArgs) -> Result<Outcome> {
     walk_through(ctx, &key, &rotations, args.print)
 }
 
-/// What a breach of `site` affects.
+/// What a breach affects.
 struct Plan {
-    /// The logins for the site itself.
-    seeds: Vec<ItemId>,
+    /// The logins the breach reached directly: the site's own, or (`--exposed`) the exposed
+    /// ones, with why.
+    seeds: Vec<(ItemId, String)>,
     /// The seeds, then every other login that shares (or nearly shares) their
     /// password, each sorted by name.
     targets: Vec<ItemId>,
     /// Names of non-login items with the same password (not rotated).
     others: Vec<String>,
+}
+
+impl Plan {
+    /// Why `id` is rotated.
+    fn why(&self, id: &ItemId) -> String {
+        self.seeds
+            .iter()
+            .find(|(seed, _)| seed == id)
+            .map_or_else(|| "shares its password".to_owned(), |(_, why)| why.clone())
+    }
+
+    /// The seeds, every other login sharing a `leaked` password, and the non-logins that do.
+    fn new(vault: &Vault, seeds: Vec<(ItemId, String)>, leaked: &[&str]) -> Plan {
+        let mut targets: Vec<ItemId> = seeds.iter().map(|(id, _)| *id).collect();
+        let mut others = Vec::new();
+        for id in sharing_password(vault.items(), leaked) {
+            if targets.contains(&id) {
+                continue;
+            }
+            let item = vault.get(&id).expect("found items exist");
+            if item.kind == ItemKind::Login {
+                targets.push(id);
+            } else {
+                others.push(item.name.clone());
+            }
+        }
+        Plan { seeds, targets, others }
+    }
+}
+
+/// `--exposed`: the exposed logins are the seeds; the exposed non-logins (an item of another
+/// kind reusing a leaked password) are named, not rotated, as for `hush breach SITE`.
+fn plan_exposed(vault: &Vault, list: &hush_audit::BreachList) -> Result<Plan> {
+    let findings = hush_audit::check_site_breaches(vault.items(), list);
+    let mut seeds = Vec::new();
+    let mut leaked: Vec<&str> = Vec::new();
+    let mut exposed_others = Vec::new();
+    for e in &findings.exposed {
+        let item = vault.get(&e.item.id).expect("found items exist");
+        if item.kind != ItemKind::Login {
+            exposed_others.push(item.name.clone());
+            continue;
+        }
+        let why = match &e.reuses {
+            None => format!("{} breached on {}", e.site, e.breach.date),
+            Some(r) if r.item.id == e.item.id => {
+                format!(
+                    "{} breached on {}; its new password is the leaked one, or nearly",
+                    e.site, e.breach.date
+                )
+            }
+            Some(r) => format!("reuses the password that leaked from {} ({})", r.item.name, e.site),
+        };
+        seeds.push((e.item.id, why));
+        leaked.push(item.password.as_str());
+    }
+    let mut plan = Plan::new(vault, seeds, &leaked);
+    for name in exposed_others {
+        if !plan.others.contains(&name) {
+            plan.others.push(name);
+        }
+    }
+    Ok(plan)
 }
 
 fn plan(vault: &Vault, site: &str) -> Result<Plan> {
@@ -194,20 +330,8 @@ fn plan(vault: &Vault, site: &str) -> Result<Plan> {
         })
         .filter(|p| !p.is_empty())
         .collect();
-    let mut targets = seeds.clone();
-    let mut others = Vec::new();
-    for id in sharing_password(vault.items(), &leaked) {
-        if seeds.contains(&id) {
-            continue;
-        }
-        let item = vault.get(&id).expect("found items exist");
-        if item.kind == ItemKind::Login {
-            targets.push(id);
-        } else {
-            others.push(item.name.clone());
-        }
-    }
-    Ok(Plan { seeds, targets, others })
+    let seeds = seeds.into_iter().map(|id| (id, "the breached site".to_owned())).collect();
+    Ok(Plan::new(vault, seeds, &leaked))
 }
 
 /// The logins for a site name or domain. Strict first: the exact item name, a URL

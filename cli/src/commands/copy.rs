@@ -1,7 +1,7 @@
 //! `hush copy`: one field of an item onto the clipboard, cleared after a while
 //! (docs/agent-and-clipboard.md, "The clipboard"). Without --field it copies what the item is
 //! for (issue #10): a login's password, a note's notes, a card's number, a TOTP-only item's
-//! current code.
+//! current code, an SSH key's public line.
 
 use anyhow::{Result, bail};
 use hush_crypto::ItemId;
@@ -20,6 +20,9 @@ pub fn default_field(item: &Item) -> &'static str {
         ItemKind::Note => "notes",
         ItemKind::Card => "number",
         ItemKind::TotpOnly => "totp",
+        // What an SSH key is shared as (authorized_keys, a forge's settings); the private key
+        // goes nowhere near a clipboard unless asked for by name.
+        ItemKind::SshKey => "public_key",
     }
 }
 

@@ -1,8 +1,6 @@
 //! `hush devices`: the account's sessions, with the names the devices sealed;
 //! `hush devices revoke DEVICE` ends one, named by its name or a prefix of its id.
 
-use std::time::Duration;
-
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
@@ -26,8 +24,11 @@ pub fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
     let state = view.state()?;
     let account = view.header().account_id();
     let (_, account_key) = ctx.account_key()?;
-    let transport = remote::connected_transport(ctx, &state, Duration::from_secs(30))?;
-    let devices = hush_sync::devices::list(&state, &account, &account_key, &transport)?;
+    let transport = remote::connected_transport(ctx, &state)?;
+    let devices = {
+        let _progress = remote::Progress::start("Asking the server".into());
+        hush_sync::devices::list(&state, &account, &account_key, &transport)?
+    };
     match &args.command {
         Some(DevicesCommand::Revoke { device }) => {
             let found =

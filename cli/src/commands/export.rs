@@ -88,7 +88,7 @@ fn plaintext(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
 
 /// Exports never go into hush's own folder, where they could replace the vault,
 /// its backup or the account key.
-fn refuse_hush_folder(ctx: &Ctx, out: &Path) -> Result<()> {
+pub fn refuse_hush_folder(ctx: &Ctx, out: &Path) -> Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let (Ok(a), Ok(b)) = (parent.canonicalize(), ctx.profile.dir().canonicalize())
         && a == b

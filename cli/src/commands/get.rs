@@ -19,6 +19,11 @@ pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
         "name" => item.name.clone(),
         "id" => id.to_string(),
         "totp" => item_totp(item)?.code_at(unix_now()).to_string(),
+        // An item's own field of the same name (one a user added before SSH keys existed)
+        // wins over these.
+        "private_key" | "public_key" | "fingerprint" if item.has_ssh_key() && item.field(field).is_none() => {
+            ssh_field(item, field)?
+        }
         _ => match item.field(field) {
             Some(f) => f.value.clone(),
             None => {
@@ -28,14 +33,26 @@ pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
                 } else {
                     format!(", or one of its fields: {}", names.join(", "))
                 };
+                let ssh = if item.has_ssh_key() { ", private_key, public_key, fingerprint" } else { "" };
                 return Err(anyhow!(
-                    "{} has no field {field:?}; use password, username, url, notes, totp{custom}",
+                    "{} has no field {field:?}; use password, username, url, notes, totp{ssh}{custom}",
                     item.name
                 ));
             }
         },
     };
     Ok(value)
+}
+
+/// The SSH key fields of an item that holds a key.
+fn ssh_field(item: &Item, field: &str) -> Result<String> {
+    let stored = item.ssh_key.as_deref().unwrap_or_default();
+    if field.eq_ignore_ascii_case("private_key") {
+        return Ok(stored.to_owned());
+    }
+    let key = hush_ssh::SshKey::from_stored(stored)
+        .map_err(|e| anyhow!("the SSH key stored in {} cannot be read: {e}", item.name))?;
+    Ok(if field.eq_ignore_ascii_case("public_key") { key.public_line() } else { key.fingerprint() })
 }
 
 /// The item's TOTP generator, or an error that says how to add one (`get --field
@@ -118,6 +135,23 @@ fn print_item(id: &ItemId, item: &Item, show: bool) -> Result<()> {
     }
     if item.totp.is_some() {
         output::line(row("totp", "yes (`hush totp` for the code)"))?;
+    }
+    if let Some(stored) = item.ssh_key.as_deref().filter(|k| !k.is_empty()) {
+        // The public half and fingerprint are not secret; the private key is shown only on
+        // request (`--field private_key`), never by --show.
+        match hush_ssh::SshKey::from_stored(stored) {
+            Ok(key) => {
+                output::line(format!(
+                    "  ssh key   {} {} {}",
+                    key.algorithm(),
+                    key.bits(),
+                    key.fingerprint()
+                ))?;
+                output::line(format!("  public    {}", key.public_line()))?;
+            }
+            Err(e) => output::line(format!("  ssh key   unreadable: {e}"))?,
+        }
+        output::line("  private   (`hush get NAME --field private_key`)")?;
     }
     for f in &item.fields {
         let v = if f.hidden { hidden(&f.value) } else { f.value.clone() };

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use hush_crypto::{KeyRing, SetupCode};
+use hush_crypto::KeyRing;
 use hush_import::{self as import, Import, bitwarden, browser, hush_json, keepassxc, onepassword, pass};
 use hush_vault::{FileHeader, Item, Vault, VaultFile, now};
 use zeroize::Zeroizing;
@@ -185,15 +185,13 @@ fn backup_items(
     let vault = if same_account {
         Vault::open(backup, key.clone())?
     } else {
-        let code = match &args.setup_code_file {
-            Some(path) => prompt::first_line_of(path)?,
-            None if prompt::interactive() => prompt::secret("Setup code of the backup (HUSH1-...): ")?,
+        let (account_id, account_key) = match &args.setup_code_file {
+            Some(path) => crate::setup_code::from_file(path)?,
+            None if prompt::interactive() => crate::setup_code::ask("Setup code of the backup (HUSH1-...)")?,
             None => bail!(
                 "the backup belongs to another account: pass its setup code with --setup-code-file PATH"
             ),
         };
-        let (account_id, account_key) =
-            SetupCode::parse(&code).map_err(|e| anyhow!("the setup code: {e}"))?;
         if account_id != backup.header.account_id() {
             bail!(
                 "this setup code is for another account than the backup's; use the code `hush kit` shows \

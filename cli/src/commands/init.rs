@@ -38,10 +38,17 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
     }
     let (params, policy) = kdf_params(&args.kdf, KdfParams::DEFAULT)?;
     // For init, --password-file names the new password (asked twice on a terminal).
-    let password = ctx.new_master_password(ctx.password_file.as_ref())?;
-    let (vault, account_key) = Vault::create(&password, params, policy)?;
+    let password = ctx.new_master_password(
+        ctx.password_file.as_ref(),
+        &params,
+        args.new_password.insecure_weak_password,
+    )?;
+    let (vault, account_key, keys) = Vault::create_keyed(&password, params, policy)?;
     let code = SetupCode::encode(&vault.account_id(), &account_key);
     profile.create(&vault, &account_key)?;
+    // The password was just typed twice: the next command (`hush add`, `hush register`) should
+    // not ask for it again (issue #10, point 3).
+    ctx.keep_in_agent(&vault.account_id(), vault.ring(), Some(&keys.auth));
     eprintln!(
         "Created a vault in {}.\n\n\
          Your setup code is below. With it and your master password you can add a device\n\

@@ -2,8 +2,6 @@
 //! device accepted of the account's history. `--delete-account` also deletes the account and
 //! everything it stored from the server, which needs the master password.
 
-use std::time::Duration;
-
 use anyhow::Result;
 
 use crate::cli::LogoutArgs;
@@ -17,8 +15,12 @@ pub fn run(ctx: &Ctx, args: &LogoutArgs) -> Result<()> {
     }
     let key = ctx.key_ring(&ctx.header()?)?;
     ctx.update_connected(key, |vault| {
-        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(30))?;
-        if let Some(e) = hush_sync::devices::logout(vault.state_mut(), &transport) {
+        let transport = remote::connected_transport(ctx, vault.state())?;
+        let refused = {
+            let _progress = remote::Progress::start("Logging out".into());
+            hush_sync::devices::logout(vault.state_mut(), &transport)
+        };
+        if let Some(e) = refused {
             // The session may already be revoked; forgetting it locally is what matters.
             eprintln!("note: the server did not confirm the logout ({e}); forgetting the session anyway");
         }
@@ -40,7 +42,7 @@ fn delete_account(ctx: &Ctx, args: &LogoutArgs) -> Result<()> {
     // The server wants the current auth key's signature, which only the master password yields.
     let Derived { keys, ring, .. } = ctx.derive_keys(&header)?;
     ctx.update_connected(ring, |vault| {
-        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(30))?;
+        let transport = remote::connected_transport(ctx, vault.state())?;
         let account = vault.account_id();
         hush_sync::devices::delete_account(vault.state_mut(), &account, &keys.auth, &transport)?;
         Ok(((), true))

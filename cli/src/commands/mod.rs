@@ -11,9 +11,11 @@ mod export;
 mod fields;
 mod gen_cmd;
 mod get;
+mod git_credential;
 mod history;
 mod import;
 mod init;
+mod inject;
 mod kit;
 mod lock;
 mod login;
@@ -22,8 +24,12 @@ mod ls;
 mod man;
 mod passwd;
 mod pick;
+mod read;
 mod register;
+mod resolve;
 mod rm;
+mod run_cmd;
+mod ssh;
 mod status;
 mod sync_cmd;
 mod totp;
@@ -38,9 +44,8 @@ use crate::cli::{Cli, Command};
 use crate::context::Ctx;
 use crate::exit::Outcome;
 
-/// Runs the parsed command line.
 /// Runs the parsed command line. Commands whose result is more than success or failure
-/// (`audit`, `breach`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
+/// (`audit`, `breach`, `status`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
 pub fn run(cli: Cli) -> Result<Outcome> {
     let done = |r: Result<()>| r.map(|()| Outcome::Done);
     // These need neither the vault nor the settings (a broken config.toml must not
@@ -52,10 +57,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::ClipboardServe(args) => return done(crate::clipboard::serve(args.clear_after)),
         _ => {}
     }
-    let ctx = Ctx::new(&cli)?;
+    let mut ctx = Ctx::new(&cli)?;
+    ctx.tty_prompt = matches!(cli.command, Command::GitCredential(_));
     match cli.command {
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Breach(args) => breach::run(&ctx, &args),
+        Command::Status(args) => status::run(&ctx, &args),
         command => done(run_simple(&ctx, command)),
     }
 }
@@ -81,15 +88,21 @@ fn run_simple(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Export(args) => export::run(ctx, &args),
         Command::Unlock(args) => unlock::run(ctx, &args),
         Command::Lock => lock::run(ctx),
-        Command::Status(args) => status::run(ctx, &args),
         Command::Copy(args) => copy::run(ctx, &args),
         Command::Register(args) => register::run(ctx, &args),
         Command::Login(args) => login::run(ctx, &args),
         Command::Sync(args) => sync_cmd::run(ctx, &args),
         Command::Logout(args) => logout::run(ctx, &args),
         Command::Devices(args) => devices::run(ctx, &args),
+        Command::Ssh(command) => ssh::run(ctx, &command),
+        Command::SshAgent(args) => crate::ssh_agent::run(ctx, &args),
+        Command::Read(args) => read::run(ctx, &args),
+        Command::Run(args) => run_cmd::run(ctx, &args),
+        Command::Inject(args) => inject::run(ctx, &args),
+        Command::GitCredential(args) => git_credential::run(ctx, &args),
         Command::Audit(_)
         | Command::Breach(_)
+        | Command::Status(_)
         | Command::Completions(_)
         | Command::Man(_)
         | Command::AgentServe(_)

@@ -2,10 +2,9 @@
 //! "Password change and key rotation"): every item is sealed again under it, so an old copy of
 //! the vault opened with the old password reads nothing written after the change.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use hush_crypto::KeyRing;
+use hush_vault::Vault;
 
 use crate::cli::PasswdArgs;
 use crate::commands::init::kdf_params;
@@ -18,9 +17,14 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     // Always prove the current password (the agent's key alone is not enough to change it),
     // and keep the old auth key: the server only accepts a new keyset signed with it
     // (sync-api-v2.md, `PUT /v2/keyset`).
-    let Derived { account_key, keys: old, ring } = ctx.derive_keys(&header)?;
+    // Proven, not handed to the agent: the agent gets the new ring below.
+    let Derived { account_key, keys: old, ring } = ctx.prove_password(&header)?;
     let (params, policy) = kdf_params(&args.kdf, header.params())?;
-    let new_password = ctx.new_master_password(args.new_password_file.as_ref())?;
+    let new_password = ctx.new_master_password(
+        args.new_password_file.as_ref(),
+        &params,
+        args.new_password.insecure_weak_password,
+    )?;
     let (ring, push) = ctx.update_connected(ring, |vault| {
         if vault.state().sync.is_none() {
             vault.change_password(&new_password, &account_key, params, policy)?;
@@ -28,8 +32,9 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
         }
         // The server must accept the new keyset before this device adopts it, or the two
         // would disagree; if it refuses or cannot be reached, nothing changes anywhere.
-        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(60))?;
+        let transport = remote::connected_transport(ctx, vault.state())?;
         let new = hush_sync::NewPassword { password: &new_password, params, policy };
+        let _progress = remote::Progress::start("Changing the master password on the server".into());
         let change = hush_sync::change_password(
             vault,
             &transport,
@@ -47,7 +52,7 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
         let lock = ctx.profile.lock_exclusive()?;
         hush_vault::profile::refresh_backup(&ctx.profile, &lock)?;
     }
-    refresh_agent(ctx, &ring);
+    refresh_agent(ctx, &ring, &account_key, &new_password);
     eprintln!(
         "Master password changed; the vault key was rotated. The old password opens nothing written from now on."
     );
@@ -68,17 +73,31 @@ pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     }
 }
 
-/// An agent unlocked before the change holds the old ring, which no longer opens the vault:
-/// hand it the new one, with its timeout.
-fn refresh_agent(ctx: &Ctx, ring: &KeyRing) {
-    let Ok(Some(socket)) = agent::socket_path(&ctx.profile, false) else { return };
-    if let Ok(Some(status)) = agent::client::status(&socket)
-        && status.unlocked
-        && let Ok(header) = ctx.header()
-    {
-        let timeout = status.timeout_secs.max(1);
-        if agent::client::start_and_hand_over(&socket, &header.account_id(), ring, timeout).is_err() {
-            let _ = agent::client::lock(&socket);
+/// An agent unlocked before the change holds the old ring and auth key, which no longer open
+/// the vault or the account: hand it the new ones, with its timeout. Without a running agent,
+/// the new keys are kept as any typed password's are ([`Ctx::keep_in_agent`]).
+fn refresh_agent(ctx: &Ctx, ring: &KeyRing, account_key: &hush_crypto::AccountKey, password: &str) {
+    let Ok(header) = ctx.header() else { return };
+    let running = agent::socket_path(&ctx.profile, false)
+        .ok()
+        .flatten()
+        .and_then(|socket| agent::client::status(&socket).ok().flatten().map(|status| (socket, status)));
+    let unlocked = running.as_ref().is_some_and(|(_, status)| status.unlocked);
+    if !unlocked && !ctx.autostarts_agent() {
+        return;
+    }
+    // The new auth key comes from the new password: one more KDF run (about half a second),
+    // after which `hush register` and the like need no password while unlocked.
+    let auth = Vault::derive(&header, password, account_key).ok().map(|keys| keys.auth);
+    match running {
+        Some((socket, status)) if status.unlocked => {
+            let timeout = status.timeout_secs.max(1);
+            if agent::client::start_and_hand_over(&socket, &header.account_id(), ring, auth.as_ref(), timeout)
+                .is_err()
+            {
+                let _ = agent::client::lock(&socket);
+            }
         }
+        _ => ctx.keep_in_agent(&header.account_id(), ring, auth.as_ref()),
     }
 }

@@ -1,19 +1,17 @@
 //! `hush register`: create the account on a server from this vault and push it.
 
-use std::time::Duration;
-
 use anyhow::{Result, bail};
 use zeroize::Zeroizing;
 
 use crate::cli::RegisterArgs;
-use crate::context::{Ctx, Derived};
+use crate::context::Ctx;
 use crate::{prompt, remote};
 
 /// Runs `hush register`.
 pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     let header = ctx.header()?;
     let url = remote::server_url(&args.server, args.insecure_http)?;
-    let transport = remote::transport(ctx, &url, args.insecure_http, Duration::from_secs(60))?;
+    let transport = remote::transport(ctx, &url, args.insecure_http)?;
     let device = args.device_name.clone().unwrap_or_else(remote::default_device_name);
     hush_crypto::check_device_name(&device)?;
     // A code on the command line can be read by other local users (`ps`), who could
@@ -26,8 +24,9 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
         (None, Some(path)) => Some(prompt::first_line_of(path)?),
         (None, None) => None,
     };
-    // Registration needs the auth key, which only the master password yields.
-    let Derived { keys, ring, account_key } = ctx.derive_keys(&header)?;
+    // Registration needs the auth key, which the master password yields, or the agent that a
+    // command which asked for it was left with (issue #10, point 3).
+    let (ring, auth, account_key) = ctx.server_keys(&header)?;
     let report = ctx.update_connected(ring, |vault| {
         if vault.state().sync.is_some() {
             bail!("this vault is already connected to a server; use `hush sync`, or `hush logout` first");
@@ -39,10 +38,11 @@ pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
             insecure_http: args.insecure_http,
             now: hush_vault::now(),
         };
+        let _progress = remote::Progress::start(format!("Registering with {url}"));
         let report = hush_sync::register(
             vault,
             &transport,
-            &keys,
+            &auth,
             &account_key,
             invite.as_deref().map(String::as_str),
             &mut ctx.profile.clone(),

@@ -2,6 +2,10 @@
 //! syncs with and the fingerprint of the last server state this device accepted, so that two
 //! devices can be compared by eye (docs/spec/crypto-v2.md, "Manifest": equal heads, equal
 //! fingerprints).
+//!
+//! It exits 0 when unlocked and 1 when not (locked, or no vault here), with `--json` too, so
+//! that a shell prompt or a script can ask `hush status >/dev/null` (issue #10, point 16), as
+//! `rbw unlocked` does.
 
 use anyhow::Result;
 use hush_crypto::AccountId;
@@ -10,11 +14,14 @@ use serde::Serialize;
 use crate::agent::{self, client};
 use crate::cli::StatusArgs;
 use crate::context::Ctx;
+use crate::exit::Outcome;
 use crate::output;
 
 /// The JSON form (`hush status --json`).
 #[derive(Serialize)]
 struct StatusJson {
+    /// `unlocked`, `locked`, or `no_vault` (nothing to unlock in this folder).
+    state: &'static str,
     /// Whether commands currently run without the master password.
     unlocked: bool,
     /// Seconds until the agent forgets the key unless it is used (0 when locked).
@@ -49,11 +56,13 @@ struct HeadJson {
     key_version: u32,
 }
 
-/// Runs `hush status`.
-pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
+/// Runs `hush status`: [`Outcome::Done`] (exit 0) when unlocked, else [`Outcome::Findings`]
+/// (exit 1).
+pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Outcome> {
     // The vault's account, to tell "unlocked" from "an agent for another vault".
     let account = ctx.header().ok().map(|h| h.account_id());
     let mut out = StatusJson {
+        state: "locked",
         unlocked: false,
         remaining_secs: 0,
         timeout_secs: 0,
@@ -102,10 +111,15 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
         eprintln!("hush: {note}");
     }
     if out.unlocked {
+        out.state = "unlocked";
         out.sync = sync_status(ctx);
+    } else if !ctx.profile.vault().exists() {
+        out.state = "no_vault";
     }
+    let outcome = Outcome::findings_if(!out.unlocked);
     if args.json {
-        return output::json(&out);
+        output::json(&out)?;
+        return Ok(outcome);
     }
     // The state word in colour on a terminal (green: commands run without the
     // password), plain under NO_COLOR or in a pipe.
@@ -134,10 +148,15 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<()> {
                 (None, None) => output::line("not connected to a server")?,
             }
         }
-        Ok(())
+    } else if out.state == "no_vault" {
+        output::line(format!(
+            "no vault in {} (`hush init` creates one, `hush login --server URL` fetches yours)",
+            ctx.profile.dir().display()
+        ))?;
     } else {
-        output::line(paint("locked", "1"))
+        output::line(paint("locked", "1"))?;
     }
+    Ok(outcome)
 }
 
 /// The sync state, read with the agent's key; `None` if that fails (the vault changed since).

@@ -2,8 +2,6 @@
 //! accept a server state that does not extend what this device accepted (docs/spec/sync-api-v2.md,
 //! "Resetting trust").
 
-use std::time::Duration;
-
 use anyhow::{Result, bail};
 use hush_crypto::ItemId;
 use hush_vault::Vault;
@@ -97,13 +95,17 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     let summary = loop {
         attempts += 1;
         let (mut vault, version) = ctx.profile.open(ring.clone())?;
-        let transport = remote::connected_transport(ctx, vault.state(), Duration::from_secs(120))?;
+        let transport = remote::connected_transport(ctx, vault.state())?;
         if args.reset_trust {
             hush_sync::reset_trust(&mut vault);
         }
+        let server = vault.state().sync.as_ref().map(|s| s.server_url.clone()).unwrap_or_default();
         let now = hush_vault::now();
         let purged = vault.purge_expired_trash(now);
-        let report = hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?;
+        let report = {
+            let _progress = remote::Progress::start(format!("Syncing with {server}"));
+            hush_sync::sync(&mut vault, &transport, &mut ctx.profile.clone(), now)?
+        };
         if ctx.profile.commit(&vault, version)?.is_some() {
             break SyncJson {
                 received: names(&vault, &report.received),

@@ -41,8 +41,11 @@ pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         }
         _ => {}
     }
-    let key = ctx.derive_ring(&header)?;
-    let warnings = client::start_and_hand_over(&socket, &account_id, &key, timeout)?;
+    // Proven here and handed over below with this command's own timeout (not through
+    // `Ctx::keep_in_agent`, which would use the configured one).
+    let derived = ctx.prove_password(&header)?;
+    let warnings =
+        client::start_and_hand_over(&socket, &account_id, &derived.ring, Some(&derived.keys.auth), timeout)?;
     for w in warnings {
         eprintln!("warning: {w}");
     }

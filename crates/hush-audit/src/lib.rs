@@ -39,6 +39,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod breaches;
+pub mod master;
 mod pwned;
 #[cfg(test)]
 mod tests;
@@ -48,6 +50,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use hush_crypto::ItemId;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+pub use self::breaches::{
+    Breach, BreachFindings, BreachList, BreachListError, BreachedAccount, Exposed, NotExposed, ReusedFrom,
+    check_site_breaches,
+};
 pub use self::pwned::{PwnedFile, PwnedFileError, PwnedHash, PwnedSource};
 use hush_vault::{Item, ItemKind};
 

@@ -35,7 +35,7 @@ pub use crate::manifest::{
     Writer, blob_hash,
 };
 pub use crate::secret::{AccountKey, Kek, VaultKey, random_array};
-pub use crate::setup_code::SetupCode;
+pub use crate::setup_code::{GROUP_LEN, GROUPS, SetupCode, SetupCodeProblem, TypedSetupCode};
 
 // What the client and the server share is defined once, in hush-core (docs/architecture.md);
 // it is re-exported here so that users of the cryptography need one import path.

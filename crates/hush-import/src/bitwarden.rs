@@ -225,13 +225,12 @@ fn convert<'g>(
     item.notes = bw.notes.unwrap_or_default();
     let created = bw.creation_date.as_deref().and_then(rfc3339);
     set_times(&mut item, created, bw.revision_date.as_deref().and_then(rfc3339));
+    let mut password_revision = None;
 
     if let Some(login) = bw.login {
         item.username = login.username.unwrap_or_default().trim().to_owned();
         item.password = login.password.unwrap_or_default();
-        if let Some(changed) = login.password_revision_date.as_deref().and_then(rfc3339) {
-            item.password_changed = changed;
-        }
+        password_revision = login.password_revision_date.as_deref().and_then(rfc3339);
         apply_totp(&mut item, login.totp.as_deref().unwrap_or(""), entry, warnings);
     }
     if let Some(card) = bw.card {
@@ -302,6 +301,19 @@ fn convert<'g>(
     // Bitwarden lists the newest first; hush keeps history oldest first.
     history.sort_by_key(|h| h.replaced_at);
     item.history = history;
+    // When the password was set (issue #14: `hush audit --breaches` compares it with breach
+    // dates). Bitwarden sets `passwordRevisionDate` when a password is replaced, and leaves it
+    // null while the first one stands: then the password is as old as the item, or as the
+    // replacement of the newest history entry. The item's `revisionDate` would be wrong: any
+    // later edit (a note, a folder) would make an exposed password look changed after a breach.
+    // A password added to an item created without one is dated too early by this: flagged
+    // rather than missed.
+    if !item.password.is_empty() {
+        item.password_changed = password_revision
+            .or(item.history.last().map(|h| h.replaced_at))
+            .or(created)
+            .unwrap_or(item.password_changed);
+    }
 
     if let Some(folder) = bw.folder_id.as_deref().and_then(group_name) {
         push_tag(&mut item, folder);
@@ -402,8 +414,15 @@ pub fn write_csv<'a>(items: impl IntoIterator<Item = &'a Item>) -> Zeroizing<Vec
         let folder = item.tags.iter().find(|t| *t != FAVORITE_TAG).map_or("", String::as_str);
         let kind = match item.kind {
             ItemKind::Login | ItemKind::TotpOnly => "login",
-            ItemKind::Note | ItemKind::Card => "note",
+            ItemKind::Note | ItemKind::Card | ItemKind::SshKey => "note",
         };
+        // Bitwarden's CSV has no column for an SSH key; the notes carry it, so that an export
+        // never silently drops a private key (docs/import-export.md, "Export").
+        let notes = Zeroizing::new(match item.ssh_key.as_deref().filter(|k| !k.is_empty()) {
+            Some(key) if item.notes.is_empty() => key.to_owned(),
+            Some(key) => format!("{}\n\n{key}", item.notes),
+            None => item.notes.clone(),
+        });
         let fields = Zeroizing::new(
             item.fields.iter().map(|f| format!("{}: {}", f.name, f.value)).collect::<Vec<_>>().join("\n"),
         );
@@ -413,7 +432,7 @@ pub fn write_csv<'a>(items: impl IntoIterator<Item = &'a Item>) -> Zeroizing<Vec
             if favorite { "1" } else { "" },
             kind,
             &item.name,
-            &item.notes,
+            &notes,
             &fields,
             "0",
             &uris,
@@ -502,6 +521,33 @@ mod tests {
         assert!(warnings[0].starts_with("items[5]: TOTP secret not imported:"), "{warnings:?}");
         assert!(warnings[1].starts_with("items[6] \"Old\": in Bitwarden's trash"), "{warnings:?}");
         assert!(import.items[5].totp.is_none());
+    }
+
+    #[test]
+    fn import_bitwarden_json_dates_the_password_not_the_last_edit() {
+        let doc = |login: &str| {
+            format!(
+                r#"{{"encrypted": false, "items": [{{"type": 1, "name": "plex",
+                "creationDate": "2014-01-01T00:00:00.000Z", "revisionDate": "2024-06-01T00:00:00.000Z",
+                "login": {login}}}]}}"#
+            )
+        };
+        let changed =
+            |login: &str| parse_json(doc(login).as_bytes(), 9_000_000_000).unwrap().items[0].password_changed;
+        // passwordRevisionDate is kept as it is.
+        assert_eq!(
+            changed(r#"{"password": "p", "passwordRevisionDate": "2016-03-01T00:00:00.000Z"}"#),
+            1_456_790_400
+        );
+        // Never replaced: as old as the item, not as its last edit (2024).
+        assert_eq!(changed(r#"{"password": "p", "passwordRevisionDate": null}"#), 1_388_534_400);
+        assert_eq!(changed(r#"{"password": "p"}"#), 1_388_534_400);
+        // Null, but a history: set when the newest history entry was replaced.
+        let with_history = r#"{"encrypted": false, "items": [{"type": 1, "name": "plex",
+            "creationDate": "2014-01-01T00:00:00.000Z", "revisionDate": "2024-06-01T00:00:00.000Z",
+            "passwordHistory": [{"lastUsedDate": "2015-02-01T00:00:00.000Z", "password": "older"}],
+            "login": {"password": "p"}}]}"#;
+        assert_eq!(parse_json(with_history.as_bytes(), 0).unwrap().items[0].password_changed, 1_422_748_800);
     }
 
     #[test]

@@ -18,6 +18,10 @@
 //! }
 //! ```
 //!
+//! An item of kind `ssh-key` also has `"ssh_key"`: its private key in OpenSSH's format. The
+//! member is left out of every other item, so that an export without SSH keys stays readable
+//! by a hush from before they existed.
+//!
 //! Not exported: item ids (an import always creates new items), revisions, merge
 //! conflicts and sync state, and deleted items.
 
@@ -60,6 +64,8 @@ pub struct ItemOut<'a> {
     created: String,
     updated: String,
     password_changed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ssh_key: Option<&'a str>,
 }
 
 impl<'a> ItemOut<'a> {
@@ -84,6 +90,7 @@ impl<'a> ItemOut<'a> {
             created: to_rfc3339(item.created),
             updated: to_rfc3339(item.updated),
             password_changed: to_rfc3339(item.password_changed),
+            ssh_key: item.ssh_key.as_deref(),
         }
     }
 }
@@ -143,6 +150,8 @@ struct ItemIn {
     created: Option<String>,
     updated: Option<String>,
     password_changed: Option<String>,
+    #[serde(default)]
+    ssh_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +183,7 @@ pub fn write_json<'a>(items: impl IntoIterator<Item = &'a Item>, now: i64) -> Ze
                 + i.urls.iter().chain(i.tags).map(|s| 2 * s.len() + 8).sum::<usize>()
                 + i.fields.iter().map(|f| 2 * (f.name.len() + f.value.len()) + 64).sum::<usize>()
                 + i.history.iter().map(|h| 2 * h.password.len() + 96).sum::<usize>()
+                + 2 * i.ssh_key.map_or(0, str::len)
         })
         .sum();
     let doc = DocumentOut { format: FORMAT, version: VERSION, exported_at: to_rfc3339(now), items };
@@ -234,6 +244,7 @@ pub fn parse_json(input: &[u8], now: i64) -> Result<Import, ImportError> {
             })
             .collect::<Result<_, ImportError>>()?;
         item.policy = raw.policy;
+        item.ssh_key = raw.ssh_key.filter(|k| !k.is_empty());
         item.created = time("created", raw.created.as_deref())?.unwrap_or(now);
         item.updated = time("updated", raw.updated.as_deref())?.unwrap_or(item.created);
         item.password_changed =
@@ -268,7 +279,11 @@ mod tests {
         push_field(&mut card, "number", "4111111111111111".into(), true);
         let mut otp = Item::new(ItemKind::TotpOnly, "AWS", 1_600_000_000);
         otp.totp = a.totp.clone();
-        vec![a, card, otp]
+        let mut ssh = Item::new(ItemKind::SshKey, "deploy key", 1_600_000_000);
+        ssh.ssh_key = Some(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn...\n-----END OPENSSH PRIVATE KEY-----\n".into(),
+        );
+        vec![a, card, otp, ssh]
     }
 
     #[test]
@@ -280,6 +295,7 @@ mod tests {
             text.contains("\"format\": \"hush-export\"")
                 && text.contains("\"exported_at\": \"2027-01-15T08:00:00Z\"")
         );
+        assert_eq!(text.matches("\"ssh_key\"").count(), 1, "only the SSH key item has the member");
         let back = parse_json(&bytes, 0).unwrap();
         assert!(back.warnings.is_empty());
         assert_eq!(back.items, items, "every user-visible field survives");

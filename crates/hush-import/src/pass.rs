@@ -104,11 +104,27 @@ pub fn parse_store(dir: &Path, decrypt: &dyn Decrypt, now: i64) -> Result<Import
             entry: name.clone(),
             reason: "the decrypted entry is not UTF-8 text".into(),
         })?;
-        let (item, warnings) = parse_entry(&name, text, now);
+        let (mut item, warnings) = parse_entry(&name, text, now);
+        // pass keeps no dates, but it rewrites an entry's file whenever the entry changes, so
+        // the file's modification time is the latest the password can have been set: earlier,
+        // and so truer, than the import (`hush audit --breaches` compares it with breach dates;
+        // a store cloned with git has the clone's time, still no later than the import).
+        if let Some(modified) = modified_secs(&file).filter(|m| *m <= now) {
+            item.created = modified;
+            item.updated = modified;
+            item.password_changed = modified;
+        }
         import.items.push(item);
         import.warnings.extend(warnings);
     }
     Ok(import)
+}
+
+/// A file's modification time in Unix seconds, if the file system keeps one.
+fn modified_secs(file: &Path) -> Option<i64> {
+    let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok()?;
+    let secs = modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
 }
 
 /// Every `*.gpg` file under `dir`, not following links to folders (a link loop
@@ -238,7 +254,7 @@ mod tests {
         std::fs::write(root.join("Email/work/gmail.com.gpg"), "pw1\nlogin: me@gmail.com\n").unwrap();
         std::fs::write(root.join("github.gpg"), "pw2\n").unwrap();
         std::fs::write(root.join("README"), "ignored").unwrap();
-        let import = parse_store(root, &Plain, 0).unwrap();
+        let import = parse_store(root, &Plain, NOW).unwrap();
         let names: Vec<_> = import.items.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["Email/work/gmail.com", "github"]);
         assert_eq!(import.items[0].tags, ["Email/work"]);
@@ -254,6 +270,29 @@ mod tests {
         std::fs::write(root.join("locked.gpg"), b"pw\n\xff\n").unwrap();
         let err = parse_store(root, &Plain, 0).unwrap_err().to_string();
         assert_eq!(err, "locked: the decrypted entry is not UTF-8 text");
+    }
+
+    /// An import time after every file the tests write.
+    const NOW: i64 = 4_000_000_000;
+
+    #[test]
+    fn import_pass_dates_an_entry_by_its_files_modification_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(".gpg-id"), "test@example.org\n").unwrap();
+        let file = root.join("plex.tv.gpg");
+        std::fs::write(&file, "pw\nurl: https://plex.tv\n").unwrap();
+        // Last edited in pass on 2014-05-01T00:00:00Z.
+        let edited = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_398_902_400);
+        std::fs::File::options().write(true).open(&file).unwrap().set_modified(edited).unwrap();
+        let item = &parse_store(root, &Plain, NOW).unwrap().items[0];
+        assert_eq!(
+            (item.created, item.updated, item.password_changed),
+            (1_398_902_400, 1_398_902_400, 1_398_902_400)
+        );
+        // A time after the import (a clock set wrong) is not believed.
+        let item = &parse_store(root, &Plain, 1_000_000_000).unwrap().items[0];
+        assert_eq!(item.password_changed, 1_000_000_000);
     }
 
     #[test]

@@ -142,7 +142,7 @@ fn register(
         insecure_http: false,
         now,
     };
-    hush_sync::register(&mut vault, t, &keys, &account_key, a.invite.as_deref(), &mut fresh(), &opts)
+    hush_sync::register(&mut vault, t, &keys.auth, &account_key, a.invite.as_deref(), &mut fresh(), &opts)
         .map_err(|e| e.to_string())?;
     let mut done = first;
     while done < n {

@@ -113,7 +113,8 @@ pub fn revoke(
 }
 
 /// Ends this device's session on the server and forgets it locally. What this device accepted
-/// of the account's history stays (sync-api-v2.md, "Verifying a pull"). Returns the server's
+/// of the account's history stays, and so does the server and device name it connected with
+/// (`LocalState::last_server`, for the next `hush login`) (sync-api-v2.md, "Verifying a pull"). Returns the server's
 /// refusal, if any, as a note: the session may already be gone, and forgetting it locally is
 /// what matters.
 pub fn logout(state: &mut LocalState, transport: &dyn Transport) -> Option<SyncError> {
@@ -139,5 +140,7 @@ pub fn delete_account(
     };
     transport.delete_account(&token, &req)?;
     state.sync = None;
+    // There is nothing to log in to any more: `hush login` must not offer this server.
+    state.last_server = None;
     Ok(())
 }

@@ -82,6 +82,11 @@ pub enum Tampering {
     /// The server's KDF salt is not 16 bytes.
     #[error("the KDF salt is not 16 bytes")]
     MalformedSalt,
+    /// The server serves this device's own keyset with other KDF parameters or another salt
+    /// than it was sealed with (only a device that holds the keyset can tell; for a new device
+    /// the keyset simply does not open).
+    #[error("the server hands out KDF parameters or a salt that its keyset was not sealed with")]
+    ParametersMismatch,
 }
 
 /// Why a sync, login or registration failed. In every case nothing local changed.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use hush_proto as proto;
 use hush_proto::paths;
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::{Client, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -49,22 +49,46 @@ pub fn check_server_url(url: &str, allow_insecure_http: bool) -> Result<Url, Syn
 }
 
 /// Talks to a hush server over HTTP(S).
+///
+/// reqwest's async client on a runtime of its own, driven from the calling thread with
+/// `block_on`: reqwest's blocking client has no read timeout, and the async client's read
+/// timeout panics when a blocking response body is read outside the runtime (found by
+/// `an_answer_that_stops_halfway_is_a_network_failure_not_a_protocol_error`). Every answer is
+/// read in full inside the runtime, where both timeouts work.
 pub struct HttpTransport {
     base: Url,
     client: Client,
+    runtime: tokio::runtime::Runtime,
+    /// How long a connection and each read may take (for the error message).
+    wait: Duration,
+}
+
+/// The longest one request may take in all, however steadily its bytes flow: a last bound for
+/// a server that stops reading a large upload, which no read timeout notices. A first sync of
+/// 10,000 items moves about 10 MB (docs/benchmarks.md), about 80 s at 1 Mbit/s.
+pub const MAX_REQUEST_TIME: Duration = Duration::from_secs(300);
+
+/// An answer, read in full.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
 }
 
 impl HttpTransport {
-    /// A transport for `server_url` (already checked with [`check_server_url`]).
-    pub fn new(server_url: &Url, ca_file: Option<&Path>, timeout: Duration) -> Result<Self, SyncError> {
+    /// A transport for `server_url` (already checked with [`check_server_url`]). `wait` bounds
+    /// the connection (TCP and TLS) and then every read: a server that accepts but never
+    /// answers, or stops in the middle of an answer, is given up on after `wait`, while a
+    /// slow but steady transfer may go on up to [`MAX_REQUEST_TIME`] (issue #10, point 14).
+    pub fn new(server_url: &Url, ca_file: Option<&Path>, wait: Duration) -> Result<Self, SyncError> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             // Another part of the process may have installed one already; either is fine.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         let mut builder = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(wait)
+            .read_timeout(wait)
+            .timeout(MAX_REQUEST_TIME.max(wait))
             .user_agent(concat!("hush/", env!("CARGO_PKG_VERSION")))
             .https_only(server_url.scheme() == "https");
         if let Some(ca) = ca_file {
@@ -77,11 +101,15 @@ impl HttpTransport {
             }
         }
         let client = builder.build().map_err(|e| SyncError::Url(format!("cannot set up HTTPS: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| SyncError::Url(format!("cannot start the network runtime: {e}")))?;
         let mut base = server_url.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Ok(HttpTransport { base, client })
+        Ok(HttpTransport { base, client, runtime, wait })
     }
 
     fn url(&self, path: &str) -> Url {
@@ -92,23 +120,42 @@ impl HttpTransport {
         self.base.join(path.trim_start_matches('/')).expect("valid API path")
     }
 
-    /// Sends `req`; a 503 whose `Retry-After` is short is retried after that wait, twice at most
-    /// (docs/spec/sync-api-v2.md, "Errors": the store was busy and nothing was written). Retrying
-    /// a push is safe even if it had been stored: it then conflicts on `base_seq`, and the push
-    /// numbers make the retry supersede it (docs/spec/crypto-v2.md, "Push numbers").
-    fn send(&self, mut req: RequestBuilder) -> Result<Response, TransportError> {
-        for _ in 0..MAX_BUSY_RETRIES {
-            let again = req.try_clone();
-            let resp = req.send().map_err(|e| TransportError::Network(without_url(&e)))?;
-            match (again, busy_wait(&resp)) {
-                (Some(again), Some(wait)) => {
-                    std::thread::sleep(wait);
-                    req = again;
+    /// Sends `req` and reads the answer; a 503 whose `Retry-After` is short is retried after
+    /// that wait, twice at most (docs/spec/sync-api-v2.md, "Errors": the store was busy and
+    /// nothing was written). Retrying a push is safe even if it had been stored: it then
+    /// conflicts on `base_seq`, and the push numbers make the retry supersede it
+    /// (docs/spec/crypto-v2.md, "Push numbers").
+    fn send(&self, req: RequestBuilder) -> Result<Answer, TransportError> {
+        self.runtime.block_on(async {
+            let mut req = req;
+            let mut retries = 0;
+            loop {
+                let again = if retries < MAX_BUSY_RETRIES { req.try_clone() } else { None };
+                let resp = req.send().await.map_err(|e| self.network(&e))?;
+                let status = resp.status();
+                let busy = busy_wait(&resp);
+                let body = resp.bytes().await.map_err(|e| self.network(&e))?.to_vec();
+                match (again, busy) {
+                    (Some(again), Some(wait)) => {
+                        tokio::time::sleep(wait).await;
+                        req = again;
+                        retries += 1;
+                    }
+                    _ => return Ok(Answer { status, body }),
                 }
-                _ => return Ok(resp),
             }
-        }
-        req.send().map_err(|e| TransportError::Network(without_url(&e)))
+        })
+    }
+
+    /// A failure to reach the server or to hear from it (a body that stops coming included:
+    /// the server may be frozen), said plainly when it was a timeout.
+    fn network(&self, e: &reqwest::Error) -> TransportError {
+        TransportError::Network(if e.is_timeout() {
+            let what = if e.is_connect() { "did not accept a connection" } else { "did not answer" };
+            format!("the server {what} within {} s", self.wait.as_secs_f64())
+        } else {
+            without_url(e)
+        })
     }
 }
 
@@ -139,23 +186,25 @@ fn without_url(e: &reqwest::Error) -> String {
     msg
 }
 
-fn api_error(resp: Response) -> TransportError {
-    let status = resp.status().as_u16();
-    match resp.json::<proto::ErrorBody>() {
+fn api_error(answer: &Answer) -> TransportError {
+    let status = answer.status.as_u16();
+    match serde_json::from_slice::<proto::ErrorBody>(&answer.body) {
         Ok(body) => TransportError::Api { status, code: body.error, message: body.message },
         Err(_) => TransportError::Protocol(format!("HTTP {status} without an API error body")),
     }
 }
 
-fn json<T: DeserializeOwned>(resp: Response) -> Result<T, TransportError> {
-    if !resp.status().is_success() {
-        return Err(api_error(resp));
+/// A successful answer's JSON body; one that does not parse is a protocol error.
+fn json<T: DeserializeOwned>(answer: Answer) -> Result<T, TransportError> {
+    if !answer.status.is_success() {
+        return Err(api_error(&answer));
     }
-    resp.json::<T>().map_err(|e| TransportError::Protocol(without_url(&e)))
+    serde_json::from_slice(&answer.body)
+        .map_err(|e| TransportError::Protocol(format!("unreadable answer: {e}")))
 }
 
-fn empty(resp: Response) -> Result<(), TransportError> {
-    if resp.status().is_success() { Ok(()) } else { Err(api_error(resp)) }
+fn empty(answer: Answer) -> Result<(), TransportError> {
+    if answer.status.is_success() { Ok(()) } else { Err(api_error(&answer)) }
 }
 
 impl Transport for HttpTransport {
@@ -187,18 +236,18 @@ impl Transport for HttpTransport {
         token: &proto::SessionToken,
         req: &proto::PushRequest,
     ) -> Result<PushOutcome, TransportError> {
-        let resp =
+        let answer =
             self.send(self.client.post(self.url(paths::VAULT)).bearer_auth(token.expose()).json(req))?;
-        if resp.status() == StatusCode::CONFLICT {
-            let status = resp.status().as_u16();
-            let body: proto::ErrorBody =
-                resp.json().map_err(|e| TransportError::Protocol(without_url(&e)))?;
+        if answer.status == StatusCode::CONFLICT {
+            let status = answer.status.as_u16();
+            let body: proto::ErrorBody = serde_json::from_slice(&answer.body)
+                .map_err(|e| TransportError::Protocol(format!("unreadable answer: {e}")))?;
             return match (body.error, body.seq) {
                 (proto::ErrorCode::Conflict, Some(seq)) => Ok(PushOutcome::Conflict(seq)),
                 (code, _) => Err(TransportError::Api { status, code, message: body.message }),
             };
         }
-        json::<proto::PushResponse>(resp).map(|r| PushOutcome::Accepted(r.seq))
+        json::<proto::PushResponse>(answer).map(|r| PushOutcome::Accepted(r.seq))
     }
 
     fn rekey(&self, token: &proto::SessionToken, req: &proto::RekeyRequest) -> Result<u64, TransportError> {
@@ -288,8 +337,8 @@ mod tests {
         let ok = "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok";
         let (url, server) = scripted(vec![BUSY, BUSY, ok]);
         let transport = HttpTransport::new(&url, None, Duration::from_secs(5)).unwrap();
-        let resp = transport.send(transport.client.get(transport.url("/healthz"))).unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
+        let answer = transport.send(transport.client.get(transport.url("/healthz"))).unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(server.join().unwrap(), 3);
     }
 
@@ -304,6 +353,47 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(server.join().unwrap(), 3);
+    }
+
+    /// A loopback server that accepts one connection, reads the request, writes `partial` (maybe
+    /// nothing) and then holds the connection open without another byte until the test ends.
+    fn frozen(partial: &'static str) -> (Url, std::sync::mpsc::Sender<()>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let _ = (&stream).write_all(partial.as_bytes());
+            let _ = released.recv();
+        });
+        (url, release)
+    }
+
+    #[test]
+    fn a_server_that_accepts_and_never_answers_is_a_network_failure_after_the_wait() {
+        let (url, _release) = frozen("");
+        let transport = HttpTransport::new(&url, None, Duration::from_millis(300)).unwrap();
+        let err = transport.prelogin(&proto::AccountId::from_bytes([1; 16])).unwrap_err();
+        assert!(
+            matches!(&err, TransportError::Network(m) if m == "the server did not answer within 0.3 s"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_answer_that_stops_halfway_is_a_network_failure_not_a_protocol_error() {
+        let (url, _release) = frozen(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"kdf\":",
+        );
+        let transport = HttpTransport::new(&url, None, Duration::from_millis(300)).unwrap();
+        let err = transport.prelogin(&proto::AccountId::from_bytes([1; 16])).unwrap_err();
+        assert!(matches!(&err, TransportError::Network(m) if m.contains("did not answer")), "{err:?}");
     }
 
     #[test]

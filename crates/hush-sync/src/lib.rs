@@ -19,7 +19,10 @@ mod transport;
 mod verify;
 
 pub use crate::error::{SyncError, Tampering};
-pub use crate::login::{LoginOptions, login_existing, login_new_device, normalize_server_url, register};
+pub use crate::login::{
+    LoginOptions, Proof, login_existing, login_existing_with, login_new_device, normalize_server_url,
+    register,
+};
 pub use crate::merge::Undone;
 pub use crate::rekey::{NewPassword, PasswordChange, change_password};
 pub use crate::sync::{

@@ -7,11 +7,11 @@
 //! local file). A login never rewrites the local header with an older keyset.
 
 use hush_crypto::{
-    AccountId, AccountKey, AuthKey, DerivedKeys, DeviceNameKey, FloorPolicy, KdfParams, KdfSalt, KeyRing,
-    Keyset, KeysetContext, login_message,
+    AccountId, AccountKey, AuthKey, DeviceNameKey, FloorPolicy, KdfParams, KdfSalt, KeyRing, Keyset,
+    KeysetContext, login_message,
 };
 use hush_proto as proto;
-use hush_vault::local_state::SyncState;
+use hush_vault::local_state::{LastServer, SyncState};
 use hush_vault::{FileHeader, Vault, VaultFile};
 
 use crate::sync::{PushNumbers, SyncReport, apply_pull, sync};
@@ -55,7 +55,14 @@ pub(crate) fn open_session(
 /// server's revision counter); what this device accepted of the account's history is keyed by
 /// account and untouched, so a new session, a re-spelled URL or another server cannot roll it
 /// back (sync-api-v2.md, "Verifying a pull").
-fn connect(vault: &mut Vault, server_url: &str, login: &proto::LoginResponse, insecure_http: bool) {
+fn connect(vault: &mut Vault, login: &proto::LoginResponse, opts: &LoginOptions<'_>) {
+    let (server_url, insecure_http) = (opts.server_url, opts.insecure_http);
+    // Kept across a logout, for the next `hush login` (docs/sync.md, "Logging in").
+    vault.state_mut().last_server = Some(LastServer {
+        server_url: server_url.to_owned(),
+        insecure_http,
+        device_name: Some(opts.device_name.to_owned()),
+    });
     let previous = vault.state().sync.clone();
     let same_server = previous.as_ref().is_some_and(|p| p.server_url == server_url);
     vault.state_mut().sync = Some(SyncState {
@@ -93,11 +100,12 @@ pub struct LoginOptions<'a> {
 }
 
 /// Creates the account on the server from this vault and pushes everything.
-/// `keys` must be the vault's current keys (the caller has just derived them).
+/// `auth` must be the auth key of the vault's current keyset (derived from the master password
+/// with it: by the caller just now, or by the command that unlocked the agent).
 pub fn register(
     vault: &mut Vault,
     transport: &dyn Transport,
-    keys: &DerivedKeys,
+    auth: &AuthKey,
     account_key: &AccountKey,
     invite: Option<&str>,
     numbers: &mut dyn PushNumbers,
@@ -108,13 +116,13 @@ pub fn register(
     let req = proto::RegisterRequest {
         account_id: vault.account_id(),
         kdf: proto_kdf(&header),
-        auth_public_key: proto::AuthPublicKey::from(keys.auth.public_key()),
+        auth_public_key: proto::AuthPublicKey::from(auth.public_key()),
         keyset: proto::B64::new(header.keyset.clone()),
         registration_code: invite.map(proto::RegistrationCode::new),
     };
     transport.register(&req)?;
-    let login = open_session(transport, &vault.account_id(), &keys.auth, &name)?;
-    connect(vault, opts.server_url, &login, opts.insecure_http);
+    let login = open_session(transport, &vault.account_id(), auth, &name)?;
+    connect(vault, &login, opts);
     if let Some(sync) = vault.state_mut().sync.as_mut() {
         sync.seq = 0;
     }
@@ -161,8 +169,28 @@ struct Authenticated {
     header: FileHeader,
 }
 
+/// What proves a login: the master password, or keys this device already holds.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// The master password. Keys are derived from the parameters the server hands out (checked
+    /// first); after a password change on another device this must be the new password.
+    Password(&'a str),
+    /// The key ring and auth key of the keyset this device holds (from an unlocked agent, or
+    /// derived from the local vault's header). They prove nothing after a password change on
+    /// another device: the login then fails with [`SyncError::PasswordChanged`], and the caller
+    /// asks for the new password. Only for a device that has the vault.
+    Keys {
+        /// The ring of the local keyset.
+        ring: &'a KeyRing,
+        /// The auth key derived with it.
+        auth: &'a AuthKey,
+    },
+}
+
 /// Prelogin (parameters checked before any KDF), key derivation, a signed session, the first
-/// pull, the keyset's epoch checked against `held_epoch`, and the ring unwrapped.
+/// pull, the keyset's epoch checked against `held_epoch`, and the ring unwrapped. With
+/// [`Proof::Keys`], no parameters are fetched and nothing is derived: the server's keyset must
+/// then be exactly the one this device holds, and the ring is the one given.
 ///
 /// Every pull carries the keyset and key version whatever its `since` (sync-api-v2.md,
 /// "Vault"), so `since` only decides which items come along: 0 for a new device, which needs
@@ -172,19 +200,37 @@ fn authenticate(
     transport: &dyn Transport,
     account_id: &AccountId,
     account_key: &AccountKey,
-    password: &str,
+    proof: Proof<'_>,
     held_params: Option<KdfParams>,
     held_keyset: Option<&FileHeader>,
     since: u64,
     opts: &LoginOptions<'_>,
 ) -> Result<Authenticated, SyncError> {
+    // The parameters are checked whichever the proof (floor, ceiling, not weaker than held,
+    // a well-formed salt): a lying server is caught the same way, and with keys it is also
+    // held to the parameters its keyset was sealed with (below).
     let (params, salt) = prelogin(transport, account_id, opts.policy, held_params)?;
-    let keys = hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, opts.policy)?;
-    let name = DeviceNameKey::derive(account_id, account_key).seal(opts.device_name)?;
-    let login = open_session(transport, account_id, &keys.auth, &name).map_err(|e| match e {
-        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => {
-            SyncError::WrongCredentials
+    let derived = match proof {
+        Proof::Password(password) => {
+            let keys =
+                hush_crypto::derive_keys(password, &salt, &params, account_id, account_key, opts.policy)?;
+            Some((params, salt, keys))
         }
+        Proof::Keys { .. } => None,
+    };
+    let auth_key = match (&derived, proof) {
+        (Some((_, _, keys)), _) => &keys.auth,
+        (None, Proof::Keys { auth, .. }) => auth,
+        (None, Proof::Password(_)) => unreachable!("a password always derives keys"),
+    };
+    let name = DeviceNameKey::derive(account_id, account_key).seal(opts.device_name)?;
+    let login = open_session(transport, account_id, auth_key, &name).map_err(|e| match e {
+        // The server holds another auth key than the one these keys make: a password change
+        // on another device (Proof::Keys), or simply a wrong password.
+        SyncError::Transport(t) if t.code() == Some(proto::ErrorCode::BadSignature) => match proof {
+            Proof::Password(_) => SyncError::WrongCredentials,
+            Proof::Keys { .. } => SyncError::PasswordChanged,
+        },
         e => e,
     })?;
     let token = proto::SessionToken::new(login.token.expose().to_owned());
@@ -210,12 +256,33 @@ fn authenticate(
             return Err(Tampering::KeysetSwapped { key_version: pull.key_version }.into());
         }
     }
-    let ctx = KeysetContext { account_id: *account_id, params, salt, key_version: pull.key_version };
-    // A keyset sealed for other parameters than the server handed out does not open:
-    // indistinguishable from a wrong password by design (the parameters are in its AAD).
-    let ring = keyset.open(&keys.kek, &ctx).map_err(|_| SyncError::WrongCredentials)?;
-    let header = FileHeader::new(&ctx, keyset);
-    Ok(Authenticated { login, pull, ring, header })
+    match (derived, proof) {
+        (Some((params, salt, keys)), _) => {
+            let ctx = KeysetContext { account_id: *account_id, params, salt, key_version: pull.key_version };
+            // A keyset sealed for other parameters than the server handed out does not open:
+            // indistinguishable from a wrong password by design (the parameters are in its AAD).
+            let ring = keyset.open(&keys.kek, &ctx).map_err(|_| SyncError::WrongCredentials)?;
+            let header = FileHeader::new(&ctx, keyset);
+            Ok(Authenticated { login, pull, ring, header })
+        }
+        (None, Proof::Keys { ring, .. }) => {
+            // The keys open this device's keyset and no other: the server's must be the very
+            // same bytes (what the password path would then unwrap is this ring). A newer one
+            // comes from a password change elsewhere, which only the new password opens.
+            let held = held_keyset.ok_or(SyncError::PasswordChanged)?;
+            if pull.key_version != held.key_version || keyset.0 != held.keyset {
+                return Err(SyncError::PasswordChanged);
+            }
+            // This device's own keyset is bound to its parameters and salt (they are in its
+            // AAD): served with others, no new device could open it. A password-holding device
+            // cannot tell that from a wrong password; one that holds the keyset can.
+            if params != held.params() || salt.0 != held.salt {
+                return Err(Tampering::ParametersMismatch.into());
+            }
+            Ok(Authenticated { login, pull, ring: ring.clone(), header: held.clone() })
+        }
+        (None, Proof::Password(_)) => unreachable!("a password always derives keys"),
+    }
 }
 
 /// Logs in on a new device: fetches the keyset and items, verifies them, and returns the new
@@ -228,9 +295,10 @@ pub fn login_new_device(
     password: &str,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
-    let auth = authenticate(transport, account_id, account_key, password, None, None, 0, &opts)?;
+    let auth =
+        authenticate(transport, account_id, account_key, Proof::Password(password), None, None, 0, &opts)?;
     let mut vault = Vault::from_parts(auth.header, auth.ring);
-    connect(&mut vault, opts.server_url, &auth.login, opts.insecure_http);
+    connect(&mut vault, &auth.login, &opts);
     let mut report = SyncReport::default();
     let verified = verify_pull(&vault, auth.pull)?;
     apply_pull(&mut vault, verified, opts.now, &mut report)?;
@@ -250,13 +318,27 @@ pub fn login_existing(
     numbers: &mut dyn PushNumbers,
     opts: LoginOptions<'_>,
 ) -> Result<(Vault, SyncReport), SyncError> {
+    login_existing_with(file, transport, account_key, Proof::Password(password), numbers, opts)
+}
+
+/// [`login_existing`] with either proof: with [`Proof::Keys`] (an unlocked agent's, or keys
+/// derived from the local header) no KDF runs, and a password change on another device is
+/// reported as [`SyncError::PasswordChanged`] for the caller to ask for the new password.
+pub fn login_existing_with(
+    file: &VaultFile,
+    transport: &dyn Transport,
+    account_key: &AccountKey,
+    proof: Proof<'_>,
+    numbers: &mut dyn PushNumbers,
+    opts: LoginOptions<'_>,
+) -> Result<(Vault, SyncReport), SyncError> {
     // The server cannot talk this device down to weaker parameters than it holds.
     let held_params = if file.header.insecure_kdf { None } else { Some(file.header.params()) };
     let auth = authenticate(
         transport,
         &file.header.account_id(),
         account_key,
-        password,
+        proof,
         held_params,
         Some(&file.header),
         u64::MAX,
@@ -275,7 +357,7 @@ pub fn login_existing(
     if auth.header.key_version > vault.header().key_version || auth.header.keyset != vault.header().keyset {
         vault.adopt_keyset(auth.header, auth.ring).map_err(|_| Tampering::ForeignVaultKey)?;
     }
-    connect(&mut vault, opts.server_url, &auth.login, opts.insecure_http);
+    connect(&mut vault, &auth.login, &opts);
     let report = sync(&mut vault, transport, numbers, opts.now)?;
     Ok((vault, report))
 }

@@ -189,6 +189,14 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
         remote.totp.as_deref().unwrap_or(""),
     );
     let kind = text("kind", base.map(|b| b.kind.as_str()), local.kind.as_str(), remote.kind.as_str());
+    // An SSH private key merges like the TOTP secret: a key replaced on both sides keeps the
+    // newer one and the other as a conflict note (masked by `hush get` like a password).
+    let ssh_key = text(
+        "ssh_key",
+        base.map(|b| b.ssh_key.as_deref().unwrap_or("")),
+        local.ssh_key.as_deref().unwrap_or(""),
+        remote.ssh_key.as_deref().unwrap_or(""),
+    );
 
     // Custom fields merge by name, each like a text field.
     let mut names: Vec<String> = Vec::new();
@@ -230,6 +238,7 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     merged.username = username;
     merged.notes = notes;
     merged.totp = Some(totp).filter(|t| !t.is_empty());
+    merged.ssh_key = Some(ssh_key).filter(|k| !k.is_empty());
     merged.fields = fields;
     merged.urls = merge_list(base.map(|b| b.urls.as_slice()), &local.urls, &remote.urls);
     merged.tags = merge_list(base.map(|b| b.tags.as_slice()), &local.tags, &remote.tags);
@@ -241,7 +250,10 @@ fn merge_fields(base: Option<&Item>, local: &Item, remote: &Item, now: i64) -> I
     let (password, password_changed, lost) = {
         let b = base.map(|b| b.password.as_str());
         if local.password == remote.password {
-            (local.password.clone(), local.password_changed.max(remote.password_changed), None)
+            // The same password on both sides has been in use since the earlier of the two
+            // dates; the later one would make a password that was in use during a site's breach
+            // look changed after it (issue #14, `hush audit --breaches`).
+            (local.password.clone(), local.password_changed.min(remote.password_changed), None)
         } else if b == Some(local.password.as_str()) {
             (remote.password.clone(), remote.password_changed, None)
         } else if b == Some(remote.password.as_str()) {
@@ -437,6 +449,48 @@ mod tests {
         assert!(merge_items(Some(&base), &tomb, &base, 11).deleted);
     }
 
+    /// Issue #14: `hush audit --breaches` compares `password_changed` with breach dates, so a
+    /// merge must never move it to the merge's time, nor to a later edit of another field.
+    #[test]
+    fn a_merge_keeps_when_the_password_was_set() {
+        let mut base = item("leaked", 1_000);
+        base.updated = 1_000;
+        let mut local = base.clone();
+        local.notes = "a note".into();
+        local.updated = 5_000;
+        let mut remote = base.clone();
+        remote.tags = vec!["work".into()];
+        remote.updated = 6_000;
+        for m in [
+            merge_items(Some(&base), &local, &remote, 9_000),
+            merge_items(Some(&base), &remote, &local, 9_000),
+        ] {
+            assert_eq!(m.password_changed, 1_000, "no side changed the password");
+            assert_eq!((m.notes.as_str(), m.tags.as_slice()), ("a note", ["work".to_string()].as_slice()));
+        }
+        // Without a base (every difference a conflict), still the password's own date.
+        let m = merge_items(None, &local, &remote, 9_000);
+        assert_eq!(m.password_changed, 1_000);
+        // A one-sided password change keeps that side's date, not the merge's.
+        let mut changed = base.clone();
+        changed.set_password("new".into(), 7_000);
+        changed.updated = 7_000;
+        for m in [
+            merge_items(Some(&base), &changed, &local, 9_000),
+            merge_items(Some(&base), &local, &changed, 9_000),
+        ] {
+            assert_eq!((m.password.as_str(), m.password_changed), ("new", 7_000));
+        }
+        // The same password set on both sides at different times: in use since the earlier.
+        let mut a = base.clone();
+        a.set_password("same".into(), 2_000);
+        let mut b = base.clone();
+        b.set_password("same".into(), 3_000);
+        for m in [merge_items(Some(&base), &a, &b, 9_000), merge_items(Some(&base), &b, &a, 9_000)] {
+            assert_eq!(m.password_changed, 2_000);
+        }
+    }
+
     /// Issue #10: both devices replaced the same password at different times, and the union of
     /// their histories listed it twice.
     #[test]
@@ -507,5 +561,35 @@ mod tests {
         remote.tags = vec!["y".into(), "r".into()];
         let m = merge_items(Some(&base), &local, &remote, 9);
         assert_eq!(m.tags, vec!["y".to_string(), "l".into(), "r".into()]);
+    }
+
+    #[test]
+    fn ssh_keys_merge_and_a_replaced_key_is_never_lost() {
+        let mut base = item("", 1);
+        base.kind = ItemKind::SshKey;
+        base.ssh_key = Some("key-0".into());
+        // One side renames, the other replaces the key: both changes survive.
+        let mut local = base.clone();
+        local.name = "renamed".into();
+        local.updated = 5;
+        let mut remote = base.clone();
+        remote.ssh_key = Some("key-1".into());
+        remote.updated = 6;
+        let m = merge_items(Some(&base), &local, &remote, 9);
+        assert_eq!(
+            (m.name.as_str(), m.ssh_key.as_deref(), m.kind),
+            ("renamed", Some("key-1"), ItemKind::SshKey)
+        );
+        assert!(m.conflicts.is_empty());
+        // Both sides replace it: the newer stays, the other is a conflict note.
+        let mut local = base.clone();
+        local.ssh_key = Some("key-2".into());
+        local.updated = 7;
+        for m in [merge_items(Some(&base), &local, &remote, 9), merge_items(Some(&base), &remote, &local, 9)]
+        {
+            assert_eq!(m.ssh_key.as_deref(), Some("key-2"));
+            assert_eq!(m.conflicts.len(), 1);
+            assert_eq!((m.conflicts[0].field.as_str(), m.conflicts[0].value.as_str()), ("ssh_key", "key-1"));
+        }
     }
 }

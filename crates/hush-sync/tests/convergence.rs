@@ -60,7 +60,7 @@ fn run(ops: Vec<Op>, devices: usize) {
     hush_sync::register(
         &mut first,
         &server,
-        &keys,
+        &keys.auth,
         &ak,
         None,
         &mut numbers[0],

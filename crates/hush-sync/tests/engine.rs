@@ -40,7 +40,7 @@ fn two_devices(server: &MemoryServer) -> (Device, Device) {
     hush_sync::register(
         &mut a,
         server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut a_numbers,
@@ -114,6 +114,47 @@ fn two_devices_converge_and_concurrent_passwords_are_kept() {
 
 fn file_items(v: &Vault) -> Vec<(ItemId, Vec<u8>)> {
     v.to_file().items
+}
+
+/// Issue #14: `hush audit --breaches` compares `password_changed` with breach dates. A pull, a
+/// push and a merge of concurrent edits to other fields must all keep the date the password was
+/// set, on both devices; only a password change moves it.
+#[test]
+fn sync_and_merge_keep_when_each_password_was_set() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let id = only_id(&a.vault);
+    let set = a.vault.get(&id).unwrap().password_changed;
+    let imported = a.vault.add({
+        let mut item = login("plex", "from-2014");
+        item.password_changed = 1_398_902_400; // 2014-05-01, as an importer kept it.
+        item
+    });
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 10).unwrap();
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 11).unwrap();
+    assert_eq!(b.vault.get(&imported).unwrap().password_changed, 1_398_902_400, "a pull keeps it");
+
+    // Concurrent edits of other fields, merged on both devices long after.
+    a.vault.update(&id, 1_000_000, |i| i.notes = "from a".into());
+    a.vault.update(&imported, 1_000_000, |i| i.tags = vec!["media".into()]);
+    b.vault.update(&id, 1_000_001, |i| i.username = "from b".into());
+    b.vault.update(&imported, 1_000_001, |i| i.notes = "from b".into());
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 2_000_000).unwrap();
+    let report = hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 2_000_001).unwrap();
+    assert_eq!(report.merged.len(), 2, "both items were merged");
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 2_000_002).unwrap();
+    for d in [&a, &b] {
+        assert_eq!(d.vault.get(&id).unwrap().password_changed, set);
+        let plex = d.vault.get(&imported).unwrap();
+        assert_eq!(plex.password_changed, 1_398_902_400, "not the merge's time");
+        assert_eq!((plex.notes.as_str(), plex.tags.as_slice()), ("from b", ["media".to_string()].as_slice()));
+    }
+
+    // A password change on one device moves it, on both.
+    b.vault.update(&imported, 3_000_000, |i| i.set_password("rotated".into(), 3_000_000));
+    hush_sync::sync(&mut b.vault, &server, &mut b.numbers, 3_000_001).unwrap();
+    hush_sync::sync(&mut a.vault, &server, &mut a.numbers, 3_000_002).unwrap();
+    assert_eq!(a.vault.get(&imported).unwrap().password_changed, 3_000_000);
 }
 
 #[test]
@@ -501,7 +542,7 @@ fn kdf_parameters_below_floor_or_weaker_are_refused() {
     hush_sync::register(
         &mut strong,
         &server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut MemoryPushNumbers::default(),
@@ -855,7 +896,7 @@ fn device_names_are_sealed_and_read_back() {
     let err = hush_sync::register(
         &mut c,
         &server,
-        &k,
+        &k.auth,
         &ak,
         None,
         &mut MemoryPushNumbers::default(),
@@ -958,4 +999,53 @@ fn a_version_1_history_upgrades_and_is_never_replayed() {
     server.set_manifest(ahead);
     let err = assert_tampered(&mut b, &server, "v1 replay");
     assert_eq!(err, Tampering::Head(HeadError::Version1AfterVersion2));
+}
+
+/// A device that holds its keys (an unlocked agent) logs in again after a logout without the
+/// master password: the server's keyset is the one it holds. After a password change on
+/// another device the same keys prove nothing: the login says so, changes nothing, and the new
+/// password then logs in as usual (issue #10, point 15).
+#[test]
+fn a_device_logs_in_again_with_the_keys_it_holds_until_the_password_changes_elsewhere() {
+    let server = MemoryServer::new();
+    let (mut a, mut b) = two_devices(&server);
+    let keys_b = keys(&b.vault, &b.account_key);
+    let ring_b = b.vault.ring().clone();
+    let proof = hush_sync::Proof::Keys { ring: &ring_b, auth: &keys_b.auth };
+    assert!(hush_sync::devices::logout(b.vault.state_mut(), &server).is_none());
+    let (mut again, _) = hush_sync::login_existing_with(
+        &b.vault.to_file(),
+        &server,
+        &b.account_key,
+        proof,
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b again", 10),
+    )
+    .unwrap();
+    assert!(again.state().sync.is_some());
+    assert_eq!(again.state().last_server.as_ref().unwrap().device_name.as_deref(), Some("b again"));
+    hush_sync::sync(&mut again, &server, &mut b.numbers, 11).unwrap();
+
+    change_password(&mut a, &server, "new password", 12);
+    let err = hush_sync::login_existing_with(
+        &again.to_file(),
+        &server,
+        &b.account_key,
+        proof,
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b", 13),
+    )
+    .err()
+    .expect("old keys must not log in after a password change");
+    assert!(matches!(err, SyncError::PasswordChanged), "{err}");
+    let (b2, _) = hush_sync::login_existing(
+        &again.to_file(),
+        &server,
+        &b.account_key,
+        "new password",
+        &mut b.numbers,
+        opts(FloorPolicy::AllowInsecure, "b", 14),
+    )
+    .unwrap();
+    assert_eq!(b2.header().key_version, 2);
 }

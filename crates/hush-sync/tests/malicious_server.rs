@@ -495,7 +495,7 @@ fn run(ops: &[Op]) -> Model {
     let keys = Vault::derive(first.header(), PW, &ak).unwrap();
     // Kept across failed syncs: a device's push numbers are never given back.
     let mut numbers = [MemoryPushNumbers::default(); DEVICES];
-    hush_sync::register(&mut first, &server, &keys, &ak, None, &mut numbers[0], &opts("d0", 1)).unwrap();
+    hush_sync::register(&mut first, &server, &keys.auth, &ak, None, &mut numbers[0], &opts("d0", 1)).unwrap();
     let account = first.account_id();
     let mut vaults = vec![first];
     for d in 1..DEVICES {
@@ -809,7 +809,7 @@ fn a_branch_from_a_push_reported_as_failed_cannot_drop_the_retry() {
     a.put(seed, item);
     let keys = Vault::derive(a.header(), PW, &ak).unwrap();
     let (mut a_numbers, mut b_numbers) = (MemoryPushNumbers::default(), MemoryPushNumbers::default());
-    hush_sync::register(&mut a, &server, &keys, &ak, None, &mut a_numbers, &opts("a", 1)).unwrap();
+    hush_sync::register(&mut a, &server, &keys.auth, &ak, None, &mut a_numbers, &opts("a", 1)).unwrap();
     let (mut b, _) = hush_sync::login_new_device(&server, &a.account_id(), &ak, PW, opts("b", 1)).unwrap();
     let node0 = server.snapshot();
 

@@ -93,6 +93,7 @@ fn write_atomic_until(
     }
     if let Some(bak) = backup
         && path.exists()
+        && !same_file(path, bak)
     {
         // The old file gets a second, temporary name, which is then renamed over the
         // backup: the rename replaces the backup in one step. Removing the backup and
@@ -113,6 +114,19 @@ fn write_atomic_until(
     // power cut, the backup would be one version older, still whole.
     File::open(dir).and_then(|d| d.sync_all()).map_err(VaultError::io(dir))?;
     Ok(())
+}
+
+/// Whether `a` and `b` are one file (the same inode). After a writer was killed between
+/// replacing the backup and renaming the new file in place, `vault.hush` and its backup are
+/// one inode: the backup already is the old file, and staging it again would be wrong, since
+/// renaming a link over another link of the same inode does nothing (POSIX `rename`) and
+/// leaves the staged name behind (`killed_mid_write_leaves_old_or_new_vault`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 /// Temporary names in hush's folder: `.hush-*.tmp`, which [`remove_stale_temps`]
@@ -234,6 +248,9 @@ pub(crate) mod tests {
                 (fs::read(&vault).unwrap(), fs::read(&bak).unwrap()),
                 (b"three".to_vec(), b"two".to_vec())
             );
+            // Nor does the next write leave a name behind: stopped after the backup was replaced,
+            // the vault and its backup are one inode, and staging it again would stay (`same_file`).
+            assert_eq!(names(&paths), ["vault.hush", "vault.hush.bak"], "{stop:?}");
         }
     }
 

@@ -22,6 +22,9 @@ pub enum ItemKind {
     Card,
     /// A TOTP seed alone.
     TotpOnly,
+    /// An SSH private key ([`Item::ssh_key`]), served by `hush ssh-agent`. New in item
+    /// format version 2 (docs/vault-format.md, "Item format versions").
+    SshKey,
 }
 
 impl ItemKind {
@@ -32,6 +35,7 @@ impl ItemKind {
             ItemKind::Note => "note",
             ItemKind::Card => "card",
             ItemKind::TotpOnly => "totp-only",
+            ItemKind::SshKey => "ssh-key",
         }
     }
 }
@@ -44,7 +48,8 @@ impl std::str::FromStr for ItemKind {
             "note" => Ok(ItemKind::Note),
             "card" => Ok(ItemKind::Card),
             "totp-only" | "totp" => Ok(ItemKind::TotpOnly),
-            _ => Err(format!("unknown kind {s:?}; use login, note, card or totp-only")),
+            "ssh-key" => Ok(ItemKind::SshKey),
+            _ => Err(format!("unknown kind {s:?}; use login, note, card, totp-only or ssh-key")),
         }
     }
 }
@@ -128,6 +133,11 @@ pub struct Item {
     /// "Merge rules"); [`TRASH_DAYS`] after this time the next write replaces it by its
     /// tombstone. New in item format version 2 (docs/vault-format.md, "Item blobs").
     pub trashed: Option<i64>,
+    /// An SSH private key in OpenSSH's own format, unencrypted (`-----BEGIN OPENSSH PRIVATE
+    /// KEY-----`): the item's seal is its protection. Set on items of kind
+    /// [`ItemKind::SshKey`] by `hush ssh generate` and `hush ssh import`. New in item format
+    /// version 2 (docs/vault-format.md, "Item format versions").
+    pub ssh_key: Option<String>,
 }
 
 /// How long an item stays in the trash before a write deletes it for good.
@@ -168,7 +178,13 @@ impl Item {
             policy: None,
             conflicts: Vec::new(),
             trashed: None,
+            ssh_key: None,
         }
+    }
+
+    /// Whether the item has an SSH private key (an empty one counts as none).
+    pub fn has_ssh_key(&self) -> bool {
+        self.ssh_key.as_deref().is_some_and(|k| !k.is_empty())
     }
 
     /// Whether the item is in use: neither a tombstone nor in the trash. Only these are listed,
@@ -218,17 +234,26 @@ impl Item {
     /// The history holds each previous password once, and never the current one: a password
     /// that becomes current again (`hush history --restore`) leaves the history, and one
     /// replaced again keeps only its latest replacement (issue #10, "History").
+    ///
+    /// `password_changed` says since when the current password has been in use. A password
+    /// that was in the history was in use before, since a moment the history (one entry per
+    /// password) no longer knows, so it counts as in use since the item was created: `hush
+    /// audit` must not take a restored password for a new one, and `--breaches` must still
+    /// find it exposed when a breach leaked it (issue #14; test
+    /// `a_leaked_password_restored_from_the_history_is_exposed` in hush-audit).
     pub fn set_password(&mut self, new: String, now: i64) {
         if new == self.password {
             return;
         }
+        let before = self.history.len();
         self.history.retain(|h| h.password != new);
+        let used_before = self.history.len() != before;
         let old = std::mem::replace(&mut self.password, new);
         if !old.is_empty() {
             self.history.retain(|h| h.password != old);
             self.history.push(PasswordChange { password: old, replaced_at: now });
         }
-        self.password_changed = now;
+        self.password_changed = if used_before { self.created.min(now) } else { now };
     }
 
     /// Makes the `n`-th previous password current (1 is the most recent, as `hush history`
@@ -264,7 +289,7 @@ impl Item {
     }
 }
 
-/// An item as format version 1 stored it: every field of [`Item`] but `trashed`, in the same
+/// An item as format version 1 stored it: every field of [`Item`] but `trashed` and `ssh_key`, in the same
 /// order (bincode is not self-describing, so each format version has its own layout).
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 struct ItemV1 {
@@ -314,15 +339,17 @@ impl ItemV1 {
             policy: take(&mut self.policy),
             conflicts: take(&mut self.conflicts),
             trashed: None,
+            ssh_key: None,
         }
     }
 }
 
-/// Format version 1 of the item plaintext: no trash.
+/// Format version 1 of the item plaintext: no trash, no SSH key.
 pub(crate) const ITEM_VERSION_1: u8 = 1;
 
 /// Decodes an item plaintext of any format version this hush knows (docs/vault-format.md, "Item
-/// blobs"): version 2, written since the trash, and version 1, read as an item not in the trash.
+/// blobs"): version 2, written since the trash and SSH keys, and version 1, read as an item not in
+/// the trash and without an SSH key.
 pub(crate) fn decode_plaintext(plain: &[u8], limit: u64) -> Result<Item, crate::VaultError> {
     match plain.first() {
         Some(&ITEM_VERSION_1) => {
@@ -401,8 +428,12 @@ mod tests {
         assert_eq!((item.revision, item.rotation_pending, item.trashed), (3, true, None));
         assert_eq!(item.conflicts[0].value, "m");
         assert!(item.policy.is_some() && item.is_live());
+        assert_eq!(item.ssh_key, None);
+        // Format 2 holds what format 1 could not: the trash and an SSH key.
         let mut trashed = item.clone();
         trashed.trashed = Some(7);
+        trashed.kind = ItemKind::SshKey;
+        trashed.ssh_key = Some("-----BEGIN OPENSSH PRIVATE KEY-----\n...".into());
         let plain = crate::encoding::encode(crate::ITEM_VERSION, &trashed);
         assert_eq!(plain[0], 2);
         assert!(decode_plaintext(&plain, 1 << 20).unwrap() == trashed);
@@ -452,6 +483,12 @@ mod tests {
         assert_eq!(item.history[0].password, "one");
         assert_eq!(item.history[0].replaced_at, 12);
         assert_eq!(item.password_changed, 12);
+        // Back to a previous password: in use since before, as far as hush can tell since the
+        // item was created (issue #14).
+        item.set_password("one".into(), 14);
+        assert_eq!((item.password.as_str(), item.password_changed), ("one", 10));
+        item.set_password("three".into(), 15);
+        assert_eq!(item.password_changed, 15);
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub use crate::editor::Editor;
 pub use crate::error::{Recovery, VaultError};
 pub use crate::index::table::IndexRecordRef;
 pub use crate::index::{
-    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_in, search, search_in,
+    IndexRecord, ItemLookup, MIN_ID_PREFIX, Matches, Scope, SearchFields, find, find_exact, find_in, search,
+    search_in,
 };
 pub use crate::item::{Conflict, CustomField, Item, ItemKind, PasswordChange, TRASH_DAYS, host_of};
 pub use crate::profile::{Edited, FileVersion, Profile, Updated, WriteLock};

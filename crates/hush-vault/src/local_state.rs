@@ -5,13 +5,14 @@
 //! ```text
 //! version (4) || u32le meta_len || bincode(LocalState) || index (index::table)
 //! ```
-//! Version 3 is the same layout without items in the trash (its index never has the trash flag).
+//! Version 3 had the same layout without `last_server`, and its index never has the trash flag.
 //! Version 2 had the same layout with an older `LocalState` (its sync state kept the manifest
 //! counter and digest of crypto v1); version 1 was `1 || bincode(LocalState with the index as a
-//! Vec<IndexRecord>)`. Both are still read, and rewritten as version 3 by the next save. The
+//! Vec<IndexRecord>)`. The
 //! index moved out of bincode in version 2 because decoding it (tens of thousands of small
 //! allocations) was most of the time of `hush get` on a large vault (issue #4,
-//! docs/benchmarks.md).
+//! docs/benchmarks.md). Every older version is still read, and rewritten as the current one by
+//! the next save.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,9 +24,9 @@ use hush_crypto::{AccountId, DeviceId, Head, ItemId, ManifestDigest, OpenedManif
 use crate::index::table::{IndexRecordRef, IndexTable, Record};
 use crate::{IndexRecord, VaultError, encoding};
 
-/// Format version of the sealed state's plaintext. Version 4 has version 3's layout; its index
-/// may carry the trash flag, which a hush of version 3 would take for damage: it refuses
-/// version 4 as a newer format instead ("upgrade hush").
+/// Format version of the sealed state's plaintext. Version 4 adds `last_server` to version
+/// 3's `LocalState`, and its index may carry the trash flag, which a hush of version 3 would
+/// take for damage: it refuses version 4 as a newer format instead ("upgrade hush").
 pub const STATE_VERSION: u8 = 4;
 const STATE_VERSION_3: u8 = 3;
 const STATE_VERSION_2: u8 = 2;
@@ -55,6 +56,23 @@ pub struct LocalState {
     /// session, a re-spelled URL and a move to another server; only `hush sync
     /// --reset-trust` forgets it (docs/spec/sync-api-v2.md, "Resetting trust").
     pub accepted: BTreeMap<AccountId, Accepted>,
+    /// The server this device last connected to and the name it used there, kept after
+    /// `hush logout` (which forgets `sync`) so that `hush login` reconnects without being told
+    /// the server again and under the same name (issue #10, point 15). Forgotten when the
+    /// account is deleted from the server.
+    pub last_server: Option<LastServer>,
+}
+
+/// Where a device was last connected, and as what (state version 4).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastServer {
+    /// The server's base URL, normalised as [`SyncState::server_url`].
+    pub server_url: String,
+    /// The user allowed plain http:// to it (`--insecure-http`).
+    pub insecure_http: bool,
+    /// The name this device showed in `hush devices`; `None` if it connected before names
+    /// were remembered (state version 3 or older).
+    pub device_name: Option<String>,
 }
 
 /// What a device accepted of one account's server history (docs/spec/crypto-v2.md, "What a
@@ -83,6 +101,36 @@ impl LocalState {
             self.base.insert(id.0, blob.to_vec());
         }
     }
+}
+
+/// The `LocalState` of state version 3: the current one without `last_server`.
+#[derive(Deserialize)]
+struct LocalStateV3 {
+    items_digest: [u8; 32],
+    pending: BTreeSet<[u8; 16]>,
+    base: BTreeMap<[u8; 16], Vec<u8>>,
+    sync: Option<SyncState>,
+    device_id: Option<DeviceId>,
+    accepted: BTreeMap<AccountId, Accepted>,
+}
+
+impl LocalStateV3 {
+    /// The same state in version 4: a connected device's server is its last server (its
+    /// device name was not kept before).
+    fn upgrade(self) -> LocalState {
+        let LocalStateV3 { items_digest, pending, base, sync, device_id, accepted } = self;
+        let last_server = last_server_of(sync.as_ref());
+        LocalState { items_digest, pending, base, sync, device_id, accepted, last_server }
+    }
+}
+
+/// What an older state's sync state says of the last server.
+fn last_server_of(sync: Option<&SyncState>) -> Option<LastServer> {
+    sync.map(|s| LastServer {
+        server_url: s.server_url.clone(),
+        insecure_http: s.insecure_http,
+        device_name: None,
+    })
 }
 
 /// Version 1 of the state, with the index inside.
@@ -140,7 +188,8 @@ impl LocalStateV2 {
             auto_sync: old.auto_sync,
             insecure_http: old.insecure_http,
         });
-        LocalState { items_digest, pending, base, sync, device_id: None, accepted }
+        let last_server = last_server_of(sync.as_ref());
+        LocalState { items_digest, pending, base, sync, device_id: None, accepted, last_server }
     }
 }
 
@@ -217,11 +266,15 @@ impl Split {
             let old: LocalStateV2 = encoding::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
             return Ok(old.upgrade(account));
         }
+        if self.version == STATE_VERSION_3 {
+            let old: LocalStateV3 = encoding::decode_raw(bytes, u64::MAX).map_err(corrupt)?;
+            return Ok(old.upgrade());
+        }
         encoding::decode_raw(bytes, u64::MAX).map_err(corrupt)
     }
 }
 
-/// Splits a version-2 or -3 plaintext without decoding its `LocalState` (read-only views
+/// Splits a version-2, -3 or -4 plaintext without decoding its `LocalState` (read-only views
 /// need only the index, and the state of a vault never synced lists every item as
 /// pending). `None` for version 1, which only [`decode`] reads.
 pub(crate) fn split(plain: Zeroizing<Vec<u8>>) -> Result<Option<Split>, VaultError> {
@@ -261,7 +314,7 @@ pub(crate) fn decode(
         let state = LocalStateV2 { items_digest, pending, base, sync }.upgrade(account);
         return Ok((state, StoredIndex::Decoded(index)));
     }
-    let split = split(plain)?.expect("version 2 or 3");
+    let split = split(plain)?.expect("version 2, 3 or 4");
     Ok((split.meta(account)?, StoredIndex::Table(split.index)))
 }
 
@@ -406,6 +459,79 @@ pub(crate) mod tests {
             let opened = Vault::open(&with_version_2_state(&v, sync), v.ring().clone()).unwrap();
             assert!(opened.state().accepted.is_empty());
         }
+    }
+
+    /// `v`'s file as hush wrote it before `last_server` (state version 3).
+    fn with_version_3_state(v: &Vault) -> VaultFile {
+        #[derive(Serialize)]
+        struct V3<'a> {
+            items_digest: [u8; 32],
+            pending: &'a BTreeSet<[u8; 16]>,
+            base: &'a BTreeMap<[u8; 16], Vec<u8>>,
+            sync: &'a Option<SyncState>,
+            device_id: &'a Option<DeviceId>,
+            accepted: &'a BTreeMap<AccountId, Accepted>,
+        }
+        let mut file = v.to_file();
+        let state = v.state();
+        let meta = encoding::encode_raw(&V3 {
+            items_digest: ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..]))).0,
+            pending: &state.pending,
+            base: &state.base,
+            sync: &state.sync,
+            device_id: &state.device_id,
+            accepted: &state.accepted,
+        });
+        let mut plain = vec![STATE_VERSION_3];
+        plain.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        plain.extend_from_slice(&meta);
+        let entries: Vec<_> = v
+            .entries()
+            .iter()
+            .map(|(id, e)| (v.index_entries().find(|x| x.item_id() == *id).unwrap(), e.blob.len()))
+            .collect();
+        crate::index::table::encode(&mut plain, entries.into_iter());
+        file.state = hush_crypto::seal_local(v.vault_key(), STATE_LABEL, &v.account_id(), &plain);
+        file
+    }
+
+    #[test]
+    fn a_version_3_state_reads_with_its_server_as_the_last_server() {
+        let weak = hush_crypto::KdfParams { m_kib: 64, t: 1, p: 1 };
+        let (mut v, _) = Vault::create("pw", weak, hush_crypto::FloorPolicy::AllowInsecure).unwrap();
+        v.add(crate::Item::new(crate::ItemKind::Login, "one", 1));
+        v.state_mut().sync = Some(SyncState {
+            server_url: "https://hush.example".into(),
+            token: "tok".into(),
+            session_id: "sid".into(),
+            seq: 3,
+            auto_sync: false,
+            insecure_http: true,
+        });
+        v.state_mut().device_id = Some(DeviceId([4; 16]));
+        let file = with_version_3_state(&v);
+        let opened = Vault::open(&file, v.ring().clone()).unwrap();
+        let state = opened.state();
+        assert_eq!(state.sync.as_ref().unwrap().token, "tok");
+        assert_eq!(state.device_id, Some(DeviceId([4; 16])));
+        assert_eq!(
+            state.last_server,
+            Some(LastServer {
+                server_url: "https://hush.example".into(),
+                insecure_http: true,
+                device_name: None
+            })
+        );
+        let view = crate::VaultView::open(file.to_bytes(), v.ring().clone()).unwrap();
+        assert_eq!(view.state().unwrap().last_server, state.last_server);
+        // Saved again, it is version 4 and keeps everything.
+        let again =
+            Vault::open(&VaultFile::from_bytes(&opened.to_bytes()).unwrap(), v.ring().clone()).unwrap();
+        assert_eq!(again.state().last_server, state.last_server);
+        // A logged-out version-3 state has no last server.
+        v.state_mut().sync = None;
+        let opened = Vault::open(&with_version_3_state(&v), v.ring().clone()).unwrap();
+        assert_eq!(opened.state().last_server, None);
     }
 
     #[test]

@@ -50,6 +50,11 @@ mod tests {
             ("http://[::1]/", "[::1]"),
             ("http://localhost:3000", "localhost"),
             ("android://com.example.app", "example.app"),
+            // Issue #14: a breach of plex.tv exposes the login saved for its web app.
+            ("https://app.plex.tv/desktop", "plex.tv"),
+            ("https://WWW.Plex.TV/", "plex.tv"),
+            ("login.example.com.", "example.com"),
+            ("https://bücher.example/", "xn--bcher-kva.example"),
         ] {
             assert_eq!(registrable_domain(url).as_deref(), Some(site), "{url}");
         }
@@ -57,5 +62,6 @@ mod tests {
         assert!(same_site("https://mail.google.com/", "google.com"));
         assert!(!same_site("https://alice.github.io/", "https://bob.github.io/"));
         assert!(!same_site("github.com", "gitlab.com"));
+        assert!(!same_site("plex.tv", "plex.tv.evil.example"));
     }
 }

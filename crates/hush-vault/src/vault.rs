@@ -61,6 +61,17 @@ impl Vault {
         params: KdfParams,
         policy: FloorPolicy,
     ) -> Result<(Vault, AccountKey), VaultError> {
+        let (vault, account_key, _) = Self::create_keyed(password, params, policy)?;
+        Ok((vault, account_key))
+    }
+
+    /// [`create`](Self::create), keeping the derived keys too: `hush init` hands the auth key
+    /// to the agent with the key ring, so that `hush register` right after needs no password.
+    pub fn create_keyed(
+        password: &str,
+        params: KdfParams,
+        policy: FloorPolicy,
+    ) -> Result<(Vault, AccountKey, DerivedKeys), VaultError> {
         // derive_keys refuses parameters below the floor (or above the ceiling) before
         // it runs anything, under `policy`.
         let account_id = AccountId::random();
@@ -70,7 +81,7 @@ impl Vault {
         let ring = KeyRing::new(FIRST_KEY_VERSION, VaultKey::generate());
         let ctx = KeysetContext { account_id, params, salt, key_version: FIRST_KEY_VERSION };
         let header = FileHeader::new(&ctx, Keyset::seal(&keys.kek, &ring, &ctx));
-        Ok((Vault::from_parts(header, ring), account_key))
+        Ok((Vault::from_parts(header, ring), account_key, keys))
     }
 
     /// An empty vault around an existing header and key ring (a new device's vault, built

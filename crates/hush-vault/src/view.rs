@@ -137,6 +137,22 @@ impl VaultView {
         crate::index::search_in(self.state.index.iter(), query, scope)
     }
 
+    /// Resolves `query` among the live items of `kind` only, as [`ItemLookup::find`] does
+    /// among all (`hush ssh pubkey NAME` finds the SSH key, not a login of that name).
+    pub fn find_kind(&self, query: &str, kind: crate::ItemKind) -> Matches {
+        crate::index::find(self.state.index.iter().filter(move |e| e.kind() == kind), query)
+    }
+
+    /// Resolves `query` as an exact name or a full id ([`crate::find_exact`]).
+    pub fn find_exact(&self, query: &str) -> Matches {
+        crate::index::find_exact(self.state.index.iter(), query)
+    }
+
+    /// Every live item of `kind`, sorted by name (then id).
+    pub fn of_kind(&self, kind: crate::ItemKind) -> Vec<ItemId> {
+        crate::index::search(self.state.index.iter().filter(move |e| e.kind() == kind), "")
+    }
+
     /// Decrypts one item, checking its blob against the index.
     pub fn item(&self, id: &ItemId) -> Result<Item, VaultError> {
         let entry = self.state.index.find_id(id).ok_or(VaultError::Tampered)?;
@@ -263,6 +279,26 @@ mod tests {
             hush_crypto::open_local(v.vault_key(), STATE_LABEL, &v.account_id(), &reopened.to_file().state)
                 .unwrap();
         assert_eq!(plain[0], local_state::STATE_VERSION);
+    }
+
+    #[test]
+    fn exact_and_per_kind_lookups() {
+        let (mut v, ids) = vault_with(&["alpha", "alphabet", "Beta"]);
+        let mut key = Item::new(ItemKind::SshKey, "alpha", 1);
+        key.ssh_key = Some("k".into());
+        let key_id = v.add(key);
+        let view = VaultView::open(v.to_bytes(), v.ring().clone()).unwrap();
+        // Exact: names only (letter case ignored) or a full id, never a substring.
+        assert_eq!(view.find_exact("beta"), Matches::One(ids[2]));
+        assert_eq!(view.find_exact("alphab"), Matches::None);
+        assert_eq!(view.find_exact("bet"), Matches::None);
+        assert!(matches!(view.find_exact("ALPHA"), Matches::Many(m) if m.len() == 2));
+        assert_eq!(view.find_exact(&ids[1].to_string()), Matches::One(ids[1]));
+        assert_eq!(view.find_exact(&ids[1].to_string()[..8]), Matches::None, "no id prefixes");
+        // Per kind: the SSH key named like a login.
+        assert_eq!(view.find_kind("alpha", ItemKind::SshKey), Matches::One(key_id));
+        assert_eq!(view.find_kind("beta", ItemKind::SshKey), Matches::None);
+        assert_eq!(view.of_kind(ItemKind::SshKey), vec![key_id]);
     }
 
     #[test]

@@ -267,6 +267,31 @@ fn same_site<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, url: &st
     sorted(&|h| crate::site::registrable_domain(h).as_deref() == Some(site.as_str()))
 }
 
+/// Resolves a name that must not drift: a full id, or an exact name (the same spelling first,
+/// then ASCII letter case ignored, as [`find_in`] steps 2 and 3), never a substring, and only
+/// among the items in use (not in the trash). Secret references use it
+/// (docs/secret-references.md), so that adding an unrelated item that merely contains the name
+/// can never change what a reference means; a second item of the same name makes it
+/// ambiguous, loudly.
+pub fn find_exact<E: SearchFields>(entries: impl Iterator<Item = E> + Clone, query: &str) -> Matches {
+    let live = || entries.clone().filter(|e| e.in_scope(Scope::Live));
+    if let Some(id) = ItemId::parse_lenient(query.trim())
+        && live().any(|e| e.item_id() == id)
+    {
+        return Matches::One(id);
+    }
+    for same in [&(|e: &E| e.name_is_exactly(query)) as &dyn Fn(&E) -> bool, &|e: &E| e.name_is(query)] {
+        let mut hits: Vec<ItemId> = live().filter(|e| same(e)).map(|e| e.item_id()).collect();
+        hits.sort();
+        match hits.len() {
+            0 => continue,
+            1 => return Matches::One(hits[0]),
+            _ => return Matches::Many(hits),
+        }
+    }
+    Matches::None
+}
+
 /// Anything that can resolve queries and describe candidates: the unlocked
 /// [`Vault`](crate::Vault), the read-only [`VaultView`](crate::VaultView) and the
 /// [`Editor`](crate::Editor).
@@ -331,6 +356,25 @@ mod tests {
         assert_eq!(one("https://docs.google.com/"), Matches::Many(vec![ItemId([3; 16]), ItemId([2; 16])]));
         assert_eq!(one("https://bob.github.io/"), Matches::None, "github.io is a public suffix");
         assert_eq!(one("https://gitlab.com/"), Matches::None);
+    }
+
+    #[test]
+    fn a_secret_reference_names_one_item_exactly_and_never_one_in_the_trash() {
+        let entries = [
+            entry(1, "github", &["github.com"], false),
+            entry(2, "GitHub", &[], false),
+            entry(3, "db", &[], true),
+            entry(4, "db-staging", &[], false),
+            entry(5, "Mail", &[], false),
+        ];
+        assert_eq!(find_exact(entries.iter(), "GitHub"), Matches::One(ItemId([2; 16])));
+        assert_eq!(find_exact(entries.iter(), "mail"), Matches::One(ItemId([5; 16])));
+        // Never a part of a name or a host, never an item in the trash.
+        assert_eq!(find_exact(entries.iter(), "git"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), "github.com"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), "db"), Matches::None);
+        assert_eq!(find_exact(entries.iter(), &ItemId([3; 16]).to_string()), Matches::None);
+        assert_eq!(find_exact(entries.iter(), &ItemId([4; 16]).to_string()), Matches::One(ItemId([4; 16])));
     }
 
     #[test]

@@ -164,6 +164,7 @@ fn kind_code(kind: ItemKind) -> u8 {
         ItemKind::Note => 1,
         ItemKind::Card => 2,
         ItemKind::TotpOnly => 3,
+        ItemKind::SshKey => 4,
     }
 }
 
@@ -173,6 +174,7 @@ fn kind_of(code: u8) -> Option<ItemKind> {
         1 => ItemKind::Note,
         2 => ItemKind::Card,
         3 => ItemKind::TotpOnly,
+        4 => ItemKind::SshKey,
         _ => return None,
     })
 }
@@ -337,6 +339,11 @@ impl<'a> IndexRecordRef<'a> {
         self.record[69] & flag != 0
     }
 
+    /// The item's kind.
+    pub fn kind(self) -> ItemKind {
+        Record::kind(&self)
+    }
+
     /// The owned form, as the unlocked vault keeps it.
     pub fn to_entry(self) -> IndexRecord {
         let hosts = u16_at(self.record, 70);
@@ -408,7 +415,7 @@ mod tests {
         IndexRecord {
             id: [id; 16],
             blob_hash: [id ^ 0x55; 32],
-            kind: kind_of(id % 4).unwrap(),
+            kind: kind_of(id % 5).unwrap(),
             name: name.into(),
             username: format!("user{id}"),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
@@ -493,7 +500,7 @@ mod tests {
         let mut repeated = good.to_vec();
         repeated[record(3)..record(3) + 16].copy_from_slice(&[3; 16]);
         assert!(IndexTable::parse(Zeroizing::new(repeated), 6).is_err(), "ids must be unique");
-        assert!(corrupt(record(0) + 68, 4, "kind or flags"));
+        assert!(corrupt(record(0) + 68, 5, "kind or flags"));
         assert!(corrupt(record(0) + 69, 16, "kind or flags"));
         assert!(
             corrupt(record(2) + 70, 1, "first string"),

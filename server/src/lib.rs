@@ -3,7 +3,8 @@
 //!
 //! [`app`] builds the whole HTTP API as an axum [`Router`], so tests drive it in-process;
 //! [`serve`] runs it on a socket (optionally with TLS) with graceful shutdown; [`store`] holds
-//! the storage trait and its SQLite implementation. `docs/server.md` describes configuration,
+//! the storage trait and its SQLite and PostgreSQL implementations; [`copy`] moves a whole store
+//! into another. `docs/server.md` describes configuration,
 //! schema, limits and operations.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -11,6 +12,7 @@
 mod auth;
 pub mod clock;
 pub mod config;
+pub mod copy;
 mod error;
 mod extract;
 mod quota;
@@ -35,7 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConnectionLimits, Limits, RateLimit, RateLimits};
 pub use error::{ApiError, MAX_URI_BYTES};
 pub use state::AppState;
-pub use store::{SqliteStore, Store};
+pub use store::{PgLimiter, PgStore, SqliteStore, Store};
 
 /// The complete HTTP API over `state`.
 ///

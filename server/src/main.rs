@@ -13,8 +13,13 @@ use anyhow::{Context as _, Result};
 use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
 use hush_server::config::MAX_CHALLENGE_LIFETIME;
+use hush_server::rate_limit::Limiter;
 use hush_server::serve::{load_tls_config, serve, shutdown_signal, spawn_purge_task};
-use hush_server::{AppState, Clock, Config, ConnectionLimits, Limits, SqliteStore, Store, SystemClock, app};
+use hush_server::store::{Location, PgOptions, SqliteOptions};
+use hush_server::{
+    AppState, Clock, Config, ConnectionLimits, Limits, PgLimiter, PgStore, SqliteStore, Store, SystemClock,
+    app,
+};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
@@ -38,23 +43,141 @@ enum Command {
     Serve(ServeArgs),
     /// Print one new single-use registration code.
     Invite(InviteArgs),
+    /// Copy every account, item, session and invite from one store into another: from a SQLite
+    /// data folder to PostgreSQL, to move to several instances (docs/server.md, "Moving to
+    /// PostgreSQL"). Stop the source's server first. Devices keep syncing as if nothing happened:
+    /// same accounts, seqs and sessions, no new login.
+    #[command(
+        after_help = "Example:\n  systemctl stop hush-server\n  HUSH_SERVER_COPY_TO=postgres://hush@db.internal/hush \\\n    hush-server copy --from /var/lib/hush\n  then start the servers with HUSH_SERVER_DATABASE_URL set to the same URL."
+    )]
+    Copy(CopyArgs),
 }
 
+/// Where the data is kept: a SQLite database in a data folder (the default: no other service
+/// needed), or a PostgreSQL database that any number of instances share.
 #[derive(Debug, Args)]
-struct DataDirArg {
-    /// Folder for the database (created 0700) [default: $XDG_DATA_HOME/hush-server].
-    #[arg(long, env = "HUSH_SERVER_DATA_DIR", value_name = "DIR")]
+struct StoreArgs {
+    /// Folder for the SQLite database (created 0700) [default: $XDG_DATA_HOME/hush-server].
+    #[arg(long, env = "HUSH_SERVER_DATA_DIR", value_name = "DIR", conflicts_with = "database_url")]
     data_dir: Option<PathBuf>,
+    /// Keep the data in PostgreSQL instead of a data folder: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
+    /// (libpq parameters such as ?sslmode=verify-full work). Several instances may share it.
+    /// Prefer the environment variable, PGPASSWORD or ~/.pgpass for the password: an argument is
+    /// visible to every local user in `ps`.
+    #[arg(long, env = "HUSH_SERVER_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+    #[command(flatten)]
+    pool: PoolArgs,
 }
 
-impl DataDirArg {
-    fn resolve(&self) -> Result<PathBuf> {
+impl StoreArgs {
+    fn location(&self) -> Result<Location> {
+        if let Some(url) = &self.database_url {
+            return Ok(Location::postgres(url)?);
+        }
         if let Some(dir) = &self.data_dir {
-            return Ok(dir.clone());
+            return Ok(Location::Sqlite(dir.clone()));
         }
         directories::ProjectDirs::from("", "", "hush-server")
-            .map(|dirs| dirs.data_dir().to_owned())
-            .context("no home folder to put the data in; pass --data-dir")
+            .map(|dirs| Location::Sqlite(dirs.data_dir().to_owned()))
+            .context("no home folder to put the data in; pass --data-dir or --database-url")
+    }
+}
+
+/// The database connection pool and how long requests wait for the database (docs/server.md,
+/// "PostgreSQL"). Past a wait, the answer is 503 `unavailable` with `Retry-After`, never 500.
+#[derive(Debug, Args)]
+struct PoolArgs {
+    /// PostgreSQL: most connections this instance opens. The database must allow the sum over
+    /// all instances (its max_connections, 100 by default). SQLite always uses 8.
+    #[arg(long, env = "HUSH_SERVER_DB_POOL_SIZE", default_value_t = PgOptions::default().max_connections,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    db_pool_size: u32,
+    /// PostgreSQL: seconds a request waits for a free connection of the pool.
+    #[arg(long, env = "HUSH_SERVER_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    db_acquire_timeout_secs: u64,
+    /// Seconds a write waits for a lock: another push to the same account (PostgreSQL), or
+    /// SQLite's one write lock (and a free connection).
+    #[arg(long, env = "HUSH_SERVER_DB_LOCK_TIMEOUT_SECS", default_value_t = 5, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    db_lock_timeout_secs: u64,
+    /// PostgreSQL: longest one statement may run before it is cancelled.
+    #[arg(long, env = "HUSH_SERVER_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 20, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    db_statement_timeout_secs: u64,
+}
+
+impl PoolArgs {
+    fn pg_options(&self) -> PgOptions {
+        PgOptions {
+            max_connections: self.db_pool_size,
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
+            lock_timeout: Duration::from_secs(self.db_lock_timeout_secs),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout_secs),
+        }
+    }
+
+    fn sqlite_options(&self) -> SqliteOptions {
+        SqliteOptions { lock_timeout: Duration::from_secs(self.db_lock_timeout_secs) }
+    }
+}
+
+/// An open store of either kind.
+enum OpenStore {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
+}
+
+impl OpenStore {
+    async fn open(location: &Location, pool: &PoolArgs) -> Result<Self> {
+        Ok(match location {
+            Location::Sqlite(dir) => {
+                Self::Sqlite(Arc::new(SqliteStore::open_with(dir, pool.sqlite_options()).await?))
+            }
+            Location::Postgres(url) => {
+                Self::Postgres(Arc::new(PgStore::connect(url, pool.pg_options()).await?))
+            }
+        })
+    }
+
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => Arc::clone(store) as Arc<dyn Store>,
+            Self::Postgres(store) => Arc::clone(store) as Arc<dyn Store>,
+        }
+    }
+
+    /// Where the rate-limit budgets live: in the database every instance shares for PostgreSQL
+    /// (docs/server.md, "Rate limiting"); in this process for SQLite, which one process serves.
+    fn limiter(&self, config: &Config) -> Option<Arc<dyn Limiter>> {
+        match self {
+            Self::Sqlite(_) => None,
+            Self::Postgres(store) => Some(Arc::new(PgLimiter::new(store, config.rate_limits))),
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            Self::Sqlite(store) => store.close().await,
+            Self::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// Warns when a database URL with a password was given as an argument, where every local user
+/// can read it (`ps`, /proc/PID/cmdline).
+fn warn_if_password_in_argv() {
+    let leaked = std::env::args().skip(1).any(|arg| {
+        let value =
+            arg.split_once('=').filter(|(flag, _)| flag.starts_with("--")).map_or(arg.as_str(), |(_, v)| v);
+        Location::parse(value).is_ok_and(|location| location.has_password())
+    });
+    if leaked {
+        tracing::warn!(
+            "a database password was given on the command line, where other local users can read it; \
+             use HUSH_SERVER_DATABASE_URL (or HUSH_SERVER_COPY_FROM/_TO), PGPASSWORD or ~/.pgpass instead"
+        );
     }
 }
 
@@ -65,7 +188,7 @@ struct ServeArgs {
     #[arg(long, env = "HUSH_SERVER_LISTEN", default_value = "127.0.0.1:8787", value_name = "ADDR")]
     listen: SocketAddr,
     #[command(flatten)]
-    data_dir: DataDirArg,
+    store: StoreArgs,
     /// Allow registration without an invite code.
     #[arg(long, env = "HUSH_SERVER_OPEN_REGISTRATION", value_parser = FalseyValueParser::new())]
     open_registration: bool,
@@ -190,7 +313,28 @@ impl LimitArgs {
 #[derive(Debug, Args)]
 struct InviteArgs {
     #[command(flatten)]
-    data_dir: DataDirArg,
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct CopyArgs {
+    /// The store to copy: a SQLite data folder, or a postgres:// URL. Stop its server first:
+    /// what it accepts during the copy is not copied (and the copy then fails).
+    #[arg(long, env = "HUSH_SERVER_COPY_FROM", value_name = "SOURCE", hide_env_values = true)]
+    from: String,
+    /// Where to copy it: a postgres:// URL, or a data folder. It must hold no accounts and no
+    /// invites, unless --into-non-empty.
+    #[arg(long, env = "HUSH_SERVER_COPY_TO", value_name = "DEST", hide_env_values = true)]
+    to: String,
+    /// Add to a destination that already holds accounts or invites (to merge two servers). An
+    /// account present in both is still refused, and then nothing is copied.
+    #[arg(long)]
+    into_non_empty: bool,
+    /// Print what was copied as JSON: {"accounts", "items", "sessions", "invites"}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pool: PoolArgs,
 }
 
 fn main() -> ExitCode {
@@ -207,6 +351,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => run_serve(args).await,
             Command::Invite(args) => run_invite(args).await,
+            Command::Copy(args) => run_copy(args).await,
         }
     });
     match result {
@@ -234,7 +379,8 @@ fn init_logging(json: bool) {
 }
 
 async fn run_serve(args: ServeArgs) -> Result<()> {
-    let data_dir = args.data_dir.resolve()?;
+    warn_if_password_in_argv();
+    let location = args.store.location()?;
     let config = Config {
         open_registration: args.open_registration,
         trust_forwarded_for: args.trust_forwarded_for,
@@ -247,7 +393,8 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
     };
     let connection_limits = args.connections.to_limits();
     warn_if_too_few_descriptors(connection_limits.max_connections);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir).await?);
+    let opened = OpenStore::open(&location, &args.store.pool).await?;
+    let store = opened.store();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -261,7 +408,7 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
         %address,
         tls = tls.is_some(),
         open_registration = config.open_registration,
-        data_dir = %data_dir.display(),
+        store = %location,
         "hush-server listening"
     );
 
@@ -269,7 +416,11 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
     let session_idle = config.limits.session_idle;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let purge = spawn_purge_task(Arc::clone(&store), clock, session_idle, PURGE_EVERY);
-    let state = AppState::new(store, config);
+    let limiter = opened.limiter(&config);
+    let mut state = AppState::new(store, config);
+    if let Some(limiter) = limiter {
+        state = state.with_limiter(limiter);
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -292,16 +443,41 @@ async fn run_serve(args: ServeArgs) -> Result<()> {
         () = deadline => tracing::warn!("connections still open after the grace period; exiting"),
     }
     purge.abort();
+    // Requests have drained (or the grace period is over): give the database its connections
+    // back cleanly rather than dropping them, but never wait long for a request that lingers.
+    if tokio::time::timeout(Duration::from_secs(2), opened.close()).await.is_err() {
+        tracing::warn!("database connections still in use at exit");
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn run_invite(args: InviteArgs) -> Result<()> {
-    let data_dir = args.data_dir.resolve()?;
-    let store = SqliteStore::open(&data_dir).await?;
+    warn_if_password_in_argv();
+    let location = args.store.location()?;
+    let opened = OpenStore::open(&location, &args.store.pool).await?;
     let (code, hash) = hush_server::new_invite_code().context("the OS CSPRNG failed")?;
-    store.create_invite(hash, SystemClock.now()).await.context("cannot store the invite")?;
+    opened.store().create_invite(hash, SystemClock.now()).await.context("cannot store the invite")?;
+    opened.close().await;
     println!("{}", code.expose());
+    Ok(())
+}
+
+async fn run_copy(args: CopyArgs) -> Result<()> {
+    warn_if_password_in_argv();
+    let from = Location::parse(&args.from).context("--from")?;
+    let to = Location::parse(&args.to).context("--to")?;
+    let report = hush_server::copy::copy(&from, &to, args.into_non_empty, args.pool.pg_options())
+        .await
+        .with_context(|| format!("cannot copy {from} to {to}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report).context("cannot write JSON")?);
+    } else {
+        println!(
+            "copied {} accounts, {} items, {} file chunks, {} sessions and {} invites from {from} to {to}",
+            report.accounts, report.items, report.chunks, report.sessions, report.invites
+        );
+    }
     Ok(())
 }
 
@@ -364,6 +540,51 @@ mod tests {
         let Command::Serve(args) = cli.command else { panic!("serve") };
         assert!(args.open_registration);
         assert!(!args.trust_forwarded_for);
+    }
+
+    #[test]
+    fn the_store_is_a_data_folder_or_a_database_url_never_both() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["hush-server", "serve"], args].concat())?;
+            let Command::Serve(args) = cli.command else { panic!("serve") };
+            Ok::<_, clap::Error>(args.store)
+        };
+        let store = parse(&["--data-dir", "/srv/hush"]).expect("parses");
+        assert_eq!(store.location().expect("valid"), Location::Sqlite("/srv/hush".into()));
+        let store = parse(&["--database-url", "postgres://hush@db/hush"]).expect("parses");
+        assert!(matches!(store.location().expect("valid"), Location::Postgres(_)));
+        assert_eq!(store.pool.pg_options(), PgOptions::default());
+        assert!(parse(&["--data-dir", "/srv/hush", "--database-url", "postgres://db/hush"]).is_err());
+        let store = parse(&["--database-url", "mysql://db/hush"]).expect("parses");
+        assert!(store.location().is_err(), "only PostgreSQL URLs");
+        let store = parse(&[
+            "--db-pool-size",
+            "3",
+            "--db-lock-timeout-secs",
+            "1",
+            "--db-acquire-timeout-secs",
+            "2",
+            "--db-statement-timeout-secs",
+            "4",
+        ])
+        .expect("parses");
+        let options = store.pool.pg_options();
+        assert_eq!(options.max_connections, 3);
+        assert_eq!(options.lock_timeout, Duration::from_secs(1));
+        assert_eq!(options.acquire_timeout, Duration::from_secs(2));
+        assert_eq!(options.statement_timeout, Duration::from_secs(4));
+        assert_eq!(store.pool.sqlite_options().lock_timeout, Duration::from_secs(1));
+        assert!(parse(&["--db-pool-size", "0"]).is_err());
+    }
+
+    #[test]
+    fn copy_takes_a_source_and_a_destination() {
+        let cli =
+            Cli::try_parse_from(["hush-server", "copy", "--from", "/srv/hush", "--to", "postgres://db/hush"])
+                .expect("parses");
+        let Command::Copy(args) = cli.command else { panic!("copy") };
+        assert!(!args.into_non_empty && !args.json);
+        assert!(Cli::try_parse_from(["hush-server", "copy", "--from", "/srv/hush"]).is_err());
     }
 
     #[test]

@@ -32,6 +32,7 @@ use jiff::Timestamp;
 
 use crate::config::{RateLimit, RateLimits};
 use crate::error::ApiError;
+use crate::store::StoreError;
 
 /// Most keys one in-memory budget tracks.
 pub const MAX_KEYS: usize = 100_000;
@@ -66,6 +67,16 @@ impl ClientKey {
     }
 }
 
+impl ClientKey {
+    /// The key as 16 bytes, for a store that keeps budgets (IPv4 as an IPv4-mapped IPv6 address).
+    pub fn to_bytes(self) -> [u8; 16] {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            IpAddr::V6(v6) => v6.octets(),
+        }
+    }
+}
+
 /// A spent budget: the whole seconds until one more attempt is allowed (at least 1), answered as
 /// 429 `rate_limited` with `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +88,73 @@ impl From<RetryAfter> for ApiError {
     }
 }
 
-/// Where budgets are kept.
+/// Why a [`Limiter`] refused or could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// The budget is spent: 429 `rate_limited` with `Retry-After`.
+    #[error("rate limited; retry after {} s", .0.0)]
+    Exhausted(RetryAfter),
+    /// A limiter that keeps its budgets in the store could not reach it: the store's answer
+    /// (503 `unavailable` when busy or unreachable, else 500). Refusing is the safe side: an
+    /// unchecked budget would be no budget.
+    #[error("the rate limiter's store failed")]
+    Store(#[source] StoreError),
+}
+
+impl From<RetryAfter> for LimitError {
+    fn from(retry: RetryAfter) -> Self {
+        Self::Exhausted(retry)
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(err: LimitError) -> Self {
+        match err {
+            LimitError::Exhausted(retry) => retry.into(),
+            LimitError::Store(err) => err.into(),
+        }
+    }
+}
+
+/// The leaky-bucket arithmetic of one budget, shared by every [`Limiter`]: each unit pushes the
+/// bucket's "empty at" time one `period_ms` further, and a bucket that reaches more than
+/// `tolerance_ms` past now refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GcraParams {
+    /// Milliseconds one unit adds to a bucket.
+    pub period_ms: i64,
+    /// How far ahead of now a bucket may reach before further attempts are refused.
+    pub tolerance_ms: i64,
+}
+
+impl GcraParams {
+    /// The parameters of `limit`.
+    pub fn of(limit: RateLimit) -> Self {
+        let period_ms = i64::try_from(limit.period.as_millis()).unwrap_or(i64::MAX).max(1);
+        let tolerance_ms = period_ms.saturating_mul(i64::from(limit.burst.saturating_sub(1)));
+        Self { period_ms, tolerance_ms }
+    }
+
+    /// `Err` if a bucket that empties at `empty_at` (ms) has no room at `now` (ms).
+    pub fn wait(self, empty_at: i64, now: i64) -> Result<(), RetryAfter> {
+        let wait_ms = empty_at.saturating_sub(now).saturating_sub(self.tolerance_ms);
+        if wait_ms > 0 {
+            // Round up, so a client honouring Retry-After is never early.
+            Err(RetryAfter(u64::try_from(wait_ms).map_or(1, |ms| ms.div_ceil(1000))))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Where a bucket that empties at `empty_at` is after one more unit at `now`.
+    pub fn after_one(self, empty_at: i64, now: i64) -> i64 {
+        empty_at.max(now).saturating_add(self.period_ms)
+    }
+}
+
+/// Where budgets are kept: in this process ([`MemoryLimiter`]), or in a store that several
+/// instances share (`store::PgLimiter`), so that a client cannot multiply its budget by the
+/// number of instances behind a load balancer.
 pub trait Limiter: Send + Sync + 'static {
     /// `Err` if `client` has no `budget` left at `now`. Spends nothing.
     fn check(
@@ -85,19 +162,24 @@ pub trait Limiter: Send + Sync + 'static {
         budget: Budget,
         client: ClientKey,
         now: Timestamp,
-    ) -> LimitFuture<'_, Result<(), RetryAfter>>;
+    ) -> LimitFuture<'_, Result<(), LimitError>>;
 
     /// Spends one unit of `client`'s `budget` at `now`, whether or not any is left.
-    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, ()>;
+    fn spend(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), StoreError>>;
 
-    /// Spends one unit if any is left, in one step (two concurrent requests cannot both take the
-    /// last unit); `Err` and nothing spent otherwise.
+    /// Spends one unit if any is left, in one step (two concurrent requests, even on two
+    /// instances, cannot both take the last unit); `Err` and nothing spent otherwise.
     fn acquire(
         &self,
         budget: Budget,
         client: ClientKey,
         now: Timestamp,
-    ) -> LimitFuture<'_, Result<(), RetryAfter>>;
+    ) -> LimitFuture<'_, Result<(), LimitError>>;
 }
 
 /// The budgets of one process, in memory.
@@ -130,14 +212,19 @@ impl Limiter for MemoryLimiter {
         budget: Budget,
         client: ClientKey,
         now: Timestamp,
-    ) -> LimitFuture<'_, Result<(), RetryAfter>> {
-        let result = self.budget(budget).check(&client, now);
+    ) -> LimitFuture<'_, Result<(), LimitError>> {
+        let result = self.budget(budget).check(&client, now).map_err(LimitError::from);
         Box::pin(std::future::ready(result))
     }
 
-    fn spend(&self, budget: Budget, client: ClientKey, now: Timestamp) -> LimitFuture<'_, ()> {
+    fn spend(
+        &self,
+        budget: Budget,
+        client: ClientKey,
+        now: Timestamp,
+    ) -> LimitFuture<'_, Result<(), StoreError>> {
         self.budget(budget).spend(client, now);
-        Box::pin(std::future::ready(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn acquire(
@@ -145,8 +232,8 @@ impl Limiter for MemoryLimiter {
         budget: Budget,
         client: ClientKey,
         now: Timestamp,
-    ) -> LimitFuture<'_, Result<(), RetryAfter>> {
-        let result = self.budget(budget).acquire(client, now);
+    ) -> LimitFuture<'_, Result<(), LimitError>> {
+        let result = self.budget(budget).acquire(client, now).map_err(LimitError::from);
         Box::pin(std::future::ready(result))
     }
 }
@@ -160,10 +247,7 @@ impl Limiter for MemoryLimiter {
 /// while a login with a valid signature still never waits on a budget (routes/sessions.rs).
 #[derive(Debug)]
 struct Gcra<K> {
-    /// Milliseconds one unit adds to a bucket.
-    period_ms: i64,
-    /// How far ahead of now a bucket may reach before further attempts are refused.
-    tolerance_ms: i64,
+    params: GcraParams,
     buckets: Mutex<Buckets<K>>,
 }
 
@@ -177,11 +261,8 @@ struct Buckets<K> {
 
 impl<K: Hash + Eq> Gcra<K> {
     fn new(limit: RateLimit) -> Self {
-        let period_ms = i64::try_from(limit.period.as_millis()).unwrap_or(i64::MAX).max(1);
-        let tolerance_ms = period_ms.saturating_mul(i64::from(limit.burst.saturating_sub(1)));
         Self {
-            period_ms,
-            tolerance_ms,
+            params: GcraParams::of(limit),
             buckets: Mutex::new(Buckets { by_key: HashMap::new(), overflow: i64::MIN }),
         }
     }
@@ -193,34 +274,23 @@ impl<K: Hash + Eq> Gcra<K> {
             None if buckets.by_key.len() >= MAX_KEYS => buckets.overflow,
             None => return Ok(()),
         };
-        self.wait(empty_at, now.as_millisecond())
+        self.params.wait(empty_at, now.as_millisecond())
     }
 
     fn spend(&self, key: K, now: Timestamp) {
         let now = now.as_millisecond();
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let empty_at = self.bucket(&mut buckets, key, now);
-        *empty_at = (*empty_at).max(now).saturating_add(self.period_ms);
+        *empty_at = self.params.after_one(*empty_at, now);
     }
 
     fn acquire(&self, key: K, now: Timestamp) -> Result<(), RetryAfter> {
         let now = now.as_millisecond();
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let empty_at = self.bucket(&mut buckets, key, now);
-        self.wait(*empty_at, now)?;
-        *empty_at = (*empty_at).max(now).saturating_add(self.period_ms);
+        self.params.wait(*empty_at, now)?;
+        *empty_at = self.params.after_one(*empty_at, now);
         Ok(())
-    }
-
-    /// `Err` if a bucket that empties at `empty_at` has no room at `now`.
-    fn wait(&self, empty_at: i64, now: i64) -> Result<(), RetryAfter> {
-        let wait_ms = empty_at.saturating_sub(now).saturating_sub(self.tolerance_ms);
-        if wait_ms > 0 {
-            // Round up, so a client honouring Retry-After is never early.
-            Err(RetryAfter(u64::try_from(wait_ms).map_or(1, |ms| ms.div_ceil(1000))))
-        } else {
-            Ok(())
-        }
     }
 
     /// `key`'s bucket, created if there is room, else the overflow bucket.
@@ -302,6 +372,14 @@ mod tests {
     }
 
     #[test]
+    fn client_keys_as_bytes_keep_v4_and_v6_apart() {
+        let key = |text: &str| ClientKey::of(text.parse().expect("valid")).to_bytes();
+        assert_eq!(key("192.0.2.1"), key("::ffff:192.0.2.1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2::"));
+        assert_ne!(key("192.0.2.1"), key("::c000:201"), "an IPv4 address is not its IPv4-compatible IPv6");
+    }
+
+    #[test]
     fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
         let key = |text: &str| ClientKey::of(text.parse().expect("valid"));
         assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
@@ -315,9 +393,14 @@ mod tests {
         let limit = RateLimit { burst: 1, period: Duration::from_secs(60) };
         let limiter = MemoryLimiter::new(RateLimits { login_failures: limit, challenge_requests: limit });
         let client = ClientKey::of("192.0.2.1".parse().expect("valid"));
-        limiter.spend(Budget::LoginFailures, client, at(0)).await;
-        assert_eq!(limiter.check(Budget::LoginFailures, client, at(0)).await, Err(RetryAfter(60)));
-        assert_eq!(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await, Ok(()));
-        assert_eq!(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await, Err(RetryAfter(60)));
+        let retry_after = |result: Result<(), LimitError>| match result {
+            Ok(()) => None,
+            Err(LimitError::Exhausted(RetryAfter(secs))) => Some(secs),
+            Err(err) => panic!("{err}"),
+        };
+        limiter.spend(Budget::LoginFailures, client, at(0)).await.expect("in memory");
+        assert_eq!(retry_after(limiter.check(Budget::LoginFailures, client, at(0)).await), Some(60));
+        assert_eq!(retry_after(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await), None);
+        assert_eq!(retry_after(limiter.acquire(Budget::ChallengeRequests, client, at(0)).await), Some(60));
     }
 }

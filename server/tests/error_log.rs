@@ -7,6 +7,9 @@
 #[path = "api/support.rs"]
 mod support;
 
+/// The store `support` runs these tests against.
+const BACKEND: support::Backend = support::Backend::Sqlite;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

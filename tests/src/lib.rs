@@ -5,6 +5,9 @@
 //! packages have integration tests of their own), into the same target folder as
 //! this test executable.
 
+pub mod instances;
+pub mod postgres;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -491,6 +494,11 @@ impl Server {
     /// The folder that holds the server's database files (`--data-dir`).
     fn db_dir(&self) -> PathBuf {
         self.data.path().join("db")
+    }
+
+    /// The server's `--data-dir` (for `hush-server copy --from`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.db_dir()
     }
 
     /// Whether the server process runs.

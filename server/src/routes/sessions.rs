@@ -80,7 +80,11 @@ async fn create_session(
     }
 
     let failed = async |error: ApiError, reason: &'static str| {
-        state.limiter.spend(Budget::LoginFailures, source, now).await;
+        // The attempt fails either way; a budget store that cannot count it now only loses
+        // this one unit, which the next failure's `check` (answered 503 while it is down) covers.
+        if let Err(err) = state.limiter.spend(Budget::LoginFailures, source, now).await {
+            tracing::warn!(error = %err, "could not count a failed login");
+        }
         tracing::warn!(client = %client, reason, "login failed");
         error
     };

@@ -1,5 +1,6 @@
-//! Storage behind one object-safe trait, so a PostgreSQL backend can follow without touching the
-//! routes (docs/server.md, "Storage").
+//! Storage behind one object-safe trait, with two backends: embedded SQLite (the default, one
+//! process) and PostgreSQL (any number of stateless instances), and the routes know neither
+//! (docs/server.md, "Storage backends").
 //!
 //! The trait speaks in the domain's terms, not SQL. Each method that changes several rows is one
 //! transaction in every backend: callers rely on "all or nothing" (`docs/spec/sync-api-v2.md`: "All of a
@@ -10,6 +11,9 @@
 //! traits is not object-safe, and the routes must not be generic over the backend.
 
 mod chunks;
+mod location;
+mod postgres;
+pub(crate) mod rows;
 mod sqlite;
 mod sqlite_chunks;
 
@@ -21,6 +25,9 @@ use hush_proto::{AccountId, ItemId, KdfParams, SessionId};
 use jiff::Timestamp;
 
 pub use chunks::{ChunkStore, ChunkWrite};
+pub use location::{Location, LocationError};
+pub(crate) use postgres::store_error as pg_error;
+pub use postgres::{PgLimiter, PgOpenError, PgOptions, PgStore};
 pub use sqlite::{DB_FILE_NAME, OpenError, SqliteOptions, SqliteStore};
 
 use crate::error::BoxError;

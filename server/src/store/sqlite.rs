@@ -16,11 +16,15 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hush_proto::{AccountId, B64, ItemId, KdfParams, SessionId};
+use hush_proto::{AccountId, ItemId, SessionId};
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
+use super::rows::{
+    AccountRow, PullHeadRow, SessionRow, account_from_row, session_from_row, to_array, to_i64, to_timestamp,
+    to_u32, to_u64,
+};
 use super::{
     AccountKeys, AccountRecord, AccountUsage, Admission, NewSession, PushBatch, QuotaKind, Quotas,
     SessionRecord, Store, StoreError, StoreFuture, StoredItem, VaultSnapshot,
@@ -141,6 +145,16 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// The pool, for `copy`.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Waits until every connection is returned, then closes them.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Starts a write transaction holding SQLite's write lock (see the module comment).
     pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
@@ -196,53 +210,6 @@ fn is_contention(err: &sqlx::Error) -> bool {
     }
 }
 
-/// A row that cannot have been written by this code.
-fn corrupt(what: &'static str) -> StoreError {
-    StoreError::Backend(format!("corrupt row in the database: {what}").into())
-}
-
-fn to_i64(value: u64, what: &'static str) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| corrupt(what))
-}
-
-fn to_u64(value: i64, what: &'static str) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| corrupt(what))
-}
-
-fn to_u32(value: i64, what: &'static str) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| corrupt(what))
-}
-
-fn to_array<const N: usize>(bytes: Vec<u8>, what: &'static str) -> Result<[u8; N], StoreError> {
-    <[u8; N]>::try_from(bytes).map_err(|_| corrupt(what))
-}
-
-fn to_timestamp(seconds: i64, what: &'static str) -> Result<Timestamp, StoreError> {
-    Timestamp::from_second(seconds).map_err(|_| corrupt(what))
-}
-
-/// The row of `accounts` that [`AccountRecord`] is made from.
-type AccountRow = (i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, i64, i64);
-
-fn account_from_row(id: AccountId, row: AccountRow) -> Result<AccountRecord, StoreError> {
-    let (m_kib, t, p, salt, public_key, keyset, key_version, seq) = row;
-    Ok(AccountRecord {
-        id,
-        keys: AccountKeys {
-            kdf: KdfParams {
-                m_kib: to_u32(m_kib, "kdf_m_kib")?,
-                t: to_u32(t, "kdf_t")?,
-                p: to_u32(p, "kdf_p")?,
-                salt: B64(salt),
-            },
-            auth_public_key: to_array(public_key, "auth_public_key")?,
-            keyset,
-            key_version: to_u32(key_version, "key_version")?,
-        },
-        seq: to_u64(seq, "seq")?,
-    })
-}
-
 /// The columns of `accounts` that hold an [`AccountKeys`], in the order [`bind_keys`] binds
 /// them and [`AccountRow`] starts with. A macro, like `session_columns!`, so queries stay
 /// `&'static str`.
@@ -276,24 +243,6 @@ fn bind_keys<'q>(query: SqliteQuery<'q>, keys: &AccountKeys) -> SqliteQuery<'q> 
         .bind(&keys.auth_public_key[..])
         .bind(&keys.keyset[..])
         .bind(i64::from(keys.key_version))
-}
-
-/// The row of `accounts` a pull starts from: keyset, key version, manifest, seq.
-type PullHeadRow = (Vec<u8>, i64, Option<Vec<u8>>, i64);
-
-/// The row of `sessions` that [`SessionRecord`] is made from.
-type SessionRow = (Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>, i64, i64);
-
-fn session_from_row(row: SessionRow) -> Result<SessionRecord, StoreError> {
-    let (id, account_id, token_hash, device_name, created, last_seen) = row;
-    Ok(SessionRecord {
-        id: SessionId::from_bytes(to_array(id, "session_id")?),
-        account_id: AccountId::from_bytes(to_array(account_id, "account_id")?),
-        token_hash: to_array(token_hash, "token_hash")?,
-        device_name: device_name.map(|name| to_array(name, "device_name")).transpose()?,
-        created: to_timestamp(created, "created_at")?,
-        last_seen: to_timestamp(last_seen, "last_seen")?,
-    })
 }
 
 /// The columns of [`SessionRow`], as a macro so queries stay `&'static str` (sqlx's `SqlSafeStr`).
@@ -737,6 +686,8 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use hush_proto::{B64, KdfParams};
+
     use super::*;
     use crate::clock::{Clock, ManualClock, after};
 

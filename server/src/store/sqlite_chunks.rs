@@ -3,13 +3,9 @@
 use hush_proto::{AccountId, FileId};
 use sha2::{Digest, Sha256};
 
+use super::rows::to_u64;
 use super::sqlite::SqliteStore;
 use super::{ChunkStore, ChunkWrite, QuotaKind, StoreError, StoreFuture};
-
-fn to_u64(value: i64, what: &'static str) -> Result<u64, StoreError> {
-    u64::try_from(value)
-        .map_err(|_| StoreError::Backend(format!("corrupt row in the database: {what}").into()))
-}
 
 impl ChunkStore for SqliteStore {
     fn put_chunk(

@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode};
 use ed25519_dalek::Signer;
 use hush_proto::{AccountId, B64, B64Array, ErrorCode, PreloginResponse, RegisterResponse, paths};
-use hush_server::{Config, Store};
+use hush_server::Config;
 
 use crate::support::{TestAccount, TestServer, item, push_request};
 

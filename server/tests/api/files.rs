@@ -3,8 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use hush_proto::{ChunkList, ErrorCode, FileId, MAX_SEALED_CHUNK_LEN, MIN_SEALED_CHUNK_LEN, paths};
-use hush_server::store::ChunkStore;
-use hush_server::{Config, Limits, Store};
+use hush_server::{Config, Limits};
 
 use crate::support::{TestAccount, TestServer, open_config};
 

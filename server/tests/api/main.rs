@@ -8,3 +8,6 @@ mod keyset;
 mod sessions;
 mod support;
 mod vault;
+
+/// These tests run against SQLite here, and against PostgreSQL in `tests/api_postgres.rs`.
+const BACKEND: support::Backend = support::Backend::Sqlite;

@@ -1,4 +1,5 @@
-//! An in-process server over a temporary SQLite file, and a client for it.
+//! An in-process server over a temporary SQLite file (`tests/api/main.rs`) or a PostgreSQL
+//! database of a throwaway cluster (`tests/api_postgres.rs`, the same tests), and a client for it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,13 +15,13 @@ use hush_proto::{
     LoginRequest, LoginResponse, PullResponse, PushRequest, PushedItem, RegisterRequest, RegistrationCode,
     login_message, paths,
 };
-use hush_server::store::{DB_FILE_NAME, SqliteOptions};
-use hush_server::{AppState, Config, ManualClock, SqliteStore, Store, app};
+use hush_server::store::{DB_FILE_NAME, PgOptions, SqliteOptions};
+use hush_server::{AppState, Config, ManualClock, PgLimiter, PgStore, SqliteStore, Store, app};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection as _, SqliteConnection};
+use sqlx::{Connection as _, PgConnection, SqliteConnection};
 use tempfile::TempDir;
 
 /// The address requests come from unless a test says otherwise.
@@ -31,11 +32,25 @@ pub fn open_config() -> Config {
     Config { open_registration: true, ..Config::default() }
 }
 
+/// The store the tests of a binary run against (`crate::BACKEND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary names one variant")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub struct TestServer {
     app: Router,
     pub clock: Arc<ManualClock>,
-    pub store: Arc<SqliteStore>,
-    _dir: TempDir,
+    pub store: Arc<dyn Store>,
+    place: Place,
+}
+
+/// Where the server's data is.
+enum Place {
+    Sqlite(TempDir),
+    Postgres(String),
 }
 
 pub struct TestResponse {
@@ -80,27 +95,72 @@ impl TestServer {
         Self::with_options(config, SqliteOptions::default()).await
     }
 
+    /// A server with `config`; `options.lock_timeout` is how long a write waits for a lock (and
+    /// a request for a connection) on either backend.
     pub async fn with_options(config: Config, options: SqliteOptions) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(SqliteStore::open_with(dir.path(), options).await.expect("store opens"));
         let clock = Arc::new(ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range")));
-        let state = AppState::new(Arc::clone(&store) as Arc<dyn Store>, config)
+        let (store, limiter, place): (Arc<dyn Store>, _, _) = match postgres_url() {
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let store = Arc::new(SqliteStore::open_with(dir.path(), options).await.expect("store opens"));
+                (store, None, Place::Sqlite(dir))
+            }
+            Some(url) => {
+                let pg = PgOptions {
+                    lock_timeout: options.lock_timeout,
+                    acquire_timeout: options.lock_timeout,
+                    ..PgOptions::default()
+                };
+                let store = PgStore::connect(&url, pg).await.expect("store opens");
+                // As `hush-server serve --database-url` does: budgets in the database.
+                let limiter = Arc::new(PgLimiter::new(&store, config.rate_limits));
+                (
+                    Arc::new(store),
+                    Some(limiter as Arc<dyn hush_server::rate_limit::Limiter>),
+                    Place::Postgres(url),
+                )
+            }
+        };
+        let mut state = AppState::new(Arc::clone(&store), config)
             .with_clock(Arc::clone(&clock) as Arc<dyn hush_server::Clock>);
-        Self { app: app(state), clock, store, _dir: dir }
+        if let Some(limiter) = limiter {
+            state = state.with_limiter(limiter);
+        }
+        Self { app: app(state), clock, store, place }
     }
 
-    /// Takes SQLite's write lock on the server's database from another connection, as a long
-    /// push of another account (or `hush-server invite`) would, and writes a row inside that
-    /// transaction. The lock is held until [`WriteLock::release`].
+    /// Holds every write lock a push, a login or a registration needs, from a connection of the
+    /// test's own, as a long push of another account (or `hush-server invite`) would hold
+    /// SQLite's one write lock. Reads go on. The locks are held until [`WriteLock::release`].
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` and a row written inside the transaction. PostgreSQL, where
+    /// writers of different accounts never wait for each other: every table locked in EXCLUSIVE
+    /// mode, which blocks every write and `SELECT … FOR UPDATE`, and no plain read.
     pub async fn hold_write_lock(&self) -> WriteLock {
-        let options = SqliteConnectOptions::new().filename(self._dir.path().join(DB_FILE_NAME));
-        let mut connection = SqliteConnection::connect_with(&options).await.expect("second connection");
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await.expect("write lock taken");
-        sqlx::query("INSERT INTO invites (code_hash, created_at) VALUES (zeroblob(32), 0)")
-            .execute(&mut connection)
-            .await
-            .expect("written inside the transaction");
-        WriteLock(connection)
+        match &self.place {
+            Place::Sqlite(dir) => {
+                let options = SqliteConnectOptions::new().filename(dir.path().join(DB_FILE_NAME));
+                let mut connection =
+                    SqliteConnection::connect_with(&options).await.expect("second connection");
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await.expect("write lock taken");
+                sqlx::query("INSERT INTO invites (code_hash, created_at) VALUES (zeroblob(32), 0)")
+                    .execute(&mut connection)
+                    .await
+                    .expect("written inside the transaction");
+                WriteLock::Sqlite(connection)
+            }
+            Place::Postgres(url) => {
+                let mut connection = PgConnection::connect(url).await.expect("second connection");
+                sqlx::query("BEGIN").execute(&mut connection).await.expect("begin");
+                sqlx::query(
+                    "LOCK TABLE accounts, items, sessions, challenges, invites, rate_limits IN EXCLUSIVE MODE",
+                )
+                .execute(&mut connection)
+                .await
+                .expect("tables locked");
+                WriteLock::Postgres(connection)
+            }
+        }
     }
 
     pub fn clock_now(&self) -> Timestamp {
@@ -253,15 +313,38 @@ impl TestServer {
     }
 }
 
-/// SQLite's write lock, held by a connection of the test's own.
-pub struct WriteLock(SqliteConnection);
+/// The store's write locks, held by a connection of the test's own.
+pub enum WriteLock {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
 
 impl WriteLock {
     /// Rolls the transaction back and closes the connection.
-    pub async fn release(mut self) {
-        sqlx::query("ROLLBACK").execute(&mut self.0).await.expect("rolled back");
-        self.0.close().await.expect("closed");
+    pub async fn release(self) {
+        match self {
+            Self::Sqlite(mut connection) => {
+                sqlx::query("ROLLBACK").execute(&mut connection).await.expect("rolled back");
+                connection.close().await.expect("closed");
+            }
+            Self::Postgres(mut connection) => {
+                sqlx::query("ROLLBACK").execute(&mut connection).await.expect("rolled back");
+                connection.close().await.expect("closed");
+            }
+        }
     }
+}
+
+/// A new database for one test when this binary runs against PostgreSQL (`crate::BACKEND`).
+/// Without PostgreSQL the binary's tests run against SQLite instead, after a SKIPPED notice;
+/// under CI that is a failure (`hush_e2e::postgres`).
+fn postgres_url() -> Option<String> {
+    if crate::BACKEND != Backend::Postgres {
+        return None;
+    }
+    let cluster =
+        hush_e2e::postgres::cluster_or_skip("this test against PostgreSQL (it runs against SQLite)")?;
+    Some(cluster.database())
 }
 
 /// An account's client-side secrets, made deterministic from a seed.

@@ -220,14 +220,33 @@ fn set_clipboard(secret: &str) -> Result<arboard::Clipboard> {
     use arboard::SetExtLinux as _;
     let mut clipboard = arboard::Clipboard::new().context("cannot open the clipboard")?;
     clipboard.set().exclude_from_history().text(secret).context("cannot set the clipboard")?;
-    // Reading back is a round trip to the display server: once it answers, our
-    // ownership is in place and a paste from another program sees the secret.
-    let back = Zeroizing::new(clipboard.get_text().context("cannot read the clipboard back")?);
-    if Sha256::digest(back.as_bytes()) != Sha256::digest(secret.as_bytes()) {
-        bail!("another program took the clipboard at once");
+    // Reading back is a round trip to the display server: once it answers with the secret, our
+    // ownership is in place and a paste from another program sees it. On Wayland the compositor
+    // may still be announcing the previous selection for a moment (seen under load in
+    // `wayland_copy_other_fields_and_keep_the_secret_out_of_argv_and_env`, when the previous
+    // copy's helper still owned it), so the read is retried briefly before giving up.
+    let deadline = Instant::now() + READ_BACK_PATIENCE;
+    loop {
+        let back = clipboard.get_text().map(Zeroizing::new);
+        let ours =
+            back.as_ref().is_ok_and(|b| Sha256::digest(b.as_bytes()) == Sha256::digest(secret.as_bytes()));
+        if ours {
+            return Ok(clipboard);
+        }
+        if Instant::now() >= deadline {
+            return match back {
+                Err(err) => Err(err).context("cannot read the clipboard back"),
+                Ok(_) => bail!("another program took the clipboard at once"),
+            };
+        }
+        std::thread::sleep(READ_BACK_POLL);
     }
-    Ok(clipboard)
 }
+
+/// How long [`set_clipboard`] waits for the clipboard to read back as the secret.
+const READ_BACK_PATIENCE: Duration = Duration::from_secs(2);
+/// How often it reads meanwhile.
+const READ_BACK_POLL: Duration = Duration::from_millis(25);
 
 /// The OSC 52 sequence that sets the terminal's clipboard, wrapped for tmux or GNU
 /// screen, which otherwise swallow it.

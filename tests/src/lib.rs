@@ -127,6 +127,11 @@ impl Home {
         self.dir.path()
     }
 
+    /// An item's current password (`hush get ITEM --field password`).
+    pub fn password(&self, item: &str) -> String {
+        self.ok(&["get", item, "--field", "password"]).trim().to_owned()
+    }
+
     /// The password file.
     pub fn password_file(&self) -> PathBuf {
         self.dir.path().join("password")
@@ -357,6 +362,29 @@ pub struct Server {
     port: u16,
     /// Extra `serve` arguments, kept for restarts.
     extra: Vec<String>,
+}
+
+/// Device A: a new vault registered on `server` under the device name `device`; and its setup
+/// code, for [`logged_in`].
+pub fn registered(server: &Server, device: &str) -> (Home, String) {
+    let a = Home::new();
+    let code = a.init();
+    a.ok(&["register", "--server", &server.url, "--invite", &server.invite(), "--device-name", device]);
+    (a, code)
+}
+
+/// A new device logged in to the server at `url` with the setup code (from a file, never argv),
+/// named `device` when given.
+pub fn logged_in(url: &str, code: &str, device: Option<&str>) -> Home {
+    let b = Home::new();
+    let code_file = b.write("code", &format!("{code}\n"));
+    let code_file = code_file.to_str().expect("a UTF-8 path");
+    let mut args = vec!["login", "--server", url, "--setup-code-file", code_file, "--insecure-kdf"];
+    if let Some(device) = device {
+        args.extend(["--device-name", device]);
+    }
+    b.ok(&args);
+    b
 }
 
 impl Server {

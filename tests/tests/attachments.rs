@@ -7,29 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use hush_e2e::{Home, Server, assert_ok, contains_bytes, stderr};
+use hush_e2e::{Home, Server, assert_ok, contains_bytes, logged_in, stderr};
 
 /// Device A with a new vault registered on `server`, an item "vpn", and the setup code.
 fn registered(server: &Server) -> (Home, String) {
-    let a = Home::new();
-    let code = a.init();
-    a.ok(&["register", "--server", &server.url, "--invite", &server.invite(), "--device-name", "laptop"]);
+    let (a, code) = hush_e2e::registered(server, "laptop");
     a.ok(&["add", "vpn", "--generate"]);
     (a, code)
-}
-
-fn login(server: &Server, code: &str) -> Home {
-    let b = Home::new();
-    let code_file = b.write("code", &format!("{code}\n"));
-    b.ok(&[
-        "login",
-        "--server",
-        &server.url,
-        "--setup-code-file",
-        code_file.to_str().unwrap(),
-        "--insecure-kdf",
-    ]);
-    b
 }
 
 /// `len` bytes, different in every chunk, with `marker` at the start (to grep for).
@@ -76,7 +60,7 @@ fn a_file_added_on_one_device_comes_out_byte_identical_on_another_and_the_server
     let path = scratch_file(&a, "wombat-secret-name.pdf", &data);
     a.ok(&["file", "add", "vpn", path.to_str().unwrap()]);
     a.ok(&["sync"]);
-    let b = login(&server, &code);
+    let b = logged_in(&server.url, &code, None);
     let listed: Vec<serde_json::Value> =
         serde_json::from_str(&b.ok(&["file", "ls", "vpn", "--json"])).unwrap();
     assert_eq!(listed.len(), 1);
@@ -116,7 +100,7 @@ fn shared_file(server: &Server) -> (Home, Home, Vec<u8>, String) {
     let path = scratch_file(&a, "disk.img", &data);
     a.ok(&["file", "add", "vpn", path.to_str().unwrap()]);
     a.ok(&["sync"]);
-    let b = login(server, &code);
+    let b = logged_in(&server.url, &code, None);
     let id = file_id(&b, "vpn", "disk.img");
     (a, b, data, id)
 }
@@ -336,7 +320,7 @@ fn a_100_mib_file_streams_in_bounded_memory_on_both_sides() {
     drop(data);
     let Some(add) = peak_kib(&a, &["file", "add", "vpn", path.to_str().unwrap()]) else { return };
     let sync = peak_kib(&a, &["sync"]).unwrap();
-    let b = login(&server, &code);
+    let b = logged_in(&server.url, &code, None);
     let out = b.scratch().join("hundred.out");
     let get =
         peak_kib(&b, &["file", "get", "vpn", "hundred.bin", "--output", out.to_str().unwrap()]).unwrap();

@@ -11,35 +11,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use hush_e2e::{Home, PASSWORD, Server, assert_ok, contains_bytes, stderr};
+use hush_e2e::{Home, PASSWORD, Server, assert_ok, contains_bytes, logged_in, registered, stderr};
 
 // ---------------------------------------------------------------------------------------------
 // Devices
-
-/// Device A with a new vault registered on `server` as "laptop"; and the setup code.
-fn registered(server: &Server) -> (Home, String) {
-    let a = Home::new();
-    let code = a.init();
-    a.ok(&["register", "--server", &server.url, "--invite", &server.invite(), "--device-name", "laptop"]);
-    (a, code)
-}
-
-/// A new device logged in to `server` with the setup code.
-fn login(server: &Server, code: &str, name: &str) -> Home {
-    let b = Home::new();
-    let code_file = b.write("code", &format!("{code}\n"));
-    b.ok(&[
-        "login",
-        "--server",
-        &server.url,
-        "--setup-code-file",
-        code_file.to_str().unwrap(),
-        "--insecure-kdf",
-        "--device-name",
-        name,
-    ]);
-    b
-}
 
 /// `hush login --server URL` on a device that has its vault (password from its password file).
 fn relogin(home: &Home, url: &str) -> Output {
@@ -53,10 +28,6 @@ fn set_password(home: &Home, item: &str, password: &str) {
     assert_ok(&home.run_stdin(&[verb, item, "--password-stdin"], &format!("{password}\n")), &[verb, item]);
 }
 
-fn password(home: &Home, item: &str) -> String {
-    home.ok(&["get", item, "--field", "password"]).trim().to_owned()
-}
-
 fn history(home: &Home, item: &str) -> String {
     home.ok(&["history", item, "--show"])
 }
@@ -67,7 +38,7 @@ fn secrets(home: &Home) -> BTreeMap<String, String> {
     list.iter()
         .map(|i| {
             let name = i["name"].as_str().unwrap().to_owned();
-            let pw = password(home, &name);
+            let pw = home.password(&name);
             (name, pw)
         })
         .collect()
@@ -229,11 +200,11 @@ fn replay_with_seq(server: &mut Server, snapshot: &hush_e2e::Snapshot, seq: i64)
 #[test]
 fn fork_then_join_is_refused_on_both_sides() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "pw-0-original");
     set_password(&a, "mail", "mail-0");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let fork_point = server.snapshot();
 
     // A's branch: a new github password.
@@ -258,21 +229,21 @@ fn fork_then_join_is_refused_on_both_sides() {
     b.ok(&["sync"]);
     resend_everything(&mut server);
     refused_because(&a, &["sync"], "pushes went back");
-    assert_eq!(password(&a, "github"), "pw-A-new");
+    assert_eq!(a.password("github"), "pw-A-new");
     assert!(history(&a, "github").contains("pw-0-original"), "{}", history(&a, "github"));
     assert_eq!(a.run(&["get", "bank"]).status.code(), Some(3), "nothing of B's branch reached A");
 
     // B is shown A's branch, with a seq above everything B saw and every item resent.
     replay_with_seq(&mut server, &a_branch, 1000);
     refused(&b, &["sync"]);
-    assert_eq!(password(&b, "github"), "pw-B-branch-2");
-    assert_eq!(password(&b, "bank"), "bank-B");
+    assert_eq!(b.password("github"), "pw-B-branch-2");
+    assert_eq!(b.password("bank"), "bank-B");
     // And A's branch as it was (its own seq): refused too.
     server.restore(&a_branch);
     refused(&b, &["sync"]);
     // A is happy with its own branch: nothing was lost on either side.
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "pw-A-new");
+    assert_eq!(a.password("github"), "pw-A-new");
 }
 
 /// An older full state, replayed with a seq above everything the devices saw (so the seq check
@@ -280,10 +251,10 @@ fn fork_then_join_is_refused_on_both_sides() {
 #[test]
 fn an_old_state_replayed_with_a_higher_seq_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let old = server.snapshot();
     set_password(&a, "github", "gh-2");
     a.ok(&["sync"]);
@@ -300,8 +271,8 @@ fn an_old_state_replayed_with_a_higher_seq_is_refused() {
     refused(&a, &["sync"]);
     refused(&b, &["sync"]);
     for d in [&a, &b] {
-        assert_eq!(password(d, "github"), "gh-2");
-        assert_eq!(password(d, "mail"), "mail-1");
+        assert_eq!(d.password("github"), "gh-2");
+        assert_eq!(d.password("mail"), "mail-1");
     }
 }
 
@@ -311,10 +282,10 @@ fn an_old_state_replayed_with_a_higher_seq_is_refused() {
 #[test]
 fn a_branch_without_the_devices_own_push_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let before_push = server.snapshot();
     set_password(&a, "github", "gh-A");
     a.ok(&["sync"]);
@@ -333,7 +304,7 @@ fn a_branch_without_the_devices_own_push_is_refused() {
     refused(&a, &["sync"]);
     resend_everything(&mut server);
     refused(&a, &["sync"]);
-    assert_eq!(password(&a, "github"), "gh-A");
+    assert_eq!(a.password("github"), "gh-A");
 }
 
 /// A whole-account rollback is refused by `sync`, and stays refused through a logout and a new
@@ -342,10 +313,10 @@ fn a_branch_without_the_devices_own_push_is_refused() {
 #[test]
 fn a_rollback_stays_refused_through_logout_login_and_respelled_urls() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-old");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let old = server.snapshot();
     set_password(&a, "github", "gh-new");
     a.ok(&["sync"]);
@@ -375,7 +346,7 @@ fn a_rollback_stays_refused_through_logout_login_and_respelled_urls() {
     b.ok(&["logout"]);
     refused(&b, &["login", "--server", &spellings[2], "--insecure-kdf"]);
     for d in [&a, &b] {
-        assert_eq!(password(d, "github"), "gh-new");
+        assert_eq!(d.password("github"), "gh-new");
         assert!(history(d, "github").contains("gh-old"));
     }
 
@@ -386,7 +357,7 @@ fn a_rollback_stays_refused_through_logout_login_and_respelled_urls() {
     a.ok(&["sync"]);
     rollback_vault(&mut server, &old);
     refused(&a, &["sync"]);
-    assert_eq!(password(&a, "github"), "gh-new");
+    assert_eq!(a.password("github"), "gh-new");
 }
 
 /// A history in which another device's push, which this device saw, is missing: the device's
@@ -395,16 +366,16 @@ fn a_rollback_stays_refused_through_logout_login_and_respelled_urls() {
 #[test]
 fn a_history_that_lost_another_devices_push_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
-    let c = login(&server, &code, "tablet");
+    let b = logged_in(&server.url, &code, Some("phone"));
+    let c = logged_in(&server.url, &code, Some("tablet"));
     let before_b = server.snapshot();
     set_password(&b, "mail", "mail-from-b");
     b.ok(&["sync"]);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "mail"), "mail-from-b");
+    assert_eq!(a.password("mail"), "mail-from-b");
 
     // B's push is dropped; C, which never saw it, builds a longer history where B never pushed.
     server.restore(&before_b);
@@ -416,7 +387,7 @@ fn a_history_that_lost_another_devices_push_is_refused() {
     resend_everything(&mut server);
     refused(&a, &["sync"]);
     refused(&b, &["sync"]);
-    assert_eq!(password(&a, "mail"), "mail-from-b");
+    assert_eq!(a.password("mail"), "mail-from-b");
     assert_eq!(a.run(&["get", "bank"]).status.code(), Some(3));
 }
 
@@ -427,10 +398,10 @@ fn a_history_that_lost_another_devices_push_is_refused() {
 #[test]
 fn a_push_whose_answer_was_lost_is_superseded_and_nothing_is_lost() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     // B has pushed before, so it has a device id in the history.
     set_password(&b, "mail", "m-0");
     b.ok(&["sync"]);
@@ -440,7 +411,7 @@ fn a_push_whose_answer_was_lost_is_superseded_and_nothing_is_lost() {
     let b_before_sync = b.contents();
     b.ok(&["sync"]);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-b-first-copy");
+    assert_eq!(a.password("github"), "gh-b-first-copy");
 
     // B never got the answer: its files are as before the sync, the change still pending (but
     // for its push numbers, reserved before sending and never given back).
@@ -454,9 +425,9 @@ fn a_push_whose_answer_was_lost_is_superseded_and_nothing_is_lost() {
     b.ok(&["sync"]);
     resend_everything(&mut server);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-b-later");
+    assert_eq!(a.password("github"), "gh-b-later");
     assert!(history(&a, "github").contains("gh-b-first-copy"), "{}", history(&a, "github"));
-    assert_eq!(password(&a, "mail"), "m-2");
+    assert_eq!(a.password("mail"), "m-2");
 }
 
 /// Puts every file of a device back as it was in `before`, as if the sync that followed had
@@ -478,10 +449,10 @@ fn forget_the_answer(before: &BTreeMap<PathBuf, Vec<u8>>) {
 /// Returns the server and A, about to be shown that branch.
 fn retry_below_a_forgotten_push(keep_push_numbers: bool) -> (Server, Home) {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-0");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     set_password(&b, "mail", "m-0");
     b.ok(&["sync"]);
     a.ok(&["sync"]);
@@ -519,8 +490,8 @@ fn retry_below_a_forgotten_push(keep_push_numbers: bool) -> (Server, Home) {
 fn a_branch_from_a_push_whose_answer_was_lost_cannot_drop_the_retry() {
     let (_server, a) = retry_below_a_forgotten_push(true);
     refused_because(&a, &["sync"], "went back");
-    assert_eq!(password(&a, "github"), "gh-acknowledged");
-    assert_eq!(password(&a, "bank"), "bank-0");
+    assert_eq!(a.password("github"), "gh-acknowledged");
+    assert_eq!(a.password("bank"), "bank-0");
 }
 
 /// A device that lost its `push-numbers` file with the answer numbers its retry from the head it
@@ -531,7 +502,7 @@ fn a_branch_from_a_push_whose_answer_was_lost_cannot_drop_the_retry() {
 fn without_its_push_numbers_file_a_single_forgotten_push_is_still_caught() {
     let (_server, a) = retry_below_a_forgotten_push(false);
     refused_because(&a, &["sync"], "differs from the one this device saw");
-    assert_eq!(password(&a, "github"), "gh-acknowledged");
+    assert_eq!(a.password("github"), "gh-acknowledged");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,11 +540,11 @@ fn change_password(home: &Home) {
 #[test]
 fn a_replayed_old_keyset_is_refused_and_the_old_password_stays_dead() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
-    let c = login(&server, &code, "tablet");
+    let b = logged_in(&server.url, &code, Some("phone"));
+    let c = logged_in(&server.url, &code, Some("tablet"));
     let old_keys = server.snapshot();
     change_password(&a);
     set_password(&a, "after-change", "written-after");
@@ -625,7 +596,7 @@ fn a_replayed_old_keyset_is_refused_and_the_old_password_stays_dead() {
     for d in [&a, &b] {
         let old = password_file(d, "old-password", PASSWORD);
         fails_with(d, &old, &["ls"], 5);
-        assert_eq!(password(d, "after-change"), "written-after");
+        assert_eq!(d.password("after-change"), "written-after");
     }
     // The honest keys back: everyone with the new password is in step again.
     replay_keys(&mut server, &new_keys);
@@ -639,10 +610,10 @@ fn a_replayed_old_keyset_is_refused_and_the_old_password_stays_dead() {
 #[test]
 fn a_password_change_the_server_silently_dropped_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     server.edit(|db| {
         db.script(
             "CREATE TRIGGER keep_old_keys AFTER UPDATE OF keyset ON accounts BEGIN
@@ -663,8 +634,8 @@ fn a_password_change_the_server_silently_dropped_is_refused() {
     // Nothing sealed under the new key ever reached the server (A refused before pushing it), so
     // B, which still has the old password, sees nothing new.
     b.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-1");
-    assert_eq!(password(&b, "github"), "gh-1");
+    assert_eq!(a.password("github"), "gh-1");
+    assert_eq!(b.password("github"), "gh-1");
     // The triggers gone, the server still holds the old keyset: A keeps refusing it (its
     // re-sealed items stay queued on A).
     server.edit(|db| db.script("DROP TRIGGER keep_old_keys; DROP TRIGGER keep_sessions;"));
@@ -678,7 +649,7 @@ fn a_password_change_the_server_silently_dropped_is_refused() {
 #[test]
 fn old_copies_and_the_old_password_read_nothing_written_after_a_change() {
     let mut server = Server::start();
-    let (a, _code) = registered(&server);
+    let (a, _code) = registered(&server, "laptop");
     set_password(&a, "before", "before-secret");
     a.ok(&["sync"]);
     let old_copy: Vec<(PathBuf, Vec<u8>)> = ["vault.hush", "account.key"]
@@ -710,7 +681,7 @@ fn old_copies_and_the_old_password_read_nothing_written_after_a_change() {
     a.ok(&["sync"]);
     // The old copy opens with the old password (it is a copy of what it was), without "after".
     let old = home_with(&old_copy[0].1);
-    assert_eq!(password(&old, "before"), "before-secret");
+    assert_eq!(old.password("before"), "before-secret");
     assert_eq!(old.run(&["get", "after"]).status.code(), Some(3));
     // It cannot log in: the server holds the new auth key.
     fails_with(&old, &old.password_file(), &["login", "--server", &server.url, "--insecure-kdf"], 5);
@@ -735,7 +706,7 @@ fn alter_item(db: &mut hush_e2e::Db, id: &str) {
 #[test]
 fn tampering_found_by_login_on_a_new_device_exits_6_and_writes_nothing() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "m-1");
     a.ok(&["sync"]);
@@ -772,7 +743,7 @@ fn tampering_found_by_login_on_a_new_device_exits_6_and_writes_nothing() {
 fn tampering_found_by_register_exits_6_and_changes_nothing() {
     let server = Server::start();
     // The attacker's own account, whose keyset and manifest it can hand out.
-    let (_decoy, _) = registered(&server);
+    let (_decoy, _) = registered(&server, "laptop");
     _decoy.ok(&["add", "decoy", "--generate"]);
     _decoy.ok(&["sync"]);
     let mut server = server;
@@ -819,10 +790,10 @@ fn tampering_found_by_register_exits_6_and_changes_nothing() {
 #[test]
 fn tampering_found_by_auto_sync_exits_6_and_keeps_the_change() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     std::fs::write(a.path().join("config.toml"), "[sync]\nauto = true\n").unwrap();
     set_password(&b, "from-b", "b-secret");
     b.ok(&["sync"]);
@@ -832,17 +803,17 @@ fn tampering_found_by_auto_sync_exits_6_and_keeps_the_change() {
     // add (the one-item editor path), edit, rm; and import (the whole-vault path).
     let out = a.run_stdin(&["add", "local-new", "--password-stdin"], "new-secret\n");
     assert_tampering(&out, "add with auto-sync");
-    assert_eq!(password(&a, "local-new"), "new-secret");
+    assert_eq!(a.password("local-new"), "new-secret");
     let out = a.run_stdin(&["edit", "github", "--password-stdin"], "gh-2\n");
     assert_tampering(&out, "edit with auto-sync");
-    assert_eq!(password(&a, "github"), "gh-2");
+    assert_eq!(a.password("github"), "gh-2");
     let out = a.run(&["rm", "local-new", "--yes"]);
     assert_tampering(&out, "rm with auto-sync");
     assert_eq!(a.run(&["get", "local-new"]).status.code(), Some(3));
     let csv = a.write("import.csv", "name,url,username,password,note\nimported,,u,imp-secret,\n");
     let out = a.run(&["import", "--from", "chrome-csv", csv.to_str().unwrap()]);
     assert_tampering(&out, "import with auto-sync");
-    assert_eq!(password(&a, "imported"), "imp-secret");
+    assert_eq!(a.password("imported"), "imp-secret");
     assert_eq!(a.run(&["get", "from-b"]).status.code(), Some(3), "nothing of the pull was applied");
     // The explicit sync says the same, and the changes stay queued: once the server is honest
     // they reach B.
@@ -850,9 +821,9 @@ fn tampering_found_by_auto_sync_exits_6_and_keeps_the_change() {
     server.restore(&honest);
     a.ok(&["sync"]);
     b.ok(&["sync"]);
-    assert_eq!(password(&a, "from-b"), "b-secret");
-    assert_eq!(password(&b, "github"), "gh-2");
-    assert_eq!(password(&b, "imported"), "imp-secret");
+    assert_eq!(a.password("from-b"), "b-secret");
+    assert_eq!(b.password("github"), "gh-2");
+    assert_eq!(b.password("imported"), "imp-secret");
     assert_eq!(b.run(&["get", "local-new"]).status.code(), Some(3));
 }
 
@@ -860,7 +831,7 @@ fn tampering_found_by_auto_sync_exits_6_and_keeps_the_change() {
 #[test]
 fn a_wrong_password_exits_5_everywhere() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let wrong = password_file(&a, "wrong", "not the password");
@@ -925,10 +896,10 @@ fn fingerprint(home: &Home) -> String {
 #[test]
 fn status_fingerprints_agree_exactly_when_heads_agree() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let _ga = unlock(&a);
     let _gb = unlock(&b);
     let first = fingerprint(&a);
@@ -974,7 +945,7 @@ fn device_names_are_sealed_listed_and_revocable() {
     ]);
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "Quixotic-phone");
+    let b = logged_in(&server.url, &code, Some("Quixotic-phone"));
     // A third device with the default name.
     let c = Home::new();
     let code_file = c.write("code", &code);
@@ -1024,10 +995,10 @@ fn device_names_are_sealed_listed_and_revocable() {
 #[test]
 fn account_deletion_needs_the_password() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let wrong = password_file(&a, "wrong", "not the password");
     fails_with(&a, &wrong, &["logout", "--delete-account", "--yes"], 5);
     b.ok(&["sync"]);
@@ -1038,8 +1009,8 @@ fn account_deletion_needs_the_password() {
     // Gone: a login finds no account; the vaults stay on both devices.
     let out = relogin(&b, &server.url);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(password(&a, "github"), "gh-1");
-    assert_eq!(password(&b, "github"), "gh-1");
+    assert_eq!(a.password("github"), "gh-1");
+    assert_eq!(b.password("github"), "gh-1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1050,11 +1021,11 @@ fn account_deletion_needs_the_password() {
 #[test]
 fn reset_trust_after_a_deliberate_rollback_converges_and_loses_nothing() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "mail-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let backup = server.snapshot();
     set_password(&a, "github", "gh-2-after-backup");
     a.ok(&["sync"]);
@@ -1078,12 +1049,12 @@ fn reset_trust_after_a_deliberate_rollback_converges_and_loses_nothing() {
     a.ok(&["sync"]);
     b.ok(&["sync"]);
     assert_eq!(secrets(&a), secrets(&b));
-    assert_eq!(password(&a, "github"), "gh-2-after-backup");
-    assert_eq!(password(&a, "bank"), "bank-after-backup");
-    assert_eq!(password(&a, "mail"), "mail-2-after-backup");
+    assert_eq!(a.password("github"), "gh-2-after-backup");
+    assert_eq!(a.password("bank"), "bank-after-backup");
+    assert_eq!(a.password("mail"), "mail-2-after-backup");
     assert!(history(&a, "github").contains("gh-1"));
     // A new device sees the same; the reset state is protected like any other.
-    let c = login(&server, &code, "tablet");
+    let c = logged_in(&server.url, &code, Some("tablet"));
     assert_eq!(secrets(&c), secrets(&a));
     rollback_vault(&mut server, &backup);
     refused(&a, &["sync"]);
@@ -1096,10 +1067,10 @@ fn reset_trust_after_a_deliberate_rollback_converges_and_loses_nothing() {
 #[test]
 fn a_rollback_that_only_drops_new_items_is_caught_by_the_head() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let old = server.snapshot();
     set_password(&a, "added-later", "later-1");
     a.ok(&["sync"]);
@@ -1119,8 +1090,8 @@ fn a_rollback_that_only_drops_new_items_is_caught_by_the_head() {
     // Without the seq bump the seq gives it away first; refused all the same.
     server.restore(&old);
     refused(&b, &["sync"]);
-    assert_eq!(password(&a, "added-later"), "later-1");
-    assert_eq!(password(&b, "added-later"), "later-1");
+    assert_eq!(a.password("added-later"), "later-1");
+    assert_eq!(b.password("added-later"), "later-1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1130,11 +1101,11 @@ fn a_rollback_that_only_drops_new_items_is_caught_by_the_head() {
 #[test]
 fn swapped_item_blobs_are_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "m-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let (gh, mail) = (item_id_sql(&a, "github"), item_id_sql(&a, "mail"));
     server.edit(|db| {
         let g = db.blob(&format!("SELECT blob FROM items WHERE item_id = {gh}"));
@@ -1164,11 +1135,11 @@ fn swapped_item_blobs_are_refused() {
 #[test]
 fn another_accounts_item_manifest_or_keyset_is_refused() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let victim = server.edit(|db| db.blob("SELECT account_id FROM accounts"));
-    let (evil, _) = registered(&server);
+    let (evil, _) = registered(&server, "laptop");
     set_password(&evil, "github", "evil-gh");
     evil.ok(&["sync"]);
     let (gh, evil_gh) = (item_id_sql(&a, "github"), item_id_sql(&evil, "github"));
@@ -1221,7 +1192,7 @@ fn another_accounts_item_manifest_or_keyset_is_refused() {
 #[test]
 fn a_key_version_that_disagrees_with_the_keyset_is_refused() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     for v in [2, 0, 7] {
@@ -1241,7 +1212,7 @@ fn a_key_version_that_disagrees_with_the_keyset_is_refused() {
 #[test]
 fn an_item_served_in_an_older_version_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "m-1");
     a.ok(&["sync"]);
@@ -1254,7 +1225,7 @@ fn an_item_served_in_an_older_version_is_refused() {
     });
     set_password(&a, "github", "gh-2");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let honest = server.snapshot();
 
     // The old blob in place, not resent: devices that have the new one never pull it, but a new
@@ -1287,7 +1258,7 @@ fn an_item_served_in_an_older_version_is_refused() {
     a.ok(&["sync"]);
     b.ok(&["sync"]);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-b-pending");
+    assert_eq!(a.password("github"), "gh-b-pending");
     assert!(history(&a, "github").contains("gh-2"));
 }
 
@@ -1297,12 +1268,12 @@ fn an_item_served_in_an_older_version_is_refused() {
 #[test]
 fn a_deleted_item_brought_back_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "old-account", "old-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
-    let c = login(&server, &code, "tablet");
+    let b = logged_in(&server.url, &code, Some("phone"));
+    let c = logged_in(&server.url, &code, Some("tablet"));
     let id = item_id_sql(&a, "old-account");
     let live = server.edit(|db| db.blob(&format!("SELECT blob FROM items WHERE item_id = {id}")));
     a.ok(&["rm", "old-account", "--yes"]);
@@ -1337,10 +1308,10 @@ fn a_deleted_item_brought_back_is_refused() {
 #[test]
 fn a_dropped_or_withheld_item_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     set_password(&a, "new-item", "n-1");
     a.ok(&["sync"]);
     let id = item_id_sql(&a, "new-item");
@@ -1367,10 +1338,10 @@ fn a_dropped_or_withheld_item_is_refused() {
     assert_tampering(&out, "a new device");
     // A has it and loses nothing; B gets it once the server is honest.
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "new-item"), "n-1");
+    assert_eq!(a.password("new-item"), "n-1");
     server.restore(&honest);
     b.ok(&["sync"]);
-    assert_eq!(password(&b, "new-item"), "n-1");
+    assert_eq!(b.password("new-item"), "n-1");
 }
 
 /// The new items with the previous manifest (the manifest update withheld), and the new
@@ -1378,10 +1349,10 @@ fn a_dropped_or_withheld_item_is_refused() {
 #[test]
 fn new_items_with_a_stale_manifest_are_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let previous = server.edit(|db| db.blob("SELECT manifest FROM accounts"));
     set_password(&a, "github", "gh-2");
     set_password(&a, "other", "o-1");
@@ -1389,17 +1360,17 @@ fn new_items_with_a_stale_manifest_are_refused() {
     server.edit(|db| db.exec("UPDATE accounts SET manifest = ?", &[&previous]));
     refused_because(&b, &["sync"], "do not match its manifest");
     refused_because(&a, &["sync"], "history went back");
-    assert_eq!(password(&b, "github"), "gh-1");
+    assert_eq!(b.password("github"), "gh-1");
 }
 
 /// An account emptied: no manifest, no items (seq kept, or raised).
 #[test]
 fn an_emptied_account_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     for raise in [0, 10] {
         server.edit(|db| {
             db.exec("DELETE FROM items", &[]);
@@ -1419,8 +1390,8 @@ fn an_emptied_account_is_refused() {
     for url in [server.url.clone(), format!("http://localhost:{port}")] {
         refused_because(&a, &["login", "--server", &url, "--insecure-kdf"], "no manifest");
     }
-    assert_eq!(password(&a, "github"), "gh-1");
-    assert_eq!(password(&b, "github"), "gh-1");
+    assert_eq!(a.password("github"), "gh-1");
+    assert_eq!(b.password("github"), "gh-1");
 }
 
 /// Only the seq raised: nothing else changes, and the devices go along (a seq that grows is no
@@ -1428,10 +1399,10 @@ fn an_emptied_account_is_refused() {
 #[test]
 fn a_raised_seq_changes_nothing_and_a_lowered_one_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     server.edit(|db| db.exec("UPDATE accounts SET seq = seq + 50", &[]));
     let before = secrets(&a);
     a.ok(&["sync"]);
@@ -1440,7 +1411,7 @@ fn a_raised_seq_changes_nothing_and_a_lowered_one_is_refused() {
     set_password(&b, "github", "gh-2");
     b.ok(&["sync"]);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-2");
+    assert_eq!(a.password("github"), "gh-2");
     server.edit(|db| db.exec("UPDATE accounts SET seq = seq - 1", &[]));
     refused_because(&a, &["sync"], "revision went back");
     refused_because(&b, &["sync"], "revision went back");
@@ -1454,7 +1425,7 @@ fn a_raised_seq_changes_nothing_and_a_lowered_one_is_refused() {
 #[test]
 fn registering_again_after_deleting_the_account_works() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     a.ok(&["logout", "--delete-account", "--yes"]);
@@ -1475,7 +1446,7 @@ fn registering_again_after_deleting_the_account_works() {
         code_file.to_str().unwrap(),
         "--insecure-kdf",
     ]);
-    assert_eq!(password(&b, "github"), "gh-1");
+    assert_eq!(b.password("github"), "gh-1");
 }
 
 /// A vault moves to another server: `hush logout`, then `hush register` on the new one (an
@@ -1484,15 +1455,15 @@ fn registering_again_after_deleting_the_account_works() {
 #[test]
 fn a_vault_moves_to_another_server() {
     let old_server = Server::start();
-    let (a, code) = registered(&old_server);
+    let (a, code) = registered(&old_server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let new_server = Server::start();
     a.ok(&["logout"]);
     let out = a.run(&["register", "--server", &new_server.url, "--invite", &new_server.invite()]);
     assert_ok(&out, &["register on a new server"]);
-    let b = login(&new_server, &code, "phone");
-    assert_eq!(password(&b, "github"), "gh-1");
+    let b = logged_in(&new_server.url, &code, Some("phone"));
+    assert_eq!(b.password("github"), "gh-1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1506,7 +1477,7 @@ fn a_vault_moves_to_another_server() {
 #[test]
 fn a_forged_keyset_epoch_changes_nothing() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let honest = server.snapshot();
@@ -1533,7 +1504,7 @@ fn a_forged_keyset_epoch_changes_nothing() {
     assert!(!c.path().join("vault.hush").exists());
     server.restore(&honest);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "github"), "gh-1");
+    assert_eq!(a.password("github"), "gh-1");
 }
 
 /// The server flips the format byte of the device's own version-2 keyset to 1 (same epoch, same
@@ -1544,7 +1515,7 @@ fn a_forged_keyset_epoch_changes_nothing() {
 #[test]
 fn a_version_1_header_on_a_version_2_keyset_is_tampering() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     server.edit(|db| {
@@ -1603,9 +1574,9 @@ fn kdf_parameters_the_server_weakens_are_refused_before_any_derivation() {
 #[test]
 fn device_names_from_elsewhere_are_listed_without_a_name() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     let mine = server.edit(|db| db.blob("SELECT account_id FROM accounts"));
-    let (_other, _) = registered(&server);
+    let (_other, _) = registered(&server, "laptop");
     server.edit(|db| {
         // A second session of A's account with the other account's sealed name, and a third
         // with 110 bytes of garbage behind a valid header.
@@ -1640,10 +1611,10 @@ fn device_names_from_elsewhere_are_listed_without_a_name() {
 #[test]
 fn after_a_login_with_the_new_password_no_file_opens_with_the_old_one() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     change_password(&a);
     set_password(&a, "after", "after-secret");
     a.ok(&["sync"]);
@@ -1677,11 +1648,11 @@ fn a_version_1_manifest_after_a_version_2_head_is_refused() {
         FloorPolicy, ItemId, KdfParams, KdfSalt, Keyset, KeysetContext, Manifest, ManifestDigest, SetupCode,
     };
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "m-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let (account_id, account_key) = SetupCode::parse(&code).unwrap();
     server.edit(|db| {
         let params = KdfParams {
@@ -1727,7 +1698,7 @@ fn a_version_1_manifest_after_a_version_2_head_is_refused() {
 #[test]
 fn malformed_or_relabelled_blobs_are_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let honest = server.snapshot();
@@ -1789,7 +1760,7 @@ fn malformed_or_relabelled_blobs_are_refused() {
 #[test]
 fn passwd_against_a_lying_or_refusing_server_changes_nothing() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let old = server.snapshot();
@@ -1810,7 +1781,7 @@ fn passwd_against_a_lying_or_refusing_server_changes_nothing() {
     let out = a.run(&passwd);
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_unchanged(&a, &before, "a refused passwd");
-    assert_eq!(password(&a, "github"), "gh-2", "the old password still opens the vault");
+    assert_eq!(a.password("github"), "gh-2", "the old password still opens the vault");
     server.edit(|db| db.script("DROP TRIGGER refuse_rekey;"));
     a.ok(&passwd);
 }
@@ -1821,10 +1792,10 @@ fn passwd_against_a_lying_or_refusing_server_changes_nothing() {
 #[test]
 fn a_manifest_sealed_with_the_old_key_after_a_rotation_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let old_manifest = server.edit(|db| db.blob("SELECT manifest FROM accounts"));
     change_password(&a);
     b.write("password", &format!("{NEW_PASSWORD}\n"));
@@ -1840,7 +1811,7 @@ fn a_manifest_sealed_with_the_old_key_after_a_rotation_is_refused() {
 #[test]
 fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let old = server.snapshot();
@@ -1848,8 +1819,8 @@ fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
     a.ok(&["sync"]);
     let honest = server.snapshot();
     rollback_vault(&mut server, &old);
-    let c = login(&server, &code, "tablet");
-    assert_eq!(password(&c, "github"), "gh-1");
+    let c = logged_in(&server.url, &code, Some("tablet"));
+    assert_eq!(c.password("github"), "gh-1");
     let _ga = unlock(&a);
     let _gc = unlock(&c);
     let (fa, fc) = (fingerprint(&a), fingerprint(&c));
@@ -1861,7 +1832,7 @@ fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
     rollback_vault(&mut server, &honest);
     c.ok(&["sync"]);
     assert_eq!(fingerprint(&c), fa);
-    assert_eq!(password(&c, "github"), "gh-2");
+    assert_eq!(c.password("github"), "gh-2");
 }
 
 /// The KDF salt the server hands out: of the wrong length (refused as tampering before any
@@ -1872,7 +1843,7 @@ fn a_new_device_shown_an_old_state_shows_another_fingerprint() {
 #[test]
 fn a_salt_the_server_changes_is_refused() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let honest = server.snapshot();
@@ -1913,11 +1884,11 @@ fn a_salt_the_server_changes_is_refused() {
 #[test]
 fn local_edits_between_syncs_are_never_mistaken_for_tampering() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     set_password(&a, "mail", "m-1");
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     set_password(&a, "github", "gh-a1");
     set_password(&a, "github", "gh-a2");
     set_password(&a, "scratch", "s-1");
@@ -1931,13 +1902,13 @@ fn local_edits_between_syncs_are_never_mistaken_for_tampering() {
     b.ok(&["sync"]);
     a.ok(&["sync"]);
     assert_eq!(secrets(&a), secrets(&b));
-    let current = password(&a, "github");
+    let current = a.password("github");
     let history = history(&a, "github");
     for pw in ["gh-1", "gh-a1", "gh-a2", "gh-b1"] {
         assert!(current == pw || history.contains(pw), "{pw} lost: {history}");
     }
     // Deletion versus edit keeps the edit.
-    assert_eq!(password(&a, "mail"), "m-b1");
+    assert_eq!(a.password("mail"), "m-b1");
 }
 
 /// What a device accepted is kept per account, not per server: another server holding an old
@@ -1946,7 +1917,7 @@ fn local_edits_between_syncs_are_never_mistaken_for_tampering() {
 #[test]
 fn another_server_with_a_copy_of_the_account_is_held_to_the_same_head() {
     let mut server = Server::start();
-    let (a, _) = registered(&server);
+    let (a, _) = registered(&server, "laptop");
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let old = server.snapshot();
@@ -1967,5 +1938,5 @@ fn another_server_with_a_copy_of_the_account_is_held_to_the_same_head() {
     // And back on the first server, which is now behind what A accepted on the other.
     a.ok(&["logout"]);
     refused(&a, &["login", "--server", &server.url, "--insecure-kdf"]);
-    assert_eq!(password(&a, "github"), "gh-3");
+    assert_eq!(a.password("github"), "gh-3");
 }

@@ -8,31 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hush_e2e::instances::{Balancer, PgServer};
-use hush_e2e::{Home, Server, assert_ok, contains_bytes, postgres, stderr};
+use hush_e2e::{Home, Server, assert_ok, contains_bytes, logged_in, postgres, stderr};
 
 /// Distinctive device names: none may reach the database in the clear.
 const DEVICE_NAMES: [&str; 4] =
     ["alices-laptop-q7x", "alices-phone-k2v", "alices-tablet-m9w", "alices-desktop-z4r"];
-
-fn login(server_url: &str, code: &str, name: &str) -> Home {
-    let home = Home::new();
-    let code_file = home.write("code", &format!("{code}\n"));
-    home.ok(&[
-        "login",
-        "--server",
-        server_url,
-        "--setup-code-file",
-        code_file.to_str().expect("UTF-8 path"),
-        "--insecure-kdf",
-        "--device-name",
-        name,
-    ]);
-    home
-}
-
-fn password(home: &Home, name: &str) -> String {
-    home.ok(&["get", name, "--field", "password"]).trim().to_owned()
-}
 
 fn add(home: &Home, name: &str, password: &str) {
     let out = home.run_stdin(&["add", name, "--password-stdin"], &format!("{password}\n"));
@@ -85,7 +65,7 @@ fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
     owner.ok(&["sync"]);
     let mut devices = vec![owner];
     for name in &DEVICE_NAMES[1..] {
-        devices.push(login(&url, &code, name));
+        devices.push(logged_in(&url, &code, Some(name)));
     }
 
     const ROUNDS: usize = 6;
@@ -140,7 +120,7 @@ fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
         for writer in 0..devices.len() {
             for round in 0..ROUNDS {
                 let (name, pw) = item(writer, round);
-                assert_eq!(password(home, &name), pw, "{name} on {}", DEVICE_NAMES[d]);
+                assert_eq!(home.password(&name), pw, "{name} on {}", DEVICE_NAMES[d]);
             }
         }
     }
@@ -155,7 +135,7 @@ fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
         }
     }
     secrets.extend(["seed-item-before-anyone".to_owned(), "seed-password-4f1c9a".to_owned()]);
-    secrets.push(password(&devices[0], "seed-item-before-anyone"));
+    secrets.push(devices[0].password("seed-item-before-anyone"));
     for secret in &secrets {
         assert!(!contains_bytes(&dump, secret.as_bytes()), "{secret} is in the database dump");
         // pg_dump writes bytea as hex: look for that form too.
@@ -180,7 +160,7 @@ fn copy_from_a_sqlite_server_in_use_to_postgres_and_sync_on() {
     a.ok(&["register", "--server", &sqlite.url, "--invite", &sqlite.invite(), "--device-name", "laptop"]);
     add(&a, "bank", "bank-password-before-the-move");
     a.ok(&["sync"]);
-    let b = login(&sqlite.url, &code, "phone");
+    let b = logged_in(&sqlite.url, &code, Some("phone"));
     add(&b, "mail", "mail-password-before-the-move");
     b.ok(&["sync"]);
     a.ok(&["sync"]);
@@ -210,16 +190,16 @@ fn copy_from_a_sqlite_server_in_use_to_postgres_and_sync_on() {
     add(&b, "shop", "shop-password-after-the-move");
     b.ok(&["sync"]);
     a.ok(&["sync"]);
-    assert_eq!(password(&a, "shop"), "shop-password-after-the-move");
-    assert_eq!(password(&b, "bank"), "bank-password-before-the-move");
+    assert_eq!(a.password("shop"), "shop-password-after-the-move");
+    assert_eq!(b.password("bank"), "bank-password-before-the-move");
     // A new device logs in against the copy.
-    let c = login(&sqlite.url, &code, "tablet");
+    let c = logged_in(&sqlite.url, &code, Some("tablet"));
     for (name, pw) in [
         ("bank", "bank-password-before-the-move"),
         ("mail", "mail-password-before-the-move"),
         ("shop", "shop-password-after-the-move"),
     ] {
-        assert_eq!(password(&c, name), pw);
+        assert_eq!(c.password(name), pw);
     }
     // The invite the SQLite server had not used yet works on PostgreSQL.
     let d = Home::new();

@@ -1,55 +1,27 @@
 //! Issue #3 end to end: the real `hush-server` on a loopback port and several
 //! devices (separate HUSH_HOMEs) running the real `hush`.
 
-use hush_e2e::{Home, Marked, Server, assert_ok, contains_bytes, stderr};
-
-/// Device A with a vault registered on `server`, and the setup code.
-fn registered(server: &Server) -> (Home, String) {
-    let a = Home::new();
-    let code = a.init();
-    a.ok(&["register", "--server", &server.url, "--invite", &server.invite(), "--device-name", "laptop"]);
-    (a, code)
-}
-
-fn login(server: &Server, code: &str, name: &str) -> Home {
-    let b = Home::new();
-    let code_file = b.write("code", &format!("{code}\n"));
-    b.ok(&[
-        "login",
-        "--server",
-        &server.url,
-        "--setup-code-file",
-        code_file.to_str().unwrap(),
-        "--insecure-kdf",
-        "--device-name",
-        name,
-    ]);
-    b
-}
-
-fn password(home: &Home, q: &str) -> String {
-    home.ok(&["get", q, "--field", "password"]).trim().to_owned()
-}
+use hush_e2e::{Home, Marked, Server, assert_ok, contains_bytes, logged_in, registered, stderr};
 
 #[test]
 fn register_login_edit_conflict_delete_and_converge() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     a.ok(&["add", "github", "--username", "octo", "--generate"]);
     a.ok(&["add", "mail", "--generate"]);
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
-    assert_eq!(password(&a, "github"), password(&b, "github"));
-    let c = login(&server, &code, "tablet");
+    let b = logged_in(&server.url, &code, Some("phone"));
+    assert_eq!(a.password("github"), b.password("github"));
+    let c = logged_in(&server.url, &code, Some("tablet"));
 
     // Concurrent edits of the same password on A and B, a delete on C, an add on B.
-    let old = password(&a, "github");
+    let old = a.password("github");
     a.ok(&["edit", "github", "--generate"]);
     b.ok(&["edit", "github", "--generate"]);
     b.ok(&["add", "bank", "--generate"]);
     c.ok(&["rm", "mail"]);
-    let from_a = password(&a, "github");
-    let from_b = password(&b, "github");
+    let from_a = a.password("github");
+    let from_b = b.password("github");
     for d in [&a, &b, &c, &a, &b, &c] {
         d.ok(&["sync"]);
     }
@@ -57,9 +29,9 @@ fn register_login_edit_conflict_delete_and_converge() {
     assert_eq!(listing(&a), listing(&b));
     assert_eq!(listing(&b), listing(&c));
     assert!(a.run(&["get", "mail"]).status.code() == Some(3), "the deletion synced");
-    assert!(password(&c, "bank").len() >= 20, "the add synced");
+    assert!(c.password("bank").len() >= 20, "the add synced");
     // One of the concurrent passwords is current; the other and the original are in history.
-    let current = password(&c, "github");
+    let current = c.password("github");
     let history = c.ok(&["history", "github", "--show"]);
     for pw in [&from_a, &from_b, &old] {
         assert!(current == **pw || history.contains(pw.as_str()), "{pw} lost; history: {history}");
@@ -69,8 +41,8 @@ fn register_login_edit_conflict_delete_and_converge() {
 #[test]
 fn offline_changes_queue_until_the_server_is_back() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
-    let b = login(&server, &code, "phone");
+    let (a, code) = registered(&server, "laptop");
+    let b = logged_in(&server.url, &code, Some("phone"));
     server.stop();
     // Every command works offline; sync fails clearly and loses nothing.
     a.ok(&["add", "offline-item", "--generate"]);
@@ -80,18 +52,18 @@ fn offline_changes_queue_until_the_server_is_back() {
     server.restart();
     a.ok(&["sync"]);
     b.ok(&["sync"]);
-    assert_eq!(password(&a, "offline-item"), password(&b, "offline-item"));
+    assert_eq!(a.password("offline-item"), b.password("offline-item"));
 }
 
 #[test]
 fn auto_sync_after_each_change_and_quiet_when_offline() {
     let mut server = Server::start();
-    let (a, code) = registered(&server);
-    let b = login(&server, &code, "phone");
+    let (a, code) = registered(&server, "laptop");
+    let b = logged_in(&server.url, &code, Some("phone"));
     std::fs::write(a.path().join("config.toml"), "[sync]\nauto = true\n").unwrap();
     a.ok(&["add", "auto", "--generate"]);
     b.ok(&["sync"]);
-    assert_eq!(password(&a, "auto"), password(&b, "auto"), "A pushed without an explicit sync");
+    assert_eq!(a.password("auto"), b.password("auto"), "A pushed without an explicit sync");
     server.stop();
     let out = a.run(&["add", "quiet", "--generate"]);
     assert_ok(&out, &["add while offline"]);
@@ -101,14 +73,14 @@ fn auto_sync_after_each_change_and_quiet_when_offline() {
     server.restart();
     a.ok(&["sync"]);
     b.ok(&["sync"]);
-    assert_eq!(password(&a, "quiet"), password(&b, "quiet"));
+    assert_eq!(a.password("quiet"), b.password("quiet"));
 }
 
 #[test]
 fn devices_revoke_and_logout() {
     let server = Server::start();
-    let (a, code) = registered(&server);
-    let b = login(&server, &code, "phone");
+    let (a, code) = registered(&server, "laptop");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let list: Vec<serde_json::Value> = serde_json::from_str(&a.ok(&["devices", "--json"])).unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
     let phone = list.iter().find(|d| d["name"] == "phone").expect("phone listed");
@@ -144,10 +116,10 @@ fn devices_revoke_and_logout() {
 #[test]
 fn password_change_forces_other_devices_to_log_in_with_the_new_password() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     a.ok(&["add", "x", "--generate"]);
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     let new = a.write("new", &format!("{}\n", hush_e2e::NEW_PASSWORD));
     a.ok(&["passwd", "--insecure-kdf", "--new-password-file", new.to_str().unwrap()]);
     let out = b.run(&["sync"]);
@@ -209,7 +181,7 @@ fn registration_is_invite_only_and_plain_http_is_refused() {
 #[test]
 fn the_server_database_holds_no_plaintext() {
     let server = Server::start();
-    let (a, code) = registered(&server);
+    let (a, code) = registered(&server, "laptop");
     let marked = Marked {
         name: "ServerSideNameWibble",
         username: "wibble-user@example.net",
@@ -221,7 +193,7 @@ fn the_server_database_holds_no_plaintext() {
     a.add_marked(&marked, &[]);
     let secrets = marked.all();
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     b.ok(&["edit", secrets[0], "--generate"]);
     b.ok(&["sync"]);
     let files = server.files();
@@ -262,7 +234,7 @@ fn https_with_a_ca_file_from_config() {
         code_file.to_str().unwrap(),
         "--insecure-kdf",
     ]);
-    assert_eq!(password(&a, "over-tls"), password(&b, "over-tls"));
+    assert_eq!(a.password("over-tls"), b.password("over-tls"));
     // B's folder was made by hand (0755 under the default umask) for config.toml;
     // login tightened it.
     use std::os::unix::fs::PermissionsExt;
@@ -282,7 +254,7 @@ fn server_logs_hold_no_token_blob_or_secret() {
     );
     assert_ok(&out, &["add"]);
     a.ok(&["sync"]);
-    let b = login(&server, &code, "phone");
+    let b = logged_in(&server.url, &code, Some("phone"));
     b.ok(&["devices"]);
     b.ok(&["sync"]);
     let log = server.log();

@@ -5,6 +5,7 @@
 //! packages have integration tests of their own), into the same target folder as
 //! this test executable.
 
+pub mod http_stub;
 pub mod instances;
 pub mod postgres;
 

@@ -3,13 +3,14 @@
 //! Passwords files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufWriter, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hush_e2e::http_stub::{Request, read_request};
 use hush_e2e::{Home, Terminal, assert_ok, bin, contains_bytes, stderr};
 use sha1::{Digest, Sha1};
 
@@ -64,16 +65,6 @@ fn assert_no_secret(out: &Output, secrets: &[&str]) {
 
 // ------------------------------------------------------- a fake range API
 
-/// One request as the fake server received it.
-#[derive(Debug, Clone)]
-struct Request {
-    /// The bytes exactly as sent: request line, headers, any body.
-    raw: Vec<u8>,
-    path: String,
-    /// Header names in lower case.
-    headers: BTreeMap<String, String>,
-}
-
 /// What the fake server answers: status, extra headers, body.
 type Answer = (u16, Vec<(&'static str, String)>, String);
 
@@ -123,28 +114,6 @@ impl FakeHibp {
     fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let mut lines = text.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_owned();
-    let headers = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Some(Request { raw, path, headers })
 }
 
 /// A range answer for `prefix` in the real format: every known hash under it

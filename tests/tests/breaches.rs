@@ -3,12 +3,12 @@
 //! (with fields hush ignores) by a small HTTP server on 127.0.0.1 that counts its requests.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use hush_e2e::http_stub::{Request, read_request};
 use hush_e2e::{Home, Terminal, assert_ok, contains_bytes, stderr};
 
 // ------------------------------------------------------------------ the vault
@@ -148,14 +148,6 @@ fn breach_list() -> String {
 const ETAG: &str = "\"list-v1\"";
 const LAST_MODIFIED: &str = "Wed, 02 Dec 2026 06:00:00 GMT";
 
-/// One request as received.
-#[derive(Debug, Clone)]
-struct Request {
-    path: String,
-    /// Lower-case names.
-    headers: BTreeMap<String, String>,
-}
-
 /// An answer: status, headers, body, and optionally a `Content-Length` larger than the body
 /// (the connection is then closed early, as a cut download).
 struct Reply {
@@ -239,28 +231,6 @@ impl ListServer {
     fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let mut lines = text.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_owned();
-    let headers = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Some(Request { path, headers })
 }
 
 // -------------------------------------------------------------------- audit

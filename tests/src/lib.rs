@@ -272,7 +272,7 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The path of an installed tool (see [`locate`]), or `None` after [`require_tools`]' SKIPPED
+/// The path of an installed tool (on `PATH`, or in `/usr/sbin` or `/sbin`), or `None` after [`require_tools`]' SKIPPED
 /// notice naming the Debian package that has it (under CI, a failure).
 pub fn require_tool(tool: &str, package: &str) -> Option<PathBuf> {
     if require_tools(&[tool], &format!("apt-get install {package}")) { locate(tool) } else { None }

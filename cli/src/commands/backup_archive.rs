@@ -86,7 +86,7 @@ pub struct Backup {
 }
 
 /// Reads a backup written by `hush export --format hush`: `vault.hush` alone, or a tar archive
-/// of it and its files. Only entries named as [`write`] names them are taken; any other entry
+/// of it and its files. Only entries named as [`write()`] names them are taken; any other entry
 /// (a path elsewhere, a link, a device) makes the backup refused, so that nothing in an archive
 /// ever decides where hush writes.
 pub fn read(path: &Path, read_plain: impl FnOnce(&Path) -> Result<VaultFile>) -> Result<Backup> {

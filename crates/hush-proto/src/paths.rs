@@ -26,10 +26,10 @@ pub const PRELOGIN_TEMPLATE: &str = "/v2/accounts/{account_id}/prelogin";
 /// The server router's template of [`session`].
 pub const SESSION_TEMPLATE: &str = "/v2/sessions/{session_id}";
 
-/// The server router's template of [`file`]: `GET` lists a file's stored chunks, `DELETE`
+/// The server router's template of [`file()`]: `GET` lists a file's stored chunks, `DELETE`
 /// removes them all.
 pub const FILE_TEMPLATE: &str = "/v2/files/{file_id}";
-/// The server router's template of [`chunk`]: `PUT` stores a chunk, `GET` fetches it.
+/// The server router's template of [`chunk()`]: `PUT` stores a chunk, `GET` fetches it.
 pub const CHUNK_TEMPLATE: &str = "/v2/files/{file_id}/{index}";
 
 /// `/v2/files/{file_id}`.

@@ -19,7 +19,7 @@ pub fn stored_public_key(text: &str) -> Result<PublicKey, KeyError> {
 
 /// An unencrypted SSH private key of a kind hush serves: Ed25519, ECDSA (NIST P-256, P-384,
 /// P-521) or RSA of at least 2048 bits, whose private half is known to match its public half
-/// (see [`SshKey::checked`]). No `Debug`: it is a secret.
+/// (see `SshKey::checked`). No `Debug`: it is a secret.
 pub struct SshKey {
     pub(crate) key: PrivateKey,
 }

@@ -150,7 +150,17 @@ fn run_becomes_the_command() {
     assert_eq!(first.trim(), pid.to_string());
     // The process's command line is the command's, and its environment holds the value (that
     // is the point), readable by its own user only (/proc/PID/environ is 0400).
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    // `sh` execs `sleep` right after the echo; while an exec is under way /proc/PID/environ can
+    // read empty, so the checks wait until the command line is sleep's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let cmdline = loop {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        if cmdline.starts_with(b"sleep\0") || std::time::Instant::now() > deadline {
+            break cmdline;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(cmdline.starts_with(b"sleep\0"), "{}", String::from_utf8_lossy(&cmdline));
     assert!(!hush_e2e::contains_bytes(&cmdline, DB_PASSWORD.as_bytes()));
     assert!(hush_e2e::contains_bytes(
         &std::fs::read(format!("/proc/{pid}/environ")).unwrap(),

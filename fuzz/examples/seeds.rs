@@ -1,5 +1,6 @@
 //! Writes the committed seed corpora, `fuzz/seeds/<target>/` (docs/fuzzing.md): small, valid
-//! inputs for every target, made from the test fixtures (crates/hush-import/tests/data), the
+//! inputs for every target, made from the test fixtures (crates/hush-import/tests/data and
+//! crates/hush-ssh/tests/data), the
 //! known-answer vectors (docs/spec/crypto-v2-vectors.json) and a vault this program creates.
 //! A fuzzer that starts from valid inputs reaches the deep parts of a parser in seconds rather
 //! than hours, which is what makes a short CI smoke run worth having.
@@ -14,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::path::{Path, PathBuf};
 
-use hush_crypto::{AccountId, AccountKey, FloorPolicy, KdfParams, SetupCode, open_local};
+use hush_crypto::{AccountId, AccountKey, FileChunk, FileKey, FloorPolicy, KdfParams, SetupCode, open_local};
 use hush_import::hush_json;
 use hush_vault::encoding;
 use hush_vault::local_state::{STATE_LABEL, SyncState};
@@ -232,6 +233,39 @@ fn main() {
             "{{\"v\":2,\"key\":{{\"account_id\":\"{id}\",\"key_version\":1,\"key\":\"AQAAAAEAAAAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw==\"}}}}\n"
         ))
         .put("lock-other-version", "{\"v\":1,\"op\":\"lock\"}\n");
+
+    // `ssh_key_import`: ssh-keygen's test keys, encrypted ones with hush_fuzz::SSH_PASSPHRASE;
+    // the PEM key and the public line are files a user might name by mistake.
+    let seeds = Seeds::target("ssh_key_import");
+    for name in [
+        "ed25519",
+        "ed25519-encrypted",
+        "ecdsa256",
+        "ecdsa384",
+        "ecdsa521",
+        "ecdsa521-short",
+        "ecdsa521-short-encrypted",
+        "rsa2048-encrypted",
+        "rsa3072",
+        "rsa1024",
+        "rsa2048-pem",
+        "ed25519.pub",
+    ] {
+        seeds.put(name, fs::read(root().join("crates/hush-ssh/tests/data").join(name)).expect("a test key"));
+    }
+
+    // `file_chunk`: selector byte (bit 0 last, bits 1-2 index), the expected length (u16le) of
+    // a last chunk, the sealed chunk. A chunk before the last holds 1 MiB: none is a seed, so
+    // that inputs stay small.
+    let seeds = Seeds::target("file_chunk");
+    let key = FileKey::from_bytes(hush_fuzz::chunk::KEY);
+    for (name, index, plain) in
+        [("empty-file", 0u32, &b""[..]), ("short-file", 0, b"tail"), ("second-chunk", 1, &[7u8; 300][..])]
+    {
+        let sealed = FileChunk::seal(&key, &hush_fuzz::chunk::ACCOUNT, &hush_fuzz::chunk::FILE, index, true, plain);
+        let len = u16::try_from(plain.len()).expect("a short chunk").to_le_bytes();
+        seeds.put(name, [&[1 | (index as u8) << 1][..], &len, &sealed].concat());
+    }
 
     eprintln!("wrote the seeds under {}", root().join("fuzz/seeds").display());
 }

@@ -94,3 +94,19 @@ pub fn check_import(result: Result<Import, ImportError>) {
     let again = hush_import::plan(import.items.iter(), import.items.clone());
     assert!(again.new.is_empty(), "a repeated import would add an item");
 }
+
+/// The passphrase of the encrypted test keys (crates/hush-ssh/tests/data/README.md), with which
+/// `ssh_key_import` decrypts every encrypted key it reads.
+pub const SSH_PASSPHRASE: &[u8] = b"fixture passphrase";
+
+/// Where `file_chunk` opens its sealed chunks, and its seeds are sealed.
+pub mod chunk {
+    use hush_crypto::{AccountId, FileId};
+
+    /// The account the chunks belong to.
+    pub const ACCOUNT: AccountId = AccountId([0x11; 16]);
+    /// The file they are chunks of.
+    pub const FILE: FileId = FileId([0x22; 16]);
+    /// The file key that seals them.
+    pub const KEY: [u8; 32] = [0x33; 32];
+}

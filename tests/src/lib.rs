@@ -718,6 +718,11 @@ impl Terminal {
         }
         let mut command = vec![bin("hush").display().to_string()];
         command.extend(args.iter().cloned());
+        Some(Self::spawn(home, &command.join(" ")))
+    }
+
+    /// `line`, run by `/bin/sh` on a pseudo-terminal that `script` makes, in `home`'s environment.
+    fn spawn(home: &Home, line: &str) -> Terminal {
         let mut child = Command::new("script")
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -725,7 +730,8 @@ impl Terminal {
             .env("XDG_RUNTIME_DIR", home.scratch().join("runtime"))
             .env("NO_COLOR", "1")
             .env("TERM", "dumb")
-            .args(["-q", "-e", "-c", &command.join(" "), "/dev/null"])
+            .env("SHELL", "/bin/sh")
+            .args(["-q", "-e", "-c", line, "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -743,7 +749,7 @@ impl Terminal {
                 sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Some(Terminal { child, output, seen: 0 })
+        Terminal { child, output, seen: 0 }
     }
 
     /// Waits until `text` appears after what was already seen.
@@ -790,33 +796,7 @@ impl Terminal {
             return None;
         }
         let line = line.replace("HUSH", &bin("hush").display().to_string());
-        let mut child = Command::new("/usr/bin/script")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HUSH_HOME", home.path())
-            .env("XDG_RUNTIME_DIR", home.scratch().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env("TERM", "dumb")
-            .env("SHELL", "/bin/sh")
-            .args(["-q", "-e", "-c", &line, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Some(Terminal { child, output, seen: 0 })
+        Some(Self::spawn(home, &line))
     }
 
     /// Everything the terminal showed so far.

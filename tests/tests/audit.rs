@@ -7,10 +7,9 @@ use std::io::{BufWriter, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hush_e2e::http_stub::{Request, read_request};
+use hush_e2e::http_stub::{Reply, Request, StubServer};
 use hush_e2e::{Home, Terminal, assert_ok, bin, contains_bytes, stderr};
 use sha1::{Digest, Sha1};
 
@@ -68,52 +67,12 @@ fn assert_no_secret(out: &Output, secrets: &[&str]) {
 /// What the fake server answers: status, extra headers, body.
 type Answer = (u16, Vec<(&'static str, String)>, String);
 
-/// A minimal HTTP/1.1 server on 127.0.0.1:0 that records every request. Each
-/// connection carries one request and is closed after the answer.
-struct FakeHibp {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl FakeHibp {
-    fn start(answer: impl Fn(&Request, usize) -> Answer + Send + 'static) -> FakeHibp {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_request(&mut stream) else { continue };
-                let n = {
-                    let mut log = log.lock().unwrap();
-                    log.push(request.clone());
-                    log.len() - 1
-                };
-                let (status, headers, body) = answer(&request, n);
-                let reason = match status {
-                    200 => "OK",
-                    429 => "Too Many Requests",
-                    _ => "Error",
-                };
-                let mut head = format!(
-                    "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n",
-                    body.len()
-                );
-                for (k, v) in headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(body.as_bytes());
-            }
-        });
-        FakeHibp { url, requests }
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
+/// The fake range API: a [`StubServer`] whose answers are plain text.
+fn fake_hibp(answer: impl Fn(&Request, usize) -> Answer + Send + 'static) -> StubServer {
+    StubServer::start("", move |request, n| {
+        let (status, headers, body) = answer(request, n);
+        Reply { headers, ..Reply::text(status, body) }
+    })
 }
 
 /// A range answer for `prefix` in the real format: every known hash under it
@@ -237,7 +196,7 @@ fn audit_hibp_sends_only_five_digit_prefixes_once_each_with_padding() {
         [(sha1_hex(LEAKY), 3_861_493), (sha1_hex(COLLIDER), 2), (sha1_hex(SHARED), 12)].into();
     // CLEAN's suffix is sent back as padding (count 0): it must not count as breached.
     let pad_with = vec![sha1_hex(CLEAN)];
-    let server = FakeHibp::start(move |req, _| {
+    let server = fake_hibp(move |req, _| {
         let prefix = req.path.rsplit('/').next().unwrap_or_default().to_owned();
         (200, vec![], range_body(&prefix, &known, &pad_with))
     });
@@ -286,7 +245,7 @@ fn audit_hibp_sends_only_five_digit_prefixes_once_each_with_padding() {
 
 #[test]
 fn audit_hibp_honours_retry_after() {
-    let server = FakeHibp::start(|req, n| {
+    let server = fake_hibp(|req, n| {
         if n == 0 {
             (429, vec![("Retry-After", "1".to_owned())], String::new())
         } else {
@@ -308,7 +267,7 @@ fn audit_hibp_honours_retry_after() {
 
 #[test]
 fn audit_hibp_errors_exit_2_with_a_clear_message() {
-    let server = FakeHibp::start(|_, _| (500, vec![], "oops".to_owned()));
+    let server = fake_hibp(|_, _| (500, vec![], "oops".to_owned()));
     let home = Home::new();
     home.init();
     add(&home, "leaky", LEAKY, &[]);
@@ -325,7 +284,7 @@ fn audit_hibp_errors_exit_2_with_a_clear_message() {
     assert_no_secret(&out, &[LEAKY, &sha1_hex(LEAKY)[..5]]); // reqwest's message names the URL
 
     // A body that is not a range answer.
-    let server = FakeHibp::start(|_, _| (200, vec![], "<html>maintenance</html>".to_owned()));
+    let server = fake_hibp(|_, _| (200, vec![], "<html>maintenance</html>".to_owned()));
     let out = home.run(&["audit", "--hibp", "--hibp-url", &server.url]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a range response"), "{}", stderr(&out));

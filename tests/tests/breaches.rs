@@ -3,12 +3,10 @@
 //! (with fields hush ignores) by a small HTTP server on 127.0.0.1 that counts its requests.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::net::TcpListener;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use hush_e2e::http_stub::{Request, read_request};
+use hush_e2e::http_stub::{Reply, StubServer};
 use hush_e2e::{Home, Terminal, assert_ok, contains_bytes, stderr};
 
 // ------------------------------------------------------------------ the vault
@@ -148,89 +146,25 @@ fn breach_list() -> String {
 const ETAG: &str = "\"list-v1\"";
 const LAST_MODIFIED: &str = "Wed, 02 Dec 2026 06:00:00 GMT";
 
-/// An answer: status, headers, body, and optionally a `Content-Length` larger than the body
-/// (the connection is then closed early, as a cut download).
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-    claimed_len: Option<usize>,
-}
+/// Where the fake service serves the list, as Have I Been Pwned does.
+const LIST_PATH: &str = "/api/v3/breaches";
 
-impl Reply {
-    fn ok(body: impl Into<Vec<u8>>) -> Reply {
-        Reply { status: 200, headers: Vec::new(), body: body.into(), claimed_len: None }
-    }
-}
-
-/// A minimal HTTP/1.1 server on 127.0.0.1:0, one request per connection, that records every
-/// request.
-struct ListServer {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl ListServer {
-    fn start(answer: impl Fn(&Request, usize) -> Reply + Send + 'static) -> ListServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/api/v3/breaches", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_request(&mut stream) else { continue };
-                let n = {
-                    let mut log = log.lock().unwrap();
-                    log.push(request.clone());
-                    log.len() - 1
-                };
-                let reply = answer(&request, n);
-                let reason = match reply.status {
-                    200 => "OK",
-                    304 => "Not Modified",
-                    _ => "Error",
-                };
-                let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\n", reply.status);
-                if reply.status != 304 {
-                    head.push_str("Content-Type: application/json; charset=utf-8\r\n");
-                    head.push_str(&format!(
-                        "Content-Length: {}\r\n",
-                        reply.claimed_len.unwrap_or(reply.body.len())
-                    ));
-                }
-                for (k, v) in &reply.headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&reply.body);
-            }
-        });
-        ListServer { url, requests }
-    }
-
-    /// Serves [`breach_list`] with an ETag and a Last-Modified, and answers 304 to a request
-    /// that carries both validators.
-    fn revalidating() -> ListServer {
-        ListServer::start(|request, _| {
-            let validators = [ETAG.to_owned(), LAST_MODIFIED.to_owned()];
-            let sent = [
-                request.headers.get("if-none-match").cloned(),
-                request.headers.get("if-modified-since").cloned(),
-            ];
-            let headers = vec![("ETag", ETAG.to_owned()), ("Last-Modified", LAST_MODIFIED.to_owned())];
-            if sent == validators.map(Some) {
-                Reply { status: 304, headers, body: Vec::new(), claimed_len: None }
-            } else {
-                Reply { headers, ..Reply::ok(breach_list()) }
-            }
-        })
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
+/// Serves [`breach_list`] with an ETag and a Last-Modified, and answers 304 to a request
+/// that carries both validators.
+fn revalidating_server() -> StubServer {
+    StubServer::start(LIST_PATH, |request, _| {
+        let validators = [ETAG.to_owned(), LAST_MODIFIED.to_owned()];
+        let sent = [
+            request.headers.get("if-none-match").cloned(),
+            request.headers.get("if-modified-since").cloned(),
+        ];
+        let headers = vec![("ETag", ETAG.to_owned()), ("Last-Modified", LAST_MODIFIED.to_owned())];
+        if sent == validators.map(Some) {
+            Reply { status: 304, headers, ..Reply::json(Vec::new()) }
+        } else {
+            Reply { headers, ..Reply::json(breach_list()) }
+        }
+    })
 }
 
 // -------------------------------------------------------------------- audit
@@ -238,7 +172,7 @@ impl ListServer {
 #[test]
 fn audit_breaches_finds_the_logins_a_breach_exposed_after_an_import() {
     let home = imported_home();
-    let server = ListServer::revalidating();
+    let server = revalidating_server();
     let out = home.run(&["audit", "--breaches", "--breaches-url", &server.url, "--json"]);
     assert_eq!(out.status.code(), Some(1), "exposed logins exit 1: {}", stderr(&out));
     assert_no_secret(&out, &[LEAKED, SHOP, FORUM, FAKE, BANK]);
@@ -361,18 +295,18 @@ fn a_malformed_truncated_or_missing_breach_list_fails_the_audit() {
     let list = breach_list();
     let half = list[..list.len() / 2].to_owned();
     let (replies, expected): (Vec<Reply>, Vec<&str>) = [
-        (Reply::ok("<html><body>Service Unavailable</body></html>"), "not valid JSON"),
-        (Reply::ok(half.clone()), "truncated"),
+        (Reply::json("<html><body>Service Unavailable</body></html>"), "not valid JSON"),
+        (Reply::json(half.clone()), "truncated"),
         // The server promises the whole list and closes the connection half way.
-        (Reply { claimed_len: Some(list.len()), ..Reply::ok(half) }, "cut short"),
-        (Reply::ok("[]"), "empty"),
-        (Reply::ok(r#"{"Message": "rate limited"}"#), "not an array of Have I Been Pwned breaches"),
-        (Reply { status: 500, ..Reply::ok("oops") }, "HTTP 500"),
+        (Reply { claimed_len: Some(list.len()), ..Reply::json(half) }, "cut short"),
+        (Reply::json("[]"), "empty"),
+        (Reply::json(r#"{"Message": "rate limited"}"#), "not an array of Have I Been Pwned breaches"),
+        (Reply { status: 500, ..Reply::json("oops") }, "HTTP 500"),
     ]
     .into_iter()
     .unzip();
     let replies = Mutex::new(replies.into_iter().map(Some).collect::<Vec<_>>());
-    let server = ListServer::start(move |_, n| replies.lock().unwrap()[n].take().unwrap());
+    let server = StubServer::start(LIST_PATH, move |_, n| replies.lock().unwrap()[n].take().unwrap());
     for (n, message) in expected.iter().enumerate() {
         let out = home.run(&["audit", "--breaches", "--breaches-url", &server.url, "--json"]);
         assert_eq!(out.status.code(), Some(2), "case {n}: {}", stderr(&out));
@@ -395,12 +329,12 @@ fn a_malformed_truncated_or_missing_breach_list_fails_the_audit() {
 fn a_malformed_answer_never_replaces_a_good_cached_list() {
     let home = imported_home();
     // A good list, then garbage that ignores the validators, then 304s.
-    let server = ListServer::start(|request, n| match n {
-        1 => Reply { headers: vec![("ETag", "\"broken\"".into())], ..Reply::ok("[{\"Name\":") },
+    let server = StubServer::start(LIST_PATH, |request, n| match n {
+        1 => Reply { headers: vec![("ETag", "\"broken\"".into())], ..Reply::json("[{\"Name\":") },
         _ if request.headers.get("if-none-match").map(String::as_str) == Some(ETAG) => {
-            Reply { status: 304, headers: Vec::new(), body: Vec::new(), claimed_len: None }
+            Reply { status: 304, ..Reply::json(Vec::new()) }
         }
-        _ => Reply { headers: vec![("ETag", ETAG.to_owned())], ..Reply::ok(breach_list()) },
+        _ => Reply { headers: vec![("ETag", ETAG.to_owned())], ..Reply::json(breach_list()) },
     });
     let run = || home.run(&["audit", "--breaches", "--breaches-url", &server.url, "--json"]);
     assert_eq!(run().status.code(), Some(1));
@@ -418,7 +352,7 @@ fn a_malformed_answer_never_replaces_a_good_cached_list() {
 #[test]
 fn breach_exposed_rotates_every_exposed_login_and_what_shares_its_password() {
     let home = imported_home();
-    let server = ListServer::revalidating();
+    let server = revalidating_server();
     // A login that shares the leaked password only nearly, and a note holding it.
     let out = home.run_stdin(
         &["add", "Video", "--url", "video.example", "--password-stdin"],
@@ -498,7 +432,7 @@ fn breach_exposed_yes_marks_everything_done() {
 #[test]
 fn breach_exposed_on_a_terminal_saves_first_then_goes_one_site_at_a_time() {
     let home = imported_home();
-    let server = ListServer::revalidating();
+    let server = revalidating_server();
     let Some(mut term) = Terminal::start(&home, &["breach", "--exposed", "--breaches-url", &server.url])
     else {
         return;

@@ -391,7 +391,7 @@ pub(crate) mod tests {
             base: &'a BTreeMap<[u8; 16], Vec<u8>>,
             sync: Option<OldSync<'a>>,
         }
-        let mut file = v.to_file();
+        let file = v.to_file();
         let state = v.state();
         let meta = encoding::encode_raw(&V2 {
             items_digest: ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..]))).0,
@@ -399,9 +399,15 @@ pub(crate) mod tests {
             base: &state.base,
             sync,
         });
-        let mut plain = vec![STATE_VERSION_2];
+        sealed_with_old_state(v, file, STATE_VERSION_2, &meta)
+    }
+
+    /// `file` with `v`'s sealed state rewritten as an older hush wrote it: `version`, then `meta`
+    /// (that version's `LocalState`), then the index table.
+    fn sealed_with_old_state(v: &Vault, mut file: VaultFile, version: u8, meta: &[u8]) -> VaultFile {
+        let mut plain = vec![version];
         plain.extend_from_slice(&(meta.len() as u32).to_le_bytes());
-        plain.extend_from_slice(&meta);
+        plain.extend_from_slice(meta);
         let entries: Vec<_> = v
             .entries()
             .iter()
@@ -472,7 +478,7 @@ pub(crate) mod tests {
             device_id: &'a Option<DeviceId>,
             accepted: &'a BTreeMap<AccountId, Accepted>,
         }
-        let mut file = v.to_file();
+        let file = v.to_file();
         let state = v.state();
         let meta = encoding::encode_raw(&V3 {
             items_digest: ManifestDigest::from_blobs(file.items.iter().map(|(id, b)| (*id, &b[..]))).0,
@@ -482,17 +488,7 @@ pub(crate) mod tests {
             device_id: &state.device_id,
             accepted: &state.accepted,
         });
-        let mut plain = vec![STATE_VERSION_3];
-        plain.extend_from_slice(&(meta.len() as u32).to_le_bytes());
-        plain.extend_from_slice(&meta);
-        let entries: Vec<_> = v
-            .entries()
-            .iter()
-            .map(|(id, e)| (v.index_entries().find(|x| x.item_id() == *id).unwrap(), e.blob.len()))
-            .collect();
-        crate::index::table::encode(&mut plain, entries.into_iter());
-        file.state = hush_crypto::seal_local(v.vault_key(), STATE_LABEL, &v.account_id(), &plain);
-        file
+        sealed_with_old_state(v, file, STATE_VERSION_3, &meta)
     }
 
     #[test]

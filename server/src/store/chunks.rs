@@ -7,7 +7,8 @@
 
 use hush_proto::{AccountId, FileId};
 
-use super::StoreFuture;
+use super::{QuotaKind, StoreError, StoreFuture};
+use crate::store::rows::to_u64;
 
 /// What storing a chunk did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,4 +51,35 @@ pub trait ChunkStore {
 
     /// The total size of the account's chunks (`None` for an unknown account).
     fn file_bytes(&self, account_id: AccountId) -> StoreFuture<'_, Option<u64>>;
+}
+
+/// What an upload may do, decided the same way by every backend from what it read under the
+/// account's lock: the hash of the chunk already stored at that place, if any, and the account's
+/// running total of chunk bytes.
+pub(crate) enum ChunkAdmission {
+    /// The very same chunk is there: nothing to write.
+    Same,
+    /// Store it; the account's total becomes this.
+    Store { new_total: i64 },
+}
+
+/// Files are immutable (other bytes at a taken place are refused) and the file quota is checked
+/// before anything is written (docs/spec/sync-api-v2.md, "Files").
+pub(crate) fn admit(
+    stored_hash: Option<&[u8]>,
+    hash: &[u8; 32],
+    total: i64,
+    len: usize,
+    max_file_bytes: u64,
+) -> Result<ChunkAdmission, StoreError> {
+    match stored_hash {
+        Some(stored) if stored == hash => return Ok(ChunkAdmission::Same),
+        Some(_) => return Err(StoreError::ChunkExists),
+        None => {}
+    }
+    let new_total = to_u64(total, "file_bytes")?.saturating_add(len as u64);
+    if new_total > max_file_bytes {
+        return Err(StoreError::Quota(QuotaKind::Files));
+    }
+    Ok(ChunkAdmission::Store { new_total: i64::try_from(new_total).unwrap_or(i64::MAX) })
 }

@@ -3,9 +3,10 @@
 use hush_proto::{AccountId, FileId};
 use sha2::{Digest, Sha256};
 
+use super::chunks::{ChunkAdmission, admit};
 use super::rows::to_u64;
 use super::sqlite::SqliteStore;
-use super::{ChunkStore, ChunkWrite, QuotaKind, StoreError, StoreFuture};
+use super::{ChunkStore, ChunkWrite, StoreError, StoreFuture};
 
 impl ChunkStore for SqliteStore {
     fn put_chunk(
@@ -36,16 +37,10 @@ impl ChunkStore for SqliteStore {
             .bind(i64::from(index))
             .fetch_optional(&mut *tx)
             .await?;
-            match stored {
-                Some(stored) if stored == hash => return Ok(ChunkWrite::Unchanged),
-                Some(_) => return Err(StoreError::ChunkExists),
-                None => {}
-            }
-            // The quota is checked before anything is written, from the running total.
-            let new_total = to_u64(total, "file_bytes")?.saturating_add(chunk.len() as u64);
-            if new_total > max_file_bytes {
-                return Err(StoreError::Quota(QuotaKind::Files));
-            }
+            let new_total = match admit(stored.as_deref(), &hash, total, chunk.len(), max_file_bytes)? {
+                ChunkAdmission::Same => return Ok(ChunkWrite::Unchanged),
+                ChunkAdmission::Store { new_total } => new_total,
+            };
             sqlx::query(
                 "INSERT INTO file_chunks (account_id, file_id, idx, sha256, chunk) VALUES (?, ?, ?, ?, ?)",
             )
@@ -57,7 +52,7 @@ impl ChunkStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE accounts SET file_bytes = ? WHERE account_id = ?")
-                .bind(i64::try_from(new_total).unwrap_or(i64::MAX))
+                .bind(new_total)
                 .bind(account)
                 .execute(&mut *tx)
                 .await?;

@@ -6,8 +6,9 @@ use hush_proto::{AccountId, FileId};
 use sha2::{Digest, Sha256};
 
 use super::{OrUnavailable as _, PgStore, detached};
+use crate::store::chunks::{ChunkAdmission, admit};
 use crate::store::rows::to_u64;
-use crate::store::{ChunkStore, ChunkWrite, QuotaKind, StoreError, StoreFuture};
+use crate::store::{ChunkStore, ChunkWrite, StoreError, StoreFuture};
 
 impl ChunkStore for PgStore {
     fn put_chunk(
@@ -41,16 +42,10 @@ impl ChunkStore for PgStore {
             .fetch_optional(&mut *tx)
             .await
             .pg()?;
-            match stored {
-                Some(stored) if stored == hash => return Ok(ChunkWrite::Unchanged),
-                Some(_) => return Err(StoreError::ChunkExists),
-                None => {}
-            }
-            // The quota is checked before anything is written, from the running total.
-            let new_total = to_u64(total, "file_bytes")?.saturating_add(chunk.len() as u64);
-            if new_total > max_file_bytes {
-                return Err(StoreError::Quota(QuotaKind::Files));
-            }
+            let new_total = match admit(stored.as_deref(), &hash, total, chunk.len(), max_file_bytes)? {
+                ChunkAdmission::Same => return Ok(ChunkWrite::Unchanged),
+                ChunkAdmission::Store { new_total } => new_total,
+            };
             sqlx::query(
                 "INSERT INTO file_chunks (account_id, file_id, idx, sha256, chunk) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -63,7 +58,7 @@ impl ChunkStore for PgStore {
             .await
             .pg()?;
             sqlx::query("UPDATE accounts SET file_bytes = $1 WHERE account_id = $2")
-                .bind(i64::try_from(new_total).unwrap_or(i64::MAX))
+                .bind(new_total)
                 .bind(&account)
                 .execute(&mut *tx)
                 .await

@@ -256,7 +256,13 @@ pub struct PutKey {
     pub key_version: u32,
     /// The idle timeout, at least 1 s and at most [`MAX_TIMEOUT_SECS`].
     pub timeout: Duration,
+    /// The server auth key's seed, when the client sends it (32 bytes, an Ed25519 secret key,
+    /// RFC 8032): it lets `register` and a login again go without a prompt.
+    pub auth: Option<Zeroizing<Vec<u8>>>,
 }
+
+/// The length of the server auth key's seed.
+const AUTH_SEED_BYTES: usize = 32;
 
 impl PutKey {
     /// Checks a `put_key` request's fields; the error is the reply to send (boxed: a reply is
@@ -280,11 +286,20 @@ impl PutKey {
             .filter(|&t| t > 0)
             .ok_or_else(|| refuse("put_key needs timeout_secs of at least 1"))?;
         let key_version = request.key_version.ok_or_else(|| refuse("put_key needs key_version"))?;
+        let auth = match &request.auth_key {
+            None => None,
+            Some(b64) => Some(
+                b64.decode(AUTH_SEED_BYTES)
+                    .filter(|seed| seed.len() == AUTH_SEED_BYTES)
+                    .ok_or_else(|| refuse("auth_key must be 32 bytes of base64"))?,
+            ),
+        };
         Ok(PutKey {
             account_id,
             key,
             key_version,
             timeout: Duration::from_secs(timeout.min(MAX_TIMEOUT_SECS)),
+            auth,
         })
     }
 }
@@ -460,12 +475,13 @@ mod tests {
         let put = PutKey::from_request(&good()).unwrap_or_else(|_| panic!("a valid put_key"));
         assert_eq!(put.timeout, Duration::from_secs(MAX_TIMEOUT_SECS), "capped");
         assert_eq!(&put.key[..], &ring.encode()[..]);
-        let refusals: [fn(&mut Request); 5] = [
+        let refusals: [fn(&mut Request); 6] = [
             |r| r.account_id = Some("not an id".into()),
             |r| r.key = Some(SecretB64::encode(&[0; 36])),
             |r| r.key = None,
             |r| r.timeout_secs = Some(0),
             |r| r.key_version = None,
+            |r| r.auth_key = Some(SecretB64::encode(&[7; 31])),
         ];
         for refuse in refusals {
             let mut request = good();

@@ -22,9 +22,6 @@ use super::protocol::{
     self, ErrorCode, Incoming, KeyReply, Op, PutKey, Request, Response, SecretB64, StatusReply, VERSION,
 };
 
-/// The length of the server auth key's seed (an Ed25519 secret key, RFC 8032).
-const AUTH_SEED_BYTES: usize = 32;
-
 /// How long a fresh agent waits for `hush unlock` to hand it the key before giving up.
 const STARTUP_GRACE: Duration = Duration::from_secs(10);
 
@@ -236,16 +233,9 @@ impl Agent {
     }
 
     fn put_key(&mut self, request: &Request) -> Response {
-        let PutKey { account_id, key, key_version, timeout } = match PutKey::from_request(request) {
+        let PutKey { account_id, key, key_version, timeout, auth } = match PutKey::from_request(request) {
             Ok(fields) => fields,
             Err(reply) => return *reply,
-        };
-        let auth = match &request.auth_key {
-            None => None,
-            Some(b64) => match b64.decode(AUTH_SEED_BYTES).filter(|seed| seed.len() == AUTH_SEED_BYTES) {
-                Some(seed) => Some(seed),
-                None => return Response::error(ErrorCode::BadRequest, "auth_key must be 32 bytes of base64"),
-            },
         };
         // Replacing an older key drops it, which zeroizes it.
         let (locked, warning) = LockedKey::new(&key);

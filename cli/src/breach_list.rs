@@ -21,7 +21,6 @@ use std::time::Duration;
 use hush_audit::breaches::MAX_LIST_BYTES;
 use hush_audit::{BreachList, BreachListError};
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -31,8 +30,6 @@ pub const DEFAULT_URL: &str = "https://haveibeenpwned.com/api/v3/breaches";
 
 /// The cache's name in the hush folder.
 pub const CACHE_FILE: &str = "breaches.cache";
-
-const USER_AGENT: &str = "hush-password-manager";
 
 /// Where the list came from, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,17 +148,7 @@ pub enum FetchError {
 pub fn check_url(given: Option<&str>) -> Result<Url, FetchError> {
     let given = given.unwrap_or(DEFAULT_URL);
     let bad = |why: &str| FetchError::BadUrl { url: given.to_owned(), why: why.to_owned() };
-    let url = Url::parse(given.trim()).map_err(|e| bad(&e.to_string()))?;
-    if url.host_str().is_none() {
-        return Err(bad("it has no host"));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if hush_sync::http::is_loopback(&url) => {}
-        "http" => return Err(bad("use https (plain http is allowed for localhost only)")),
-        _ => return Err(bad("use an https:// URL")),
-    }
-    Ok(url)
+    crate::hibp::service_url(given).map_err(|why| bad(&why))
 }
 
 /// Reads `--breaches-file`.
@@ -234,16 +221,7 @@ pub fn fetch(url: &Url, cache_dir: &Path, now: i64) -> Result<Loaded, FetchError
     // Validators of another URL's copy mean nothing to this server.
     let cached = read_cache(&cache_path).filter(|c| c.header.url == url.as_str());
 
-    // reqwest's rustls-no-provider feature needs a process-wide provider before any client is
-    // built (as in hibp.rs). An Err means one is already installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-        // The API does not redirect; a redirect would fetch the list from somewhere else.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+    let client = crate::hibp::service_client(Duration::from_secs(60))
         .map_err(|source| FetchError::Request { host: host.clone(), source })?;
     let mut request = client.get(url.clone());
     if let Some(c) = &cached {

@@ -81,6 +81,38 @@ pub enum HibpError {
     },
 }
 
+/// Parses a Have I Been Pwned URL given on the command line (`--hibp-url`, `--breaches-url`):
+/// `https`, or plain `http` to a loopback host only (tests, a mirror on this machine). Over the
+/// network the answers must be authentic: a forged one could hide a breach. The error says why,
+/// for the caller's message.
+pub(crate) fn service_url(given: &str) -> Result<Url, String> {
+    let url = Url::parse(given.trim()).map_err(|e| e.to_string())?;
+    if url.host_str().is_none() {
+        return Err("it has no host".to_owned());
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if hush_sync::http::is_loopback(&url) => Ok(url),
+        "http" => Err("use https (plain http is allowed for localhost only)".to_owned()),
+        _ => Err("use an https:// URL".to_owned()),
+    }
+}
+
+/// The HTTP client for Have I Been Pwned's services: hush's user agent (the service requires
+/// one), a 10 s connect timeout, `timeout` in all, and no redirects (neither API redirects, and
+/// following one would send the request somewhere else).
+pub(crate) fn service_client(timeout: Duration) -> reqwest::Result<Client> {
+    // reqwest's rustls-no-provider feature needs a process-wide provider before any client is
+    // built. An Err means one is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// A range API client.
 pub struct Hibp {
     client: Client,
@@ -95,14 +127,8 @@ impl Hibp {
     pub fn new(base: Option<&str>) -> Result<Hibp, HibpError> {
         let given = base.unwrap_or(DEFAULT_URL);
         let bad = |why: &str| HibpError::BadUrl { url: given.to_owned(), why: why.to_owned() };
-        let mut base = Url::parse(given).map_err(|e| bad(&e.to_string()))?;
-        let host = base.host_str().ok_or_else(|| bad("it has no host"))?.to_owned();
-        match base.scheme() {
-            "https" => {}
-            "http" if hush_sync::http::is_loopback(&base) => {}
-            "http" => return Err(bad("use https (plain http is allowed for localhost only)")),
-            _ => return Err(bad("use an https:// URL")),
-        }
+        let mut base = service_url(given).map_err(|why| bad(&why))?;
+        let host = base.host_str().unwrap_or_default().to_owned();
         if base.query().is_some() || base.fragment().is_some() {
             return Err(bad("it must not have a query or fragment"));
         }
@@ -112,17 +138,9 @@ impl Hibp {
             base.set_path(&path);
         }
 
-        // reqwest's rustls-no-provider feature needs a process-wide provider
-        // before any client is built. An Err means one is already installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            // The range API does not redirect; following one to another host
-            // would send the prefixes somewhere unexpected.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        // The range API does not redirect; following one to another host would send the
+        // prefixes somewhere unexpected (service_client follows none).
+        let client = service_client(Duration::from_secs(30))
             .map_err(|source| HibpError::Request { host: host.clone(), source })?;
         Ok(Hibp { client, base, host })
     }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use hush_e2e::{Home, PASSWORD, Server, assert_ok, contains_bytes, logged_in, registered, stderr};
+use hush_e2e::{
+    Home, PASSWORD, Server, Store, assert_ok, contains_bytes, logged_in, registered, sql_blob, sql_id, stderr,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Devices
@@ -46,16 +48,7 @@ fn secrets(home: &Home) -> BTreeMap<String, String> {
 
 /// An item's id as the server stores it (16 bytes), as an SQL blob literal.
 fn item_id_sql(home: &Home, item: &str) -> String {
-    let id = home.ok(&["get", item, "--field", "id"]);
-    let hex: String = id.trim().chars().filter(|c| *c != '-').collect();
-    assert_eq!(hex.len(), 32, "an item id: {id:?}");
-    format!("x'{hex}'")
-}
-
-/// Bytes as an SQL blob literal.
-fn sql_blob(bytes: &[u8]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("x'{hex}'")
+    sql_id(&home.ok(&["get", item, "--field", "id"]))
 }
 
 /// A file in the home's scratch folder with `password` as its only line.
@@ -162,19 +155,18 @@ fn resend_everything(server: &mut Server) {
 /// Puts the vault of every account back as it was in `snapshot` (keys, manifest, seq and
 /// items), keeping the sessions opened since: a rollback that does not log anyone out.
 fn rollback_vault(server: &mut Server, snapshot: &hush_e2e::Snapshot) {
-    let path = snapshot.path().display().to_string();
     server.edit(|db| {
-        db.script(&format!(
-            "ATTACH DATABASE '{path}' AS old;
-             DELETE FROM items;
-             INSERT INTO items SELECT * FROM old.items;
-             UPDATE accounts SET (kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version,
-                                  manifest, seq, item_count, blob_bytes) =
-                 (SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version,
-                         manifest, seq, item_count, blob_bytes
-                  FROM old.accounts o WHERE o.account_id = accounts.account_id);
-             DETACH DATABASE old;"
-        ));
+        db.with_old(snapshot, |db| {
+            db.script(
+                "DELETE FROM items;
+                 INSERT INTO items SELECT * FROM old.items;
+                 UPDATE accounts SET (kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version,
+                                      manifest, seq, item_count, blob_bytes) =
+                     (SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version,
+                             manifest, seq, item_count, blob_bytes
+                      FROM old.accounts o WHERE o.account_id = accounts.account_id);",
+            )
+        })
     });
 }
 
@@ -511,15 +503,14 @@ fn without_its_push_numbers_file_a_single_forgotten_push_is_still_caught() {
 /// Puts the keys of `snapshot` (KDF parameters and salt, auth public key, keyset, key version)
 /// back into every account row, leaving items, manifest and seq as they are.
 fn replay_keys(server: &mut Server, snapshot: &hush_e2e::Snapshot) {
-    let path = snapshot.path().display().to_string();
     server.edit(|db| {
-        db.script(&format!(
-            "ATTACH DATABASE '{path}' AS old;
-             UPDATE accounts SET (kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version) =
-                 (SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version
-                  FROM old.accounts o WHERE o.account_id = accounts.account_id);
-             DETACH DATABASE old;"
-        ));
+        db.with_old(snapshot, |db| {
+            db.script(
+                "UPDATE accounts SET (kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version) =
+                     (SELECT kdf_m_kib, kdf_t, kdf_p, kdf_salt, auth_public_key, keyset, key_version
+                      FROM old.accounts o WHERE o.account_id = accounts.account_id);",
+            )
+        })
     });
 }
 
@@ -557,13 +548,13 @@ fn a_replayed_old_keyset_is_refused_and_the_old_password_stays_dead() {
 
     replay_keys(&mut server, &old_keys);
     // The rekey revoked C's session; the server brings it back so that C syncs at all.
-    let path = old_keys.path().display().to_string();
     server.edit(|db| {
-        db.script(&format!(
-            "ATTACH DATABASE '{path}' AS old;
-             INSERT OR IGNORE INTO sessions SELECT * FROM old.sessions;
-             DETACH DATABASE old;"
-        ))
+        db.with_old(&old_keys, |db| {
+            db.script(
+                "INSERT INTO sessions SELECT * FROM old.sessions
+                 WHERE session_id NOT IN (SELECT session_id FROM sessions);",
+            )
+        })
     });
     refused_because(&a, &["sync"], "keyset went back");
     refused_because(&b, &["sync"], "keyset went back");
@@ -614,8 +605,8 @@ fn a_password_change_the_server_silently_dropped_is_refused() {
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let b = logged_in(&server.url, &code, Some("phone"));
-    server.edit(|db| {
-        db.script(
+    server.edit(|db| match db.store() {
+        Store::Sqlite => db.script(
             "CREATE TRIGGER keep_old_keys AFTER UPDATE OF keyset ON accounts BEGIN
                  UPDATE accounts SET kdf_m_kib = OLD.kdf_m_kib, kdf_t = OLD.kdf_t, kdf_p = OLD.kdf_p,
                      kdf_salt = OLD.kdf_salt, auth_public_key = OLD.auth_public_key,
@@ -623,7 +614,19 @@ fn a_password_change_the_server_silently_dropped_is_refused() {
                  WHERE account_id = NEW.account_id;
              END;
              CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions BEGIN SELECT RAISE(IGNORE); END;",
-        );
+        ),
+        Store::Postgres => db.script(
+            "CREATE FUNCTION keep_old_keys() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                 NEW.kdf_m_kib := OLD.kdf_m_kib; NEW.kdf_t := OLD.kdf_t; NEW.kdf_p := OLD.kdf_p;
+                 NEW.kdf_salt := OLD.kdf_salt; NEW.auth_public_key := OLD.auth_public_key;
+                 NEW.keyset := OLD.keyset; NEW.key_version := OLD.key_version;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER keep_old_keys BEFORE UPDATE OF keyset ON accounts
+                 FOR EACH ROW EXECUTE FUNCTION keep_old_keys();
+             CREATE FUNCTION keep_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+             CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION keep_sessions();",
+        ),
     });
     // passwd itself notices: the push of the re-sealed items pulls the old keyset first.
     let new = password_file(&a, "new-password", NEW_PASSWORD);
@@ -638,7 +641,12 @@ fn a_password_change_the_server_silently_dropped_is_refused() {
     assert_eq!(b.password("github"), "gh-1");
     // The triggers gone, the server still holds the old keyset: A keeps refusing it (its
     // re-sealed items stay queued on A).
-    server.edit(|db| db.script("DROP TRIGGER keep_old_keys; DROP TRIGGER keep_sessions;"));
+    server.edit(|db| match db.store() {
+        Store::Sqlite => db.script("DROP TRIGGER keep_old_keys; DROP TRIGGER keep_sessions;"),
+        Store::Postgres => {
+            db.script("DROP TRIGGER keep_old_keys ON accounts; DROP TRIGGER keep_sessions ON sessions;")
+        }
+    });
     refused_because(&a, &["sync"], "keyset went back");
 }
 
@@ -751,7 +759,7 @@ fn tampering_found_by_register_exits_6_and_changes_nothing() {
         (
             "an item the vault never had",
             "INSERT INTO items (account_id, item_id, seq, blob)
-                 VALUES (NEW.account_id, randomblob(16), 1, randomblob(333));",
+                 VALUES (NEW.account_id, RANDOM_16, 1, RANDOM_333);",
             "already holds data",
         ),
         (
@@ -768,11 +776,29 @@ fn tampering_found_by_register_exits_6_and_changes_nothing() {
         ),
     ];
     for (what, action, because) in lies {
-        server.edit(|db| {
-            db.script("DROP TRIGGER IF EXISTS lie_at_registration;");
-            db.script(&format!(
-                "CREATE TRIGGER lie_at_registration AFTER INSERT ON accounts BEGIN {action} END;"
-            ));
+        server.edit(|db| match db.store() {
+            Store::Sqlite => {
+                let action =
+                    action.replace("RANDOM_16", "randomblob(16)").replace("RANDOM_333", "randomblob(333)");
+                db.script("DROP TRIGGER IF EXISTS lie_at_registration;");
+                db.script(&format!(
+                    "CREATE TRIGGER lie_at_registration AFTER INSERT ON accounts BEGIN {action} END;"
+                ));
+            }
+            Store::Postgres => {
+                // PostgreSQL has no randomblob(): an MD5 of random() is 16 random-looking bytes.
+                let action = action.replace("RANDOM_16", "decode(md5(random()::text), 'hex')").replace(
+                    "RANDOM_333",
+                    "substring(decode(repeat(md5(random()::text), 21), 'hex') from 1 for 333)",
+                );
+                db.script(&format!(
+                    "DROP TRIGGER IF EXISTS lie_at_registration ON accounts;
+                     CREATE OR REPLACE FUNCTION lie_at_registration() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN {action} RETURN NULL; END $$;
+                     CREATE TRIGGER lie_at_registration AFTER INSERT ON accounts
+                         FOR EACH ROW EXECUTE FUNCTION lie_at_registration();"
+                ));
+            }
         });
         let home = Home::new();
         home.init();
@@ -970,11 +996,10 @@ fn device_names_are_sealed_listed_and_revocable() {
     assert!(default.contains("device, added"), "{default}");
 
     let mut sealed = 0;
-    for f in server.files() {
-        let bytes = std::fs::read(&f).unwrap();
+    for (f, bytes) in server.stored() {
         for name in ["Zanzibar", "Quixotic", default.as_str(), host.as_str()] {
             if name.len() >= 6 {
-                assert!(!contains_bytes(&bytes, name.as_bytes()), "{} holds {name:?}", f.display());
+                assert!(!contains_bytes(&bytes, name.as_bytes()), "{f} holds {name:?}");
             }
         }
         sealed += 1;
@@ -1589,9 +1614,12 @@ fn device_names_from_elsewhere_are_listed_without_a_name() {
             id[0] = n;
             let mut token = vec![0xDDu8; 32];
             token[0] = n;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
             db.exec(
-                "INSERT INTO sessions (session_id, account_id, token_hash, device_name, created_at, last_seen)
-                 VALUES (?, ?, ?, ?, unixepoch(), unixepoch())",
+                &format!(
+                    "INSERT INTO sessions (session_id, account_id, token_hash, device_name, created_at, last_seen)
+                     VALUES (?, ?, ?, ?, {now}, {now})"
+                ),
                 &[&id, &mine, &token, name],
             );
         }
@@ -1774,15 +1802,25 @@ fn passwd_against_a_lying_or_refusing_server_changes_nothing() {
     refused(&a, &passwd);
     assert_eq!(server.edit(|db| db.int("SELECT key_version FROM accounts")), 1, "no rekey was sent");
     server.restore(&honest);
-    server.edit(|db| {
-        db.script("CREATE TRIGGER refuse_rekey BEFORE UPDATE OF keyset ON accounts BEGIN SELECT RAISE(ABORT, 'no'); END;")
+    server.edit(|db| match db.store() {
+        Store::Sqlite => db.script(
+            "CREATE TRIGGER refuse_rekey BEFORE UPDATE OF keyset ON accounts BEGIN SELECT RAISE(ABORT, 'no'); END;",
+        ),
+        Store::Postgres => db.script(
+            "CREATE FUNCTION refuse_rekey() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no'; END $$;
+             CREATE TRIGGER refuse_rekey BEFORE UPDATE OF keyset ON accounts
+                 FOR EACH ROW EXECUTE FUNCTION refuse_rekey();",
+        ),
     });
     let before = a.contents();
     let out = a.run(&passwd);
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_unchanged(&a, &before, "a refused passwd");
     assert_eq!(a.password("github"), "gh-2", "the old password still opens the vault");
-    server.edit(|db| db.script("DROP TRIGGER refuse_rekey;"));
+    server.edit(|db| match db.store() {
+        Store::Sqlite => db.script("DROP TRIGGER refuse_rekey;"),
+        Store::Postgres => db.script("DROP TRIGGER refuse_rekey ON accounts;"),
+    });
     a.ok(&passwd);
 }
 
@@ -1847,7 +1885,7 @@ fn a_salt_the_server_changes_is_refused() {
     set_password(&a, "github", "gh-1");
     a.ok(&["sync"]);
     let honest = server.snapshot();
-    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = randomblob(8)", &[]));
+    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = ?", &[&[0x5a; 8]]));
     refused_because(&a, &["login", "--server", &server.url, "--insecure-kdf"], "salt");
     let b = Home::new();
     let code_file = b.write("code", &code);
@@ -1861,7 +1899,7 @@ fn a_salt_the_server_changes_is_refused() {
     ]);
     assert_tampering(&out, "a new device given an 8-byte salt");
     server.restore(&honest);
-    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = randomblob(16)", &[]));
+    server.edit(|db| db.exec("UPDATE accounts SET kdf_salt = ?", &[&[0xa5; 16]]));
     refused_because(&a, &["login", "--server", &server.url, "--insecure-kdf"], "not sealed with");
     let c = Home::new();
     let code_file = c.write("code", &code);

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hush_e2e::instances::{Balancer, PgServer};
-use hush_e2e::{Home, Server, assert_ok, contains_bytes, logged_in, postgres, stderr};
+use hush_e2e::{Home, Server, Store, assert_ok, contains_bytes, logged_in, postgres, stderr};
 
 /// Distinctive device names: none may reach the database in the clear.
 const DEVICE_NAMES: [&str; 4] =
@@ -154,7 +154,7 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn copy_from_a_sqlite_server_in_use_to_postgres_and_sync_on() {
     let Some(cluster) = postgres::cluster_or_skip("hush-server copy to PostgreSQL") else { return };
-    let mut sqlite = Server::start();
+    let mut sqlite = Server::start_on(Store::Sqlite);
     let a = Home::new();
     let code = a.init();
     a.ok(&["register", "--server", &sqlite.url, "--invite", &sqlite.invite(), "--device-name", "laptop"]);
@@ -215,4 +215,38 @@ fn copy_from_a_sqlite_server_in_use_to_postgres_and_sync_on() {
         .expect("run hush-server copy");
     assert!(!again.status.success());
     assert!(stderr(&again).contains("--into-non-empty"), "{}", stderr(&again));
+}
+
+/// `.ci/run` runs every end-to-end suite that starts a `Server` a second time with every server
+/// on PostgreSQL (`HUSH_TEST_STORE=postgres`, tests/src/server.rs): a suite added later and left
+/// off that list would prove its guarantees on SQLite only. This test fails until it is listed.
+#[test]
+fn ci_runs_every_suite_that_starts_a_server_on_postgres_too() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ci = std::fs::read_to_string(root.join("../.ci/run")).expect("read .ci/run");
+    // The command is one logical line, continued with backslashes.
+    let command = ci.replace("\\\n", " ");
+    let line = command
+        .lines()
+        .find(|l| l.starts_with("HUSH_TEST_STORE=postgres cargo test -p hush-e2e"))
+        .expect(".ci/run runs the end-to-end suites with HUSH_TEST_STORE=postgres");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let listed: std::collections::BTreeSet<&str> =
+        words.windows(2).filter(|w| w[0] == "--test").map(|w| w[1]).collect();
+    let mut starting_a_server = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("tests")).unwrap().flatten() {
+        let path = entry.path();
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap().to_owned();
+        let source = std::fs::read_to_string(&path).unwrap();
+        // postgres.rs itself runs on PostgreSQL already (and starts its SQLite server on purpose).
+        if name != "postgres" && source.contains("Server::start") {
+            starting_a_server.insert(name);
+        }
+    }
+    assert!(
+        starting_a_server.contains("malicious_server"),
+        "the scan finds the suites: {starting_a_server:?}"
+    );
+    let missing: Vec<&String> = starting_a_server.iter().filter(|n| !listed.contains(n.as_str())).collect();
+    assert!(missing.is_empty(), "add to .ci/run's HUSH_TEST_STORE=postgres pass: {missing:?}");
 }

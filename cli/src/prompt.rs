@@ -77,7 +77,7 @@ pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
             prompt.trim_end_matches(": ").to_lowercase()
         );
     }
-    Ok(Zeroizing::new(rpassword::prompt_password(prompt).context("cannot read from the terminal")?))
+    Ok(Zeroizing::new(read_hidden(prompt).context("cannot read from the terminal")?))
 }
 
 /// Asks for a secret on the terminal without echo even though standard input is not a terminal
@@ -90,11 +90,52 @@ pub fn secret_on_tty(prompt: &str) -> Result<Zeroizing<String>> {
             "the vault is locked and GIT_TERMINAL_PROMPT=0 forbids asking for the master password; {unlock}"
         );
     }
-    match rpassword::prompt_password(prompt) {
+    match read_hidden(prompt) {
         Ok(pw) => Ok(Zeroizing::new(pw)),
         Err(_) => {
             bail!("the vault is locked and there is no terminal to ask for the master password; {unlock}")
         }
+    }
+}
+
+/// Writes `prompt` on the terminal and reads a line from it without echo.
+///
+/// `rpassword` writes the prompt first and only then turns echo off, so whatever is typed or
+/// pasted in between is echoed in the clear (a test that answered as soon as the prompt showed
+/// saw its typed password on the screen: first_hour_items.rs,
+/// `a_login_without_a_password_asks_on_a_terminal_and_an_empty_answer_generates_one`). OpenSSH's
+/// `readpassphrase` and glibc's `getpass` turn echo off before the prompt; so does this, for the
+/// whole call, and puts the terminal back as it was afterwards. `rpassword` saves and restores
+/// the state it finds, which is then already without echo.
+fn read_hidden(prompt: &str) -> std::io::Result<String> {
+    let _quiet = EchoOff::on_tty();
+    rpassword::prompt_password(prompt)
+}
+
+/// The controlling terminal with echo turned off, until dropped.
+struct EchoOff {
+    tty: std::fs::File,
+    saved: rustix::termios::Termios,
+}
+
+impl EchoOff {
+    /// `None` without a controlling terminal, or one whose modes cannot be read or set;
+    /// `rpassword` then reports the problem itself, or turns echo off on its own.
+    fn on_tty() -> Option<EchoOff> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
+        let saved = tcgetattr(&tty).ok()?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        // `Now`, not `Flush`: what was typed ahead stays to be read, unechoed.
+        tcsetattr(&tty, OptionalActions::Now, &quiet).ok()?;
+        Some(EchoOff { tty, saved })
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(&self.tty, rustix::termios::OptionalActions::Now, &self.saved);
     }
 }
 

@@ -659,6 +659,32 @@ async fn postgres_refusing_connections_is_unavailable() {
     store.ping().await.expect("back once the database accepts connections");
 }
 
+/// PostgreSQL only: a store operation runs to its end whatever becomes of the request that
+/// started it (`detached` in src/store/postgres/mod.rs). A push whose future is dropped before it
+/// is ever polled, as hyper drops a request whose client went away, still commits, whole. That is
+/// what keeps a connection from going back to the pool mid-transaction (docs/benchmarks.md,
+/// "Fixed on the way"); a store that ran the transaction in the request's own future would never
+/// start this push, and this test fails on it.
+#[tokio::test]
+async fn postgres_a_push_whose_request_is_dropped_still_finishes_whole() {
+    let Some(backend) = Backend::postgres().await else { return };
+    let store = &backend.store;
+    let id = account(store, 1).await;
+    drop(store.push(id, batch(0, 1, (0..20).map(|n| item(n, 64, 1)).collect()), ROOMY));
+    // Patience for a loaded machine, not a timing assertion: the push lands in milliseconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let pull = store.pull(id, 0).await.expect("pull");
+        if pull.seq == 1 {
+            assert_eq!(pull.items.len(), 20, "the whole push");
+            assert_eq!(pull.manifest, Some(vec![1u8; 85]));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the dropped push never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Polls `future` `times` times, letting other tasks (and the socket) run in between, then drops
 /// it: what hyper does to a handler whose client goes away mid-request.
 async fn poll_then_drop<T>(mut future: hush_server::store::StoreFuture<'_, T>, times: u32) {
@@ -680,6 +706,8 @@ async fn poll_then_drop<T>(mut future: hush_server::store::StoreFuture<'_, T>, t
 /// deterministically, the failure that `bench/postgres.sh` showed before PostgreSQL's operations
 /// ran as their own tasks (`detached` in src/store/postgres/mod.rs): connections left
 /// mid-transaction by requests dropped at the end of each wrk run, and a 500 on a later pull.
+/// `postgres_a_push_whose_request_is_dropped_still_finishes_whole` is the test that fails
+/// without `detached`.
 async fn dropped_requests_leave_no_half_transaction_behind(backend: Backend) {
     let store = backend.small_pool_instance().await;
     let id = account(&store, 1).await;

@@ -277,9 +277,10 @@ fn over(new: i64, old: i64, max: u64) -> bool {
 /// the next request would inherit (a `BEGIN` inside a stray transaction, or a leftover
 /// `ROLLBACK`): `bench/postgres.sh` showed those notices after every wrk run, and a 500 on a later
 /// pull. Detached, a push whose client vanished still commits or rolls back whole, and only a
-/// finished connection goes back to the pool; the same runs log neither. The property is checked
-/// by `dropped_requests_leave_no_half_transaction_behind` in tests/store_contract.rs, which did
-/// not reproduce the failure deterministically without this.
+/// finished connection goes back to the pool; the same runs log neither. In tests/store_contract.rs,
+/// `postgres_a_push_whose_request_is_dropped_still_finishes_whole` fails without this (a push
+/// dropped unpolled never runs), and `dropped_requests_leave_no_half_transaction_behind` checks
+/// that requests dropped at every point leave whole pushes and working connections.
 fn detached<T, F, Fut>(pool: &PgPool, work: F) -> StoreFuture<'static, T>
 where
     T: Send + 'static,

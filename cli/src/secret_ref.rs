@@ -131,7 +131,9 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
             }
             from = close + 2;
         } else {
-            from = open + 2;
+            // One brace on, not two: in `{{{ hush://… }}`, the `{{` that opens the placeholder
+            // starts at the second brace (found by the `secret_ref` fuzz target).
+            from = open + 1;
         }
     }
     Ok(found)
@@ -219,5 +221,23 @@ mod tests {
         assert_eq!(out.capacity(), t.len() + 1 + 24, "sized once");
         let err = placeholders("a\nb {{ hush://db }}").unwrap_err().to_string();
         assert!(err.starts_with("line 2:"), "{err}");
+    }
+
+    /// Found by the `secret_ref` fuzz target: after a `{{` whose text was not a reference, the
+    /// search went on two bytes later, so the placeholder of `{{{ hush://… }}`, which opens at
+    /// the second brace, was skipped and its reference left in the output unfilled.
+    #[test]
+    fn a_placeholder_after_an_odd_brace_is_not_skipped() {
+        for (template, filled) in [
+            ("key: \"{{{hush://db/password}}\"\n", "key: \"{pw\"\n"),
+            ("{{{ hush://db/password }}}", "{pw}"),
+            ("{{{{{ hush://db/password }}", "{{{pw"),
+            ("{{ x {{{ hush://db/password }}", "{{ x {pw"),
+        ] {
+            let found = placeholders(template).unwrap();
+            assert_eq!(found.len(), 1, "{template}");
+            assert_eq!(found[0].reference, parse("hush://db/password"));
+            assert_eq!(&*fill(template, &found, &[Zeroizing::new("pw".to_owned())]), filled);
+        }
     }
 }

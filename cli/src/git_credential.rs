@@ -110,9 +110,21 @@ pub struct Target {
 
 impl Target {
     /// The target of a request; `None` without a protocol and a host (git always sends both
-    /// for http(s); nothing can match without them).
+    /// for http(s); nothing can match without them), or when either is not one on its own.
     pub fn of(request: &Request) -> Option<Target> {
         let (protocol, host) = (request.protocol.as_deref()?, request.host.as_deref()?);
+        // The URL parsed below is put together from the two attributes, so each must stand for
+        // itself only: a protocol that is not a scheme, or a host holding a character that ends
+        // a URL's host early (`/`, `?`, `#`, `@`, `\`), that URL parsing decodes (`%`) or drops
+        // (tabs and line breaks), would make hush answer for another site than the one git
+        // named. A real remote's attributes never hold them (found by the `git_credential`
+        // fuzz target).
+        let is_scheme = protocol.starts_with(|c: char| c.is_ascii_alphabetic())
+            && protocol.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        let in_host = |c: char| !(c.is_control() || c.is_whitespace() || "/?#@\\%".contains(c));
+        if !is_scheme || !host.chars().all(in_host) {
+            return None;
+        }
         let url = url::Url::parse(&format!("{protocol}://{host}/")).ok()?;
         Some(Target {
             scheme: url.scheme().to_owned(),
@@ -273,6 +285,45 @@ mod tests {
         assert_eq!(plain.specificity("http://127.0.0.1"), None);
         assert_eq!(plain.url(), "http://127.0.0.1:8080");
         assert_eq!(t.url(), "https://github.com/org/repo");
+    }
+
+    /// Found by the `git_credential` fuzz target: the target was parsed from
+    /// `{protocol}://{host}/`, so a host attribute such as `github.com/x` or `evil.example#`, or
+    /// a protocol such as `https://github.com#`, named the host of another site, whose logins
+    /// would then have answered.
+    #[test]
+    fn a_protocol_or_host_that_is_not_one_on_its_own_names_no_target() {
+        for (protocol, host) in [
+            ("https", "github.com/x"),
+            ("https", "github.com?"),
+            ("https", "github.com#.evil.example"),
+            ("https", "me@github.com"),
+            ("https", "github.com\\x"),
+            ("https", "git%68ub.com"),
+            ("https", "git\thub.com"),
+            ("https", "github.com\r"),
+            ("https", "github .com"),
+            ("https://github.com#", "evil.example"),
+            ("https:", "github.com"),
+            ("1https", "github.com"),
+            ("", "github.com"),
+        ] {
+            let request = Request {
+                protocol: Some(protocol.to_owned()),
+                host: Some(host.to_owned()),
+                ..Request::default()
+            };
+            assert!(Target::of(&request).is_none(), "{protocol:?} {host:?}");
+        }
+        for (protocol, host, url) in [
+            ("https", "github.com", "https://github.com"),
+            ("HTTPS", "GitHub.com:8443", "https://github.com:8443"),
+            ("http", "[::1]:8080", "http://[::1]:8080"),
+            ("git+https", "forge.example", "git+https://forge.example"),
+        ] {
+            let t = target(&format!("protocol={protocol}\nhost={host}\n"));
+            assert_eq!(t.url(), url);
+        }
     }
 
     #[test]

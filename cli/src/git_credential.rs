@@ -76,11 +76,15 @@ pub fn read_request(input: impl Read) -> Result<Request> {
 
 /// Writes the answer to `get`: `username=` and `password=` lines (the ones that are not
 /// empty). A value with a line break or NUL cannot be said in this protocol and is refused
-/// rather than cut.
+/// rather than cut. A carriage return counts as a line break: git drops one before the line
+/// feed (`strbuf_getline` in its `credential_read`), which would cut a password that ends in
+/// one, and since its fix for CVE-2024-52006 (`credential.protectProtocol`, on by default) git
+/// dies rather than write a value with one anywhere, as it does when it hands the login to its
+/// helpers' `store`.
 pub fn write_answer(mut out: impl Write, username: &str, password: &str) -> Result<()> {
-    if [username, password].iter().any(|v| v.contains(['\n', '\0'])) {
+    if [username, password].iter().any(|v| v.contains(['\n', '\r', '\0'])) {
         bail!(
-            "the login's user name or password contains a line break, which git's credential protocol cannot carry"
+            "the login's user name or password contains a line break or a NUL, which git's credential protocol cannot carry"
         );
     }
     let mut text = Zeroizing::new(String::with_capacity(username.len() + password.len() + 20));
@@ -262,6 +266,19 @@ mod tests {
         write_answer(&mut out, "", "pw").unwrap();
         assert_eq!(out, b"password=pw\n");
         assert!(write_answer(Vec::new(), "me", "two\nlines").is_err());
+    }
+
+    /// Found by the `git_credential` fuzz target: a password ending in a carriage return was
+    /// written as it was, and git, which drops a carriage return before the line feed, would
+    /// have used the password without it. A carriage return anywhere else makes git (since
+    /// CVE-2024-52006) die when it passes the login on to `store`.
+    #[test]
+    fn answers_refuse_carriage_returns() {
+        for (username, password) in [("me", "pass\r"), ("me", "pa\rss"), ("me\r", "pass"), ("me", "\r")] {
+            let mut out = Vec::new();
+            assert!(write_answer(&mut out, username, password).is_err(), "{username:?} {password:?}");
+            assert!(out.is_empty(), "nothing is written");
+        }
     }
 
     #[test]

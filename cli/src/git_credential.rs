@@ -190,8 +190,9 @@ impl Target {
 }
 
 /// A path as comparable segments: no empty ones, and no `.git` at the end (`org/repo` and
-/// `org/repo.git/` are the same repository to git).
-fn segments(path: &str) -> Vec<String> {
+/// `org/repo.git/` are the same repository to git). Crate-visible for the `git_credential` fuzz
+/// target, which includes this module by path and compares specificities with git's path.
+pub(crate) fn segments(path: &str) -> Vec<String> {
     let mut segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     if let Some(last) = segments.last_mut()
         && let Some(stem) = last.strip_suffix(".git")

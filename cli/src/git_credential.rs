@@ -13,7 +13,7 @@ const MAX_REQUEST: u64 = 64 * 1024;
 /// What git sent: the attributes hush uses. Others (`wwwauth[]`, `capability[]`,
 /// `password_expiry_utc`, …) are read and ignored, as the protocol asks of helpers.
 #[derive(Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// `protocol`, e.g. `https`.
     pub protocol: Option<String>,
     /// `host`, with `:port` when the URL had one.
@@ -28,7 +28,7 @@ pub struct Request {
 
 /// Reads a request: `key=value` lines up to a blank line or the end of input. A line without
 /// `=` is an error, as it is for git's own helpers.
-pub fn read_request(input: impl Read) -> Result<Request> {
+pub(crate) fn read_request(input: impl Read) -> Result<Request> {
     let mut reader = std::io::BufReader::new(input.take(MAX_REQUEST));
     let mut request = Request::default();
     let mut line = Zeroizing::new(String::new());
@@ -81,7 +81,7 @@ pub fn read_request(input: impl Read) -> Result<Request> {
 /// one, and since its fix for CVE-2024-52006 (`credential.protectProtocol`, on by default) git
 /// dies rather than write a value with one anywhere, as it does when it hands the login to its
 /// helpers' `store`.
-pub fn write_answer(mut out: impl Write, username: &str, password: &str) -> Result<()> {
+pub(crate) fn write_answer(mut out: impl Write, username: &str, password: &str) -> Result<()> {
     if [username, password].iter().any(|v| v.contains(['\n', '\r', '\0'])) {
         bail!(
             "the login's user name or password contains a line break or a NUL, which git's credential protocol cannot carry"
@@ -105,7 +105,7 @@ pub fn write_answer(mut out: impl Write, username: &str, password: &str) -> Resu
 
 /// Where git wants to go, normalised for comparison with an item's URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     scheme: String,
     host: String,
     port: Option<u16>,
@@ -115,7 +115,7 @@ pub struct Target {
 impl Target {
     /// The target of a request; `None` without a protocol and a host (git always sends both
     /// for http(s); nothing can match without them), or when either is not one on its own.
-    pub fn of(request: &Request) -> Option<Target> {
+    pub(crate) fn of(request: &Request) -> Option<Target> {
         let (protocol, host) = (request.protocol.as_deref()?, request.host.as_deref()?);
         // The URL parsed below is put together from the two attributes, so each must stand for
         // itself only: a protocol that is not a scheme, or a host holding a character that ends
@@ -140,17 +140,17 @@ impl Target {
 
     /// The host as hush's search index keeps hosts (`hush_vault::host_of`: no `www.`), to find
     /// the candidates without decrypting every item.
-    pub fn index_host(&self) -> &str {
+    pub(crate) fn index_host(&self) -> &str {
         self.host.strip_prefix("www.").unwrap_or(&self.host)
     }
 
     /// Whether git sent a path (`credential.useHttpPath`).
-    pub fn has_path(&self) -> bool {
+    pub(crate) fn has_path(&self) -> bool {
         self.path.is_some()
     }
 
     /// `scheme://host[:port][/path]`, for messages and for a login `store` creates.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let mut url = format!("{}://{}", self.scheme, self.host);
         let default_port = url::Url::parse(&url).ok().and_then(|u| u.port_or_known_default());
         if let Some(port) = self.port.filter(|&p| Some(p) != default_port) {
@@ -168,7 +168,7 @@ impl Target {
     /// names, so that the most specific login wins. A URL without a scheme is `https://`, the
     /// way hush reads URLs everywhere (`hush_vault::host_of`): it never matches plain http,
     /// so a password saved for a site is not sent unencrypted.
-    pub fn specificity(&self, item_url: &str) -> Option<usize> {
+    pub(crate) fn specificity(&self, item_url: &str) -> Option<usize> {
         let item_url = item_url.trim();
         let parsed = if item_url.contains("://") {
             url::Url::parse(item_url).ok()?
@@ -205,7 +205,7 @@ pub(crate) fn segments(path: &str) -> Vec<String> {
 
 /// What the choice among candidates came to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Choice<T> {
+pub(crate) enum Choice<T> {
     /// Nothing matches.
     None,
     /// One login matches best.
@@ -216,7 +216,7 @@ pub enum Choice<T> {
 
 /// Picks among `(candidate, specificity)`: the most specific one when git sent a path,
 /// otherwise the only one. Ties are ambiguous.
-pub fn choose<T>(mut candidates: Vec<(T, usize)>, with_path: bool) -> Choice<T> {
+pub(crate) fn choose<T>(mut candidates: Vec<(T, usize)>, with_path: bool) -> Choice<T> {
     if with_path && let Some(best) = candidates.iter().map(|c| c.1).max() {
         candidates.retain(|c| c.1 == best);
     }

@@ -19,11 +19,11 @@ use anyhow::{Result, bail};
 use zeroize::Zeroizing;
 
 /// The scheme every reference starts with.
-pub const SCHEME: &str = "hush://";
+pub(crate) const SCHEME: &str = "hush://";
 
 /// One parsed reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SecretRef {
+pub(crate) struct SecretRef {
     /// The item: an exact name or a full id (resolved with `VaultView::find_exact`).
     pub item: String,
     /// The field, as `hush get --field` names it.
@@ -33,7 +33,7 @@ pub struct SecretRef {
 /// Why a text is not a reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{text:?} is not a secret reference: {why}; write hush://ITEM/FIELD (see `hush read --help`)")]
-pub struct RefError {
+pub(crate) struct RefError {
     text: String,
     why: &'static str,
 }
@@ -94,7 +94,7 @@ pub(crate) fn decode_segment(segment: &str) -> Result<String, &'static str> {
 }
 
 /// `segment` percent-encoded so that it reads back unchanged.
-pub fn encode_segment(segment: &str) -> String {
+pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
@@ -108,7 +108,7 @@ pub fn encode_segment(segment: &str) -> String {
 
 /// Where a placeholder is in a template, and what it names.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Placeholder {
+pub(crate) struct Placeholder {
     /// The byte range of the whole `{{ … }}`.
     pub range: std::ops::Range<usize>,
     /// The reference inside it.
@@ -118,7 +118,7 @@ pub struct Placeholder {
 /// Every `{{ hush://… }}` placeholder of `template`, in order. Braces around anything else are
 /// left alone (the template may be for another tool too); a placeholder whose reference does
 /// not parse is an error naming its line, rather than text silently left in a config file.
-pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
+pub(crate) fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(open) = template[from..].find("{{").map(|i| from + i) {
@@ -145,7 +145,11 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
 /// `template` with each placeholder replaced by its value (`values[i]` for `placeholders[i]`),
 /// in one buffer sized first so that no copy of a value is left behind by a reallocation.
 /// Values are not searched for placeholders again.
-pub fn fill(template: &str, placeholders: &[Placeholder], values: &[Zeroizing<String>]) -> Zeroizing<String> {
+pub(crate) fn fill(
+    template: &str,
+    placeholders: &[Placeholder],
+    values: &[Zeroizing<String>],
+) -> Zeroizing<String> {
     let size = template.len() + values.iter().map(|v| v.len()).sum::<usize>();
     let mut out = Zeroizing::new(String::with_capacity(size));
     let mut at = 0;

@@ -26,14 +26,14 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// The public list.
-pub const DEFAULT_URL: &str = "https://haveibeenpwned.com/api/v3/breaches";
+pub(crate) const DEFAULT_URL: &str = "https://haveibeenpwned.com/api/v3/breaches";
 
 /// The cache's name in the hush folder.
-pub const CACHE_FILE: &str = "breaches.cache";
+pub(crate) const CACHE_FILE: &str = "breaches.cache";
 
 /// Where the list came from, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Downloaded now (the server sent a new list).
     Downloaded {
         /// The URL.
@@ -55,7 +55,7 @@ pub enum Origin {
 
 impl Origin {
     /// `"download"`, `"cache"` or `"file"`.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Origin::Downloaded { .. } => "download",
             Origin::Cached { .. } => "cache",
@@ -64,7 +64,7 @@ impl Origin {
     }
 
     /// The URL or the file.
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         match self {
             Origin::Downloaded { url } | Origin::Cached { url, .. } => url.clone(),
             Origin::File { path } => path.display().to_string(),
@@ -73,7 +73,7 @@ impl Origin {
 }
 
 /// A list ready for the finding.
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// The list.
     pub list: BreachList,
     /// Where it came from.
@@ -82,7 +82,7 @@ pub struct Loaded {
 
 /// Why no list could be had. Messages name the host or the file.
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     /// `--breaches-url` is unusable.
     #[error("invalid --breaches-url {url:?}: {why}")]
     BadUrl {
@@ -145,14 +145,14 @@ pub enum FetchError {
 /// Checks `--breaches-url` (default [`DEFAULT_URL`]): `https`, or plain `http` to a loopback
 /// host only (a mirror on this machine, tests), as for `--hibp-url`. Over the network the list
 /// must be authentic: a forged one could hide a breach.
-pub fn check_url(given: Option<&str>) -> Result<Url, FetchError> {
+pub(crate) fn check_url(given: Option<&str>) -> Result<Url, FetchError> {
     let given = given.unwrap_or(DEFAULT_URL);
     let bad = |why: &str| FetchError::BadUrl { url: given.to_owned(), why: why.to_owned() };
     crate::hibp::service_url(given).map_err(|why| bad(&why))
 }
 
 /// Reads `--breaches-file`.
-pub fn from_file(path: &Path) -> Result<Loaded, FetchError> {
+pub(crate) fn from_file(path: &Path) -> Result<Loaded, FetchError> {
     let file =
         std::fs::File::open(path).map_err(|source| FetchError::File { path: path.to_owned(), source })?;
     let mut bytes = Vec::new();
@@ -215,7 +215,7 @@ fn write_cache(path: &Path, header: &CacheHeader, body: &[u8]) -> Result<(), any
 
 /// Downloads the list from `url`, or has the server confirm that the copy cached in
 /// `cache_dir` is current; caches a new list.
-pub fn fetch(url: &Url, cache_dir: &Path, now: i64) -> Result<Loaded, FetchError> {
+pub(crate) fn fetch(url: &Url, cache_dir: &Path, now: i64) -> Result<Loaded, FetchError> {
     let host = url.host_str().unwrap_or_default().to_owned();
     let cache_path = cache_dir.join(CACHE_FILE);
     // Validators of another URL's copy mean nothing to this server.
@@ -270,7 +270,7 @@ pub fn fetch(url: &Url, cache_dir: &Path, now: i64) -> Result<Loaded, FetchError
 /// Where this run takes the list from: `--breaches-file`, else [`fetch`] from `--breaches-url`
 /// (checked when the source is made, so that a typo fails before the master password is asked
 /// for).
-pub enum Source {
+pub(crate) enum Source {
     /// A file (no network).
     File(PathBuf),
     /// A URL (downloaded, cached, revalidated).
@@ -279,7 +279,7 @@ pub enum Source {
 
 impl Source {
     /// Validates the options; no I/O.
-    pub fn new(url: Option<&str>, file: Option<&Path>) -> Result<Source, FetchError> {
+    pub(crate) fn new(url: Option<&str>, file: Option<&Path>) -> Result<Source, FetchError> {
         match file {
             Some(path) => Ok(Source::File(path.to_owned())),
             None => Ok(Source::Url(check_url(url)?)),
@@ -287,7 +287,7 @@ impl Source {
     }
 
     /// Loads the list (the cache lives in `cache_dir`).
-    pub fn load(&self, cache_dir: &Path) -> Result<Loaded, FetchError> {
+    pub(crate) fn load(&self, cache_dir: &Path) -> Result<Loaded, FetchError> {
         match self {
             Source::File(path) => from_file(path),
             Source::Url(url) => fetch(url, cache_dir, hush_vault::now()),
@@ -295,7 +295,7 @@ impl Source {
     }
 
     /// What stderr says before the list is read.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Source::File(path) => format!("Reading the breach list {}...", path.display()),
             Source::Url(url) => format!(

@@ -44,7 +44,7 @@ Environment:
 /// password and a secret account key; nothing readable ever leaves it.
 #[derive(Debug, Parser)]
 #[command(name = "hush", version, about, long_about = None, after_help = EXIT_CODES, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Read the master password from the first line of this file instead of
     /// prompting (for scripts; keep the file private). Never pass a password as an
     /// argument: other users can read a process's arguments.
@@ -73,7 +73,7 @@ macro_rules! stdin_order {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a new vault and print its setup code.
     #[command(after_help = "The master password must be hard to guess: hush estimates it with zxcvbn and \
         refuses one that someone holding this device's files could find with less than 100 GPU-years of \
@@ -339,7 +339,7 @@ See docs/secret-references.md.";
 
 /// `hush ssh ...`.
 #[derive(Debug, Subcommand)]
-pub enum SshCommand {
+pub(crate) enum SshCommand {
     /// Generate a new Ed25519 key in the vault and print its public line.
     Generate(SshGenerateArgs),
     /// Import an OpenSSH private key file (Ed25519, RSA of 2048 bits or more, ECDSA).
@@ -352,7 +352,7 @@ pub enum SshCommand {
 
 /// `hush ssh generate`.
 #[derive(Debug, Args)]
-pub struct SshGenerateArgs {
+pub(crate) struct SshGenerateArgs {
     /// The item's name.
     pub name: String,
     /// The key's comment, shown by `ssh-add -l` and at the end of the public line (default:
@@ -363,7 +363,7 @@ pub struct SshGenerateArgs {
 
 /// `hush ssh import`.
 #[derive(Debug, Args)]
-pub struct SshImportArgs {
+pub(crate) struct SshImportArgs {
     /// The item's name.
     pub name: String,
     /// The private key file (OpenSSH format: -----BEGIN OPENSSH PRIVATE KEY-----).
@@ -379,14 +379,14 @@ pub struct SshImportArgs {
 
 /// `hush ssh pubkey`.
 #[derive(Debug, Args)]
-pub struct SshPubkeyArgs {
+pub(crate) struct SshPubkeyArgs {
     /// The key: its name, or an id.
     pub query: String,
 }
 
 /// `hush ssh ls`.
 #[derive(Debug, Args)]
-pub struct SshLsArgs {
+pub(crate) struct SshLsArgs {
     /// JSON output: [{"id", "name", "algorithm", "bits", "fingerprint", "comment", "public_key"}].
     #[arg(long)]
     pub json: bool,
@@ -394,7 +394,7 @@ pub struct SshLsArgs {
 
 /// `hush ssh-agent`.
 #[derive(Debug, Args)]
-pub struct SshAgentArgs {
+pub(crate) struct SshAgentArgs {
     /// Listen here instead of the default socket (in hush's private runtime folder). Its
     /// folder must be yours and closed to others (mode 0700).
     #[arg(long, value_name = "PATH")]
@@ -406,7 +406,7 @@ pub struct SshAgentArgs {
 
 /// `hush read`.
 #[derive(Debug, Args)]
-pub struct ReadArgs {
+pub(crate) struct ReadArgs {
     /// The reference, hush://ITEM/FIELD.
     #[arg(value_name = "REFERENCE")]
     pub reference: String,
@@ -417,7 +417,7 @@ pub struct ReadArgs {
 
 /// `hush run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Read KEY=VALUE lines from this file into the command's environment (repeatable).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
@@ -428,7 +428,7 @@ pub struct RunArgs {
 
 /// `hush inject`.
 #[derive(Debug, Args)]
-pub struct InjectArgs {
+pub(crate) struct InjectArgs {
     /// The template (default: standard input).
     #[arg(long, short = 'i', value_name = "TEMPLATE")]
     pub input: Option<PathBuf>,
@@ -442,14 +442,14 @@ pub struct InjectArgs {
 
 /// `hush git-credential`.
 #[derive(Debug, Args)]
-pub struct GitCredentialArgs {
+pub(crate) struct GitCredentialArgs {
     /// What git asks: get, store or erase (others are ignored, as gitcredentials(7) says).
     pub operation: String,
 }
 
 /// KDF parameter choices for `init` and `passwd`.
 #[derive(Debug, Args, Clone)]
-pub struct KdfArgs {
+pub(crate) struct KdfArgs {
     /// Argon2id memory in MiB (default 256; minimum 64).
     #[arg(long, value_name = "MIB")]
     pub kdf_memory_mib: Option<u32>,
@@ -467,7 +467,7 @@ pub struct KdfArgs {
 
 /// The master password check of `init` and `passwd`.
 #[derive(Debug, Args, Clone)]
-pub struct NewPasswordArgs {
+pub(crate) struct NewPasswordArgs {
     /// Accept a master password that is easy to guess. For tests only: anyone who steals this
     /// device's vault and account key can then guess it (hush says how quickly).
     #[arg(long)]
@@ -476,7 +476,7 @@ pub struct NewPasswordArgs {
 
 /// `hush init`.
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     #[command(flatten)]
     pub kdf: KdfArgs,
     #[command(flatten)]
@@ -485,7 +485,7 @@ pub struct InitArgs {
 
 /// Generator options shared by `gen`, `add --generate` and `edit --generate`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct GenOptions {
+pub(crate) struct GenOptions {
     /// Password length.
     #[arg(long, short = 'l', value_name = "N")]
     pub length: Option<usize>,
@@ -520,7 +520,7 @@ pub struct GenOptions {
 
 /// Fields settable by `add` and `edit`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ItemFields {
+pub(crate) struct ItemFields {
     /// User name or e-mail address.
     #[arg(long, short = 'u')]
     pub username: Option<String>,
@@ -564,7 +564,7 @@ pub struct ItemFields {
 
 /// `hush add`.
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// The item's name.
     pub name: String,
     /// What kind of item.
@@ -583,7 +583,7 @@ pub struct AddArgs {
 
 /// `hush get`.
 #[derive(Debug, Args)]
-pub struct GetArgs {
+pub(crate) struct GetArgs {
     /// Name, URL or host, user name, tag, or id prefix (6 or more characters).
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -603,7 +603,7 @@ pub struct GetArgs {
 
 /// `hush ls`.
 #[derive(Debug, Args)]
-pub struct LsArgs {
+pub(crate) struct LsArgs {
     /// Only items matching this.
     pub query: Option<String>,
     /// JSON output (names, ids and metadata; no secrets).
@@ -613,7 +613,7 @@ pub struct LsArgs {
 
 /// `hush edit`.
 #[derive(Debug, Args)]
-pub struct EditArgs {
+pub(crate) struct EditArgs {
     /// The item to edit.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -646,7 +646,7 @@ pub struct EditArgs {
 
 /// `hush rm`.
 #[derive(Debug, Args)]
-pub struct RmArgs {
+pub(crate) struct RmArgs {
     /// The item to delete.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -661,7 +661,7 @@ pub struct RmArgs {
 
 /// `hush file`.
 #[derive(Debug, Subcommand)]
-pub enum FileCommand {
+pub(crate) enum FileCommand {
     /// Attach a file to an item. The file is read once, sealed in chunks into hush's folder, and
     /// synced with the item.
     Add(FileAddArgs),
@@ -676,7 +676,7 @@ pub enum FileCommand {
 
 /// `hush file add`.
 #[derive(Debug, Args)]
-pub struct FileAddArgs {
+pub(crate) struct FileAddArgs {
     /// The item: name, URL host, user name, tag, or id prefix.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -689,7 +689,7 @@ pub struct FileAddArgs {
 
 /// `hush file ls`.
 #[derive(Debug, Args)]
-pub struct FileLsArgs {
+pub(crate) struct FileLsArgs {
     /// The item.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -700,7 +700,7 @@ pub struct FileLsArgs {
 
 /// `hush file get`.
 #[derive(Debug, Args)]
-pub struct FileGetArgs {
+pub(crate) struct FileGetArgs {
     /// The item.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -717,7 +717,7 @@ pub struct FileGetArgs {
 
 /// `hush file rm`.
 #[derive(Debug, Args)]
-pub struct FileRmArgs {
+pub(crate) struct FileRmArgs {
     /// The item.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -730,7 +730,7 @@ pub struct FileRmArgs {
 
 /// `hush trash`.
 #[derive(Debug, Args)]
-pub struct TrashArgs {
+pub(crate) struct TrashArgs {
     /// Delete every item in the trash for good (asks on a terminal unless --yes).
     #[arg(long)]
     pub empty: bool,
@@ -744,7 +744,7 @@ pub struct TrashArgs {
 
 /// `hush restore`.
 #[derive(Debug, Args)]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     /// The item in the trash: its name, or any query (`hush trash` lists them).
     #[arg(add = ArgValueCompleter::new(trash_names))]
     pub query: String,
@@ -752,7 +752,7 @@ pub struct RestoreArgs {
 
 /// `hush history`.
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// The item.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -770,7 +770,7 @@ pub struct HistoryArgs {
 
 /// `hush pick`.
 #[derive(Debug, Args)]
-pub struct PickArgs {
+pub(crate) struct PickArgs {
     /// Offer only the items matching this (default: every item).
     pub query: Option<String>,
     /// Copy the chosen item's main field (as `hush copy` does) instead of printing its id.
@@ -780,7 +780,7 @@ pub struct PickArgs {
 
 /// `hush totp`.
 #[derive(Debug, Args)]
-pub struct TotpArgs {
+pub(crate) struct TotpArgs {
     /// The item.
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -791,7 +791,7 @@ pub struct TotpArgs {
 
 /// `hush gen`.
 #[derive(Debug, Args)]
-pub struct GenArgs {
+pub(crate) struct GenArgs {
     /// The password's length (the same as --length): `hush gen 20`.
     #[arg(value_name = "LENGTH", conflicts_with_all = ["length", "words"])]
     pub len: Option<usize>,
@@ -804,7 +804,7 @@ pub struct GenArgs {
 
 /// `hush unlock`.
 #[derive(Debug, Args)]
-pub struct UnlockArgs {
+pub(crate) struct UnlockArgs {
     /// Lock after this many seconds without use (default: agent_timeout in
     /// config.toml, 900).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -813,7 +813,7 @@ pub struct UnlockArgs {
 
 /// `hush status`.
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// JSON output: {"state" (unlocked, locked or no_vault), "unlocked", "remaining_secs",
     /// "timeout_secs", "agent", "agent_pid", "socket", "sync"}. Either way the exit code is 0
     /// when unlocked and 1 when not, for shell prompts and scripts.
@@ -823,7 +823,7 @@ pub struct StatusArgs {
 
 /// `hush copy`.
 #[derive(Debug, Args)]
-pub struct CopyArgs {
+pub(crate) struct CopyArgs {
     /// Name, URL or host, user name, tag, or id prefix (6 or more characters).
     #[arg(add = ArgValueCompleter::new(item_names))]
     pub query: String,
@@ -844,21 +844,21 @@ pub struct CopyArgs {
 
 /// `hush completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
 }
 
 /// `hush man`.
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// The page of one command (e.g. `add`) instead of the overview.
     pub command: Option<String>,
 }
 
 /// `hush __agent` (internal).
 #[derive(Debug, Args)]
-pub struct AgentServeArgs {
+pub(crate) struct AgentServeArgs {
     /// The socket to listen on.
     #[arg(long)]
     pub socket: PathBuf,
@@ -866,7 +866,7 @@ pub struct AgentServeArgs {
 
 /// `hush __clipboard` (internal). The secret arrives on stdin, never here.
 #[derive(Debug, Args)]
-pub struct ClipboardServeArgs {
+pub(crate) struct ClipboardServeArgs {
     /// Seconds before the clipboard is cleared.
     #[arg(long)]
     pub clear_after: u64,
@@ -874,7 +874,7 @@ pub struct ClipboardServeArgs {
 
 /// `hush passwd`.
 #[derive(Debug, Args)]
-pub struct PasswdArgs {
+pub(crate) struct PasswdArgs {
     /// Read the new master password from the first line of this file.
     #[arg(long, value_name = "PATH")]
     pub new_password_file: Option<PathBuf>,
@@ -886,7 +886,7 @@ pub struct PasswdArgs {
 
 /// `hush audit`.
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// JSON output: {"reused", "weak", "breached", "old", "no_totp"}; names and
     /// reasons only, never a password.
     #[arg(long)]
@@ -924,7 +924,7 @@ pub struct AuditArgs {
 /// `hush breach`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("json_for").args(["status", "exposed"]).multiple(true)))]
-pub struct BreachArgs {
+pub(crate) struct BreachArgs {
     /// The breached site: an item name or a domain such as plex.tv.
     #[arg(required_unless_present_any = ["status", "confirm", "exposed"])]
     pub site: Option<String>,
@@ -962,7 +962,7 @@ pub struct BreachArgs {
 
 /// `hush register`.
 #[derive(Debug, Args)]
-pub struct RegisterArgs {
+pub(crate) struct RegisterArgs {
     /// The server's URL, e.g. https://hush.example.org.
     #[arg(long, value_name = "URL")]
     pub server: String,
@@ -985,7 +985,7 @@ pub struct RegisterArgs {
 
 /// `hush login`.
 #[derive(Debug, Args)]
-pub struct LoginArgs {
+pub(crate) struct LoginArgs {
     /// The server's URL, e.g. https://hush.example.org. Needed on a new device; a device that
     /// was connected before logs in again to the server it last used.
     #[arg(long, value_name = "URL")]
@@ -1008,7 +1008,7 @@ pub struct LoginArgs {
 
 /// `hush sync`.
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
@@ -1023,7 +1023,7 @@ pub struct SyncArgs {
 
 /// `hush logout`.
 #[derive(Debug, Args)]
-pub struct LogoutArgs {
+pub(crate) struct LogoutArgs {
     /// Also delete the account and everything it stored from the server (needs the master
     /// password; every device keeps its vault).
     #[arg(long)]
@@ -1035,7 +1035,7 @@ pub struct LogoutArgs {
 
 /// `hush devices`.
 #[derive(Debug, Args)]
-pub struct DevicesArgs {
+pub(crate) struct DevicesArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
@@ -1045,7 +1045,7 @@ pub struct DevicesArgs {
 
 /// `hush devices revoke`.
 #[derive(Debug, Subcommand)]
-pub enum DevicesCommand {
+pub(crate) enum DevicesCommand {
     /// Revoke another device's session; it must log in again.
     Revoke {
         /// The device's name, or the first 4 or more characters of its id, from `hush devices`.
@@ -1055,7 +1055,7 @@ pub enum DevicesCommand {
 
 /// `hush import`.
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The format of the export.
     #[arg(long = "from", value_enum, value_name = "FORMAT")]
     pub from: ImportFormat,
@@ -1078,7 +1078,7 @@ pub struct ImportArgs {
 
 /// What `hush import --from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ImportFormat {
+pub(crate) enum ImportFormat {
     /// Bitwarden's unencrypted JSON export.
     BitwardenJson,
     /// Bitwarden's CSV export.
@@ -1102,7 +1102,7 @@ pub enum ImportFormat {
 
 /// `hush export`.
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
@@ -1116,7 +1116,7 @@ pub struct ExportArgs {
 
 /// What `hush export --format` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// Plaintext JSON with everything (`hush import --from hush-json` reads it).
     Json,
     /// Plaintext CSV in Bitwarden's layout (most managers import it; lossy).
@@ -1155,7 +1155,7 @@ impl From<KindArg> for hush_vault::ItemKind {
 /// this way on purpose: clap quotes a value it refuses in its error message, and a hidden
 /// field's value is a secret (`commands::fields` parses them without ever repeating them).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyValue {
+pub(crate) struct KeyValue {
     /// The field's name, trimmed and not empty.
     pub key: String,
     /// Its value (may be empty).

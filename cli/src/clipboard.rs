@@ -27,12 +27,12 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 /// The message when there is nowhere to copy to (issue #4).
-pub const NO_CLIPBOARD: &str = "no clipboard: no DISPLAY or WAYLAND_DISPLAY; use --osc52 over SSH, \
+pub(crate) const NO_CLIPBOARD: &str = "no clipboard: no DISPLAY or WAYLAND_DISPLAY; use --osc52 over SSH, \
      or `hush get QUERY --field password`";
 
 /// The longest clear-after accepted: a day. Longer would leave a secret around for
 /// no good reason (and keeps deadline arithmetic far from overflow).
-pub const MAX_CLEAR_AFTER: u64 = 24 * 3600;
+pub(crate) const MAX_CLEAR_AFTER: u64 = 24 * 3600;
 
 /// The largest secret the helper accepts on its pipe.
 const MAX_SECRET: u64 = 1 << 20;
@@ -45,7 +45,7 @@ const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the secret reached the clipboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Copied {
+pub(crate) enum Copied {
     /// The X11 or Wayland clipboard; it is cleared after the timeout.
     Display,
     /// The terminal's clipboard through OSC 52; it cannot be cleared.
@@ -56,7 +56,7 @@ impl Copied {
     /// What to tell the user once `what` (e.g. "the password of github") is copied.
     /// A copy over OSC 52 cannot be cleared, and the user must hear that rather than
     /// be promised a timeout.
-    pub fn message(self, what: &str, clear_after_secs: u64) -> String {
+    pub(crate) fn message(self, what: &str, clear_after_secs: u64) -> String {
         match self {
             Copied::Display => format!(
                 "Copied {what}; the clipboard is cleared in {}.",
@@ -73,7 +73,7 @@ impl Copied {
 /// Copies `value`: to the X11 or Wayland clipboard, cleared after
 /// `clear_after_secs` by a helper, or through the terminal (OSC 52), which cannot be
 /// cleared. Says which way it went.
-pub fn copy_with(value: &str, clear_after_secs: u64, force_osc52: bool) -> Result<Copied> {
+pub(crate) fn copy_with(value: &str, clear_after_secs: u64, force_osc52: bool) -> Result<Copied> {
     if !(1..=MAX_CLEAR_AFTER).contains(&clear_after_secs) {
         bail!("the clipboard timeout must be between 1 and {MAX_CLEAR_AFTER} seconds");
     }
@@ -152,7 +152,7 @@ fn spawn_helper(value: &str, clear_after_secs: u64) -> Result<()> {
 /// The helper (`hush __clipboard --clear-after N`): reads the secret from stdin,
 /// sets the clipboard, reports "ok" or "error: …" on stdout, serves the clipboard
 /// until the timeout, then clears it if it still holds the secret.
-pub fn serve(clear_after_secs: u64) -> Result<()> {
+pub(crate) fn serve(clear_after_secs: u64) -> Result<()> {
     super::agent::detach();
     // It holds a secret for a while, like the agent: no core dumps, no ptrace.
     let _ = super::agent::harden_process();

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Seconds before a copied secret is cleared from the clipboard.
     pub clipboard_clear_after: u64,
     /// Seconds of inactivity after which the agent forgets the key and exits.
@@ -38,7 +38,7 @@ pub struct Config {
 /// The `[ssh_agent]` table (docs/ssh-agent.md, "Confirmation").
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SshAgentConfig {
+pub(crate) struct SshAgentConfig {
     /// Ask before every signature, through `askpass`. Nobody to ask means no signature.
     pub confirm: bool,
     /// The program that asks, following OpenSSH's `SSH_ASKPASS` convention (it is run with
@@ -52,7 +52,7 @@ pub struct SshAgentConfig {
 /// The `[git_credential]` table (docs/git-credential.md).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct GitCredentialConfig {
+pub(crate) struct GitCredentialConfig {
     /// Save what git reports as working (`store`): a new login, or a new password for the one
     /// login that matches. Off by default: `store` and `erase` then do nothing.
     pub store: bool,
@@ -61,7 +61,7 @@ pub struct GitCredentialConfig {
 /// The `[files]` table (docs/attachments.md).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct FilesConfig {
+pub(crate) struct FilesConfig {
     /// The largest file `hush file add` accepts, in MiB.
     pub max_size_mib: u64,
 }
@@ -74,7 +74,7 @@ impl Default for FilesConfig {
 
 impl FilesConfig {
     /// The limit in bytes.
-    pub fn max_bytes(&self) -> u64 {
+    pub(crate) fn max_bytes(&self) -> u64 {
         self.max_size_mib.saturating_mul(1 << 20)
     }
 }
@@ -83,7 +83,7 @@ impl FilesConfig {
 /// with the agent for `agent_timeout` (docs/agent-and-clipboard.md, "Starting by itself").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AgentAutostart {
+pub(crate) enum AgentAutostart {
     /// After a password typed at a terminal prompt (the default): a person is there, and the
     /// next command should not ask again. A script's `--password-file` leaves nothing behind.
     #[default]
@@ -97,7 +97,7 @@ pub enum AgentAutostart {
 /// The `[sync]` table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SyncConfig {
+pub(crate) struct SyncConfig {
     /// Sync after every change when the server is reachable.
     pub auto: bool,
     /// A PEM file of extra CA certificates to trust for the server.
@@ -115,7 +115,7 @@ impl Default for SyncConfig {
 
 /// The default of `[sync] timeout`: long enough for a server on the other side of the world
 /// over a poor link, short enough that a frozen server is given up on before the user does.
-pub const DEFAULT_SYNC_TIMEOUT_SECS: u64 = 10;
+pub(crate) const DEFAULT_SYNC_TIMEOUT_SECS: u64 = 10;
 
 impl Default for Config {
     fn default() -> Self {
@@ -135,7 +135,7 @@ impl Default for Config {
 
 impl Config {
     /// Reads `path`, or the defaults when it does not exist.
-    pub fn load(path: &Path) -> Result<Config> {
+    pub(crate) fn load(path: &Path) -> Result<Config> {
         let config: Config = match std::fs::read_to_string(path) {
             Ok(text) => toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
@@ -150,7 +150,7 @@ impl Config {
 
 /// Where the settings are read from, and what the user should hear about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
+pub(crate) struct Located {
     /// The file to read (it may not exist: the defaults then apply).
     pub path: PathBuf,
     /// A note for stderr: a file moved, or one that is ignored.
@@ -165,7 +165,7 @@ pub struct Located {
 /// is 0700; the config folder is created 0700 too, since the file may name a CA to trust). If
 /// the move fails, the old file is read and the note says why and what to do. If both exist,
 /// the new one wins and the note says the old one is ignored, on every run, until it is gone.
-pub fn locate(single_folder: Option<&Path>, config_dir: &Path, data_dir: &Path) -> Located {
+pub(crate) fn locate(single_folder: Option<&Path>, config_dir: &Path, data_dir: &Path) -> Located {
     if let Some(dir) = single_folder {
         return Located { path: dir.join(CONFIG_FILE), note: None };
     }

@@ -14,7 +14,7 @@ use crate::exit::Exit;
 use crate::{agent, master_password, output, prompt};
 
 /// The state shared by the commands of one invocation.
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// The profile: its files and the vault's life cycle in it.
     pub profile: Profile,
     /// The settings.
@@ -31,7 +31,7 @@ pub struct Ctx {
 }
 
 /// What proving the master password yields.
-pub struct Derived {
+pub(crate) struct Derived {
     /// The account key from `account.key`.
     pub account_key: AccountKey,
     /// The keys derived from the password and the account key (kek, auth key).
@@ -43,7 +43,7 @@ pub struct Derived {
 /// How many master passwords typed at a terminal may be tried before a command gives up with
 /// exit 5 (issue #10, point 4). A password from `--password-file` is tried once: a script must
 /// fail at once, not wait for a terminal it does not have.
-pub const PASSWORD_TRIES: u32 = 3;
+pub(crate) const PASSWORD_TRIES: u32 = 3;
 
 /// `$HUSH_HOME`, when set: every file of hush in one folder.
 fn hush_home() -> Option<PathBuf> {
@@ -51,7 +51,7 @@ fn hush_home() -> Option<PathBuf> {
 }
 
 /// Where hush keeps its files: `$HUSH_HOME`, else the platform's data folder.
-pub fn home_dir() -> Result<PathBuf> {
+pub(crate) fn home_dir() -> Result<PathBuf> {
     if let Some(home) = hush_home() {
         return Ok(home);
     }
@@ -73,7 +73,7 @@ fn config_location(data_dir: &Path) -> Result<crate::config::Located> {
 
 impl Ctx {
     /// Resolves paths and reads the settings.
-    pub fn new(cli: &Cli) -> Result<Ctx> {
+    pub(crate) fn new(cli: &Cli) -> Result<Ctx> {
         let profile = Profile::new(home_dir()?);
         let located = config_location(profile.dir())?;
         if let Some(note) = &located.note {
@@ -91,7 +91,7 @@ impl Ctx {
     }
 
     /// The master password, from `--password-file` or a prompt.
-    pub fn master_password(&self) -> Result<Zeroizing<String>> {
+    pub(crate) fn master_password(&self) -> Result<Zeroizing<String>> {
         match &self.password_file {
             Some(path) => prompt::first_line_of(path),
             None if self.tty_prompt && !prompt::interactive() => {
@@ -105,7 +105,7 @@ impl Ctx {
     /// typed at a terminal, each wrong one said and asked again; one from `--password-file`.
     /// A password is wrong when `attempt` fails with exit 5 (`crate::exit::classify`); any
     /// other error ends the command at once.
-    pub fn with_master_password<T>(&self, mut attempt: impl FnMut(&str) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_master_password<T>(&self, mut attempt: impl FnMut(&str) -> Result<T>) -> Result<T> {
         let tries = if self.password_file.is_none() && prompt::interactive() { PASSWORD_TRIES } else { 1 };
         let mut tried = 1;
         loop {
@@ -127,7 +127,7 @@ impl Ctx {
     /// A new master password (init, passwd): from a file, or asked twice. Refused when it is
     /// too easy to guess under `params` (issue #10, point 1): a file's with an error, a typed
     /// one by asking again, unless `allow_weak` (`--insecure-weak-password`) says otherwise.
-    pub fn new_master_password(
+    pub(crate) fn new_master_password(
         &self,
         file: Option<&PathBuf>,
         params: &KdfParams,
@@ -158,20 +158,20 @@ impl Ctx {
     }
 
     /// The account id and key from `account.key`.
-    pub fn account_key(&self) -> Result<(hush_crypto::AccountId, AccountKey)> {
+    pub(crate) fn account_key(&self) -> Result<(hush_crypto::AccountId, AccountKey)> {
         Ok(self.profile.read_account_key()?)
     }
 
     /// Reads only the vault file's cleartext header (enough to find the key). A damaged header is
     /// reported here, before any key derivation.
-    pub fn header(&self) -> Result<FileHeader> {
+    pub(crate) fn header(&self) -> Result<FileHeader> {
         Ok(self.profile.read_header()?)
     }
 
     /// The key ring: from the agent when one holds this vault's current ring, else by running
     /// the KDF. (An agent unlocked before a password change holds an older ring; it is not
     /// used, and the password is asked for.)
-    pub fn key_ring(&self, header: &FileHeader) -> Result<KeyRing> {
+    pub(crate) fn key_ring(&self, header: &FileHeader) -> Result<KeyRing> {
         if let Some(keys) = self.agent_keys(header) {
             return Ok(keys.ring);
         }
@@ -180,7 +180,7 @@ impl Ctx {
 
     /// What the agent holds for this vault's current keyset, if it is running, allowed
     /// (`--no-agent`), and unlocked for this vault.
-    pub fn agent_keys(&self, header: &FileHeader) -> Option<agent::client::AgentKeys> {
+    pub(crate) fn agent_keys(&self, header: &FileHeader) -> Option<agent::client::AgentKeys> {
         if !self.use_agent {
             return None;
         }
@@ -190,7 +190,7 @@ impl Ctx {
 
     /// The key ring and the server auth key (`hush register`): from the agent when it holds
     /// both for this vault, else from the master password.
-    pub fn server_keys(&self, header: &FileHeader) -> Result<(KeyRing, AuthKey, AccountKey)> {
+    pub(crate) fn server_keys(&self, header: &FileHeader) -> Result<(KeyRing, AuthKey, AccountKey)> {
         if let Some(agent::client::AgentKeys { ring, auth: Some(auth) }) = self.agent_keys(header) {
             return Ok((ring, auth, self.profile.account_key_for(header)?));
         }
@@ -201,7 +201,7 @@ impl Ctx {
     /// Proves the master password ([`prove_password`](Self::prove_password)) and then, as
     /// configured, leaves the keys with the agent so that the next command does not ask again
     /// ([`keep_in_agent`](Self::keep_in_agent)).
-    pub fn derive_keys(&self, header: &FileHeader) -> Result<Derived> {
+    pub(crate) fn derive_keys(&self, header: &FileHeader) -> Result<Derived> {
         let derived = self.prove_password(header)?;
         self.keep_in_agent(&header.account_id(), &derived.ring, Some(&derived.keys.auth));
         Ok(derived)
@@ -211,7 +211,7 @@ impl Ctx {
     /// the KDF and unwraps the key ring, asking again after a mistyped password on a terminal.
     /// The one place that does, for every command that needs the password rather than the
     /// agent's key.
-    pub fn prove_password(&self, header: &FileHeader) -> Result<Derived> {
+    pub(crate) fn prove_password(&self, header: &FileHeader) -> Result<Derived> {
         let account_key = self.profile.account_key_for(header)?;
         if header.insecure_kdf {
             eprintln!("warning: this vault uses KDF parameters below the safe minimum (--insecure-kdf)");
@@ -223,7 +223,7 @@ impl Ctx {
     /// Whether a master password just asked for is left with the agent: never with
     /// `--no-agent`; else as `agent_autostart` in config.toml says (by default only when it
     /// was typed at a terminal, not read from `--password-file`).
-    pub fn autostarts_agent(&self) -> bool {
+    pub(crate) fn autostarts_agent(&self) -> bool {
         self.use_agent
             && match self.config.agent_autostart {
                 AgentAutostart::Terminal => self.password_file.is_none(),
@@ -237,7 +237,7 @@ impl Ctx {
     /// command does not ask again, as rbw and gpg-agent do (issue #10, point 3;
     /// docs/agent-and-clipboard.md, "Starting by itself"). Nothing here fails the command: if
     /// the agent cannot take the keys, the next command asks again, and the user is told why.
-    pub fn keep_in_agent(&self, account_id: &AccountId, ring: &KeyRing, auth: Option<&AuthKey>) {
+    pub(crate) fn keep_in_agent(&self, account_id: &AccountId, ring: &KeyRing, auth: Option<&AuthKey>) {
         if !self.autostarts_agent() || self.config.agent_timeout == 0 {
             return;
         }
@@ -269,19 +269,19 @@ impl Ctx {
     }
 
     /// Opens the whole vault for reading.
-    pub fn open(&self) -> Result<Vault> {
+    pub(crate) fn open(&self) -> Result<Vault> {
         let ring = self.key_ring(&self.header()?)?;
         self.open_with_key(ring)
     }
 
     /// Opens the whole vault with a key the caller already holds.
-    pub fn open_with_key(&self, ring: KeyRing) -> Result<Vault> {
+    pub(crate) fn open_with_key(&self, ring: KeyRing) -> Result<Vault> {
         Ok(self.profile.open(ring)?.0)
     }
 
     /// Opens the vault read-only for commands that show one item or a listing: only the item
     /// asked for is decrypted (see `hush_vault::VaultView`).
-    pub fn view(&self) -> Result<VaultView> {
+    pub(crate) fn view(&self) -> Result<VaultView> {
         let locked = self.profile.locked_view()?;
         let ring = self.key_ring(locked.header())?;
         Ok(self.profile.view(ring)?)
@@ -289,18 +289,22 @@ impl Ctx {
 
     /// The read-only view with a key the caller already holds (so a command that first shows and
     /// then edits asks for the master password once).
-    pub fn view_with_key(&self, ring: KeyRing) -> Result<VaultView> {
+    pub(crate) fn view_with_key(&self, ring: KeyRing) -> Result<VaultView> {
         Ok(self.profile.view(ring)?)
     }
 
     /// Finds one item in use through the read-only view (offering the picker on a terminal when
     /// several match) and decrypts just that item.
-    pub fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
+    pub(crate) fn view_one(&self, query: &str) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         self.view_one_in(query, Scope::Live)
     }
 
     /// [`view_one`](Self::view_one) among the items of `scope`.
-    pub fn view_one_in(&self, query: &str, scope: Scope) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
+    pub(crate) fn view_one_in(
+        &self,
+        query: &str,
+        scope: Scope,
+    ) -> Result<(hush_crypto::ItemId, hush_vault::Item)> {
         let view = self.view()?;
         let id = choose_one(&view, query, scope)?;
         Ok((id, view.item(&id).map_err(|e| hush_vault::profile::in_vault_file(&self.profile, e))?))
@@ -308,7 +312,7 @@ impl Ctx {
 
     /// Applies `edit` to the whole vault and saves it when it reports a change
     /// ([`Profile::update`]); then, with the lock released, syncs if `[sync] auto` is on.
-    pub fn update_with_key<T>(
+    pub(crate) fn update_with_key<T>(
         &self,
         ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
@@ -335,7 +339,7 @@ impl Ctx {
 
     /// [`update_with_key`](Self::update_with_key) for the commands that talk to the server
     /// themselves (login, register, passwd, logout): no automatic sync afterwards.
-    pub fn update_connected<T>(
+    pub(crate) fn update_connected<T>(
         &self,
         ring: KeyRing,
         edit: impl FnOnce(&mut Vault) -> Result<(T, bool)>,
@@ -350,7 +354,11 @@ impl Ctx {
     /// A write that happens anyway also deletes for good the items whose 30 days in the trash
     /// are over (issue #10, "A trash"), and their attached files from `files/`; nothing is ever
     /// written for that alone.
-    pub fn edit_with_key<T>(&self, ring: KeyRing, edit: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
+    pub(crate) fn edit_with_key<T>(
+        &self,
+        ring: KeyRing,
+        edit: impl FnOnce(&mut Editor) -> Result<T>,
+    ) -> Result<T> {
         let mut purged = false;
         let edited = self.profile.edit(ring.clone(), |vault| {
             let value = edit(vault)?;
@@ -392,25 +400,25 @@ impl Ctx {
 
 /// Resolves a query to exactly one item in use, or explains why not; never asks (for use under
 /// the writers' lock, where nobody should wait for a person to choose).
-pub fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::ItemId> {
+pub(crate) fn find_one(vault: &impl ItemLookup, query: &str) -> Result<hush_crypto::ItemId> {
     find_one_in(vault, query, Scope::Live)
 }
 
 /// [`find_one`] among the items of `scope`.
-pub fn find_one_in(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
+pub(crate) fn find_one_in(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
     resolve(vault, query, vault.find_in(query, scope), scope, false)
 }
 
 /// Resolves a query to one item of `scope`; when several match and a person is at the terminal,
 /// they choose in the picker (issue #10); a script gets exit 4 and the list.
-pub fn choose_one(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
+pub(crate) fn choose_one(vault: &impl ItemLookup, query: &str, scope: Scope) -> Result<hush_crypto::ItemId> {
     resolve(vault, query, vault.find_in(query, scope), scope, prompt::interactive())
 }
 
 /// The one item in use of `matches` (what `query` found in `vault` by some other rule than
 /// [`ItemLookup::find`], e.g. a secret reference's exact name), or the error that says none or
 /// which several: exit 3 or 4, with the candidates listed; never asks.
-pub fn one_of(vault: &impl ItemLookup, query: &str, matches: Matches) -> Result<hush_crypto::ItemId> {
+pub(crate) fn one_of(vault: &impl ItemLookup, query: &str, matches: Matches) -> Result<hush_crypto::ItemId> {
     resolve(vault, query, matches, Scope::Live, false)
 }
 

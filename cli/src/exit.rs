@@ -7,7 +7,7 @@ use hush_vault::VaultError;
 
 /// Failures with a specific exit code and message.
 #[derive(Debug, thiserror::Error)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// No item matched.
     #[error("no item matches {0:?}; see `hush ls`")]
     NotFound(String),
@@ -44,7 +44,7 @@ pub enum Exit {
 /// error (exit codes 0 and 1 of `hush --help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Nothing needs the user's attention: exit 0.
     Done,
     /// Something needs the user's attention (audit findings, rotations still pending), and
@@ -54,7 +54,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The exit code.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             Outcome::Done => 0,
             Outcome::Findings => 1,
@@ -62,18 +62,18 @@ impl Outcome {
     }
 
     /// [`Outcome::Findings`] when `found`, else [`Outcome::Done`].
-    pub fn findings_if(found: bool) -> Outcome {
+    pub(crate) fn findings_if(found: bool) -> Outcome {
         if found { Outcome::Findings } else { Outcome::Done }
     }
 }
 
 /// Exit code 5: wrong master password or setup code.
-pub const WRONG_CREDENTIALS: u8 = 5;
+pub(crate) const WRONG_CREDENTIALS: u8 = 5;
 /// Exit code 6: tampering detected.
-pub const TAMPERING: u8 = 6;
+pub(crate) const TAMPERING: u8 = 6;
 
 /// The exit code and the advice for an error chain: the first cause the table knows decides.
-pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
+pub(crate) fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
     for cause in err.chain() {
         if let Some(exit) = cause.downcast_ref::<Exit>() {
             return match exit {
@@ -106,7 +106,7 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
 
 /// Whether the error is a wrong master password (or setup code): exit 5, the one failure a
 /// person at a terminal is asked to try again after (`Ctx::with_master_password`).
-pub fn is_wrong_password(err: &anyhow::Error) -> bool {
+pub(crate) fn is_wrong_password(err: &anyhow::Error) -> bool {
     classify(err).0 == WRONG_CREDENTIALS
 }
 
@@ -149,7 +149,7 @@ fn sync_advice(err: &SyncError) -> (u8, Option<&'static str>) {
 }
 
 /// Whether the error is a closed stdout (`hush ls | head`), which is not a failure.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     let broken = Some(std::io::ErrorKind::BrokenPipe);
     err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == broken

@@ -13,7 +13,7 @@ const MAX_REQUEST: u64 = 64 * 1024;
 /// What git sent: the attributes hush uses. Others (`wwwauth[]`, `capability[]`,
 /// `password_expiry_utc`, …) are read and ignored, as the protocol asks of helpers.
 #[derive(Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// `protocol`, e.g. `https`.
     pub protocol: Option<String>,
     /// `host`, with `:port` when the URL had one.
@@ -28,7 +28,7 @@ pub struct Request {
 
 /// Reads a request: `key=value` lines up to a blank line or the end of input. A line without
 /// `=` is an error, as it is for git's own helpers.
-pub fn read_request(input: impl Read) -> Result<Request> {
+pub(crate) fn read_request(input: impl Read) -> Result<Request> {
     let mut reader = std::io::BufReader::new(input.take(MAX_REQUEST));
     let mut request = Request::default();
     let mut line = Zeroizing::new(String::new());
@@ -76,11 +76,15 @@ pub fn read_request(input: impl Read) -> Result<Request> {
 
 /// Writes the answer to `get`: `username=` and `password=` lines (the ones that are not
 /// empty). A value with a line break or NUL cannot be said in this protocol and is refused
-/// rather than cut.
-pub fn write_answer(mut out: impl Write, username: &str, password: &str) -> Result<()> {
-    if [username, password].iter().any(|v| v.contains(['\n', '\0'])) {
+/// rather than cut. A carriage return counts as a line break: git drops one before the line
+/// feed (`strbuf_getline` in its `credential_read`), which would cut a password that ends in
+/// one, and since its fix for CVE-2024-52006 (`credential.protectProtocol`, on by default) git
+/// dies rather than write a value with one anywhere, as it does when it hands the login to its
+/// helpers' `store`.
+pub(crate) fn write_answer(mut out: impl Write, username: &str, password: &str) -> Result<()> {
+    if [username, password].iter().any(|v| v.contains(['\n', '\r', '\0'])) {
         bail!(
-            "the login's user name or password contains a line break, which git's credential protocol cannot carry"
+            "the login's user name or password contains a line break or a NUL, which git's credential protocol cannot carry"
         );
     }
     let mut text = Zeroizing::new(String::with_capacity(username.len() + password.len() + 20));
@@ -101,7 +105,7 @@ pub fn write_answer(mut out: impl Write, username: &str, password: &str) -> Resu
 
 /// Where git wants to go, normalised for comparison with an item's URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     scheme: String,
     host: String,
     port: Option<u16>,
@@ -110,9 +114,21 @@ pub struct Target {
 
 impl Target {
     /// The target of a request; `None` without a protocol and a host (git always sends both
-    /// for http(s); nothing can match without them).
-    pub fn of(request: &Request) -> Option<Target> {
+    /// for http(s); nothing can match without them), or when either is not one on its own.
+    pub(crate) fn of(request: &Request) -> Option<Target> {
         let (protocol, host) = (request.protocol.as_deref()?, request.host.as_deref()?);
+        // The URL parsed below is put together from the two attributes, so each must stand for
+        // itself only: a protocol that is not a scheme, or a host holding a character that ends
+        // a URL's host early (`/`, `?`, `#`, `@`, `\`), that URL parsing decodes (`%`) or drops
+        // (tabs and line breaks), would make hush answer for another site than the one git
+        // named. A real remote's attributes never hold them (found by the `git_credential`
+        // fuzz target).
+        let is_scheme = protocol.starts_with(|c: char| c.is_ascii_alphabetic())
+            && protocol.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        let in_host = |c: char| !(c.is_control() || c.is_whitespace() || "/?#@\\%".contains(c));
+        if !is_scheme || !host.chars().all(in_host) {
+            return None;
+        }
         let url = url::Url::parse(&format!("{protocol}://{host}/")).ok()?;
         Some(Target {
             scheme: url.scheme().to_owned(),
@@ -124,17 +140,17 @@ impl Target {
 
     /// The host as hush's search index keeps hosts (`hush_vault::host_of`: no `www.`), to find
     /// the candidates without decrypting every item.
-    pub fn index_host(&self) -> &str {
+    pub(crate) fn index_host(&self) -> &str {
         self.host.strip_prefix("www.").unwrap_or(&self.host)
     }
 
     /// Whether git sent a path (`credential.useHttpPath`).
-    pub fn has_path(&self) -> bool {
+    pub(crate) fn has_path(&self) -> bool {
         self.path.is_some()
     }
 
     /// `scheme://host[:port][/path]`, for messages and for a login `store` creates.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let mut url = format!("{}://{}", self.scheme, self.host);
         let default_port = url::Url::parse(&url).ok().and_then(|u| u.port_or_known_default());
         if let Some(port) = self.port.filter(|&p| Some(p) != default_port) {
@@ -152,7 +168,7 @@ impl Target {
     /// names, so that the most specific login wins. A URL without a scheme is `https://`, the
     /// way hush reads URLs everywhere (`hush_vault::host_of`): it never matches plain http,
     /// so a password saved for a site is not sent unencrypted.
-    pub fn specificity(&self, item_url: &str) -> Option<usize> {
+    pub(crate) fn specificity(&self, item_url: &str) -> Option<usize> {
         let item_url = item_url.trim();
         let parsed = if item_url.contains("://") {
             url::Url::parse(item_url).ok()?
@@ -174,8 +190,9 @@ impl Target {
 }
 
 /// A path as comparable segments: no empty ones, and no `.git` at the end (`org/repo` and
-/// `org/repo.git/` are the same repository to git).
-fn segments(path: &str) -> Vec<String> {
+/// `org/repo.git/` are the same repository to git). Crate-visible for the `git_credential` fuzz
+/// target, which includes this module by path and compares specificities with git's path.
+pub(crate) fn segments(path: &str) -> Vec<String> {
     let mut segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     if let Some(last) = segments.last_mut()
         && let Some(stem) = last.strip_suffix(".git")
@@ -188,7 +205,7 @@ fn segments(path: &str) -> Vec<String> {
 
 /// What the choice among candidates came to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Choice<T> {
+pub(crate) enum Choice<T> {
     /// Nothing matches.
     None,
     /// One login matches best.
@@ -199,7 +216,7 @@ pub enum Choice<T> {
 
 /// Picks among `(candidate, specificity)`: the most specific one when git sent a path,
 /// otherwise the only one. Ties are ambiguous.
-pub fn choose<T>(mut candidates: Vec<(T, usize)>, with_path: bool) -> Choice<T> {
+pub(crate) fn choose<T>(mut candidates: Vec<(T, usize)>, with_path: bool) -> Choice<T> {
     if with_path && let Some(best) = candidates.iter().map(|c| c.1).max() {
         candidates.retain(|c| c.1 == best);
     }
@@ -252,6 +269,19 @@ mod tests {
         assert!(write_answer(Vec::new(), "me", "two\nlines").is_err());
     }
 
+    /// Found by the `git_credential` fuzz target: a password ending in a carriage return was
+    /// written as it was, and git, which drops a carriage return before the line feed, would
+    /// have used the password without it. A carriage return anywhere else makes git (since
+    /// CVE-2024-52006) die when it passes the login on to `store`.
+    #[test]
+    fn answers_refuse_carriage_returns() {
+        for (username, password) in [("me", "pass\r"), ("me", "pa\rss"), ("me\r", "pass"), ("me", "\r")] {
+            let mut out = Vec::new();
+            assert!(write_answer(&mut out, username, password).is_err(), "{username:?} {password:?}");
+            assert!(out.is_empty(), "nothing is written");
+        }
+    }
+
     #[test]
     fn urls_match_by_scheme_host_port_and_path_prefix() {
         let t = target("protocol=https\nhost=github.com\npath=org/repo.git\n");
@@ -273,6 +303,45 @@ mod tests {
         assert_eq!(plain.specificity("http://127.0.0.1"), None);
         assert_eq!(plain.url(), "http://127.0.0.1:8080");
         assert_eq!(t.url(), "https://github.com/org/repo");
+    }
+
+    /// Found by the `git_credential` fuzz target: the target was parsed from
+    /// `{protocol}://{host}/`, so a host attribute such as `github.com/x` or `evil.example#`, or
+    /// a protocol such as `https://github.com#`, named the host of another site, whose logins
+    /// would then have answered.
+    #[test]
+    fn a_protocol_or_host_that_is_not_one_on_its_own_names_no_target() {
+        for (protocol, host) in [
+            ("https", "github.com/x"),
+            ("https", "github.com?"),
+            ("https", "github.com#.evil.example"),
+            ("https", "me@github.com"),
+            ("https", "github.com\\x"),
+            ("https", "git%68ub.com"),
+            ("https", "git\thub.com"),
+            ("https", "github.com\r"),
+            ("https", "github .com"),
+            ("https://github.com#", "evil.example"),
+            ("https:", "github.com"),
+            ("1https", "github.com"),
+            ("", "github.com"),
+        ] {
+            let request = Request {
+                protocol: Some(protocol.to_owned()),
+                host: Some(host.to_owned()),
+                ..Request::default()
+            };
+            assert!(Target::of(&request).is_none(), "{protocol:?} {host:?}");
+        }
+        for (protocol, host, url) in [
+            ("https", "github.com", "https://github.com"),
+            ("HTTPS", "GitHub.com:8443", "https://github.com:8443"),
+            ("http", "[::1]:8080", "http://[::1]:8080"),
+            ("git+https", "forge.example", "git+https://forge.example"),
+        ] {
+            let t = target(&format!("protocol={protocol}\nhost={host}\n"));
+            assert_eq!(t.url(), url);
+        }
     }
 
     #[test]

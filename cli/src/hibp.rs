@@ -22,7 +22,7 @@ use reqwest::blocking::Client;
 use url::Url;
 
 /// The public service.
-pub const DEFAULT_URL: &str = "https://api.pwnedpasswords.com";
+pub(crate) const DEFAULT_URL: &str = "https://api.pwnedpasswords.com";
 
 const USER_AGENT: &str = "hush-password-manager";
 /// How often a rate-limited (429) request is retried before giving up.
@@ -37,7 +37,7 @@ const MAX_BODY: u64 = 4 << 20;
 
 /// Why a range lookup failed. Messages never contain a hash or a prefix.
 #[derive(Debug, thiserror::Error)]
-pub enum HibpError {
+pub(crate) enum HibpError {
     /// The base URL is unusable.
     #[error("invalid --hibp-url {url:?}: {why}")]
     BadUrl {
@@ -114,7 +114,7 @@ pub(crate) fn service_client(timeout: Duration) -> reqwest::Result<Client> {
 }
 
 /// A range API client.
-pub struct Hibp {
+pub(crate) struct Hibp {
     client: Client,
     base: Url,
     host: String,
@@ -124,7 +124,7 @@ impl Hibp {
     /// A client for `base` (default [`DEFAULT_URL`]). Plain `http` is accepted only
     /// for a loopback host (tests, a local mirror): over the network the answers
     /// must be authentic, or an attacker could hide a breach.
-    pub fn new(base: Option<&str>) -> Result<Hibp, HibpError> {
+    pub(crate) fn new(base: Option<&str>) -> Result<Hibp, HibpError> {
         let given = base.unwrap_or(DEFAULT_URL);
         let bad = |why: &str| HibpError::BadUrl { url: given.to_owned(), why: why.to_owned() };
         let mut base = service_url(given).map_err(|why| bad(&why))?;

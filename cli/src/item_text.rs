@@ -25,12 +25,12 @@ use hush_vault::{CustomField, Item, ItemKind};
 use zeroize::Zeroizing;
 
 /// The first line of every file, naming the format.
-pub const HEADER: &str =
+pub(crate) const HEADER: &str =
     "# hush item, text format 1 (docs/item-text.md). Edit, save and quit; lines starting with # are ignored.";
 
 /// The fields a person edits; everything else of the item (history, dates, conflicts) is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ItemText {
+pub(crate) struct ItemText {
     /// The name.
     pub name: String,
     /// The kind.
@@ -53,7 +53,7 @@ pub struct ItemText {
 
 impl ItemText {
     /// The editable fields of `item`.
-    pub fn of(item: &Item) -> ItemText {
+    pub(crate) fn of(item: &Item) -> ItemText {
         ItemText {
             name: item.name.clone(),
             kind: item.kind.as_str().to_owned(),
@@ -68,7 +68,7 @@ impl ItemText {
     }
 
     /// The text, in a buffer wiped on drop (it holds the password).
-    pub fn render(&self) -> Zeroizing<String> {
+    pub(crate) fn render(&self) -> Zeroizing<String> {
         let mut out = Zeroizing::new(String::with_capacity(4096));
         out.push_str(HEADER);
         out.push('\n');
@@ -104,7 +104,7 @@ impl ItemText {
     }
 
     /// Reads a text written by [`render`](Self::render) and edited. Errors name the line.
-    pub fn parse(text: &str) -> Result<ItemText> {
+    pub(crate) fn parse(text: &str) -> Result<ItemText> {
         let mut t = ItemText::default();
         let (mut name, mut kind) = (None, None);
         let mut rest = text;
@@ -162,7 +162,7 @@ impl ItemText {
 
     /// Applies the text to `item` at `now`: a changed password goes through the history; a TOTP
     /// secret is normalised (`normalise` is the CLI's `fields::normalise_totp`).
-    pub fn apply(
+    pub(crate) fn apply(
         &self,
         item: &mut Item,
         now: i64,

@@ -5,11 +5,11 @@ use hush_audit::master::{MIN_GPU_YEARS, MasterStrength};
 use hush_crypto::KdfParams;
 
 /// The flag that skips the check, named in every refusal.
-pub const OVERRIDE_FLAG: &str = "--insecure-weak-password";
+pub(crate) const OVERRIDE_FLAG: &str = "--insecure-weak-password";
 
 /// zxcvbn's estimate for `password` under `params`, with the words any attacker would try first
 /// for this user: "hush" and the login name.
-pub fn estimate(password: &str, params: &KdfParams) -> MasterStrength {
+pub(crate) fn estimate(password: &str, params: &KdfParams) -> MasterStrength {
     let user = std::env::var("USER").unwrap_or_default();
     let mut inputs = vec!["hush"];
     if !user.is_empty() {
@@ -20,7 +20,7 @@ pub fn estimate(password: &str, params: &KdfParams) -> MasterStrength {
 
 /// Why `password` is refused, in full (zxcvbn's feedback, the cost of guessing it, what to
 /// do instead); `None` when it is strong enough.
-pub fn refusal(strength: &MasterStrength, params: &KdfParams) -> Option<String> {
+pub(crate) fn refusal(strength: &MasterStrength, params: &KdfParams) -> Option<String> {
     if strength.is_strong_enough() {
         return None;
     }
@@ -38,7 +38,7 @@ pub fn refusal(strength: &MasterStrength, params: &KdfParams) -> Option<String> 
 }
 
 /// The line said when a new master password is accepted, or when the check is overridden.
-pub fn verdict(strength: &MasterStrength) -> String {
+pub(crate) fn verdict(strength: &MasterStrength) -> String {
     if strength.is_strong_enough() {
         format!("Master password strength: if this device's files are stolen, {}.", strength.cost_sentence())
     } else {

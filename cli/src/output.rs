@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// Writes a line to stdout; a closed pipe surfaces as an error that `main` treats
 /// as success.
-pub fn line(text: impl std::fmt::Display) -> Result<()> {
+pub(crate) fn line(text: impl std::fmt::Display) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     Ok(())
@@ -19,7 +19,7 @@ pub fn line(text: impl std::fmt::Display) -> Result<()> {
 
 /// Writes many lines through one buffer: stdout flushes at every newline, so a
 /// listing of 10,000 items would otherwise cost 10,000 system calls.
-pub fn lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) -> Result<()> {
+pub(crate) fn lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for text in lines {
         writeln!(out, "{text}")?;
@@ -29,7 +29,7 @@ pub fn lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) -> Result
 }
 
 /// Writes a value as pretty JSON to stdout, buffered (see [`lines`]).
-pub fn json<T: Serialize>(value: &T) -> Result<()> {
+pub(crate) fn json<T: Serialize>(value: &T) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -38,13 +38,13 @@ pub fn json<T: Serialize>(value: &T) -> Result<()> {
 }
 
 /// Whether colours may be used (<https://no-color.org>).
-pub fn color() -> bool {
+pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
 /// "15 min", "1 min 30 s", "45 s", "2 h 5 min".
-pub fn duration(secs: u64) -> String {
+pub(crate) fn duration(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let mut parts = Vec::new();
     if h > 0 {
@@ -60,12 +60,12 @@ pub fn duration(secs: u64) -> String {
 }
 
 /// RFC 3339 form of Unix seconds.
-pub fn time(secs: i64) -> String {
+pub(crate) fn time(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
 }
 
 /// A date for humans.
-pub fn date(secs: i64) -> String {
+pub(crate) fn date(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
         .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| secs.to_string())
@@ -74,7 +74,7 @@ pub fn date(secs: i64) -> String {
 /// The full JSON form of an item (`hush get --json`): includes secrets. The item's
 /// fields are those of `hush export --format json`, plus its id and rotation flag.
 #[derive(Serialize)]
-pub struct ItemJson<'a> {
+pub(crate) struct ItemJson<'a> {
     id: String,
     #[serde(flatten)]
     item: hush_json::ItemOut<'a>,
@@ -97,7 +97,7 @@ struct ConflictJson<'a> {
 
 impl<'a> ItemJson<'a> {
     /// Builds the JSON view.
-    pub fn new(id: &ItemId, item: &'a Item) -> Self {
+    pub(crate) fn new(id: &ItemId, item: &'a Item) -> Self {
         ItemJson {
             id: id.to_string(),
             item: hush_json::ItemOut::new(item),
@@ -115,7 +115,7 @@ impl<'a> ItemJson<'a> {
 /// The listing form of an item (`hush ls --json`): no secrets. Built from the search
 /// index, so listing decrypts no item.
 #[derive(Serialize)]
-pub struct ListJson<'a> {
+pub(crate) struct ListJson<'a> {
     id: String,
     kind: &'static str,
     name: &'a str,
@@ -129,7 +129,7 @@ pub struct ListJson<'a> {
 
 impl<'a> ListJson<'a> {
     /// Builds the listing view.
-    pub fn new(entry: &'a IndexRecord) -> Self {
+    pub(crate) fn new(entry: &'a IndexRecord) -> Self {
         ListJson {
             id: entry.item_id().to_string(),
             kind: entry.kind.as_str(),

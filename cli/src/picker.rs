@@ -22,7 +22,7 @@ fn label(id: &ItemId, e: &IndexRecord) -> String {
 }
 
 /// Asks the person at the terminal to choose one of `candidates`. `None` when they cancel (Esc).
-pub fn pick(prompt: &str, candidates: &[(ItemId, IndexRecord)]) -> Result<Option<ItemId>> {
+pub(crate) fn pick(prompt: &str, candidates: &[(ItemId, IndexRecord)]) -> Result<Option<ItemId>> {
     if candidates.is_empty() {
         bail!("no item to choose from");
     }

@@ -9,14 +9,14 @@ use anyhow::{Context, Result, bail};
 use zeroize::Zeroizing;
 
 /// Whether a person is at the keyboard: stdin and stderr are both terminals.
-pub fn interactive() -> bool {
+pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// The first line of `path`, without its line ending. Every file read this way holds a secret
 /// (a master password, a setup code, an invite), so one that other users can read is warned
 /// about (issue #10, point 16).
-pub fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
+pub(crate) fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     if let Some(warning) = file.metadata().ok().and_then(|m| readable_by_others(path, &m)) {
         eprintln!("{warning}");
@@ -32,7 +32,7 @@ pub fn first_line_of(path: &Path) -> Result<Zeroizing<String>> {
 /// The warning for a secret's file that its group or everyone may read; `None` for a private
 /// file, and for pipes and terminals (`--password-file <(pass show hush)` is a pipe whose mode
 /// says nothing about who can read the secret).
-pub fn readable_by_others(path: &Path, metadata: &std::fs::Metadata) -> Option<String> {
+pub(crate) fn readable_by_others(path: &Path, metadata: &std::fs::Metadata) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = metadata.permissions().mode() & 0o777;
     (metadata.is_file() && mode & 0o044 != 0).then(|| {
@@ -46,7 +46,7 @@ pub fn readable_by_others(path: &Path, metadata: &std::fs::Metadata) -> Option<S
 }
 
 /// The first line of standard input.
-pub fn stdin_line() -> Result<Zeroizing<String>> {
+pub(crate) fn stdin_line() -> Result<Zeroizing<String>> {
     let mut line = Zeroizing::new(String::new());
     std::io::stdin().lock().read_line(&mut line).context("cannot read standard input")?;
     strip_newline(&mut line);
@@ -62,7 +62,7 @@ fn strip_newline(line: &mut String) {
 /// The warning for a secret given as `option`'s value on the command line: every local
 /// user can read a process's arguments (`ps`, /proc/PID/cmdline) while it runs, and
 /// shells keep them in their history. `alternative` is the way to keep it off.
-pub fn on_command_line(option: &str, alternative: &str) -> String {
+pub(crate) fn on_command_line(option: &str, alternative: &str) -> String {
     format!(
         "warning: the value of {option} is on the command line, where other local users can see it (ps); \
          use {alternative} instead"
@@ -70,7 +70,7 @@ pub fn on_command_line(option: &str, alternative: &str) -> String {
 }
 
 /// Asks for a secret on the terminal without echo.
-pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
+pub(crate) fn secret(prompt: &str) -> Result<Zeroizing<String>> {
     if !interactive() {
         bail!(
             "no terminal to ask for the {}; pass --password-file PATH, or run `hush unlock` first",
@@ -83,7 +83,7 @@ pub fn secret(prompt: &str) -> Result<Zeroizing<String>> {
 /// Asks for a secret on the terminal without echo even though standard input is not a terminal
 /// (it carries a protocol, as for a git credential helper): `rpassword` opens `/dev/tty`
 /// itself. git's own convention is honoured: `GIT_TERMINAL_PROMPT=0` means nobody may be asked.
-pub fn secret_on_tty(prompt: &str) -> Result<Zeroizing<String>> {
+pub(crate) fn secret_on_tty(prompt: &str) -> Result<Zeroizing<String>> {
     let unlock = "run `hush unlock` first, or give --password-file PATH";
     if std::env::var("GIT_TERMINAL_PROMPT").is_ok_and(|v| matches!(v.as_str(), "0" | "false" | "no")) {
         bail!(
@@ -141,7 +141,7 @@ impl Drop for EchoOff {
 
 /// Asks a visible question on the terminal and returns the line typed (for what is checked, not
 /// secret from the person typing it, such as a setup code: issue #10, point 5).
-pub fn line(prompt: &str) -> Result<Zeroizing<String>> {
+pub(crate) fn line(prompt: &str) -> Result<Zeroizing<String>> {
     if !interactive() {
         bail!("no terminal to ask for the {}", prompt.trim_end_matches(": ").to_lowercase());
     }
@@ -156,13 +156,16 @@ pub fn line(prompt: &str) -> Result<Zeroizing<String>> {
 }
 
 /// Asks twice for a new secret and checks both match and are not empty.
-pub fn new_secret(what: &str) -> Result<Zeroizing<String>> {
+pub(crate) fn new_secret(what: &str) -> Result<Zeroizing<String>> {
     new_secret_checked(what, |_| None)
 }
 
 /// [`new_secret`] with a check of the first entry before it is asked again: `check` returns why
 /// it is refused (printed, and the question starts over), or `None` to accept it.
-pub fn new_secret_checked(what: &str, check: impl Fn(&str) -> Option<String>) -> Result<Zeroizing<String>> {
+pub(crate) fn new_secret_checked(
+    what: &str,
+    check: impl Fn(&str) -> Option<String>,
+) -> Result<Zeroizing<String>> {
     loop {
         let first = secret(&format!("New {what}: "))?;
         if first.is_empty() {
@@ -182,7 +185,7 @@ pub fn new_secret_checked(what: &str, check: impl Fn(&str) -> Option<String>) ->
 }
 
 /// Asks a yes/no question on the terminal; `false` when nobody can answer.
-pub fn confirm(question: &str) -> Result<bool> {
+pub(crate) fn confirm(question: &str) -> Result<bool> {
     if !interactive() {
         return Ok(false);
     }

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 /// The name this device shows in `hush devices` when none is given: the operating system and
 /// the day it joined, never the host name (which often names its owner, and which the server
 /// must not learn; names are sealed anyway, docs/spec/crypto-v2.md, "Device names").
-pub fn default_device_name() -> String {
+pub(crate) fn default_device_name() -> String {
     let os = match std::env::consts::OS {
         "linux" => "Linux",
         "macos" => "macOS",
@@ -27,18 +27,18 @@ pub fn default_device_name() -> String {
 
 /// A server URL checked (https, or plain http only to loopback or with `--insecure-http`) and
 /// normalised, so that `https://Host/` and `https://host` are one server.
-pub fn server_url(url: &str, insecure_http: bool) -> Result<String> {
+pub(crate) fn server_url(url: &str, insecure_http: bool) -> Result<String> {
     Ok(hush_sync::normalize_server_url(&check_server_url(url, insecure_http)?))
 }
 
 /// How long to wait for the server to accept a connection, and then for each answer:
 /// `[sync] timeout` in config.toml (docs/sync.md, "A slow or frozen server").
-pub fn wait(ctx: &Ctx) -> Duration {
+pub(crate) fn wait(ctx: &Ctx) -> Duration {
     Duration::from_secs(ctx.config.sync.timeout)
 }
 
 /// A transport for `url`, refusing plain http to non-loopback hosts unless allowed.
-pub fn transport(ctx: &Ctx, url: &str, insecure_http: bool) -> Result<HttpTransport> {
+pub(crate) fn transport(ctx: &Ctx, url: &str, insecure_http: bool) -> Result<HttpTransport> {
     let url = check_server_url(url, insecure_http)?;
     Ok(HttpTransport::new(&url, ctx.config.sync.ca_file.as_deref(), wait(ctx))?)
 }
@@ -47,7 +47,7 @@ pub fn transport(ctx: &Ctx, url: &str, insecure_http: bool) -> Result<HttpTransp
 /// sealed state: `vault.state()`, or a read-only view's). A vault that is not connected says
 /// how to connect it: after a `hush logout`, `hush login` (the server is remembered), never
 /// `hush register`, which would make a new account (issue #10, point 15).
-pub fn connected_transport(ctx: &Ctx, state: &LocalState) -> Result<HttpTransport> {
+pub(crate) fn connected_transport(ctx: &Ctx, state: &LocalState) -> Result<HttpTransport> {
     let Some(sync) = state.sync.as_ref() else {
         return Err(match &state.last_server {
             Some(last) => {
@@ -63,7 +63,7 @@ pub fn connected_transport(ctx: &Ctx, state: &LocalState) -> Result<HttpTranspor
 /// `Ok(true)` when it synced (the caller saves again). Quiet but for one note when the server
 /// cannot be reached: the change is saved and waits for the next sync. Tampering is an error:
 /// the command that triggered the sync fails with it (exit 6), after its own change was saved.
-pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
+pub(crate) fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
     if !ctx.config.sync.auto || vault.state().sync.is_none() {
         return Ok(false);
     }
@@ -99,7 +99,7 @@ pub fn auto_sync(ctx: &Ctx, vault: &mut Vault) -> Result<bool> {
 /// A line on stderr that counts the seconds while a network operation takes longer than one
 /// (issue #10, point 14), and is wiped when it ends: only on a terminal, where it tells a person
 /// that hush is waiting for the server and not stuck; in a pipe or a log it would be noise.
-pub struct Progress {
+pub(crate) struct Progress {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -109,7 +109,7 @@ const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 impl Progress {
     /// Starts counting for `what` ("Syncing with https://…").
-    pub fn start(what: String) -> Progress {
+    pub(crate) fn start(what: String) -> Progress {
         if !std::io::stderr().is_terminal() {
             return Progress { stop: None, thread: None };
         }

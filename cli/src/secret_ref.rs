@@ -19,11 +19,11 @@ use anyhow::{Result, bail};
 use zeroize::Zeroizing;
 
 /// The scheme every reference starts with.
-pub const SCHEME: &str = "hush://";
+pub(crate) const SCHEME: &str = "hush://";
 
 /// One parsed reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SecretRef {
+pub(crate) struct SecretRef {
     /// The item: an exact name or a full id (resolved with `VaultView::find_exact`).
     pub item: String,
     /// The field, as `hush get --field` names it.
@@ -33,7 +33,7 @@ pub struct SecretRef {
 /// Why a text is not a reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{text:?} is not a secret reference: {why}; write hush://ITEM/FIELD (see `hush read --help`)")]
-pub struct RefError {
+pub(crate) struct RefError {
     text: String,
     why: &'static str,
 }
@@ -60,7 +60,10 @@ impl fmt::Display for SecretRef {
     }
 }
 
-fn decode_segment(segment: &str) -> Result<String, &'static str> {
+/// `segment` percent-decoded as the grammar above says, or why it is not a segment. Crate-visible
+/// for the `secret_ref` fuzz target, which includes this module by path and checks that
+/// [`encode_segment`] round-trips through it.
+pub(crate) fn decode_segment(segment: &str) -> Result<String, &'static str> {
     if segment.is_empty() {
         return Err("ITEM and FIELD cannot be empty");
     }
@@ -91,7 +94,7 @@ fn decode_segment(segment: &str) -> Result<String, &'static str> {
 }
 
 /// `segment` percent-encoded so that it reads back unchanged.
-pub fn encode_segment(segment: &str) -> String {
+pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
@@ -105,7 +108,7 @@ pub fn encode_segment(segment: &str) -> String {
 
 /// Where a placeholder is in a template, and what it names.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Placeholder {
+pub(crate) struct Placeholder {
     /// The byte range of the whole `{{ … }}`.
     pub range: std::ops::Range<usize>,
     /// The reference inside it.
@@ -115,7 +118,7 @@ pub struct Placeholder {
 /// Every `{{ hush://… }}` placeholder of `template`, in order. Braces around anything else are
 /// left alone (the template may be for another tool too); a placeholder whose reference does
 /// not parse is an error naming its line, rather than text silently left in a config file.
-pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
+pub(crate) fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(open) = template[from..].find("{{").map(|i| from + i) {
@@ -131,7 +134,9 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
             }
             from = close + 2;
         } else {
-            from = open + 2;
+            // One brace on, not two: in `{{{ hush://… }}`, the `{{` that opens the placeholder
+            // starts at the second brace (found by the `secret_ref` fuzz target).
+            from = open + 1;
         }
     }
     Ok(found)
@@ -140,7 +145,11 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>> {
 /// `template` with each placeholder replaced by its value (`values[i]` for `placeholders[i]`),
 /// in one buffer sized first so that no copy of a value is left behind by a reallocation.
 /// Values are not searched for placeholders again.
-pub fn fill(template: &str, placeholders: &[Placeholder], values: &[Zeroizing<String>]) -> Zeroizing<String> {
+pub(crate) fn fill(
+    template: &str,
+    placeholders: &[Placeholder],
+    values: &[Zeroizing<String>],
+) -> Zeroizing<String> {
     let size = template.len() + values.iter().map(|v| v.len()).sum::<usize>();
     let mut out = Zeroizing::new(String::with_capacity(size));
     let mut at = 0;
@@ -219,5 +228,23 @@ mod tests {
         assert_eq!(out.capacity(), t.len() + 1 + 24, "sized once");
         let err = placeholders("a\nb {{ hush://db }}").unwrap_err().to_string();
         assert!(err.starts_with("line 2:"), "{err}");
+    }
+
+    /// Found by the `secret_ref` fuzz target: after a `{{` whose text was not a reference, the
+    /// search went on two bytes later, so the placeholder of `{{{ hush://… }}`, which opens at
+    /// the second brace, was skipped and its reference left in the output unfilled.
+    #[test]
+    fn a_placeholder_after_an_odd_brace_is_not_skipped() {
+        for (template, filled) in [
+            ("key: \"{{{hush://db/password}}\"\n", "key: \"{pw\"\n"),
+            ("{{{ hush://db/password }}}", "{pw}"),
+            ("{{{{{ hush://db/password }}", "{{{pw"),
+            ("{{ x {{{ hush://db/password }}", "{{ x {pw"),
+        ] {
+            let found = placeholders(template).unwrap();
+            assert_eq!(found.len(), 1, "{template}");
+            assert_eq!(found[0].reference, parse("hush://db/password"));
+            assert_eq!(&*fill(template, &found, &[Zeroizing::new("pw".to_owned())]), filled);
+        }
     }
 }

@@ -17,7 +17,7 @@ const GROUP_TRIES: u32 = 10;
 
 /// The setup code from the first line of a file (scripts): a mistake fails at once, saying
 /// where it is.
-pub fn from_file(path: &Path) -> Result<(AccountId, AccountKey)> {
+pub(crate) fn from_file(path: &Path) -> Result<(AccountId, AccountKey)> {
     let text = prompt::first_line_of(path)?;
     let typed = TypedSetupCode::new(&text)
         .map_err(|p| anyhow::anyhow!("{}: {}", path.display(), explain(&p, None)))?;
@@ -25,7 +25,7 @@ pub fn from_file(path: &Path) -> Result<(AccountId, AccountKey)> {
 }
 
 /// Asks for the setup code on the terminal until it checks out, pointing at the group to retype.
-pub fn ask(what: &str) -> Result<(AccountId, AccountKey)> {
+pub(crate) fn ask(what: &str) -> Result<(AccountId, AccountKey)> {
     let (mut whole, mut groups) = (0, 0);
     let mut typed = read_whole(what)?;
     loop {
@@ -71,7 +71,7 @@ fn read_whole(what: &str) -> Result<Result<TypedSetupCode, SetupCodeProblem>> {
 }
 
 /// What is wrong, in words, naming the group and showing it as typed.
-pub fn explain(problem: &SetupCodeProblem, typed: Option<&TypedSetupCode>) -> String {
+pub(crate) fn explain(problem: &SetupCodeProblem, typed: Option<&TypedSetupCode>) -> String {
     let shown = |group: usize| typed.map(|t| format!(" ({})", t.group(group))).unwrap_or_default();
     match problem {
         SetupCodeProblem::Prefix => "a setup code starts with HUSH1-; type all of it".into(),

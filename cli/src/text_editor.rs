@@ -116,7 +116,7 @@ fn editor() -> String {
 /// Opens `text` in the editor until it parses; `None` when the file came back unchanged. A text
 /// that does not parse is offered again on a terminal, and abandoned in a script; either way
 /// nothing is returned from a text that did not parse.
-pub fn edit<T>(text: &str, name: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Option<T>> {
+pub(crate) fn edit<T>(text: &str, name: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Option<T>> {
     let scratch = Scratch::create(text, name)?;
     let editor = editor();
     loop {

@@ -234,6 +234,41 @@ fn main() {
         ))
         .put("lock-other-version", "{\"v\":1,\"op\":\"lock\"}\n");
 
+    // `secret_ref`: references as `hush read` takes them, and templates as `hush inject` and
+    // `hush run` fill them (docs/secret-references.md).
+    Seeds::target("secret_ref")
+        .put("reference", "hush://github/password")
+        .put("reference-escaped", "hush://my%20bank%2Fjoint/PIN%20code")
+        .put("reference-utf8", "hush://caf%C3%A9/totp")
+        .put("item-and-field", "100% {secret}\0api key")
+        .put("env-value", "postgres://app:{{ hush://db/password }}@db.internal/app")
+        .put(
+            "config-template",
+            "# app.yaml\nuser: {{ hush://db/username }}\npass: {{hush://db/password}}\n\
+             replicas: {{ .Values.replicas }}\nkey: \"{{ hush://aws/secret%20key }}\"\n",
+        )
+        .put("unresolvable-template", "url: https://example.org\ntoken: {{ hush://github }}\n");
+
+    // `git_credential`: a request as git writes it, a blank line, candidate URLs, a blank line,
+    // `USERNAME:PASSWORD` for an answer (fuzz/fuzz_targets/git_credential.rs).
+    Seeds::target("git_credential")
+        .put(
+            "get",
+            "protocol=https\nhost=github.com\n\nhttps://github.com/login\ngithub.com\n\noctocat:correct horse",
+        )
+        .put(
+            "get-with-path",
+            "capability[]=authtype\nprotocol=https\nhost=forge.example\npath=work-org/app.git\nusername=me\n\n\
+             https://forge.example/work-org\nhttps://forge.example\nhttps://forge.example/other\n\nme:p=ss word",
+        )
+        .put(
+            "get-http-port",
+            "protocol=http\nhost=127.0.0.1:8080\nwwwauth[]=Basic realm=\"git\"\n\n\
+             http://127.0.0.1:8080/repo.git\n127.0.0.1:8080\n\n:token-only",
+        )
+        .put("url", "url=https://me@git.example.org:8443/org/repo.git\n\nhttps://git.example.org:8443/org\n")
+        .put("store", "protocol=https\nhost=github.com\nusername=octocat\npassword=hunter2\n\n");
+
     // `ssh_key_import`: ssh-keygen's test keys, encrypted ones with hush_fuzz::SSH_PASSPHRASE;
     // the PEM key and the public line are files a user might name by mistake.
     let seeds = Seeds::target("ssh_key_import");

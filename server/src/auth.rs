@@ -27,19 +27,19 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 const INVITE_BYTES: usize = 16;
 
 /// `N` bytes from the OS CSPRNG.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes)?;
     Ok(bytes)
 }
 
 /// SHA-256 of `data`.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
 /// A new session token and the SHA-256 that the store keeps instead of it.
-pub fn new_session_token() -> Result<(SessionToken, [u8; 32]), getrandom::Error> {
+pub(crate) fn new_session_token() -> Result<(SessionToken, [u8; 32]), getrandom::Error> {
     let raw: [u8; TOKEN_LEN] = random_bytes()?;
     Ok((SessionToken::new(URL_SAFE_NO_PAD.encode(raw)), sha256(&raw)))
 }
@@ -54,7 +54,7 @@ pub fn new_invite_code() -> Result<(RegistrationCode, [u8; 32]), getrandom::Erro
 
 /// The SHA-256 an invite code is stored and looked up by. Surrounding whitespace from a
 /// copy and paste is ignored.
-pub fn invite_hash(code: &RegistrationCode) -> [u8; 32] {
+pub(crate) fn invite_hash(code: &RegistrationCode) -> [u8; 32] {
     sha256(code.expose().trim().as_bytes())
 }
 
@@ -63,7 +63,7 @@ pub fn invite_hash(code: &RegistrationCode) -> [u8; 32] {
 /// Extracting it checks the token, refuses (and deletes) a session idle for longer than the
 /// configured lifetime, and refreshes its last-seen time.
 #[derive(Debug, Clone, Copy)]
-pub struct AuthSession {
+pub(crate) struct AuthSession {
     /// The session's account.
     pub account_id: AccountId,
     /// The session.

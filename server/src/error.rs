@@ -24,10 +24,10 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// The `Retry-After` of a 503. A busy store has already waited its lock timeout (5 s by default)
 /// before the server gives up, so the writer it waited for is usually done moments later.
-pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+pub(crate) const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 /// A boxed internal error, logged but never shown to the client.
-pub type BoxError = Box<dyn StdError + Send + Sync>;
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// A failed request.
 #[derive(Debug)]
@@ -211,7 +211,7 @@ impl From<getrandom::Error> for ApiError {
 
 /// What an error answer leaves for the log (see the module comment).
 #[derive(Debug, Clone)]
-pub struct ErrorRecord {
+pub(crate) struct ErrorRecord {
     /// A 500 (a bug or a failing dependency), logged as an error; otherwise a busy store's 503,
     /// logged as a warning.
     pub internal: bool,

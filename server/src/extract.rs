@@ -29,7 +29,7 @@ fn rejection(status: StatusCode, text: String) -> ApiError {
 
 /// A JSON request body.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
@@ -48,7 +48,7 @@ where
 
 /// Path parameters.
 #[derive(Debug)]
-pub struct ApiPath<T>(pub T);
+pub(crate) struct ApiPath<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiPath<T>
 where
@@ -67,7 +67,7 @@ where
 
 /// The query string.
 #[derive(Debug)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiQuery<T>
 where
@@ -90,7 +90,7 @@ where
 /// `X-Forwarded-For`: the one the nearest proxy appended, the only one a client cannot forge.
 /// Without either (an in-process test) it is `0.0.0.0`.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
+pub(crate) struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;

@@ -20,7 +20,7 @@ use crate::store::{AccountUsage, QuotaKind, Quotas, StoreError};
 
 /// What a push adds up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PushSize {
+pub(crate) struct PushSize {
     /// Its items (distinct ids, checked by `validate::pushed_items`).
     pub items: u64,
     /// The total size of its blobs.
@@ -29,14 +29,14 @@ pub struct PushSize {
 
 impl PushSize {
     /// The size of a push of `items`.
-    pub fn of(items: &[PushedItem]) -> Self {
+    pub(crate) fn of(items: &[PushedItem]) -> Self {
         Self { items: items.len() as u64, bytes: items.iter().map(|item| item.blob.len() as u64).sum() }
     }
 }
 
 /// Refuses a push that the store would certainly refuse, given `usage` read without the write
 /// lock: [`StoreError::Conflict`] or [`StoreError::Quota`], in the store's own order.
-pub fn check_before_write(
+pub(crate) fn check_before_write(
     usage: AccountUsage,
     base_seq: u64,
     push: PushSize,

@@ -17,7 +17,7 @@ use crate::store::AccountKeys;
 /// bytes each) and a version-2 manifest names up to 1000 writers (64 bytes each)
 /// (`crypto-v2.md`, "Keyset" and "Manifest"); both fit with room to spare, and nobody can park
 /// megabytes in the accounts table. This is all the server keeps for an account's chain.
-pub const MAX_KEY_MATERIAL_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_KEY_MATERIAL_BYTES: usize = 64 * 1024;
 
 fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
     ApiError::BadRequest(message.into())
@@ -26,7 +26,7 @@ fn bad(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
 /// KDF parameters must be ones Argon2id accepts. The crypto spec's floor (m ≥ 64 MiB, t ≥ 3) is
 /// *not* enforced here: clients enforce it, and a client may deliberately go below it for tests
 /// (`docs/spec/crypto-v2.md`, "Key derivation"). The server only refuses values no client could use.
-pub fn kdf(params: &KdfParams) -> Result<(), ApiError> {
+pub(crate) fn kdf(params: &KdfParams) -> Result<(), ApiError> {
     if params.t == 0 {
         return Err(bad("kdf.t must be at least 1"));
     }
@@ -45,7 +45,7 @@ pub fn kdf(params: &KdfParams) -> Result<(), ApiError> {
 
 /// Checks a keyset's size and clear header and returns the key version (epoch) it declares
 /// (`keyset = format || u32le(key_version) || nonce || XSeal(...)`, `crypto-v2.md`, "Keyset").
-pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
+pub(crate) fn keyset(keyset: &B64) -> Result<u32, ApiError> {
     let bytes = keyset.as_bytes();
     if bytes.len() > MAX_KEY_MATERIAL_BYTES {
         return Err(ApiError::TooLarge("keyset exceeds 65536 bytes".into()));
@@ -58,7 +58,7 @@ pub fn keyset(keyset: &B64) -> Result<u32, ApiError> {
 }
 
 /// Checks a manifest's size. Its content is sealed; only the client can verify it.
-pub fn manifest(manifest: &B64) -> Result<(), ApiError> {
+pub(crate) fn manifest(manifest: &B64) -> Result<(), ApiError> {
     if manifest.len() > MAX_KEY_MATERIAL_BYTES {
         return Err(ApiError::TooLarge("manifest exceeds 65536 bytes".into()));
     }
@@ -71,7 +71,7 @@ pub fn manifest(manifest: &B64) -> Result<(), ApiError> {
 /// An auth public key must be a valid, not small-order Ed25519 point: `verify_strict` refuses
 /// every signature under a weak key, so accepting one would create an account nobody can log
 /// in to.
-pub fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
+pub(crate) fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
     match VerifyingKey::from_bytes(key) {
         Ok(key) if !key.is_weak() => Ok(()),
         _ => Err(bad("auth_public_key is not a usable Ed25519 public key")),
@@ -85,7 +85,11 @@ pub fn auth_public_key(key: &[u8; 32]) -> Result<(), ApiError> {
 /// missed by the other. The key version is read from the keyset's clear header, so it always
 /// matches the keyset stored beside it. The checks run in a fixed order (KDF, keyset, public
 /// key), so a request with several faults always gets the same answer.
-pub fn account_keys(kdf: KdfParams, auth_public_key: [u8; 32], keyset: B64) -> Result<AccountKeys, ApiError> {
+pub(crate) fn account_keys(
+    kdf: KdfParams,
+    auth_public_key: [u8; 32],
+    keyset: B64,
+) -> Result<AccountKeys, ApiError> {
     self::kdf(&kdf)?;
     let key_version = self::keyset(&keyset)?;
     self::auth_public_key(&auth_public_key)?;
@@ -94,7 +98,7 @@ pub fn account_keys(kdf: KdfParams, auth_public_key: [u8; 32], keyset: B64) -> R
 
 /// Items of a push: each blob non-empty and at most `max_blob_bytes`, each id at most once (two
 /// blobs for one id in one push have no meaningful order).
-pub fn pushed_items(items: &[PushedItem], max_blob_bytes: usize) -> Result<(), ApiError> {
+pub(crate) fn pushed_items(items: &[PushedItem], max_blob_bytes: usize) -> Result<(), ApiError> {
     let mut seen = HashSet::with_capacity(items.len());
     for item in items {
         if item.blob.len() > max_blob_bytes {

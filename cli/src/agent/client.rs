@@ -21,7 +21,7 @@ use rustix::net::sockopt;
 use super::protocol::{self, Envelope, ErrorCode, Op, Request, Response, SecretB64, StatusReply, VERSION};
 
 /// What the CLI says when the agent speaks another protocol version (issue #4).
-pub const OTHER_VERSION: &str =
+pub(crate) const OTHER_VERSION: &str =
     "the running agent is from another hush version; run `hush lock` and `hush unlock` again";
 
 /// How long to wait for the agent's answer. It answers from memory, so anything
@@ -33,7 +33,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Ways a conversation with the agent can fail.
 #[derive(Debug, thiserror::Error)]
-pub enum AgentError {
+pub(crate) enum AgentError {
     /// The agent speaks another protocol version.
     #[error("{OTHER_VERSION}")]
     OtherVersion {
@@ -62,7 +62,7 @@ pub enum AgentError {
 }
 
 /// What an unlocked agent holds for a vault.
-pub struct AgentKeys {
+pub(crate) struct AgentKeys {
     /// The key ring.
     pub ring: KeyRing,
     /// The server auth key derived with the same password, if the agent was given it (an
@@ -71,13 +71,13 @@ pub struct AgentKeys {
 }
 
 /// The key ring from a running agent for this account, if there is one.
-pub fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
+pub(crate) fn fetch_key(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
     fetch(paths, account_id, true).map(|k| k.ring)
 }
 
 /// [`fetch_key`] without a word on stderr, for shell completion: whatever goes wrong, nothing is
 /// printed into the line being typed.
-pub fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
+pub(crate) fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<KeyRing> {
     fetch(paths, account_id, false).map(|k| k.ring)
 }
 
@@ -85,7 +85,7 @@ pub fn fetch_key_silently(paths: &Profile, account_id: &AccountId) -> Option<Key
 ///
 /// Prints a line on stderr when an agent exists but cannot be used (another
 /// version, another vault), so the user knows why they are asked for the password.
-pub fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> {
+pub(crate) fn fetch_keys(paths: &Profile, account_id: &AccountId) -> Option<AgentKeys> {
     fetch(paths, account_id, true)
 }
 
@@ -134,7 +134,7 @@ fn fetch(paths: &Profile, account_id: &AccountId, tell: bool) -> Option<AgentKey
 }
 
 /// The agent's status; `None` when no agent is running.
-pub fn status(socket: &Path) -> Result<Option<StatusReply>, AgentError> {
+pub(crate) fn status(socket: &Path) -> Result<Option<StatusReply>, AgentError> {
     match request(socket, &Request::simple(Op::Status))? {
         Some(r) => r.status.map(Some).ok_or(AgentError::Malformed),
         None => Ok(None),
@@ -143,7 +143,7 @@ pub fn status(socket: &Path) -> Result<Option<StatusReply>, AgentError> {
 
 /// What `lock` found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LockOutcome {
+pub(crate) enum LockOutcome {
     /// No agent was running.
     NotRunning,
     /// The agent forgot the key and exited.
@@ -157,7 +157,7 @@ pub enum LockOutcome {
 /// Every agent version honours `{"op":"lock"}` (see `protocol`), so this works on an
 /// agent from an older or newer hush too. One that still does not let go is sent
 /// SIGTERM, but only if the process behind the socket is a `hush`.
-pub fn lock(socket: &Path) -> Result<LockOutcome> {
+pub(crate) fn lock(socket: &Path) -> Result<LockOutcome> {
     let Some(stream) = connect(socket)? else { return Ok(LockOutcome::NotRunning) };
     let pid = peer_pid(&stream)?;
     match exchange(stream, &Request::simple(Op::Lock)) {
@@ -181,7 +181,7 @@ pub fn lock(socket: &Path) -> Result<LockOutcome> {
 /// Starts an agent on `socket` and hands it the key ring (and the auth key, when the caller
 /// has it). Any agent already there is locked first. Returns the agent's warnings (a failed
 /// `mlock`, for example).
-pub fn start_and_hand_over(
+pub(crate) fn start_and_hand_over(
     socket: &Path,
     account_id: &AccountId,
     ring: &KeyRing,
@@ -247,7 +247,7 @@ fn put_key(account_id: &AccountId, ring: &KeyRing, auth: Option<&AuthKey>, timeo
 
 /// What [`hand_over`] did.
 #[derive(Debug)]
-pub struct HandedOver {
+pub(crate) struct HandedOver {
     /// Whether the vault was locked before (the user should hear that it no longer is).
     pub newly_unlocked: bool,
     /// The agent's warnings (a failed `mlock`, for example).
@@ -258,7 +258,7 @@ pub struct HandedOver {
 /// (docs/agent-and-clipboard.md, "Starting by itself"). An agent of this version that runs
 /// already takes them in place (one already unlocked for this vault keeps its timeout); else a
 /// new one is started, replacing whatever listens there.
-pub fn hand_over(
+pub(crate) fn hand_over(
     socket: &Path,
     account_id: &AccountId,
     ring: &KeyRing,
@@ -282,7 +282,7 @@ pub fn hand_over(
 
 /// Sends one request. `Ok(None)` when no agent is running; a stale socket (the file
 /// is there but nobody listens: the agent was killed) is removed silently.
-pub fn request(socket: &Path, request: &Request) -> Result<Option<Response>, AgentError> {
+pub(crate) fn request(socket: &Path, request: &Request) -> Result<Option<Response>, AgentError> {
     match connect(socket)? {
         Some(stream) => exchange(stream, request).map(Some),
         None => Ok(None),

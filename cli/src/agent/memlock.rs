@@ -13,7 +13,7 @@ use zeroize::Zeroize;
 
 /// Key material in its own heap allocation, locked in RAM when the system allows it and
 /// zeroized before it is unlocked and freed.
-pub struct LockedKey {
+pub(super) struct LockedKey {
     bytes: Box<[u8]>,
     locked: bool,
 }
@@ -22,7 +22,7 @@ impl LockedKey {
     /// Copies `key` into a fresh locked buffer. A failed `mlock` (for example
     /// `RLIMIT_MEMLOCK` of 0) is returned as a warning: refusing to unlock would only
     /// push the user to `--no-agent` and a prompt on every command, which is worse.
-    pub fn new(key: &[u8]) -> (LockedKey, Option<String>) {
+    pub(super) fn new(key: &[u8]) -> (LockedKey, Option<String>) {
         let len = key.len().max(1);
         let mut bytes = vec![0u8; len].into_boxed_slice();
         let ptr = bytes.as_mut_ptr().cast::<c_void>();
@@ -39,7 +39,7 @@ impl LockedKey {
     }
 
     /// The key bytes. Keep the borrow short.
-    pub fn expose(&self) -> &[u8] {
+    pub(super) fn expose(&self) -> &[u8] {
         &self.bytes
     }
 }

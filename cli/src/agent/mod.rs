@@ -8,10 +8,10 @@
 //! in a private runtime folder and named after the profile folder, so each `HUSH_HOME`
 //! has its own agent.
 
-pub mod client;
+pub(crate) mod client;
 mod memlock;
-pub mod protocol;
-pub mod server;
+pub(crate) mod protocol;
+pub(crate) mod server;
 
 use std::fs;
 use std::io;
@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 /// folder is `None` (no agent can be running). Either way an existing folder is used
 /// only if it is a real folder, owned by us, and closed to everyone else: `/tmp` is
 /// shared, and another user could have made `/tmp/hush-<uid>` first to catch our key.
-pub fn runtime_dir(create: bool) -> Result<Option<PathBuf>> {
+pub(crate) fn runtime_dir(create: bool) -> Result<Option<PathBuf>> {
     let dir = match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         // The XDG spec says to ignore a relative path.
         Some(base) if base.is_absolute() => base.join("hush"),
@@ -56,7 +56,7 @@ pub fn runtime_dir(create: bool) -> Result<Option<PathBuf>> {
 }
 
 /// Refuses a folder that is a symlink, not ours, or open to group or others.
-pub fn check_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn check_private_dir(dir: &Path) -> Result<()> {
     let md = fs::symlink_metadata(dir).with_context(|| format!("cannot inspect {}", dir.display()))?;
     if !md.file_type().is_dir() {
         bail!("{} is not a folder; refusing to put the agent's socket there", dir.display());
@@ -84,7 +84,7 @@ pub fn check_private_dir(dir: &Path) -> Result<()> {
 /// The socket's file name for a profile: a hash of the profile folder's absolute
 /// path, so two `HUSH_HOME`s never share an agent and the name stays short (a Unix
 /// socket path must fit in 108 bytes).
-pub fn socket_name(paths: &Profile) -> String {
+pub(crate) fn socket_name(paths: &Profile) -> String {
     let dir = fs::canonicalize(paths.dir())
         .or_else(|_| std::path::absolute(paths.dir()))
         .unwrap_or_else(|_| paths.dir().to_owned());
@@ -95,7 +95,7 @@ pub fn socket_name(paths: &Profile) -> String {
 
 /// The socket path for a profile; `None` when the runtime folder does not exist
 /// (and `create` is false).
-pub fn socket_path(paths: &Profile, create: bool) -> Result<Option<PathBuf>> {
+pub(crate) fn socket_path(paths: &Profile, create: bool) -> Result<Option<PathBuf>> {
     Ok(runtime_dir(create)?.map(|d| d.join(socket_name(paths))))
 }
 
@@ -106,7 +106,7 @@ pub fn socket_path(paths: &Profile, create: bool) -> Result<Option<PathBuf>> {
 ///   longer `ptrace` it or read its `/proc/<pid>/mem` (rbw does the same).
 /// - `RLIMIT_CORE 0`: belt and braces against core dumps (also covers a later
 ///   `setuid`-style reset of the dumpable flag).
-pub fn harden_process() -> Vec<String> {
+pub(crate) fn harden_process() -> Vec<String> {
     let mut warnings = Vec::new();
     if let Err(e) = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable) {
         warnings.push(format!("cannot disable core dumps and ptrace (PR_SET_DUMPABLE: {e})"));
@@ -121,7 +121,7 @@ pub fn harden_process() -> Vec<String> {
 /// Detaches a helper from the terminal it was started from: a new session (so the
 /// shell's Ctrl-C and hang-up never reach it), and `/` as working folder (so it keeps
 /// no mount busy). Its standard streams were redirected by the parent at spawn.
-pub fn detach() {
+pub(crate) fn detach() {
     let _ = rustix::process::setsid();
     let _ = std::env::set_current_dir("/");
 }

@@ -40,20 +40,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 /// The protocol version this hush speaks.
-pub const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 2;
 
 /// The longest line either side reads: room for the largest key ring a keyset may hold
 /// (1024 keys, 36 bytes each, in base64) with the other fields. A typical line is well under
 /// 1 KiB; the bound keeps a misbehaving peer from making the other side allocate without end,
 /// and lets the buffer be allocated once (no reallocation leaves key copies).
-pub const MAX_LINE: usize = 64 * 1024;
+pub(crate) const MAX_LINE: usize = 64 * 1024;
 
 /// The longest encoded key ring accepted (`hush_crypto::MAX_RING_KEYS` keys).
-pub const MAX_RING_BYTES: usize = 4 + 36 * hush_crypto::MAX_RING_KEYS;
+pub(crate) const MAX_RING_BYTES: usize = 4 + 36 * hush_crypto::MAX_RING_KEYS;
 
 /// Just the version, read before anything else.
 #[derive(Debug, Deserialize)]
-pub struct Envelope {
+pub(crate) struct Envelope {
     /// The protocol version of the sender.
     pub v: u32,
     /// The operation, for the version-independent `lock` rule.
@@ -64,7 +64,7 @@ pub struct Envelope {
 /// What the client asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Op {
+pub(crate) enum Op {
     /// The vault key (resets the idle timer).
     GetKey,
     /// Whether a key is held and for how long.
@@ -77,7 +77,7 @@ pub enum Op {
 
 /// A request. Only `put_key` carries the optional fields.
 #[derive(Serialize, Deserialize)]
-pub struct Request {
+pub(crate) struct Request {
     /// Always [`VERSION`].
     pub v: u32,
     /// The operation.
@@ -101,7 +101,7 @@ pub struct Request {
 
 impl Request {
     /// A request without arguments.
-    pub fn simple(op: Op) -> Request {
+    pub(crate) fn simple(op: Op) -> Request {
         Request {
             v: VERSION,
             op,
@@ -116,7 +116,7 @@ impl Request {
 
 /// A response: exactly one of the optional members is set.
 #[derive(Default, Serialize, Deserialize)]
-pub struct Response {
+pub(crate) struct Response {
     /// The agent's protocol version.
     pub v: u32,
     /// `get_key` succeeded.
@@ -135,7 +135,7 @@ pub struct Response {
 
 /// The vault key and what it belongs to; the client checks both against its vault.
 #[derive(Serialize, Deserialize)]
-pub struct KeyReply {
+pub(crate) struct KeyReply {
     /// The account the key belongs to.
     pub account_id: String,
     /// The keyset version it came from.
@@ -149,7 +149,7 @@ pub struct KeyReply {
 
 /// The agent's state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusReply {
+pub(crate) struct StatusReply {
     /// Whether a key is held.
     pub unlocked: bool,
     /// Whose key.
@@ -165,7 +165,7 @@ pub struct StatusReply {
 
 /// Success, with anything the user should know (such as a failed `mlock`).
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct OkReply {
+pub(crate) struct OkReply {
     /// Non-fatal problems.
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -173,7 +173,7 @@ pub struct OkReply {
 
 /// Why a request failed.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ErrorReply {
+pub(crate) struct ErrorReply {
     /// Machine-readable reason.
     pub code: ErrorCode,
     /// For people.
@@ -183,7 +183,7 @@ pub struct ErrorReply {
 /// Failure reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
+pub(crate) enum ErrorCode {
     /// No key is held (not yet handed over, or forgotten).
     Locked,
     /// The request could not be parsed or lacks a field.
@@ -196,7 +196,7 @@ pub enum ErrorCode {
 
 impl Response {
     /// A response carrying only an error.
-    pub fn error(code: ErrorCode, message: impl Into<String>) -> Response {
+    pub(crate) fn error(code: ErrorCode, message: impl Into<String>) -> Response {
         Response {
             v: VERSION,
             error: Some(ErrorReply { code, message: message.into() }),
@@ -205,13 +205,13 @@ impl Response {
     }
 
     /// A plain success.
-    pub fn ok(warnings: Vec<String>) -> Response {
+    pub(crate) fn ok(warnings: Vec<String>) -> Response {
         Response { v: VERSION, ok: Some(OkReply { warnings }), ..Response::default() }
     }
 }
 
 /// What the agent makes of one request line, before it looks at its own state.
-pub enum Incoming {
+pub(crate) enum Incoming {
     /// `"op":"lock"`, whatever the version says: the rule every version keeps.
     Lock,
     /// A request of this protocol version.
@@ -224,7 +224,7 @@ pub enum Incoming {
 /// told so rather than called garbage), then the version-independent `lock` rule, then the
 /// request of this version. This is the agent's only parser of what a client sends, and the
 /// fuzz target `agent_protocol` (docs/fuzzing.md) runs it on arbitrary bytes.
-pub fn read_request(line: &[u8]) -> Incoming {
+pub(crate) fn read_request(line: &[u8]) -> Incoming {
     let envelope: Envelope = match serde_json::from_slice(line) {
         Ok(e) => e,
         Err(_) => return Incoming::Refused(Response::error(ErrorCode::BadRequest, "not an agent request")),
@@ -244,10 +244,10 @@ pub fn read_request(line: &[u8]) -> Incoming {
 
 /// The longest idle timeout an agent accepts: ten years, so that deadline arithmetic can
 /// never overflow.
-pub const MAX_TIMEOUT_SECS: u64 = 10 * 365 * 24 * 3600;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 10 * 365 * 24 * 3600;
 
 /// The fields of a `put_key`, checked: what the agent stores.
-pub struct PutKey {
+pub(crate) struct PutKey {
     /// The account the key ring belongs to.
     pub account_id: AccountId,
     /// The encoded key ring (it parsed as one).
@@ -267,7 +267,7 @@ const AUTH_SEED_BYTES: usize = 32;
 impl PutKey {
     /// Checks a `put_key` request's fields; the error is the reply to send (boxed: a reply is
     /// much larger than the checked fields).
-    pub fn from_request(request: &Request) -> Result<PutKey, Box<Response>> {
+    pub(crate) fn from_request(request: &Request) -> Result<PutKey, Box<Response>> {
         let refuse = |message: &str| Box::new(Response::error(ErrorCode::BadRequest, message));
         let account_id = request
             .account_id
@@ -305,18 +305,18 @@ impl PutKey {
 }
 
 /// Base64 of secret bytes, zeroized on drop; serialised as a JSON string.
-pub struct SecretB64(pub Zeroizing<String>);
+pub(crate) struct SecretB64(pub Zeroizing<String>);
 
 impl SecretB64 {
     /// Encodes key bytes.
-    pub fn encode(bytes: &[u8]) -> SecretB64 {
+    pub(crate) fn encode(bytes: &[u8]) -> SecretB64 {
         // `encode` allocates the exact length once, so no stray copy is left behind.
         SecretB64(Zeroizing::new(BASE64.encode(bytes)))
     }
 
     /// Decodes into at most `max` bytes, or `None`. The buffer is sized once from the text's
     /// length, so no reallocation leaves a copy of the key behind.
-    pub fn decode(&self, max: usize) -> Option<Zeroizing<Vec<u8>>> {
+    pub(crate) fn decode(&self, max: usize) -> Option<Zeroizing<Vec<u8>>> {
         let estimate = base64::decoded_len_estimate(self.0.len());
         if estimate > max + 3 {
             return None;
@@ -344,7 +344,7 @@ impl<'de> Deserialize<'de> for SecretB64 {
 }
 
 /// Serialises `msg` as one line and writes it in a single `write_all`.
-pub fn write_message<T: Serialize>(out: &mut impl Write, msg: &T) -> io::Result<()> {
+pub(crate) fn write_message<T: Serialize>(out: &mut impl Write, msg: &T) -> io::Result<()> {
     let mut buf = Zeroizing::new(Vec::with_capacity(MAX_LINE));
     serde_json::to_writer(&mut *buf, msg).map_err(io::Error::other)?;
     buf.push(b'\n');
@@ -355,7 +355,7 @@ pub fn write_message<T: Serialize>(out: &mut impl Write, msg: &T) -> io::Result<
 /// Reads one line (without its newline) of at most [`MAX_LINE`] bytes into a
 /// zeroizing buffer. Reads straight from the stream: a `BufReader` would keep its
 /// own copy of the key in a buffer that is never zeroized.
-pub fn read_line(input: &mut impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
+pub(crate) fn read_line(input: &mut impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
     let mut buf = Zeroizing::new(vec![0u8; MAX_LINE]);
     let mut filled = 0;
     loop {

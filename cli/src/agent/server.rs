@@ -85,7 +85,7 @@ enum Flow {
 /// Runs the agent until it is locked or idle past its timeout. Errors are returned
 /// only while starting (the parent `hush unlock` still reads our stderr then); once
 /// listening, the agent never writes to its standard streams.
-pub fn run(socket: &Path) -> Result<()> {
+pub(crate) fn run(socket: &Path) -> Result<()> {
     super::detach();
     let warnings = super::harden_process();
     let listener =

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::{output, prompt};
 
 /// Runs `hush add`.
-pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let t = now();
     let kind = hush_vault::ItemKind::from(args.kind);
     let mut item = Item::new(kind, args.name.trim(), t);

@@ -17,7 +17,7 @@ use crate::hibp::Hibp;
 use crate::output;
 
 /// Runs `hush audit`.
-pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Outcome> {
+pub(super) fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Outcome> {
     // Validate what needs no vault first, so a typo fails before the KDF runs.
     let mut hibp = if args.hibp { Some(Hibp::new(args.hibp_url.as_deref())?) } else { None };
     let mut pwned_file = args.pwned_file.as_ref().map(PwnedFile::open).transpose()?;

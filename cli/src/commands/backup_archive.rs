@@ -31,7 +31,7 @@ const MAX_CHUNK_ENTRY: u64 = 2 * CHUNK_SIZE as u64;
 /// Writes the backup of `vault` (whose file is `bytes`) with every file its items reference, in
 /// use or in the trash, to `out`: a temporary file put in place only when whole. A chunk missing
 /// here is fetched from the server and verified like any read (a lying server is TAMPERING).
-pub fn write(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out: &Path) -> Result<()> {
+pub(super) fn write(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out: &Path) -> Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".hush-backup-")
@@ -80,7 +80,7 @@ pub fn write(ctx: &Ctx, vault: &Vault, bytes: &[u8], files: &[&Attachment], out:
 
 /// A backup as read: its vault file, and the sealed chunks it carried (unpacked into a private
 /// temporary folder, removed when this is dropped), `None` for a backup that is `vault.hush` alone.
-pub struct Backup {
+pub(super) struct Backup {
     pub vault: VaultFile,
     pub chunks: Option<(tempfile::TempDir, FileStore)>,
 }
@@ -89,7 +89,7 @@ pub struct Backup {
 /// of it and its files. Only entries named as [`write()`] names them are taken; any other entry
 /// (a path elsewhere, a link, a device) makes the backup refused, so that nothing in an archive
 /// ever decides where hush writes.
-pub fn read(path: &Path, read_plain: impl FnOnce(&Path) -> Result<VaultFile>) -> Result<Backup> {
+pub(super) fn read(path: &Path, read_plain: impl FnOnce(&Path) -> Result<VaultFile>) -> Result<Backup> {
     let mut magic = [0u8; 8];
     let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let is_vault = file.read_exact(&mut magic).is_ok() && &magic == hush_vault::vault_file::MAGIC;
@@ -186,7 +186,7 @@ impl Read for Plaintext<'_> {
 
 /// Seals `file`, as the backup of account `backup_account` holds it in `chunks`, as a new file of
 /// this profile's vault (account `account`) in `into`: verified chunk by chunk, in bounded memory.
-pub fn reseal(
+pub(super) fn reseal(
     file: &Attachment,
     backup_account: AccountId,
     chunks: &FileStore,
@@ -209,7 +209,7 @@ pub fn reseal(
 }
 
 /// Says on stderr what a restore did with attached files.
-pub fn report_files(restored: usize, dropped: &[(String, String)]) {
+pub(super) fn report_files(restored: usize, dropped: &[(String, String)]) {
     if restored > 0 {
         eprintln!("Restored {restored} attached file(s); they sync with their items.");
     }

@@ -35,7 +35,7 @@ use crate::{output, prompt};
 const MAX_GENERATE_ATTEMPTS: usize = 100;
 
 /// Runs `hush breach`.
-pub fn run(ctx: &Ctx, args: &BreachArgs) -> Result<Outcome> {
+pub(super) fn run(ctx: &Ctx, args: &BreachArgs) -> Result<Outcome> {
     if args.status {
         return status(ctx, args.json);
     }

@@ -18,10 +18,10 @@ use hush_vault::{Profile, Scope};
 use crate::cli::CompletionsArgs;
 
 /// The environment variable that makes `hush` answer a completion request.
-pub const COMPLETE_VAR: &str = "COMPLETE";
+pub(crate) const COMPLETE_VAR: &str = "COMPLETE";
 
 /// Runs `hush completions`: prints the script that registers the dynamic completion.
-pub fn run(args: &CompletionsArgs) -> Result<()> {
+pub(crate) fn run(args: &CompletionsArgs) -> Result<()> {
     let shell: &dyn EnvCompleter = match args.shell {
         clap_complete::Shell::Bash => &Bash,
         clap_complete::Shell::Elvish => &Elvish,
@@ -49,12 +49,12 @@ pub fn run(args: &CompletionsArgs) -> Result<()> {
 
 /// The names of the items in use that start with what was typed: the completer of every item
 /// argument.
-pub fn item_names(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(crate) fn item_names(current: &OsStr) -> Vec<CompletionCandidate> {
     names(current, Scope::Live)
 }
 
 /// The names of the items in the trash that start with what was typed (`hush restore`).
-pub fn trash_names(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(crate) fn trash_names(current: &OsStr) -> Vec<CompletionCandidate> {
     names(current, Scope::Trash)
 }
 

@@ -14,7 +14,7 @@ use crate::commands::get::field_value;
 use crate::context::Ctx;
 
 /// The field `hush copy` copies when none is named.
-pub fn default_field(item: &Item) -> &'static str {
+pub(super) fn default_field(item: &Item) -> &'static str {
     match item.kind {
         ItemKind::Login => "password",
         ItemKind::Note => "notes",
@@ -27,13 +27,13 @@ pub fn default_field(item: &Item) -> &'static str {
 }
 
 /// Runs `hush copy`.
-pub fn run(ctx: &Ctx, args: &CopyArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &CopyArgs) -> Result<()> {
     let (id, item) = ctx.view_one(&args.query)?;
     copy_field(ctx, &id, &item, args.field.as_deref(), args.clear_after, args.osc52)
 }
 
 /// Copies `field` (or the item's default) of `item`; shared with `hush pick --copy`.
-pub fn copy_field(
+pub(super) fn copy_field(
     ctx: &Ctx,
     id: &ItemId,
     item: &Item,

@@ -18,7 +18,7 @@ struct DeviceJson {
 }
 
 /// Runs `hush devices`.
-pub fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &DevicesArgs) -> Result<()> {
     // Only the sealed state is needed (server and token): no item is decrypted.
     let view = ctx.view()?;
     let state = view.state()?;

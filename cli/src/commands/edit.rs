@@ -13,7 +13,7 @@ use crate::item_text::ItemText;
 use crate::{prompt, text_editor};
 
 /// Runs `hush edit`.
-pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     if args.editor {
         return edit_as_text(ctx, args);
     }

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::prompt;
 
 /// Runs `hush export`.
-pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     if let Some(out) = &args.output {
         refuse_hush_folder(ctx, out)?;
     }
@@ -100,7 +100,7 @@ fn plaintext(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
 
 /// Exports never go into hush's own folder, where they could replace the vault,
 /// its backup or the account key.
-pub fn refuse_hush_folder(ctx: &Ctx, out: &Path) -> Result<()> {
+pub(super) fn refuse_hush_folder(ctx: &Ctx, out: &Path) -> Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let (Ok(a), Ok(b)) = (parent.canonicalize(), ctx.profile.dir().canonicalize())
         && a == b

@@ -32,7 +32,7 @@ fn hidden_key_value(s: &str) -> Result<(&str, &str)> {
 /// notes, to the end of standard input. On a terminal the TOTP secret and hidden
 /// fields are asked for without echo instead, and the notes are typed up to Ctrl-D.
 /// Call before taking the vault's lock.
-pub fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
+pub(super) fn read_dash_values(f: &mut ItemFields, item: &str) -> Result<()> {
     for warning in command_line_warnings(f) {
         eprintln!("{warning}");
     }
@@ -99,7 +99,7 @@ fn read_notes(input: impl Read, source: &str, item: &str) -> Result<String> {
 /// One warning for each secret given directly on the command line (`--totp VALUE`,
 /// `--hidden-field KEY=VALUE`, `--notes TEXT`), naming the way to keep it off. `-` and
 /// empty values show nothing and need no warning. Hidden fields are named by key only.
-pub fn command_line_warnings(f: &ItemFields) -> Vec<String> {
+pub(super) fn command_line_warnings(f: &ItemFields) -> Vec<String> {
     let given = |v: &str| !v.is_empty() && v != "-";
     let mut out = Vec::new();
     if f.totp.as_deref().is_some_and(given) {
@@ -123,7 +123,7 @@ pub fn command_line_warnings(f: &ItemFields) -> Vec<String> {
 }
 
 /// Normalises a TOTP secret or URI to the stored `otpauth://` form.
-pub fn normalise_totp(input: &str, name: &str) -> Result<String> {
+pub(super) fn normalise_totp(input: &str, name: &str) -> Result<String> {
     let mut totp = Totp::parse(input).map_err(|e| anyhow!("invalid TOTP secret: {e}"))?;
     if totp.issuer().is_none() && totp.account().is_none() {
         totp.set_issuer(Some(name)).map_err(|e| anyhow!("invalid TOTP issuer: {e}"))?;
@@ -133,7 +133,11 @@ pub fn normalise_totp(input: &str, name: &str) -> Result<String> {
 
 /// The generator policy for the options, starting from an item's own policy (a site
 /// that forbids symbols keeps forbidding them) or the configured defaults.
-pub fn password_policy(opts: &GenOptions, base: Option<&PasswordPolicy>, config: &Config) -> PasswordPolicy {
+pub(super) fn password_policy(
+    opts: &GenOptions,
+    base: Option<&PasswordPolicy>,
+    config: &Config,
+) -> PasswordPolicy {
     let mut p = base.cloned().unwrap_or_else(|| PasswordPolicy {
         length: config.generator_length,
         symbols: config.generator_symbols,
@@ -156,7 +160,7 @@ pub fn password_policy(opts: &GenOptions, base: Option<&PasswordPolicy>, config:
 
 /// Whether any generator option deviates from the defaults (then it becomes the
 /// item's own policy).
-pub fn has_policy_options(opts: &GenOptions) -> bool {
+pub(super) fn has_policy_options(opts: &GenOptions) -> bool {
     opts.length.is_some()
         || opts.no_symbols
         || opts.no_digits
@@ -167,7 +171,7 @@ pub fn has_policy_options(opts: &GenOptions) -> bool {
 }
 
 /// Generates a password or, with `--words`, a passphrase.
-pub fn generate(
+pub(super) fn generate(
     opts: &GenOptions,
     base: Option<&PasswordPolicy>,
     config: &Config,
@@ -184,7 +188,7 @@ pub fn generate(
 
 /// Applies every given option to `item`. `replace_lists` is true for `edit`, where
 /// `--url` and `--tag` replace the lists; `add` starts from empty lists anyway.
-pub fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Result<()> {
+pub(super) fn apply(item: &mut Item, f: &ItemFields, config: &Config, now: i64) -> Result<()> {
     if let Some(u) = &f.username {
         item.username = u.clone();
     }

@@ -23,7 +23,7 @@ use crate::exit::Exit;
 use crate::{output, prompt, remote};
 
 /// Runs `hush file ...`.
-pub fn run(ctx: &Ctx, command: FileCommand) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, command: FileCommand) -> Result<()> {
     match command {
         FileCommand::Add(args) => add(ctx, &args),
         FileCommand::Ls(args) => ls(ctx, &args),
@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, command: FileCommand) -> Result<()> {
 }
 
 /// `12.3 MiB`, `700 KiB`, `12 bytes`.
-pub fn size(bytes: u64) -> String {
+pub(super) fn size(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1 << 20)),
         b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),

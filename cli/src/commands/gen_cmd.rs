@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush gen`.
-pub fn run(ctx: &Ctx, args: &GenArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &GenArgs) -> Result<()> {
     let mut opts = args.options.clone();
     if args.len.is_some() {
         opts.length = args.len;

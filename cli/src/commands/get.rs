@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::output::{self, ItemJson};
 
 /// The value of a named field (built-in or custom).
-pub fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
+pub(super) fn field_value(id: &ItemId, item: &Item, field: &str) -> Result<String> {
     let value = match field.to_ascii_lowercase().as_str() {
         "password" | "pw" => item.password.clone(),
         "username" | "user" | "login" => item.username.clone(),
@@ -57,7 +57,7 @@ fn ssh_field(item: &Item, field: &str) -> Result<String> {
 
 /// The item's TOTP generator, or an error that says how to add one (`get --field
 /// totp`, `totp`).
-pub fn item_totp(item: &Item) -> Result<Totp> {
+pub(super) fn item_totp(item: &Item) -> Result<Totp> {
     let uri = item.totp.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
         anyhow!("{} has no TOTP secret; add one with `hush edit {:?} --totp -`", item.name, item.name)
     })?;
@@ -65,12 +65,12 @@ pub fn item_totp(item: &Item) -> Result<Totp> {
 }
 
 /// Seconds since the epoch as TOTP wants them.
-pub fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     u64::try_from(hush_vault::now()).unwrap_or(0)
 }
 
 /// Runs `hush get`.
-pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let scope = if args.trash { hush_vault::Scope::Trash } else { hush_vault::Scope::Live };
     let (id, item) = ctx.view_one_in(&args.query, scope)?;
     let item = &item;

@@ -17,7 +17,7 @@ use crate::exit::Exit;
 use crate::git_credential::{Choice, Request, Target, choose, read_request, write_answer};
 
 /// Runs `hush git-credential OPERATION`.
-pub fn run(ctx: &Ctx, args: &GitCredentialArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &GitCredentialArgs) -> Result<()> {
     let request = read_request(std::io::stdin().lock())?;
     match args.operation.as_str() {
         "get" => get(ctx, &request),

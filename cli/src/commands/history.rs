@@ -22,7 +22,7 @@ struct Entry<'a> {
 }
 
 /// Runs `hush history`.
-pub fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     if let Some(n) = args.restore {
         return restore(ctx, &args.query, usize::try_from(n)?);
     }

@@ -26,7 +26,7 @@ use crate::{output, prompt};
 const MAX_INPUT: u64 = 256 * 1024 * 1024;
 
 /// Runs `hush import`.
-pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     if args.from != ImportFormat::Hush
         && (args.setup_code_file.is_some() || args.backup_password_file.is_some())
     {

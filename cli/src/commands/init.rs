@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::output;
 
 /// Chooses KDF parameters from the flags, refusing weak ones without `--insecure-kdf`.
-pub fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<(KdfParams, FloorPolicy)> {
+pub(super) fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<(KdfParams, FloorPolicy)> {
     let params = KdfParams {
         m_kib: args.kdf_memory_mib.map_or(Ok(base.m_kib), |m| {
             m.checked_mul(1024).ok_or_else(|| anyhow::anyhow!("--kdf-memory-mib {m} is too large"))
@@ -31,7 +31,7 @@ pub fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<(KdfParams, FloorPo
 }
 
 /// Runs `hush init`.
-pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
     let profile = &ctx.profile;
     if profile.vault().exists() {
         return Err(VaultError::AlreadyExists(profile.vault()).into());

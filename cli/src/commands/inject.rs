@@ -17,7 +17,7 @@ use crate::secret_ref;
 const MAX_TEMPLATE: u64 = 16 * 1024 * 1024;
 
 /// Runs `hush inject`.
-pub fn run(ctx: &Ctx, args: &InjectArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &InjectArgs) -> Result<()> {
     if let Some(out) = &args.output {
         crate::commands::export::refuse_hush_folder(ctx, out)?;
     }

@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush kit`.
-pub fn run(ctx: &Ctx) -> Result<()> {
+pub(super) fn run(ctx: &Ctx) -> Result<()> {
     let header = ctx.header()?;
     let proven = ctx.derive_keys(&header)?;
     eprintln!("Your setup code (keep it offline; with your master password it opens your vault):");

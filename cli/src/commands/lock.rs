@@ -8,7 +8,7 @@ use crate::context::Ctx;
 
 /// Runs `hush lock`. Locking when nothing is unlocked is not an error: the user's
 /// intent, "no key in memory", holds either way.
-pub fn run(ctx: &Ctx) -> Result<()> {
+pub(super) fn run(ctx: &Ctx) -> Result<()> {
     let Some(socket) = agent::socket_path(&ctx.profile, false)? else {
         eprintln!("Not unlocked.");
         return Ok(());

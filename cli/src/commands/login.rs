@@ -20,7 +20,7 @@ use crate::context::Ctx;
 use crate::{remote, setup_code};
 
 /// Runs `hush login`.
-pub fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     if ctx.profile.vault().exists() {
         return again(ctx, args);
     }

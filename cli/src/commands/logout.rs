@@ -9,7 +9,7 @@ use crate::context::{Ctx, Derived};
 use crate::{prompt, remote};
 
 /// Runs `hush logout`.
-pub fn run(ctx: &Ctx, args: &LogoutArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &LogoutArgs) -> Result<()> {
     if args.delete_account {
         return delete_account(ctx, args);
     }

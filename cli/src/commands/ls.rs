@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::output::{self, ListJson};
 
 /// Runs `hush ls`.
-pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &LsArgs) -> Result<()> {
     let vault = ctx.view()?;
     let ids = vault.search(args.query.as_deref().unwrap_or(""));
     let entries: Vec<_> = ids.iter().filter_map(|id| vault.entry(id)).collect();

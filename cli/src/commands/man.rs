@@ -7,7 +7,7 @@ use crate::cli::{Cli, ManArgs};
 
 /// Runs `hush man`: `hush man | man -l -` reads it; packagers save it as hush.1,
 /// and `hush man add` as hush-add.1.
-pub fn run(args: &ManArgs) -> Result<()> {
+pub(super) fn run(args: &ManArgs) -> Result<()> {
     let mut cmd = Cli::command();
     // Building fills in each subcommand's full name ("hush add") for its synopsis.
     cmd.build();

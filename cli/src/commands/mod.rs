@@ -4,7 +4,7 @@ mod add;
 mod audit;
 mod backup_archive;
 mod breach;
-pub mod completions;
+pub(crate) mod completions;
 mod copy;
 mod devices;
 mod edit;
@@ -33,14 +33,14 @@ mod rm;
 mod run_cmd;
 mod ssh;
 mod status;
-pub mod sync_cmd;
+pub(crate) mod sync_cmd;
 mod totp;
 mod trash;
 mod unlock;
 
 use anyhow::Result;
 
-pub use sync_cmd::undeleted_line as sync_cmd_line;
+pub(crate) use sync_cmd::undeleted_line as sync_cmd_line;
 
 use crate::cli::{Cli, Command};
 use crate::context::Ctx;
@@ -48,7 +48,7 @@ use crate::exit::Outcome;
 
 /// Runs the parsed command line. Commands whose result is more than success or failure
 /// (`audit`, `breach`, `status`) return their [`Outcome`]; the others succeed with [`Outcome::Done`].
-pub fn run(cli: Cli) -> Result<Outcome> {
+pub(crate) fn run(cli: Cli) -> Result<Outcome> {
     let done = |r: Result<()>| r.map(|()| Outcome::Done);
     // These need neither the vault nor the settings (a broken config.toml must not
     // break completions, nor the helpers that `unlock` and `copy` started).

@@ -12,7 +12,7 @@ use crate::context::{Ctx, Derived};
 use crate::{agent, remote};
 
 /// Runs `hush passwd`.
-pub fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     let header = ctx.header()?;
     // Always prove the current password (the agent's key alone is not enough to change it),
     // and keep the old auth key: the server only accepts a new keyset signed with it

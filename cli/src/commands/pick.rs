@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::{output, picker, prompt};
 
 /// Runs `hush pick`.
-pub fn run(ctx: &Ctx, args: &PickArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &PickArgs) -> Result<()> {
     if !prompt::interactive() {
         bail!("`hush pick` needs a terminal; in a script use `hush ls QUERY` or `hush get QUERY`");
     }

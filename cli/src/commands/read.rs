@@ -11,7 +11,7 @@ use crate::context::Ctx;
 use crate::secret_ref::SecretRef;
 
 /// Runs `hush read`.
-pub fn run(ctx: &Ctx, args: &ReadArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &ReadArgs) -> Result<()> {
     let reference: SecretRef = args.reference.parse()?;
     let value = Resolver::new(ctx).value(&reference)?;
     let mut out = std::io::stdout().lock();

@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::{prompt, remote};
 
 /// Runs `hush register`.
-pub fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &RegisterArgs) -> Result<()> {
     let header = ctx.header()?;
     let url = remote::server_url(&args.server, args.insecure_http)?;
     let transport = remote::transport(ctx, &url, args.insecure_http)?;

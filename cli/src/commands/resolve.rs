@@ -15,7 +15,7 @@ use crate::secret_ref::SecretRef;
 
 /// Resolves references; opens the vault lazily, so a command with nothing to resolve never
 /// asks for the master password.
-pub struct Resolver<'a> {
+pub(super) struct Resolver<'a> {
     ctx: &'a Ctx,
     view: Option<VaultView>,
     items: HashMap<ItemId, Item>,
@@ -23,14 +23,14 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     /// A resolver for `ctx`'s vault, not opened yet.
-    pub fn new(ctx: &'a Ctx) -> Self {
+    pub(super) fn new(ctx: &'a Ctx) -> Self {
         Resolver { ctx, view: None, items: HashMap::new() }
     }
 
     /// The value `reference` names. Its item is an exact name or a full id, never a substring
     /// (`VaultView::find_exact`): a reference must not change meaning when an unrelated item
     /// is added. Exit 3 when nothing has that name, 4 when several do.
-    pub fn value(&mut self, reference: &SecretRef) -> Result<Zeroizing<String>> {
+    pub(super) fn value(&mut self, reference: &SecretRef) -> Result<Zeroizing<String>> {
         self.lookup(reference).with_context(|| format!("cannot resolve {reference}"))
     }
 

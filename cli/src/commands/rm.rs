@@ -11,7 +11,7 @@ use crate::context::{Ctx, choose_one};
 use crate::prompt;
 
 /// Runs `hush rm`.
-pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &RmArgs) -> Result<()> {
     // One key for the choice, the confirmation and the deletion: without the agent, the master
     // password is asked once, not twice.
     let key = ctx.key_ring(&ctx.header()?)?;

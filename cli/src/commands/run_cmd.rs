@@ -19,7 +19,7 @@ use crate::context::Ctx;
 use crate::secret_ref::{self, SCHEME, SecretRef};
 
 /// Runs `hush run`; returns only if the command could not be started.
-pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let Some((program, arguments)) = args.command.split_first() else {
         bail!("say which command to run: hush run -- COMMAND ARGS...");
     };

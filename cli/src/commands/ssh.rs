@@ -21,7 +21,7 @@ use crate::{output, prompt};
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
 /// Runs `hush ssh ...`.
-pub fn run(ctx: &Ctx, command: &SshCommand) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, command: &SshCommand) -> Result<()> {
     match command {
         SshCommand::Generate(args) => generate(ctx, args),
         SshCommand::Import(args) => import(ctx, args),
@@ -179,7 +179,7 @@ fn item_name(name: &str) -> Result<&str> {
 }
 
 /// The SSH key an item holds, or why it cannot be used.
-pub fn stored_key(item: &Item) -> Result<SshKey> {
+pub(super) fn stored_key(item: &Item) -> Result<SshKey> {
     let stored = item
         .ssh_key
         .as_deref()

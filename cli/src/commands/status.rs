@@ -58,7 +58,7 @@ struct HeadJson {
 
 /// Runs `hush status`: [`Outcome::Done`] (exit 0) when unlocked, else [`Outcome::Findings`]
 /// (exit 1).
-pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Outcome> {
+pub(super) fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Outcome> {
     // The vault's account, to tell "unlocked" from "an agent for another vault".
     let account = ctx.header().ok().map(|h| h.account_id());
     let mut out = StatusJson {

@@ -46,7 +46,7 @@ struct UndeletedJson {
 }
 
 /// The line that tells of a deletion a concurrent edit undid.
-pub fn undeleted_line(u: &hush_sync::Undeleted) -> String {
+pub(crate) fn undeleted_line(u: &hush_sync::Undeleted) -> String {
     match u.undone {
         hush_sync::Undone::Here => format!(
             "{}: deleted here, but edited on another device meanwhile; the edit keeps it (`hush rm` \
@@ -80,7 +80,7 @@ fn name(vault: &Vault, id: &ItemId) -> String {
 }
 
 /// Syncs the vault and writes the result, as `hush sync` does; returns the vault as written.
-pub fn sync_once(ctx: &Ctx, ring: KeyRing) -> Result<Vault> {
+pub(crate) fn sync_once(ctx: &Ctx, ring: KeyRing) -> Result<Vault> {
     Ok(sync_vault(ctx, ring, false)?.0)
 }
 
@@ -118,7 +118,7 @@ fn sync_vault(ctx: &Ctx, ring: KeyRing, reset_trust: bool) -> Result<Synced> {
 }
 
 /// Runs `hush sync`.
-pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: &SyncArgs) -> Result<()> {
     if args.reset_trust {
         eprintln!("{RESET_WARNING}");
         if !args.yes && !prompt::confirm("Reset trust in the server's state?")? {

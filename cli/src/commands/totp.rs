@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush totp`.
-pub fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &TotpArgs) -> Result<()> {
     let (_, item) = ctx.view_one(&args.query)?;
     let item = &item;
     let code = item_totp(item)?.at(unix_now());

@@ -22,7 +22,7 @@ struct TrashJson {
 }
 
 /// Runs `hush trash`.
-pub fn run(ctx: &Ctx, args: &TrashArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &TrashArgs) -> Result<()> {
     if args.empty {
         return empty(ctx, args.yes);
     }
@@ -101,7 +101,7 @@ fn empty(ctx: &Ctx, yes: bool) -> Result<()> {
 }
 
 /// Runs `hush restore`.
-pub fn restore(ctx: &Ctx, args: &RestoreArgs) -> Result<()> {
+pub(super) fn restore(ctx: &Ctx, args: &RestoreArgs) -> Result<()> {
     let key = ctx.key_ring(&ctx.header()?)?;
     let view = ctx.view_with_key(key.clone())?;
     let id = choose_one(&view, &args.query, Scope::Trash)?;

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::output;
 
 /// Runs `hush unlock`.
-pub fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
     if !ctx.use_agent {
         bail!("`hush unlock` starts the agent, so it cannot run with --no-agent");
     }

@@ -19,7 +19,7 @@ use crate::config::SshAgentConfig;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `Ok` when the user allowed it; otherwise why not.
-pub fn ask(config: &SshAgentConfig, question: &str) -> Result<(), String> {
+pub(super) fn ask(config: &SshAgentConfig, question: &str) -> Result<(), String> {
     let program = config
         .askpass
         .clone()

@@ -25,7 +25,7 @@ use crate::cli::SshAgentArgs;
 use crate::context::Ctx;
 
 /// Runs `hush ssh-agent` until SIGTERM or SIGINT.
-pub fn run(ctx: &Ctx, args: &SshAgentArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: &SshAgentArgs) -> Result<()> {
     let path = match &args.socket {
         Some(path) => std::path::absolute(path).with_context(|| format!("cannot use {}", path.display()))?,
         None => socket::default_path(&ctx.profile)?,

@@ -24,20 +24,20 @@ use crate::context::Ctx;
 
 /// Writes one line of the agent's log on stderr (the journal, under systemd): a time, what was
 /// done, with which key, for which process. Never a key, a signature or the signed data.
-pub fn log(message: &str) {
+pub(super) fn log(message: &str) {
     let now = jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now());
     eprintln!("{now} hush ssh-agent: {message}");
 }
 
 /// What every connection shares: where the vault is, and the settings.
-pub struct Shared {
+pub(super) struct Shared {
     profile: Profile,
     config: SshAgentConfig,
 }
 
 impl Shared {
     /// From the command's context.
-    pub fn new(ctx: &Ctx) -> Shared {
+    pub(super) fn new(ctx: &Ctx) -> Shared {
         Shared { profile: ctx.profile.clone(), config: ctx.config.ssh_agent.clone() }
     }
 
@@ -158,7 +158,7 @@ fn fingerprint(key: &KeyData) -> String {
 /// so that "ssh, started by git" can be told from a stranger. Nothing from its command line,
 /// which may hold the client's own secrets.
 #[derive(Clone)]
-pub struct Peer {
+pub(super) struct Peer {
     pid: Option<i32>,
     uid: u32,
     comm: String,
@@ -209,13 +209,13 @@ fn parent_of(pid: i32) -> Option<i32> {
 }
 
 /// Makes one [`Connection`] per client.
-pub struct HushAgent {
+pub(super) struct HushAgent {
     shared: Arc<Shared>,
 }
 
 impl HushAgent {
     /// The agent over `shared`.
-    pub fn new(shared: Arc<Shared>) -> HushAgent {
+    pub(super) fn new(shared: Arc<Shared>) -> HushAgent {
         HushAgent { shared }
     }
 }

@@ -18,7 +18,7 @@ use super::session::log;
 
 /// The default socket of a profile: `ssh-agent-<hash>.sock` next to the hush agent's socket in
 /// `$XDG_RUNTIME_DIR/hush/` (or `/tmp/hush-<uid>/`), named after the profile like it.
-pub fn default_path(profile: &Profile) -> Result<PathBuf> {
+pub(super) fn default_path(profile: &Profile) -> Result<PathBuf> {
     let Some(dir) = crate::agent::runtime_dir(true)? else {
         bail!("cannot create hush's runtime folder");
     };
@@ -26,7 +26,7 @@ pub fn default_path(profile: &Profile) -> Result<PathBuf> {
 }
 
 /// A listening socket and the guard that removes it.
-pub struct Bound {
+pub(super) struct Bound {
     /// The listener, fenced by peer uid.
     pub listener: OwnUser,
     /// Removes the socket file on the way out, if it is still ours.
@@ -37,7 +37,7 @@ pub struct Bound {
 /// made so; one given with `--socket` is checked the same way). A socket file nobody answers on
 /// (an agent that was killed) is replaced; a live one, or anything that is not a socket, is
 /// refused.
-pub fn bind(path: &Path) -> Result<Bound> {
+pub(super) fn bind(path: &Path) -> Result<Bound> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     crate::agent::check_private_dir(dir)
         .with_context(|| format!("refusing to listen on {}", path.display()))?;
@@ -78,14 +78,14 @@ pub fn bind(path: &Path) -> Result<Bound> {
 
 /// The socket file this agent bound, removed on exit only if it is still the same file (a
 /// newer agent may have replaced it).
-pub struct SocketFile {
+pub(super) struct SocketFile {
     path: PathBuf,
     id: Option<(u64, u64)>,
 }
 
 impl SocketFile {
     /// Removes the socket file if it is still ours.
-    pub fn remove(&self) {
+    pub(super) fn remove(&self) {
         let now = fs::symlink_metadata(&self.path).ok().map(|m| (m.dev(), m.ino()));
         if now.is_some() && now == self.id {
             let _ = fs::remove_file(&self.path);
@@ -95,7 +95,7 @@ impl SocketFile {
 
 /// A Unix listener that hands the protocol only connections from processes of this user.
 #[derive(Debug)]
-pub struct OwnUser {
+pub(super) struct OwnUser {
     inner: UnixListener,
     uid: u32,
 }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use crate::{AccountId, AccountKey, DecryptError, FORMAT_V2, aead};
 
 /// Longest name, in bytes of UTF-8.
-pub const MAX_NAME_BYTES: usize = 64;
+pub(crate) const MAX_NAME_BYTES: usize = 64;
 /// Length of every sealed name: header (29) + padded plaintext (65) + tag (16); the server checks
 /// the same constant, from hush-core.
 pub const SEALED_NAME_LEN: usize = hush_core::SEALED_DEVICE_NAME_LEN;

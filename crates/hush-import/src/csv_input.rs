@@ -28,7 +28,7 @@ pub(crate) type Col = Option<usize>;
 impl CsvInput {
     /// Reads `input`. A record with another number of fields than the header, or that
     /// is not UTF-8, is an error naming its line.
-    pub fn read(input: &[u8]) -> Result<CsvInput, ImportError> {
+    pub(crate) fn read(input: &[u8]) -> Result<CsvInput, ImportError> {
         // Spreadsheet programs (and Excel-friendly exporters) put a UTF-8 byte order
         // mark first; it would otherwise become part of the first column's name.
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
@@ -52,29 +52,29 @@ impl CsvInput {
     }
 
     /// The first column whose name is one of `names` (lower case).
-    pub fn column(&self, names: &[&str]) -> Col {
+    pub(crate) fn column(&self, names: &[&str]) -> Col {
         names.iter().find_map(|n| self.headers.iter().position(|h| h == n))
     }
 
     /// Like [`CsvInput::column`] for a column the format always has.
-    pub fn require(&self, format: &'static str, names: &[&'static str]) -> Result<usize, ImportError> {
+    pub(crate) fn require(&self, format: &'static str, names: &[&'static str]) -> Result<usize, ImportError> {
         self.column(names).ok_or(ImportError::MissingColumn { format, column: names[0] })
     }
 
     /// The records, in file order.
-    pub fn rows(&self) -> &[Row] {
+    pub(crate) fn rows(&self) -> &[Row] {
         &self.rows
     }
 }
 
 impl Row {
     /// The value of a column, or "" when the file has no such column.
-    pub fn get(&self, col: Col) -> &str {
+    pub(crate) fn get(&self, col: Col) -> &str {
         col.and_then(|c| self.fields.get(c)).unwrap_or("")
     }
 
     /// The value of a column that every record has.
-    pub fn at(&self, col: usize) -> &str {
+    pub(crate) fn at(&self, col: usize) -> &str {
         self.fields.get(col).unwrap_or("")
     }
 }

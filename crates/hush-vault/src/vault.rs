@@ -19,7 +19,7 @@ use crate::{Item, VaultError};
 /// still read (docs/vault-format.md, "Item blobs").
 pub const ITEM_VERSION: u8 = 2;
 /// The key version of a new vault.
-pub const FIRST_KEY_VERSION: u32 = 1;
+pub(crate) const FIRST_KEY_VERSION: u32 = 1;
 
 /// One item: its blob exactly as the server holds it, and its plaintext.
 #[derive(Clone)]

@@ -19,7 +19,7 @@ use crate::store::Admission;
 use crate::validate;
 
 /// The account routes.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(paths::ACCOUNTS, post(create_account))
         .route(paths::PRELOGIN_TEMPLATE, get(get_prelogin))

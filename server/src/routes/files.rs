@@ -26,7 +26,7 @@ const OCTET_STREAM: &str = "application/octet-stream";
 
 /// The file routes. A chunk upload may be as large as the largest sealed chunk, and no larger,
 /// whatever the server's general body limit.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route(paths::FILE_TEMPLATE, get(list_chunks).delete(delete_file)).route(
         paths::CHUNK_TEMPLATE,
         get(get_chunk).put(put_chunk).layer(axum::extract::DefaultBodyLimit::max(MAX_SEALED_CHUNK_LEN)),

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The health route.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route(paths::HEALTH, get(get_health))
 }
 

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::validate;
 
 /// The keyset route.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route(paths::KEYSET, put(put_keyset))
 }
 

@@ -14,10 +14,10 @@ use hush_proto::paths;
 use crate::state::AppState;
 
 /// The document, as committed.
-pub const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
+pub(crate) const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
 
 /// The description's route. It needs no session: it says nothing an account holds.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route(paths::OPENAPI, get(get_openapi))
 }
 

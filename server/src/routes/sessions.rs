@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::store::{NewSession, StoreError};
 
 /// The session routes.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(paths::SESSION_CHALLENGE, post(create_challenge))
         .route(paths::SESSIONS, post(create_session).get(list_sessions))

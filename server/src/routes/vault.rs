@@ -18,7 +18,7 @@ use crate::store::{PushBatch, Quotas, VaultSnapshot};
 use crate::validate;
 
 /// The vault routes.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route(paths::VAULT, get(pull_vault).post(push_vault))
 }
 

@@ -25,22 +25,22 @@ use sqlx::{Connection as _, PgConnection, SqliteConnection};
 use tempfile::TempDir;
 
 /// The address requests come from unless a test says otherwise.
-pub const CLIENT: &str = "192.0.2.10:40000";
+pub(crate) const CLIENT: &str = "192.0.2.10:40000";
 
 /// A server with open registration and default limits.
-pub fn open_config() -> Config {
+pub(crate) fn open_config() -> Config {
     Config { open_registration: true, ..Config::default() }
 }
 
 /// The store the tests of a binary run against (`crate::BACKEND`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(dead_code, reason = "each test binary names one variant")]
-pub enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
-pub struct TestServer {
+pub(crate) struct TestServer {
     app: Router,
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
@@ -53,21 +53,21 @@ enum Place {
     Postgres(String),
 }
 
-pub struct TestResponse {
+pub(crate) struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl TestResponse {
-    pub fn json<T: DeserializeOwned>(&self) -> T {
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|err| panic!("{err}: {} {}", self.status, String::from_utf8_lossy(&self.body)))
     }
 
     /// Asserts the spec's error format with this status and code.
     #[track_caller]
-    pub fn assert_error(&self, status: StatusCode, code: ErrorCode) -> ErrorBody {
+    pub(crate) fn assert_error(&self, status: StatusCode, code: ErrorCode) -> ErrorBody {
         assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
         assert_eq!(
             self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
@@ -80,24 +80,24 @@ impl TestResponse {
     }
 
     #[track_caller]
-    pub fn assert_status(&self, status: StatusCode) -> &Self {
+    pub(crate) fn assert_status(&self, status: StatusCode) -> &Self {
         assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
         self
     }
 }
 
 impl TestServer {
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::with_config(open_config()).await
     }
 
-    pub async fn with_config(config: Config) -> Self {
+    pub(crate) async fn with_config(config: Config) -> Self {
         Self::with_options(config, SqliteOptions::default()).await
     }
 
     /// A server with `config`; `options.lock_timeout` is how long a write waits for a lock (and
     /// a request for a connection) on either backend.
-    pub async fn with_options(config: Config, options: SqliteOptions) -> Self {
+    pub(crate) async fn with_options(config: Config, options: SqliteOptions) -> Self {
         let clock = Arc::new(ManualClock::new(Timestamp::from_second(1_800_000_000).expect("in range")));
         let (store, limiter, place): (Arc<dyn Store>, _, _) = match postgres_url() {
             None => {
@@ -136,7 +136,7 @@ impl TestServer {
     /// SQLite: `BEGIN IMMEDIATE` and a row written inside the transaction. PostgreSQL, where
     /// writers of different accounts never wait for each other: every table locked in EXCLUSIVE
     /// mode, which blocks every write and `SELECT … FOR UPDATE`, and no plain read.
-    pub async fn hold_write_lock(&self) -> WriteLock {
+    pub(crate) async fn hold_write_lock(&self) -> WriteLock {
         match &self.place {
             Place::Sqlite(dir) => {
                 let options = SqliteConnectOptions::new().filename(dir.path().join(DB_FILE_NAME));
@@ -163,16 +163,16 @@ impl TestServer {
         }
     }
 
-    pub fn clock_now(&self) -> Timestamp {
+    pub(crate) fn clock_now(&self) -> Timestamp {
         hush_server::Clock::now(self.clock.as_ref())
     }
 
-    pub fn advance(&self, by: Duration) {
+    pub(crate) fn advance(&self, by: Duration) {
         self.clock.advance(by);
     }
 
     /// Sends a request from `client` with an optional bearer token and raw body.
-    pub async fn send_from(
+    pub(crate) async fn send_from(
         &self,
         client: &str,
         method: Method,
@@ -202,7 +202,7 @@ impl TestServer {
         TestResponse { status, headers, body }
     }
 
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -213,7 +213,7 @@ impl TestServer {
     }
 
     /// Sends `body` as raw JSON text.
-    pub async fn send_raw_json(
+    pub(crate) async fn send_raw_json(
         &self,
         method: Method,
         path: &str,
@@ -223,7 +223,7 @@ impl TestServer {
         self.send(method, path, token, Some(("application/json", body.as_bytes().to_vec()))).await
     }
 
-    pub async fn send_json(
+    pub(crate) async fn send_json(
         &self,
         method: Method,
         path: &str,
@@ -234,26 +234,26 @@ impl TestServer {
         self.send(method, path, token, Some(("application/json", bytes))).await
     }
 
-    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.send(Method::GET, path, token, None).await
     }
 
-    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+    pub(crate) async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.send(Method::DELETE, path, token, None).await
     }
 
-    pub async fn register(&self, account: &TestAccount) {
+    pub(crate) async fn register(&self, account: &TestAccount) {
         self.send_json(Method::POST, paths::ACCOUNTS, None, &account.register_request(None))
             .await
             .assert_status(StatusCode::CREATED);
     }
 
-    pub async fn challenge(&self, account_id: AccountId) -> [u8; 32] {
+    pub(crate) async fn challenge(&self, account_id: AccountId) -> [u8; 32] {
         self.challenge_from(CLIENT, account_id).await
     }
 
     /// Asks for a challenge from `client`.
-    pub async fn challenge_from(&self, client: &str, account_id: AccountId) -> [u8; 32] {
+    pub(crate) async fn challenge_from(&self, client: &str, account_id: AccountId) -> [u8; 32] {
         let bytes = serde_json::to_vec(&ChallengeRequest { account_id }).expect("serialises");
         let response = self
             .send_from(
@@ -270,7 +270,7 @@ impl TestServer {
     }
 
     /// A deletion request for `account` over a fresh challenge, signed by `key`.
-    pub async fn delete_account_request(
+    pub(crate) async fn delete_account_request(
         &self,
         account: &TestAccount,
         key: &SigningKey,
@@ -281,7 +281,7 @@ impl TestServer {
     }
 
     /// Logs in from `client`; returns the raw answer.
-    pub async fn try_login_from(
+    pub(crate) async fn try_login_from(
         &self,
         client: &str,
         account: &TestAccount,
@@ -294,7 +294,7 @@ impl TestServer {
     }
 
     /// Registers nothing; logs `account` in with its current key and returns the token.
-    pub async fn login(&self, account: &TestAccount) -> String {
+    pub(crate) async fn login(&self, account: &TestAccount) -> String {
         let challenge = self.challenge(account.id).await;
         let response = self.try_login_from(CLIENT, account, challenge, &account.key).await;
         response.assert_status(StatusCode::OK);
@@ -302,26 +302,26 @@ impl TestServer {
         body.token.expose().to_owned()
     }
 
-    pub async fn pull(&self, token: &str, since: u64) -> PullResponse {
+    pub(crate) async fn pull(&self, token: &str, since: u64) -> PullResponse {
         let response = self.get(&format!("{}?since={since}", paths::VAULT), Some(token)).await;
         response.assert_status(StatusCode::OK);
         response.json()
     }
 
-    pub async fn push(&self, token: &str, request: &PushRequest) -> TestResponse {
+    pub(crate) async fn push(&self, token: &str, request: &PushRequest) -> TestResponse {
         self.send_json(Method::POST, paths::VAULT, Some(token), request).await
     }
 }
 
 /// The store's write locks, held by a connection of the test's own.
-pub enum WriteLock {
+pub(crate) enum WriteLock {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
 }
 
 impl WriteLock {
     /// Rolls the transaction back and closes the connection.
-    pub async fn release(self) {
+    pub(crate) async fn release(self) {
         match self {
             Self::Sqlite(mut connection) => {
                 sqlx::query("ROLLBACK").execute(&mut connection).await.expect("rolled back");
@@ -348,7 +348,7 @@ fn postgres_url() -> Option<String> {
 }
 
 /// An account's client-side secrets, made deterministic from a seed.
-pub struct TestAccount {
+pub(crate) struct TestAccount {
     pub id: AccountId,
     pub key: SigningKey,
     pub kdf: KdfParams,
@@ -356,7 +356,7 @@ pub struct TestAccount {
 }
 
 impl TestAccount {
-    pub fn new(seed: u8) -> Self {
+    pub(crate) fn new(seed: u8) -> Self {
         Self {
             id: AccountId::from_bytes([seed; 16]),
             key: SigningKey::from_bytes(&[seed; 32]),
@@ -365,7 +365,7 @@ impl TestAccount {
         }
     }
 
-    pub fn register_request(&self, code: Option<&str>) -> RegisterRequest {
+    pub(crate) fn register_request(&self, code: Option<&str>) -> RegisterRequest {
         RegisterRequest {
             account_id: self.id,
             kdf: self.kdf.clone(),
@@ -375,7 +375,7 @@ impl TestAccount {
         }
     }
 
-    pub fn login_request(&self, challenge: [u8; 32], key: &SigningKey) -> LoginRequest {
+    pub(crate) fn login_request(&self, challenge: [u8; 32], key: &SigningKey) -> LoginRequest {
         let signature = key.sign(&login_message(&self.id, &challenge)).to_bytes();
         LoginRequest {
             account_id: self.id,
@@ -387,21 +387,21 @@ impl TestAccount {
 }
 
 /// The bytes a client sends as its sealed device name (the server cannot read them anyway).
-pub const SEALED_LAPTOP: [u8; hush_proto::SEALED_DEVICE_NAME_LEN] =
+pub(crate) const SEALED_LAPTOP: [u8; hush_proto::SEALED_DEVICE_NAME_LEN] =
     [0x5a; hush_proto::SEALED_DEVICE_NAME_LEN];
 
 /// A keyset-shaped byte string: version byte 0x01, `u32le(key_version)`, then filler.
-pub fn keyset(key_version: u32, fill: u8) -> Vec<u8> {
+pub(crate) fn keyset(key_version: u32, fill: u8) -> Vec<u8> {
     let mut bytes = vec![0x01];
     bytes.extend_from_slice(&key_version.to_le_bytes());
     bytes.extend_from_slice(&[fill; 72]);
     bytes
 }
 
-pub fn item(id: u8, blob_len: usize, fill: u8) -> PushedItem {
+pub(crate) fn item(id: u8, blob_len: usize, fill: u8) -> PushedItem {
     PushedItem { id: ItemId::from_bytes([id; 16]), blob: B64(vec![fill; blob_len]) }
 }
 
-pub fn push_request(base_seq: u64, items: Vec<PushedItem>) -> PushRequest {
+pub(crate) fn push_request(base_seq: u64, items: Vec<PushedItem>) -> PushRequest {
     PushRequest { base_seq, manifest: B64(vec![0xAA; 85]), items }
 }

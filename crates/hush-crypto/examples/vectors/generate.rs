@@ -180,7 +180,7 @@ impl Json {
 
 /// The whole vectors file, as committed in `docs/spec/crypto-v2-vectors.json` (with its final
 /// newline).
-pub fn vectors_json() -> String {
+pub(crate) fn vectors_json() -> String {
     let (manifests, manifest_negatives) = manifest_vectors();
     let doc = Json::Obj(vec![
         ("spec", text("docs/spec/crypto-v2.md")),

@@ -24,7 +24,7 @@ use hush_sync::{PushOutcome, Transport, TransportError};
 /// A sync server a contract test can run against: the API, and a look at what it stores (never
 /// a change to it: a test that plays a malicious server by rewriting its state stays with the
 /// memory server).
-pub trait Server: Transport {
+pub(crate) trait Server: Transport {
     /// Every item blob the server holds, for every account.
     fn all_blobs(&self) -> Vec<Vec<u8>>;
     /// Every sealed device name the server holds.
@@ -43,7 +43,7 @@ impl Server for MemoryServer {
 
 /// `hush_server::app` served on 127.0.0.1 by `hush_server::serve::serve` (the binary's own
 /// accept loop) over a SQLite store in a temporary folder, and an [`HttpTransport`] to it.
-pub struct RealServer {
+pub(crate) struct RealServer {
     transport: HttpTransport,
     store: Arc<SqliteStore>,
     /// The accounts registered through this server, whose stored state the inspection methods
@@ -60,7 +60,7 @@ const GENEROUS: RateLimit = RateLimit { burst: 100_000, period: Duration::from_m
 
 impl RealServer {
     /// Starts a server with open registration and the default limits but for rate limits.
-    pub fn start() -> RealServer {
+    pub(crate) fn start() -> RealServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

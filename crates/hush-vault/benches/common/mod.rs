@@ -25,12 +25,12 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 /// The name of item `i`: `github-004217`. The 6-digit number makes it unique, so the
 /// number alone is a substring that matches exactly one item.
-pub fn name(i: usize) -> String {
+pub(crate) fn name(i: usize) -> String {
     format!("{}-{i:06}", SITES[i % SITES.len()])
 }
 
 /// A 20-character password, different for every `i`.
-pub fn password(i: usize) -> String {
+pub(crate) fn password(i: usize) -> String {
     let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..20)
         .map(|_| {
@@ -44,7 +44,7 @@ pub fn password(i: usize) -> String {
 
 /// Item `i`: a login with a name, user name, one URL, a 20-character password and
 /// short notes (empty for a quarter of them), as a password manager typically holds.
-pub fn item(i: usize, now: i64) -> Item {
+pub(crate) fn item(i: usize, now: i64) -> Item {
     let site = SITES[i % SITES.len()];
     let mut it = Item::new(ItemKind::Login, name(i), now);
     it.username = format!("user{i:06}@example.com");

@@ -11,7 +11,7 @@ use hush_crypto::ItemId;
 
 use crate::{Item, ItemKind};
 
-pub mod table;
+pub(crate) mod table;
 
 /// What the index knows about one item.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]

@@ -193,7 +193,7 @@ fn string_count(record: &[u8]) -> usize {
 }
 
 /// A parsed index, over the decrypted plaintext that holds it.
-pub struct IndexTable {
+pub(crate) struct IndexTable {
     plain: Zeroizing<Vec<u8>>,
     count: usize,
     records_at: usize,
@@ -284,12 +284,12 @@ impl IndexTable {
     }
 
     /// Every entry in id order, tombstones included.
-    pub fn iter(&self) -> impl Iterator<Item = IndexRecordRef<'_>> + Clone {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = IndexRecordRef<'_>> + Clone {
         (0..self.count).map(|i| self.get(i))
     }
 
     /// The entry of `id`, tombstone or not.
-    pub fn find_id(&self, id: &ItemId) -> Option<IndexRecordRef<'_>> {
+    pub(crate) fn find_id(&self, id: &ItemId) -> Option<IndexRecordRef<'_>> {
         self.position(id).map(|i| self.get(i))
     }
 

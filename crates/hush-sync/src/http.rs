@@ -61,7 +61,19 @@ pub struct HttpTransport {
     runtime: tokio::runtime::Runtime,
     /// How long a connection and each read may take (for the error message).
     wait: Duration,
+    /// The longest answer read ([`MAX_ANSWER_BYTES`]; smaller in this module's tests).
+    max_answer: usize,
 }
+
+/// The longest answer a device reads, 1 GiB: a full pull of an account at the default quotas
+/// (256 MiB of blobs, 100,000 items: docs/spec/sync-api-v2.md, "Limits") is about 360 MB of
+/// JSON, so this leaves room for an operator's larger quotas while a hostile or broken server
+/// that streams without end cannot make a device hold more than this in memory.
+pub const MAX_ANSWER_BYTES: usize = 1 << 30;
+
+/// The longest answer to a chunk download: a sealed chunk, or an error body.
+const MAX_CHUNK_ANSWER_BYTES: usize =
+    if proto::MAX_SEALED_CHUNK_LEN > 64 << 10 { proto::MAX_SEALED_CHUNK_LEN } else { 64 << 10 };
 
 /// The longest one request may take in all, however steadily its bytes flow: a last bound for
 /// a server that stops reading a large upload, which no read timeout notices. A first sync of
@@ -109,7 +121,7 @@ impl HttpTransport {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Ok(HttpTransport { base, client, runtime, wait })
+        Ok(HttpTransport { base, client, runtime, wait, max_answer: MAX_ANSWER_BYTES })
     }
 
     fn url(&self, path: &str) -> Url {
@@ -126,6 +138,11 @@ impl HttpTransport {
     /// conflicts on `base_seq`, and the push numbers make the retry supersede it
     /// (docs/spec/crypto-v2.md, "Push numbers").
     fn send(&self, req: RequestBuilder) -> Result<Answer, TransportError> {
+        self.send_up_to(req, self.max_answer)
+    }
+
+    /// [`HttpTransport::send`], refusing an answer longer than `limit` bytes.
+    fn send_up_to(&self, req: RequestBuilder, limit: usize) -> Result<Answer, TransportError> {
         self.runtime.block_on(async {
             let mut req = req;
             let mut retries = 0;
@@ -134,7 +151,7 @@ impl HttpTransport {
                 let resp = req.send().await.map_err(|e| self.network(&e))?;
                 let status = resp.status();
                 let busy = busy_wait(&resp);
-                let body = resp.bytes().await.map_err(|e| self.network(&e))?.to_vec();
+                let body = self.body_up_to(resp, limit).await?;
                 match (again, busy) {
                     (Some(again), Some(wait)) => {
                         tokio::time::sleep(wait).await;
@@ -145,6 +162,30 @@ impl HttpTransport {
                 }
             }
         })
+    }
+
+    /// The body of `resp`, refused as soon as it is known to be longer than `limit`: from its
+    /// `Content-Length` before any of it is read, else as it arrives. A server decides how much it
+    /// sends, so reading whatever comes and checking the size afterwards would let it fill the
+    /// device's memory.
+    async fn body_up_to(&self, mut resp: Response, limit: usize) -> Result<Vec<u8>, TransportError> {
+        let too_long = || {
+            TransportError::Protocol(format!(
+                "longer than {} bytes, more than hush reads from a server (docs/spec/sync-api-v2.md, \"Limits\")",
+                limit
+            ))
+        };
+        if resp.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(too_long());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.network(&e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_long());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// A failure to reach the server or to hear from it (a body that stops coming included:
@@ -304,8 +345,8 @@ impl Transport for HttpTransport {
         file: &proto::FileId,
         index: u32,
     ) -> Result<Option<Vec<u8>>, TransportError> {
-        let answer =
-            self.send(self.client.get(self.url(&paths::chunk(file, index))).bearer_auth(token.expose()))?;
+        let request = self.client.get(self.url(&paths::chunk(file, index))).bearer_auth(token.expose());
+        let answer = self.send_up_to(request, self.max_answer.min(MAX_CHUNK_ANSWER_BYTES))?;
         if answer.status == StatusCode::NOT_FOUND {
             let err = api_error(&answer);
             return if err.code() == Some(proto::ErrorCode::NotFound) { Ok(None) } else { Err(err) };
@@ -447,6 +488,38 @@ mod tests {
         let transport = HttpTransport::new(&url, None, Duration::from_millis(300)).unwrap();
         let err = transport.prelogin(&proto::AccountId::from_bytes([1; 16])).unwrap_err();
         assert!(matches!(&err, TransportError::Network(m) if m.contains("did not answer")), "{err:?}");
+    }
+
+    /// A server decides how long its answer is: one longer than the device reads is refused,
+    /// whether it says so in `Content-Length` (refused before a byte of the body is read) or
+    /// streams it in chunks without a length (refused as soon as it passes the limit). An answer
+    /// at the limit is read.
+    #[test]
+    fn an_answer_longer_than_the_limit_is_refused_before_it_is_all_in_memory() {
+        let declared = "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 1001\r\n\r\n";
+        let mut streamed =
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n".to_owned();
+        for _ in 0..3 {
+            streamed.push_str(&format!("190\r\n{}\r\n", "x".repeat(400)));
+        }
+        streamed.push_str("0\r\n\r\n");
+        let at_limit = format!(
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 1000\r\n\r\n{}",
+            "y".repeat(1000)
+        );
+        let (url, server) = scripted(vec![declared, streamed.leak(), at_limit.leak()]);
+        let mut transport = HttpTransport::new(&url, None, Duration::from_secs(5)).unwrap();
+        transport.max_answer = 1000;
+        for what in ["a declared length", "a chunked stream"] {
+            let err = transport.send(transport.client.get(transport.url("/healthz"))).err();
+            assert!(
+                matches!(&err, Some(TransportError::Protocol(m)) if m.starts_with("longer than 1000 bytes")),
+                "{what}: {err:?}"
+            );
+        }
+        let answer = transport.send(transport.client.get(transport.url("/healthz"))).unwrap();
+        assert_eq!(answer.body.len(), 1000);
+        assert_eq!(server.join().unwrap(), 3);
     }
 
     #[test]

@@ -266,6 +266,17 @@ mod tests {
         assert_eq!(item.name, "untitled");
     }
 
+    /// The `import_pass` fuzz target's second finding: a URL whose host is `www.` named the
+    /// entry with the empty string that stripping `www.` left, and its warning named no entry.
+    #[test]
+    fn import_pass_entry_named_from_a_www_only_host_has_a_name() {
+        let text = "pw\nurl:.t@www./x\notpauth://ti/t?\n";
+        let (item, warnings) = parse_entry("", text, 0);
+        assert_eq!(item.name, "www.");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].entry, "www.");
+    }
+
     #[test]
     fn import_pass_store_walk() {
         let dir = tempfile::tempdir().unwrap();

@@ -437,12 +437,28 @@ pub fn host_of(url: &str) -> Option<String> {
         .filter(|u| u.host_str().is_some())
         .or_else(|| url::Url::parse(&format!("https://{trimmed}")).ok())?;
     let host = parsed.host_str()?.to_ascii_lowercase();
-    Some(host.strip_prefix("www.").map(str::to_owned).unwrap_or(host))
+    // `www.` alone is a host too: stripping its prefix would leave an empty name (found by the
+    // `import_pass` fuzz target, which named an entry after it; `a_host_is_never_empty`).
+    let host = match host.strip_prefix("www.") {
+        Some(rest) if !rest.is_empty() => rest.to_owned(),
+        _ => host,
+    };
+    (!host.is_empty()).then_some(host)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_is_never_empty() {
+        assert_eq!(host_of("https://www.github.com/x").as_deref(), Some("github.com"));
+        assert_eq!(host_of(".t@www./x").as_deref(), Some("www."));
+        assert_eq!(host_of("https://www./").as_deref(), Some("www."));
+        for url in ["", " ", "https://", "mailto:", "file:///etc"] {
+            assert!(host_of(url).is_none_or(|h| !h.is_empty()), "{url:?}");
+        }
+    }
 
     /// An item written by a hush before the trash (item format version 1) reads as the same item,
     /// not in the trash; what is written now is version 2 and reads back whole.

@@ -8,10 +8,18 @@
 # Usage: fuzz/smoke.sh [TARGET...]        (every target when none is named)
 #   HUSH_FUZZ_SECONDS=N   seconds per target (default 15)
 #   HUSH_FUZZ_JOBS=N      targets run at once (default 1)
+#   HUSH_FUZZ_SEED=N      libFuzzer's random seed (default 1; 0 picks a new one each run)
+#
+# A fixed seed makes a run repeatable: libFuzzer then tries the same inputs in the same order
+# (the targets are deterministic), so a longer run of the same code on the same toolchain has
+# tried every input a shorter one will, and a change is checked before CI rather than by luck in
+# CI. Other seeds and longer runs are for people, and are how new findings are made
+# (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=${HUSH_FUZZ_SECONDS:-15}
+seed=${HUSH_FUZZ_SEED:-1}
 jobs=${HUSH_FUZZ_JOBS:-1}
 # No sanitizer: hush forbids unsafe code, so what the fuzzer looks for is panics, overflow
 # (debug assertions are on), runaway allocation and hangs, and ASan would halve the executions
@@ -38,7 +46,7 @@ run_one() {
     mkdir -p "$scratch/corpus/$target" "artifacts/$target"
     # The corpus a run grows goes to the scratch folder, so the committed seeds stay as they are.
     if cargo +nightly fuzz run "${build_flags[@]}" "$target" "$scratch/corpus/$target" "seeds/$target" -- \
-        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_total_time="$seconds" -seed="$seed" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
         > "$scratch/$target.log" 2>&1; then
         echo "ok      $target ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$target.log" | grep -o '[0-9]*$') inputs)"
     else
@@ -48,7 +56,7 @@ run_one() {
     fi
 }
 export -f run_one
-export scratch seconds
+export scratch seconds seed
 export build_flags_string="${build_flags[*]}"
 
 failed=0

@@ -71,10 +71,6 @@ pub struct HttpTransport {
 /// that streams without end cannot make a device hold more than this in memory.
 pub const MAX_ANSWER_BYTES: usize = 1 << 30;
 
-/// The longest answer to a chunk download: a sealed chunk, or an error body.
-const MAX_CHUNK_ANSWER_BYTES: usize =
-    if proto::MAX_SEALED_CHUNK_LEN > 64 << 10 { proto::MAX_SEALED_CHUNK_LEN } else { 64 << 10 };
-
 /// The longest one request may take in all, however steadily its bytes flow: a last bound for
 /// a server that stops reading a large upload, which no read timeout notices. A first sync of
 /// 10,000 items moves about 10 MB (docs/benchmarks.md), about 80 s at 1 Mbit/s.
@@ -171,8 +167,7 @@ impl HttpTransport {
     async fn body_up_to(&self, mut resp: Response, limit: usize) -> Result<Vec<u8>, TransportError> {
         let too_long = || {
             TransportError::Protocol(format!(
-                "longer than {} bytes, more than hush reads from a server (docs/spec/sync-api-v2.md, \"Limits\")",
-                limit
+                "longer than {limit} bytes, more than hush reads from a server (docs/spec/sync-api-v2.md, \"Limits\")"
             ))
         };
         if resp.content_length().is_some_and(|length| length > limit as u64) {
@@ -346,17 +341,15 @@ impl Transport for HttpTransport {
         index: u32,
     ) -> Result<Option<Vec<u8>>, TransportError> {
         let request = self.client.get(self.url(&paths::chunk(file, index))).bearer_auth(token.expose());
-        let answer = self.send_up_to(request, self.max_answer.min(MAX_CHUNK_ANSWER_BYTES))?;
+        // A chunk is at most MAX_SEALED_CHUNK_LEN bytes (an error body far less): a longer answer
+        // is not a chunk, and is refused before it is all in memory.
+        let answer = self.send_up_to(request, self.max_answer.min(proto::MAX_SEALED_CHUNK_LEN))?;
         if answer.status == StatusCode::NOT_FOUND {
             let err = api_error(&answer);
             return if err.code() == Some(proto::ErrorCode::NotFound) { Ok(None) } else { Err(err) };
         }
         if !answer.status.is_success() {
             return Err(api_error(&answer));
-        }
-        // A chunk is at most MAX_SEALED_CHUNK_LEN bytes; a longer answer is not a chunk.
-        if answer.body.len() > proto::MAX_SEALED_CHUNK_LEN {
-            return Err(TransportError::Protocol("a chunk longer than any sealed chunk".into()));
         }
         Ok(Some(answer.body))
     }

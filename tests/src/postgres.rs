@@ -201,12 +201,51 @@ impl Cluster {
     /// Runs `sql` with `psql` on the database at `url` and returns its unaligned, tuples-only
     /// output (`|` between columns).
     pub fn psql(&self, url: &str, sql: &str) -> String {
-        let out = Command::new(self.tool("psql"))
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
-            .output()
-            .expect("run psql");
+        let out = self.psql_command(url, sql).args(["-A", "-t"]).output().expect("run psql");
         assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("UTF-8")
+    }
+
+    /// The tables hush-server keeps its data in, in the database at `url` (all of `public` but
+    /// the migrations' bookkeeping).
+    pub fn tables(&self, url: &str) -> Vec<String> {
+        let sql = "SELECT table_name FROM information_schema.tables
+                   WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+                     AND table_name <> '_sqlx_migrations' ORDER BY table_name";
+        self.psql(url, sql).lines().map(str::to_owned).collect()
+    }
+
+    /// Every row of `table` in the database at `url`, in PostgreSQL's binary COPY format: blobs
+    /// are their own bytes there (`pg_dump` writes them as hex).
+    pub fn copy_out(&self, url: &str, table: &str) -> Vec<u8> {
+        let sql = format!("COPY {table} TO STDOUT (FORMAT binary)");
+        let out = self.psql_command(url, &sql).output().expect("run psql");
+        assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    /// Adds `rows` (from [`Cluster::copy_out`] of a table of the same columns) to `table` in the
+    /// database at `url`.
+    pub fn copy_in(&self, url: &str, table: &str, rows: &[u8]) {
+        use std::io::Write;
+        let sql = format!("COPY {table} FROM STDIN (FORMAT binary)");
+        let mut child = self
+            .psql_command(url, &sql)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        child.stdin.take().expect("stdin").write_all(rows).expect("write the rows");
+        let out = child.wait_with_output().expect("wait for psql");
+        assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `psql` running one statement on the database at `url`, stopping at the first error.
+    fn psql_command(&self, url: &str, sql: &str) -> Command {
+        let mut command = Command::new(self.tool("psql"));
+        command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]);
+        command
     }
 
     /// `pg_dump` of the database at `url`: every row of every table, as SQL text.

@@ -103,6 +103,13 @@ impl Server {
         Self::launch(store, Vec::new(), false)
     }
 
+    /// Starts one more instance on the PostgreSQL database at `database_url`, which other
+    /// instances may share (issue #11's deployment), on `port` (0: a free one).
+    pub fn instance(database_url: &str, port: u16) -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        Self::run(data, Location::Postgres(database_url.to_owned()), Vec::new(), port)
+    }
+
     /// Starts a server that logs at debug level into `log()`.
     pub fn start_logged() -> Server {
         Self::launch(Store::from_env(), Vec::new(), true)
@@ -137,11 +144,14 @@ impl Server {
                 Location::Postgres(cluster.database())
             }
         };
-        let mut server = Server { child: None, data, location, url: String::new(), port: 0, extra };
-        let (child, port) = server.spawn(0);
-        server.child = Some(child);
-        server.port = port;
-        server.url = format!("http://127.0.0.1:{port}");
+        Self::run(data, location, extra, 0)
+    }
+
+    /// A running server on `location` and `port` (0: a free one).
+    fn run(data: tempfile::TempDir, location: Location, extra: Vec<String>, port: u16) -> Server {
+        let mut server = Server { child: None, data, location, url: String::new(), port, extra };
+        server.start_process();
+        server.url = format!("http://127.0.0.1:{}", server.port);
         server
     }
 
@@ -184,7 +194,9 @@ impl Server {
         command
     }
 
-    fn spawn(&self, port: u16) -> (Child, u16) {
+    /// The server process on `port` (0: a free one) and the port it listens on; `None` when it
+    /// did not start listening (its port still held by an instance that was just killed).
+    fn spawn(&self, port: u16) -> Option<(Child, u16)> {
         use std::io::BufRead;
         // A server started by `start_logged` keeps its level and appends to its log
         // across restarts.
@@ -207,13 +219,28 @@ impl Server {
             .expect("start hush-server");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let Some(addr) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        };
         let port = addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
-        (child, port)
+        Some((child, port))
+    }
+
+    /// Starts the process on the server's port (0: a free one, which becomes its port), trying
+    /// again while that port is still held.
+    fn start_process(&mut self) {
+        for _ in 0..50 {
+            if let Some((child, port)) = self.spawn(self.port) {
+                self.port = port;
+                self.child = Some(child);
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("could not start hush-server on port {}", self.port);
     }
 
     /// A fresh single-use invite code.
@@ -234,16 +261,12 @@ impl Server {
     /// Starts it again on the same port and data.
     pub fn restart(&mut self) {
         self.stop();
-        for _ in 0..50 {
-            let (mut child, port) = self.spawn(self.port);
-            if port == self.port && child.try_wait().ok().flatten().is_none() {
-                self.child = Some(child);
-                return;
-            }
-            let _ = child.kill();
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("could not restart the server on port {}", self.port);
+        self.start_process();
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// Everything the server has stored, as an attacker who copies its disk reads it, for the
@@ -259,16 +282,9 @@ impl Server {
         if let Location::Postgres(url) = &self.location {
             let cluster = postgres::cluster().expect("the cluster of this server");
             stored.push(("pg_dump".to_owned(), cluster.dump(url)));
-            let tables = cluster
-                .psql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-            for table in tables.lines() {
-                let copy = format!("COPY public.{table} TO STDOUT (FORMAT binary)");
-                let out = Command::new(cluster.tool("psql"))
-                    .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", &copy])
-                    .output()
-                    .expect("run psql");
-                assert_ok(&out, &["psql", &copy]);
-                stored.push((format!("table {table}"), out.stdout));
+            for table in cluster.tables(url) {
+                let rows = cluster.copy_out(url, &format!("public.{table}"));
+                stored.push((format!("table {table}"), rows));
             }
         }
         stored
@@ -329,8 +345,8 @@ impl Server {
                 // read from both at once as SQLite's ATTACH does (Db::with_old).
                 static NEXT: AtomicU32 = AtomicU32::new(0);
                 let schema = format!("snapshot_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+                let tables = postgres::cluster().expect("the cluster of this server").tables(url);
                 let mut db = self.db();
-                let tables = db.tables();
                 let mut sql = format!("CREATE SCHEMA {schema};");
                 for table in &tables {
                     sql.push_str(&format!("CREATE TABLE {schema}.{table} AS TABLE public.{table};"));
@@ -430,27 +446,10 @@ fn accounts_first(tables: &[String]) -> impl Iterator<Item = &String> {
 }
 
 /// Copies every row of table `from` of the database at `from_url` into table `to` (of the same
-/// columns) of the database at `to_url`, with PostgreSQL's binary COPY through `psql`.
+/// columns) of the database at `to_url`.
 fn copy_table(from_url: &str, from: &str, to_url: &str, to: &str) {
     let cluster = postgres::cluster().expect("the cluster of this server");
-    let psql = |url: &str, sql: &str| {
-        let mut command = Command::new(cluster.tool("psql"));
-        command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]);
-        command
-    };
-    let out_sql = format!("COPY {from} TO STDOUT (FORMAT binary)");
-    let rows = psql(from_url, &out_sql).output().expect("run psql");
-    assert_ok(&rows, &["psql", &out_sql]);
-    let in_sql = format!("COPY {to} FROM STDIN (FORMAT binary)");
-    let mut child = psql(to_url, &in_sql)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run psql");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &rows.stdout).expect("write the rows");
-    let done = child.wait_with_output().expect("wait for psql");
-    assert_ok(&done, &["psql", &in_sql]);
+    cluster.copy_in(to_url, to, &cluster.copy_out(from_url, from));
 }
 
 /// `bytes` as a blob literal of the store [`Store::from_env`] names: `x'…'` for SQLite,
@@ -609,15 +608,6 @@ impl Db {
         ))
         .fetch_all(conn));
         done.unwrap_or_else(|e| panic!("{sql}: {e}"))
-    }
-
-    /// The server's tables (PostgreSQL), but the migrations' bookkeeping.
-    fn tables(&mut self) -> Vec<String> {
-        let sql = "SELECT table_name::text FROM information_schema.tables
-                   WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-                     AND table_name <> '_sqlx_migrations' ORDER BY table_name";
-        let done = on_connection!(self, |conn| sqlx::query_scalar::<_, String>(sql).fetch_all(conn));
-        done.expect("list the tables")
     }
 
     /// Runs `edit` with `snapshot`'s tables readable as `old.TABLE` beside the live ones, as

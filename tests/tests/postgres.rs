@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hush_e2e::instances::{Balancer, PgServer};
+use hush_e2e::instances::Balancer;
 use hush_e2e::{Home, Server, Store, assert_ok, contains_bytes, logged_in, postgres, stderr};
 
 /// Distinctive device names: none may reach the database in the clear.
@@ -53,8 +53,8 @@ fn sync_until_ok(home: &Home, device: &str) {
 fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
     let Some(cluster) = postgres::cluster_or_skip("two hush-server instances on PostgreSQL") else { return };
     let database = cluster.database();
-    let mut first = PgServer::start(&database);
-    let second = PgServer::start(&database);
+    let mut first = Server::instance(&database, 0);
+    let second = Server::instance(&database, 0);
     let balancer = Balancer::start(vec![first.addr(), second.addr()]);
     let url = balancer.url();
 
@@ -100,7 +100,7 @@ fn four_devices_sync_through_two_instances_while_one_is_killed_and_restarted() {
         }
     };
     wait_for(4);
-    first.kill();
+    first.stop();
     wait_for(12);
     first.restart();
     for worker in workers {
@@ -183,7 +183,7 @@ fn copy_from_a_sqlite_server_in_use_to_postgres_and_sync_on() {
     assert_eq!(report["invites"], 1, "{report}");
     assert!(report["items"].as_u64().expect("a count") >= 2, "{report}");
     let port: u16 = sqlite.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
-    let _pg = PgServer::start_on(&database, port);
+    let _pg = Server::instance(&database, port);
 
     // Both devices sync on: no login, no tampering (exit 6 fails `ok`).
     a.ok(&["sync"]);
